@@ -1,0 +1,61 @@
+{#- Reusable reject rules. Each returns (condition, reason) pairs for first_failing(), so every
+    staging model states its checks in one readable list, in priority order. -#}
+
+{% macro required_value_checks(raw_column, parsed_column, label) -%}
+    {%- do return([
+        (raw_column ~ " is null or " ~ clean_text(raw_column) ~ " is null", "missing_" ~ label),
+        (parsed_column ~ " is null", "invalid_" ~ label),
+    ]) -%}
+{%- endmacro %}
+
+{% macro key_checks(raw_column, parsed_column, label) -%}
+    {%- do return(required_value_checks(raw_column, parsed_column, label) + [
+        ("_has_conflicting_copy", "conflicting_duplicate_" ~ label),
+        ("_copy_number > 1", "duplicate_row"),
+    ]) -%}
+{%- endmacro %}
+
+{% macro foreign_key_checks(raw_column, parsed_column, parent, parent_key, label) -%}
+    {%- do return(required_value_checks(raw_column, parsed_column, label) + [
+        ("not exists (select 1 from " ~ parent ~ " as parent where parent." ~ parent_key
+            ~ " = " ~ parsed_column ~ ")", "unknown_" ~ label),
+    ]) -%}
+{%- endmacro %}
+
+{% macro validate_lookup(raw_model, key, name) -%}
+    {#- The three lookup tables (genders, cities, merchants) share one shape: an id and a name. -#}
+    with source as (
+        select * from {{ ref(raw_model) }}
+    ),
+
+    parsed as (
+        select
+            _source_row as source_row,
+            {{ key }} as source_key,
+            {{ raw_values_json([key, name]) }} as raw_values,
+            {{ parse_id(key) }} as {{ key }},
+            {{ clean_text(name) }} as {{ name }},
+            {{ key }} as _raw_key,
+            {{ name }} as _raw_name
+        from source
+    ),
+
+    flagged as (
+        select
+            *,
+            {{ duplicate_checks(key, ['_raw_name']) }}
+        from parsed
+    )
+
+    select
+        source_row,
+        source_key,
+        raw_values,
+        {{ key }},
+        {{ name }},
+        {{ first_failing(
+            key_checks('_raw_key', key, key)
+            + required_value_checks('_raw_name', name, name)
+        ) }} as reject_reason
+    from flagged
+{%- endmacro %}

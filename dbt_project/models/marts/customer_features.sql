@@ -1,0 +1,111 @@
+-- One row per staged customer, including customers with no transaction (zeros and nulls
+-- as documented), so every customer can be profiled and segmented.
+with context as (
+    select * from {{ ref('int_run_context') }}
+),
+
+tx as (
+    select * from {{ ref('fct_coupon_transactions') }}
+),
+
+per_customer as (
+    select
+        customer_id,
+        count(*) as claims,
+        sum(case when is_burnt then 1 else 0 end) as burns,
+        sum(case when is_matured then 1 else 0 end) as matured_claims,
+        sum(case when is_matured and is_burnt then 1 else 0 end) as matured_burns,
+        min(claim_date) as first_claim_date,
+        max(claim_date) as last_claim_date,
+        max(burn_date) as last_burn_date,
+        avg(days_to_burn) as mean_days_to_burn,
+        percentile_cont(0.5) within group (order by days_to_burn) as median_days_to_burn,
+        count(distinct branch_id) as distinct_branches,
+        count(distinct merchant_id) as distinct_merchants
+    from tx
+    group by customer_id
+),
+
+active_months as (
+    select
+        customer_id,
+        count(distinct activity_month) as active_months
+    from (
+        select customer_id, claim_month as activity_month from tx
+        union all
+        select customer_id, burn_month as activity_month from tx where burn_month is not null
+    ) as activity
+    group by customer_id
+),
+
+merchant_claims as (
+    select
+        customer_id,
+        merchant_id,
+        count(*) as merchant_claims
+    from tx
+    group by customer_id, merchant_id
+),
+
+favourite_merchant as (
+    select
+        customer_id,
+        max(merchant_claims) as favourite_merchant_claims
+    from merchant_claims
+    group by customer_id
+),
+
+joined as (
+    select
+        customers.customer_id,
+        customers.gender_name,
+        customers.city_name,
+        customers.join_date,
+        context.as_of_date,
+        coalesce(per_customer.claims, 0) as claims,
+        coalesce(per_customer.burns, 0) as burns,
+        coalesce(per_customer.matured_claims, 0) as matured_claims,
+        coalesce(per_customer.matured_burns, 0) as matured_burns,
+        per_customer.first_claim_date,
+        greatest(per_customer.last_claim_date, coalesce(
+            per_customer.last_burn_date, per_customer.last_claim_date
+        )) as last_activity_date,
+        per_customer.mean_days_to_burn,
+        per_customer.median_days_to_burn,
+        coalesce(per_customer.distinct_branches, 0) as distinct_branches,
+        coalesce(per_customer.distinct_merchants, 0) as distinct_merchants,
+        coalesce(active_months.active_months, 0) as active_months,
+        favourite_merchant.favourite_merchant_claims
+    from {{ ref('dim_customers') }} as customers
+    cross join context
+    left join per_customer on customers.customer_id = per_customer.customer_id
+    left join active_months on customers.customer_id = active_months.customer_id
+    left join favourite_merchant on customers.customer_id = favourite_merchant.customer_id
+)
+
+select
+    customer_id,
+    gender_name,
+    city_name,
+    join_date,
+    {{ dbt.datediff('join_date', 'as_of_date', 'day') }} as tenure_days,
+    claims > 0 as has_transactions,
+    claims,
+    burns,
+    claims - burns as open_claims,
+    cast(burns as double) / nullif(claims, 0) as burn_rate,
+    matured_claims,
+    matured_burns,
+    cast(matured_burns as double) / nullif(matured_claims, 0) as matured_burn_rate,
+    first_claim_date,
+    last_activity_date,
+    {{ dbt.datediff('last_activity_date', 'as_of_date', 'day') }} as recency_days,
+    {{ dbt.datediff('join_date', 'first_claim_date', 'day') }} as days_to_first_claim,
+    active_months,
+    cast(claims as double) / nullif(active_months, 0) as claims_per_active_month,
+    cast(mean_days_to_burn as double) as mean_days_to_burn,
+    cast(median_days_to_burn as double) as median_days_to_burn,
+    distinct_branches,
+    distinct_merchants,
+    cast(favourite_merchant_claims as double) / nullif(claims, 0) as favourite_merchant_share
+from joined

@@ -1,0 +1,6 @@
+select
+    city_id,
+    city_name,
+    source_row
+from {{ ref('validated_cities') }}
+where reject_reason is null

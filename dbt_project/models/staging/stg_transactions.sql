@@ -1,0 +1,12 @@
+select
+    transaction_id,
+    customer_id,
+    claim_date,
+    status,
+    status = 'burnt' as is_burnt,
+    coupon_name,
+    burn_date,
+    branch_id,
+    source_row
+from {{ ref('validated_transactions') }}
+where reject_reason is null

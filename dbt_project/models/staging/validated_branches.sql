@@ -1,0 +1,37 @@
+with source as (
+    select * from {{ ref('raw_branches') }}
+),
+
+parsed as (
+    select
+        _source_row as source_row,
+        branch_id as source_key,
+        {{ raw_values_json(['branch_id', 'merchant_id']) }} as raw_values,
+        branch_id as raw_branch_id,
+        merchant_id as raw_merchant_id,
+        {{ parse_id('branch_id') }} as branch_id,
+        {{ parse_id('merchant_id') }} as merchant_id
+    from source
+),
+
+flagged as (
+    select
+        *,
+        {{ duplicate_checks('branch_id', ['raw_merchant_id']) }}
+    from parsed
+)
+
+select
+    source_row,
+    source_key,
+    raw_values,
+    branch_id,
+    merchant_id,
+    {{ first_failing(
+        key_checks('raw_branch_id', 'branch_id', 'branch_id')
+        + foreign_key_checks(
+            'raw_merchant_id', 'flagged.merchant_id', ref('stg_merchants'), 'merchant_id',
+            'merchant_id'
+        )
+    ) }} as reject_reason
+from flagged

@@ -1,0 +1,1 @@
+{{ validate_lookup('raw_cities', 'city_id', 'city_name') }}

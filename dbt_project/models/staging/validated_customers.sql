@@ -1,0 +1,49 @@
+with source as (
+    select * from {{ ref('raw_customers') }}
+),
+
+parsed as (
+    select
+        _source_row as source_row,
+        customer_id as source_key,
+        {{ raw_values_json(['customer_id', 'join_date', 'city_id', 'gender_id']) }}
+            as raw_values,
+        customer_id as raw_customer_id,
+        join_date as raw_join_date,
+        city_id as raw_city_id,
+        gender_id as raw_gender_id,
+        {{ parse_id('customer_id') }} as customer_id,
+        {{ parse_date('join_date') }} as join_date,
+        {{ parse_id('city_id') }} as city_id,
+        {{ parse_id('gender_id') }} as gender_id
+    from source
+),
+
+flagged as (
+    select
+        *,
+        {{ duplicate_checks(
+            'customer_id', ['raw_join_date', 'raw_city_id', 'raw_gender_id']
+        ) }}
+    from parsed
+)
+
+select
+    source_row,
+    source_key,
+    raw_values,
+    customer_id,
+    join_date,
+    city_id,
+    gender_id,
+    {{ first_failing(
+        key_checks('raw_customer_id', 'customer_id', 'customer_id')
+        + required_value_checks('raw_join_date', 'join_date', 'join_date')
+        + foreign_key_checks(
+            'raw_city_id', 'flagged.city_id', ref('stg_cities'), 'city_id', 'city_id'
+        )
+        + foreign_key_checks(
+            'raw_gender_id', 'flagged.gender_id', ref('stg_genders'), 'gender_id', 'gender_id'
+        )
+    ) }} as reject_reason
+from flagged

@@ -1,0 +1,1 @@
+{{ validate_lookup('raw_genders', 'gender_id', 'gender_name') }}

@@ -1,0 +1,1 @@
+{{ validate_lookup('raw_merchants', 'merchant_id', 'merchant_name') }}

@@ -1,0 +1,230 @@
+"""Load the six raw tables, exactly as given, into DuckDB.
+
+Raw tables keep every value as text plus the row's position in its file or sheet
+(``_source_row``, the spreadsheet row number: the header is row 1). Typing and validation
+happen in dbt's staging layer, where a value that fails a check sends its row to
+``audit_rejected_rows`` instead of disappearing. Only problems that make a run impossible stop
+here: a missing file or sheet, a missing column, or a file that cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "customers": ("customer_id", "join_date", "city_id", "gender_id"),
+    "genders": ("gender_id", "gender_name"),
+    "cities": ("city_id", "city_name"),
+    "transactions": (
+        "transaction_id", "customer_id", "transaction_date", "transaction_status",
+        "coupon_name", "burn_date", "branch_id",
+    ),
+    "branches": ("branch_id", "merchant_id"),
+    "merchants": ("merchant_id", "merchant_name"),
+}
+TABLES = tuple(REQUIRED_COLUMNS)
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INPUT = "data/sample"
+
+
+class InputError(Exception):
+    """Input that makes a run impossible; the message names file, sheet/table and column."""
+
+
+@dataclass(frozen=True)
+class InputSource:
+    """Where one run's six tables come from."""
+
+    path: Path
+    kind: str  # "xlsx" or "folder"
+
+    def table_files(self) -> dict[str, Path]:
+        """The file holding each table (the workbook itself for every table of an xlsx)."""
+        if self.kind == "xlsx":
+            return dict.fromkeys(TABLES, self.path)
+        return {t: _table_file(self.path, t) for t in TABLES}
+
+    def fingerprint(self) -> str:
+        """sha256 over the input's bytes, so a report says exactly which data it shows."""
+        digest = hashlib.sha256()
+        for path in dict.fromkeys(self.table_files().values()):
+            with open(path, "rb") as handle:
+                for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                    digest.update(block)
+        return digest.hexdigest()
+
+
+def resolve_input(path: str | Path | None) -> InputSource:
+    """Find the input: relative paths are tried from the current folder, then the repo root."""
+    raw = Path(path or DEFAULT_INPUT).expanduser()
+    candidates = [raw] if raw.is_absolute() else [Path.cwd() / raw, REPO_ROOT / raw]
+    found = next((c for c in candidates if c.exists()), None)
+    if found is None:
+        raise InputError(f"Input not found: {raw} (looked in {', '.join(map(str, candidates))})")
+    found = found.resolve()
+    if found.is_dir():
+        return InputSource(found, "folder")
+    if found.suffix.lower() in (".xlsx", ".xlsm"):
+        return InputSource(found, "xlsx")
+    raise InputError(
+        f"Input {found}: expected an .xlsx workbook or a folder of <table>.csv / <table>.parquet"
+    )
+
+
+def _table_file(folder: Path, table: str) -> Path:
+    for entry in sorted(folder.iterdir()):
+        if entry.stem.lower() == table and entry.suffix.lower() in (".csv", ".parquet"):
+            return entry
+    raise InputError(
+        f"Input folder {folder}: missing file for table '{table}' "
+        f"(expected {table}.csv or {table}.parquet)"
+    )
+
+
+def _normalise_header(name: object) -> str:
+    return str(name).strip().lower().lstrip("\ufeff")
+
+
+def _column_map(found: list[str], table: str, where: str) -> dict[str, str]:
+    """Map required column -> column as spelled in the file; extra columns are ignored."""
+    by_name = {_normalise_header(c): c for c in found}
+    missing = [c for c in REQUIRED_COLUMNS[table] if c not in by_name]
+    if missing:
+        raise InputError(
+            f"{where}: missing column(s) {', '.join(missing)} "
+            f"(found: {', '.join(map(str, found)) or 'no columns'})"
+        )
+    return {c: by_name[c] for c in REQUIRED_COLUMNS[table]}
+
+
+# ---------------------------------------------------------------- xlsx
+_WORKBOOK_CACHE: dict[tuple[str, float, int], dict[str, list[list[object]]]] = {}
+
+
+def _read_workbook(path: Path) -> dict[str, list[list[object]]]:
+    """All sheets as rows, read once per file version (dbt loads six tables from one file)."""
+    stat = path.stat()
+    key = (str(path), stat.st_mtime, stat.st_size)
+    if key not in _WORKBOOK_CACHE:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            book = CalamineWorkbook.from_path(str(path))
+            sheets = {
+                name.strip().lower(): book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                for name in book.sheet_names
+            }
+        except Exception as exc:  # calamine raises several types for damaged files
+            raise InputError(f"{path.name}: not a readable .xlsx workbook ({exc})") from exc
+        _WORKBOOK_CACHE.clear()
+        _WORKBOOK_CACHE[key] = sheets
+    return _WORKBOOK_CACHE[key]
+
+
+def _cell_text(value: object) -> str | None:
+    """Cell -> text as a person would type it; dates as ISO, whole floats without '.0'."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_table(path: Path, table: str) -> pa.Table:
+    sheets = _read_workbook(path)
+    if table not in sheets:
+        raise InputError(
+            f"{path.name}: missing sheet '{table}' (found sheets: {', '.join(sheets) or 'none'})"
+        )
+    rows = sheets[table]
+    while rows and all(v in (None, "") for v in rows[0]):
+        rows = rows[1:]
+    header = [str(v) if v not in (None, "") else "" for v in rows[0]] if rows else []
+    cols = _column_map([h for h in header if h], table, f"{path.name}, sheet '{table}'")
+    data: dict[str, list] = {name: [] for name in cols}
+    source_rows: list[int] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if all(v in (None, "") for v in row):
+            continue
+        source_rows.append(number)
+        for name, spelled in cols.items():
+            i = header.index(spelled)
+            data[name].append(_cell_text(row[i]) if i < len(row) else None)
+    arrays = {name: pa.array(values, pa.string()) for name, values in data.items()}
+    arrays["_source_row"] = pa.array(source_rows, pa.int64())
+    return pa.table(arrays)
+
+
+# ---------------------------------------------------------------- csv / parquet
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _csv_relation(session, path: Path):
+    """A CSV as text columns; UTF-8 (BOM or not) first, Latin-1 when that fails."""
+    last: Exception | None = None
+    for encoding in ("utf-8", "latin-1"):
+        sql = (
+            f"select * from read_csv({_quote(str(path))}, all_varchar = true, header = true,"
+            f" encoding = '{encoding}')"
+        )
+        try:
+            relation = session.sql(sql)
+            relation.limit(1).fetchall()  # force the sniffer and the decoder to run now
+            return relation
+        except Exception as exc:  # duckdb raises InvalidInput / Conversion errors
+            last = exc
+    raise InputError(f"{path.name}: not a readable CSV file ({str(last).splitlines()[0]})")
+
+
+def _folder_relation(session, path: Path, table: str):
+    where = f"{path.name} (table '{table}')"
+    if path.suffix.lower() == ".parquet":
+        try:
+            base = session.sql(
+                f"select * from read_parquet({_quote(str(path))}, file_row_number = true)"
+            )
+        except Exception as exc:
+            raise InputError(f"{path.name}: not a readable Parquet file ({exc})") from exc
+        row_expr = "file_row_number + 2"
+        columns = [c for c in base.columns if c != "file_row_number"]
+    else:
+        base = _csv_relation(session, path)
+        row_expr = "row_number() over () + 1"
+        columns = list(base.columns)
+    cols = _column_map(columns, table, where)
+    select = ", ".join(
+        f'cast("{spelled}" as varchar) as {name}' for name, spelled in cols.items()
+    )
+    return base.query("src", f"select {select}, {row_expr} as _source_row from src")
+
+
+def load_table(session, input_path: str | Path | None, table: str):
+    """The raw table for one dbt Python model: an Arrow table or a DuckDB relation."""
+    source = resolve_input(input_path)
+    if source.kind == "xlsx":
+        return _xlsx_table(source.path, table)
+    return _folder_relation(session, _table_file(source.path, table), table)
+
+
+def input_manifest(input_path: str | Path | None) -> pa.Table:
+    """One row describing the input, for the report's title page."""
+    source = resolve_input(input_path)
+    files = source.table_files()
+    return pa.table(
+        {
+            "input_name": [source.path.name],
+            "input_kind": [source.kind],
+            "input_fingerprint": [source.fingerprint()],
+            "input_files": [", ".join(sorted({p.name for p in files.values()}))],
+        }
+    )
