@@ -69,8 +69,8 @@ _END = (CLAIM_END - JOIN_START).days
 ARCHETYPES = (
     Archetype("loyal_frequent_burner", 0.22, (0, _END - 420), (8, 13), None, 0.92, (0, 12), 0.8),
     Archetype("claim_and_forget", 0.26, (0, _END - 420), (5, 9), None, 0.06, (40, 89), 0.2),
-    Archetype("dormant_one_timer", 0.27, (0, _END - 700), (1, 2), 45, 0.5, (20, 89), 0.5),
-    Archetype("recent_joiner", 0.24, (_END - 100, _END - 15), (1, 3), 20, 0.5, (0, 30), 0.5),
+    Archetype("dormant_one_timer", 0.27, (0, _END - 700), (1, 2), 45, 0.05, (20, 89), 0.5),
+    Archetype("recent_joiner", 0.24, (_END - 100, _END - 15), (1, 3), 20, 0.95, (0, 30), 0.5),
     Archetype("never_active", 0.01, (0, _END - 30), (0, 0), 0, 0.0, (0, 0), 0.0),
 )
 

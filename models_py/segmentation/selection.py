@@ -1,0 +1,92 @@
+"""Model selection: score every candidate, then pick one by a documented rule.
+
+Scores come from a fixed-size random sample (silhouette is quadratic in rows), so selection
+costs the same at 1,000 or 5,000,000 customers. Stability is the mean adjusted Rand index
+between the candidate's labels on the sample and its refits on bootstrap subsamples
+(80 % of the sample, drawn without replacement).
+
+Rule (``choose``):
+1. Eligible: between ``ACTIONABLE_K`` segments (a marketing team can run 3-8 distinct coupon
+   programmes, not 2 and not 10), every segment at least 2 % of customers, under 10 % noise.
+2. Among eligible candidates with stability >= ``MIN_STABILITY``, the highest silhouette wins;
+   silhouettes within ``SILHOUETTE_TIE`` count as equal and the fewer segments win, then the
+   more stable. 3. If none is stable enough, the most stable eligible candidate wins.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+
+from models_py.segmentation.candidates import Candidate, candidate_grid
+from models_py.segmentation.metrics import quality
+
+ACTIONABLE_K = (3, 8)
+MIN_STABILITY = 0.8
+SILHOUETTE_TIE = 0.01
+MIN_SEGMENT_SHARE = 0.02
+MAX_NOISE_SHARE = 0.10
+BOOTSTRAPS = 5
+SUBSAMPLE = 0.8
+
+
+def _stability(candidate: Candidate, x: np.ndarray, labels: np.ndarray, seed: int) -> float:
+    rng = np.random.default_rng(seed)
+    scores = []
+    for _ in range(BOOTSTRAPS):
+        idx = np.sort(rng.choice(len(x), size=int(SUBSAMPLE * len(x)), replace=False))
+        refit = Candidate(candidate.algorithm, candidate.k, candidate.seed, candidate.eps)
+        scores.append(adjusted_rand_score(labels[idx], refit.fit_predict(x[idx])))
+    return float(np.mean(scores))
+
+
+def score_candidate(candidate: Candidate, x: np.ndarray, seed: int) -> dict[str, object]:
+    """Fit one candidate on the sample and record every metric."""
+    labels = candidate.fit_predict(x)
+    found = labels[labels >= 0]
+    sizes = np.bincount(found) if len(found) else np.array([0])
+    row = {
+        "algorithm": candidate.algorithm,
+        "k": candidate.k,
+        "params": candidate.params,
+        "n_segments": int((sizes > 0).sum()),
+        "noise_share": float((labels < 0).mean()),
+        "smallest_segment_share": float(sizes.min() / len(x)) if len(found) else 0.0,
+        **quality(x, labels, seed),
+    }
+    row["stability_ari"] = _stability(candidate, x, labels, seed) if row["n_segments"] else np.nan
+    return row
+
+
+def eligible_mask(table: pd.DataFrame) -> pd.Series:
+    """Rule 1 of the module docstring: an actionable number of usable segments."""
+    return (
+        table["n_segments"].between(*ACTIONABLE_K)
+        & (table["smallest_segment_share"] >= MIN_SEGMENT_SHARE)
+        & (table["noise_share"] <= MAX_NOISE_SHARE)
+    )
+
+
+def choose(table: pd.DataFrame) -> int:
+    """Index of the chosen row in a table of scored candidates (the rule in the docstring)."""
+    eligible = table[eligible_mask(table) & table["silhouette"].notna()]
+    if eligible.empty:
+        eligible = table[table["silhouette"].notna()]
+    stable = eligible[eligible["stability_ari"] >= MIN_STABILITY]
+    if stable.empty:
+        return int(eligible["stability_ari"].idxmax())
+    best = stable["silhouette"].max()
+    tied = stable[stable["silhouette"] >= best - SILHOUETTE_TIE]
+    return int(tied.sort_values(["n_segments", "stability_ari"], ascending=[True, False]).index[0])
+
+
+def select_model(x: np.ndarray, k_min: int, k_max: int, seed: int
+                 ) -> tuple[pd.DataFrame, Candidate]:
+    """Score the grid on x; return the selection table (with eligibility) and the winner."""
+    grid = candidate_grid(x, k_min, k_max, seed)
+    table = pd.DataFrame([score_candidate(c, x, seed) for c in grid])
+    chosen = choose(table)
+    table["is_chosen"] = table.index == chosen
+    table["is_eligible"] = eligible_mask(table)
+    return table, grid[chosen]
