@@ -1,0 +1,206 @@
+"""Plotly figures, one builder per visual; each takes the rows of one rpt_ view.
+
+Colours are fixed per meaning across every page: claimed vs burnt, and one colour per
+segment id (segment ids are canonical, so the same segment keeps its colour on reruns).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+FONT = "Liberation Sans, DejaVu Sans, Arial, sans-serif"
+STATUS_COLOURS = {"claimed": "#4C78A8", "burnt": "#F58518", "rate": "#54A24B"}
+GENDER_COLOURS = {"Male": "#4C78A8", "Female": "#E45756"}
+SEGMENT_COLOURS = (
+    "#1B9E77", "#D95F02", "#7570B3", "#E7298A", "#66A61E", "#E6AB02", "#A6761D", "#666666",
+    "#1F78B4", "#B15928",
+)
+ALGORITHM_COLOURS = {"kmeans": "#4C78A8", "gmm": "#F58518", "ward": "#54A24B", "dbscan": "#B279A2"}
+FULL, HALF, THIRD = 1000, 490, 325
+
+
+def segment_colour(segment_id: int) -> str:
+    return SEGMENT_COLOURS[int(segment_id) % len(SEGMENT_COLOURS)]
+
+
+def _layout(fig: go.Figure, title: str, width: int = HALF, height: int = 300, **kw) -> go.Figure:
+    settings = {
+        "title": {"text": title, "font": {"size": 14}, "x": 0.01},
+        "width": width, "height": height, "template": "plotly_white",
+        "font": {"family": FONT, "size": 11},
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+        "legend": {"orientation": "h", "y": -0.2, "x": 0},
+    }
+    fig.update_layout(**{**settings, **kw})
+    return fig
+
+
+def empty_figure(title: str, message: str, width: int = HALF) -> go.Figure:
+    """A chart-sized note instead of a crash when a period or view has no rows."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font={"size": 13, "color": "#666"})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, width)
+
+
+def gender_split(df: pd.DataFrame) -> go.Figure:
+    fig = go.Figure(go.Pie(
+        labels=df["gender_name"], values=df["customers"], hole=0.55, sort=False,
+        marker={"colors": [GENDER_COLOURS.get(g, "#999") for g in df["gender_name"]]},
+        textinfo="label+percent",
+    ))
+    return _layout(fig, "Customers by gender", THIRD, 290, showlegend=False)
+
+
+def customers_by_city(df: pd.DataFrame) -> go.Figure:
+    fig = go.Figure(go.Bar(
+        x=df["customers"], y=df["city_name"], orientation="h", marker_color="#4C78A8",
+        text=df["customers"], textposition="outside",
+    ))
+    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_xaxes(title="Customers")
+    return _layout(fig, "Customers by city", 2 * THIRD, 290, margin={"l": 140, "r": 30,
+                                                                     "t": 40, "b": 40})
+
+
+def gender_by_city(df: pd.DataFrame, city_order: list[str]) -> go.Figure:
+    fig = go.Figure([
+        go.Bar(name=g, x=part["city_name"], y=part["share_of_city"],
+               marker_color=GENDER_COLOURS.get(g, "#999"))
+        for g, part in df.groupby("gender_name", sort=True)
+    ])
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(categoryorder="array", categoryarray=city_order, tickangle=-45)
+    fig.update_yaxes(tickformat=".0%", title="Share of city's customers")
+    return _layout(fig, "Gender mix by city", FULL, 260, margin={"l": 60, "r": 20, "t": 40,
+                                                                  "b": 110})
+
+
+def monthly_usage(df: pd.DataFrame) -> go.Figure:
+    if df.empty:
+        return empty_figure("Claims and burns per month", "No transactions", FULL)
+    fig = go.Figure([
+        go.Bar(name="Claimed", x=df["month"], y=df["claims"], marker_color=STATUS_COLOURS["claimed"]),
+        go.Bar(name="Burnt", x=df["month"], y=df["burns"], marker_color=STATUS_COLOURS["burnt"]),
+        go.Scatter(name="Burn rate of the month's claims", x=df["month"], y=df["burn_rate"],
+                   yaxis="y2", mode="lines+markers", line={"color": STATUS_COLOURS["rate"]}),
+    ])
+    fig.update_layout(
+        barmode="group",
+        yaxis={"title": "Coupons"},
+        yaxis2={"title": "Burn rate", "overlaying": "y", "side": "right", "tickformat": ".0%",
+                "range": [0, 1.05], "showgrid": False},
+    )
+    return _layout(fig, "Claims and burns per month", FULL, 360)
+
+
+def ranked_bars(df: pd.DataFrame, label: str, title: str, top: int = 10,
+                width: int = HALF, height: int = 300) -> go.Figure:
+    """Burns (bars) and matured burn rate (text) for the top rows of a ranked view."""
+    rows = df.head(top)
+    if rows.empty:
+        return empty_figure(title, "No burns yet", width)
+    text = [f"{b:,} burns · {r:.0%}" if pd.notna(r) else f"{b:,} burns"
+            for b, r in zip(rows["burns"], rows["matured_burn_rate"], strict=True)]
+    fig = go.Figure(go.Bar(
+        x=rows["burns"], y=rows[label], orientation="h", marker_color=STATUS_COLOURS["burnt"],
+        text=text, textposition="auto",
+    ))
+    fig.update_yaxes(autorange="reversed", title=None, automargin=True)
+    fig.update_xaxes(title="Burns")
+    return _layout(fig, title, width, height, margin={"l": 10, "r": 20, "t": 40, "b": 40})
+
+
+def heatmap(df: pd.DataFrame, x: str, y: str, z: str, title: str, x_title: str,
+            height: int = 420, zmax: float | None = None) -> go.Figure:
+    if df.empty:
+        return empty_figure(title, "Not enough matured data yet", FULL)
+    grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="first", sort=True)
+    fig = go.Figure(go.Heatmap(
+        z=grid.to_numpy(), x=[str(c) for c in grid.columns], y=[str(i) for i in grid.index],
+        colorscale="Blues", zmin=0, zmax=zmax, colorbar={"tickformat": ".0%"},
+        hovertemplate="%{y} / %{x}: %{z:.1%}<extra></extra>",
+    ))
+    fig.update_xaxes(title=x_title, type="category")
+    fig.update_yaxes(type="category", automargin=True)
+    return _layout(fig, title, FULL, height, margin={"l": 10, "r": 20, "t": 40, "b": 50})
+
+
+def histogram(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, colour: str,
+              width: int = HALF) -> go.Figure:
+    if df.empty:
+        return empty_figure(title, "No rows", width)
+    fig = go.Figure(go.Bar(x=df[x], y=df[y], marker_color=colour))
+    fig.update_xaxes(title=x_title, dtick=1)
+    fig.update_yaxes(title=y.replace("_", " ").capitalize())
+    return _layout(fig, title, width, 250)
+
+
+def selection_curves(df: pd.DataFrame, metric: str, title: str, y_title: str) -> go.Figure:
+    """One line per algorithm over k; the chosen candidate is ringed."""
+    fig = go.Figure()
+    for algorithm, part in df[df["k"].notna()].groupby("algorithm", sort=True):
+        fig.add_trace(go.Scatter(
+            x=part["k"], y=part[metric], name=algorithm, mode="lines+markers",
+            line={"color": ALGORITHM_COLOURS.get(algorithm, "#999")},
+        ))
+    density = df[df["k"].isna()]
+    if not density.empty:
+        fig.add_trace(go.Scatter(
+            x=density["n_segments"], y=density[metric], name="dbscan (segments found)",
+            mode="markers", marker={"symbol": "diamond", "size": 9,
+                                    "color": ALGORITHM_COLOURS["dbscan"]},
+        ))
+    chosen = df[df["is_chosen"]]
+    fig.add_trace(go.Scatter(
+        x=chosen["n_segments"], y=chosen[metric], name="chosen", mode="markers",
+        marker={"size": 16, "color": "rgba(0,0,0,0)", "line": {"width": 2, "color": "black"}},
+    ))
+    fig.update_xaxes(title="Number of segments (k)", dtick=1)
+    fig.update_yaxes(title=y_title)
+    return _layout(fig, title, HALF, 260)
+
+
+def projection(df: pd.DataFrame) -> go.Figure:
+    fig = go.Figure([
+        go.Scatter(
+            x=part["projection_x"], y=part["projection_y"], mode="markers",
+            name=f"{sid}: {part['segment_name'].iloc[0]}",
+            marker={"size": 4, "opacity": 0.6, "color": segment_colour(sid)},
+        )
+        for sid, part in df.groupby("segment_id", sort=True)
+    ])
+    fig.update_xaxes(title="Component 1")
+    fig.update_yaxes(title="Component 2")
+    return _layout(fig, "Customers in 2-D (PCA of the clustering features)", HALF, 270)
+
+
+def segment_sizes(df: pd.DataFrame) -> go.Figure:
+    fig = go.Figure(go.Bar(
+        x=df["customers"], y=[f"{s}: {n}" for s, n in zip(df["segment_id"], df["segment_name"],
+                                                         strict=True)],
+        orientation="h", marker_color=[segment_colour(s) for s in df["segment_id"]],
+        text=[f"{c:,} ({s:.0%})" for c, s in zip(df["customers"], df["share"], strict=True)],
+        textposition="auto",
+    ))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(title="Customers")
+    return _layout(fig, "Segment sizes", HALF, 270, margin={"l": 10, "r": 20, "t": 40, "b": 40})
+
+
+def profile_heatmap(df: pd.DataFrame) -> go.Figure:
+    grid = df.pivot_table(index="feature", columns="segment_id", values="z_score", sort=False)
+    means = df.pivot_table(index="feature", columns="segment_id", values="segment_mean",
+                           sort=False)
+    names = df.drop_duplicates("segment_id").set_index("segment_id")["segment_name"]
+    fig = go.Figure(go.Heatmap(
+        z=grid.to_numpy(), x=[f"{s}: {names[s]}" for s in grid.columns],
+        y=[f.replace("_", " ") for f in grid.index], colorscale="RdBu", zmid=0,
+        zmin=-2, zmax=2, text=means.to_numpy(), texttemplate="%{text:.2f}",
+        colorbar={"title": "z"},
+    ))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return _layout(fig, "Segment profiles: mean per segment (colour: z-score vs all customers)",
+                   FULL, 290, margin={"l": 10, "r": 20, "t": 36, "b": 40})

@@ -1,0 +1,86 @@
+"""Read the dashboard's data: one SQL query per rpt_ view, nothing reshaped in Python.
+
+The warehouse is opened read-only, so reports never block (or wait on) a running build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+# view name -> ORDER BY applied when reading it (the views are unordered sets).
+VIEWS: dict[str, str] = {
+    "rpt_run_context": "1",
+    "rpt_kpis": "sort_order",
+    "rpt_customers_by_gender": "customers desc, gender_name",
+    "rpt_customers_by_city": "city_rank",
+    "rpt_gender_by_city": "city_name, gender_name",
+    "rpt_monthly_usage": "month",
+    "rpt_top_cities": "burn_rank",
+    "rpt_top_branches": "burn_rank",
+    "rpt_top_merchants": "burn_rank",
+    "rpt_city_quarter_burn_rate": "city_name, claim_quarter",
+    "rpt_cohort_retention": "join_month, months_since_join",
+    "rpt_usage_frequency": "claims_per_customer",
+    "rpt_time_to_burn": "weeks_to_burn",
+    "rpt_loyalty_summary": "1",
+    "rpt_data_quality": "source_table, reason",
+}
+SEGMENT_VIEWS: dict[str, str] = {
+    "rpt_segment_sizes": "segment_id",
+    "rpt_segment_profiles": "segment_id, feature_order",
+    "rpt_model_selection": "algorithm, k, params",
+    "rpt_segment_projection": "customer_id",
+    "rpt_segment_recommendations": "priority, segment_id",
+}
+
+
+@dataclass
+class ReportData:
+    """Every view the report shows; ``segments`` is empty when the warehouse has none."""
+
+    views: dict[str, pd.DataFrame]
+    segments: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.segments[name] if name in SEGMENT_VIEWS else self.views[name]
+
+    @property
+    def has_segments(self) -> bool:
+        return bool(self.segments) and not self.segments["rpt_segment_sizes"].empty
+
+
+def _existing_views(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.sql(
+        "select table_name from information_schema.tables where table_schema = 'reporting'"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def load_report_data(warehouse: Path) -> ReportData:
+    """Query every rpt_ view once from a read-only connection."""
+    if not Path(warehouse).exists():
+        raise FileNotFoundError(f"Warehouse {warehouse} does not exist: run `couponseg build` first")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        existing = _existing_views(con)
+        missing = [v for v in VIEWS if v not in existing]
+        if missing:
+            raise RuntimeError(
+                f"Warehouse {warehouse} lacks reporting views {', '.join(missing)}: "
+                "rebuild it with `couponseg build`"
+            )
+
+        def read(view: str, order: str) -> pd.DataFrame:
+            return con.sql(f"select * from reporting.{view} order by {order}").df()
+
+        views = {v: read(v, o) for v, o in VIEWS.items()}
+        segments = {}
+        if all(v in existing for v in SEGMENT_VIEWS):
+            try:
+                segments = {v: read(v, o) for v, o in SEGMENT_VIEWS.items()}
+            except duckdb.CatalogException:  # views exist but their segment tables do not
+                segments = {}
+    return ReportData(views, segments)

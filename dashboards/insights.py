@@ -1,0 +1,127 @@
+"""Two to four sentences per page, written from the views' rows with their numbers.
+
+Every number quoted here is read from a rpt_ view row; the sentences only choose words.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboards.data import ReportData
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{value:.0%}"
+
+
+def _kpi(data: ReportData, kpi: str) -> pd.Series:
+    rows = data["rpt_kpis"]
+    return rows[rows["kpi"] == kpi].iloc[0]
+
+
+def demographics(data: ReportData) -> list[str]:
+    gender, city = data["rpt_customers_by_gender"], data["rpt_customers_by_city"]
+    top, bottom = city.iloc[0], city.iloc[-1]
+    top3 = city.head(3)["share"].sum()
+    mix = " and ".join(f"{r.share:.0%} {r.gender_name.lower()}" for r in gender.itertuples())
+    return [
+        f"The {int(gender['customers'].sum()):,} customers are {mix}.",
+        f"{top.city_name} has the most customers ({int(top.customers):,}, {top.share:.0%}); "
+        f"{bottom.city_name} the fewest ({int(bottom.customers):,}). "
+        f"The top three cities hold {top3:.0%} of the base across {len(city)} cities.",
+        "A coupon plan that works in one city can be tested city by city: no single city "
+        "dominates the base." if top.share < 0.25 else
+        f"Results are driven by {top.city_name}: test new coupons there first.",
+    ]
+
+
+def usage(data: ReportData) -> list[str]:
+    monthly, ctx = data["rpt_monthly_usage"], data["rpt_run_context"].iloc[0]
+    if monthly.empty:
+        return ["No transactions in this input."]
+    peak = monthly.loc[monthly["claims"].idxmax()]
+    matured = monthly[monthly["is_matured"]]
+    rate = _kpi(data, "matured_burn_rate")["value"]
+    lines = [
+        f"Claims peaked in {peak.month:%B %Y} with {int(peak.claims):,}; "
+        f"{int(monthly['claims'].sum()):,} coupons were claimed and "
+        f"{int(monthly['burns'].sum()):,} burnt in all.",
+        f"{_pct(rate)} of claims old enough to have run their {int(ctx.burn_window_days)}-day "
+        "burn window were burnt.",
+    ]
+    if not matured.empty:
+        best = matured.loc[matured["burn_rate"].idxmax()]
+        worst = matured.loc[matured["burn_rate"].idxmin()]
+        lines.append(
+            f"Monthly burn rates of matured claims range from {_pct(worst.burn_rate)} "
+            f"({worst.month:%b %Y}) to {_pct(best.burn_rate)} ({best.month:%b %Y}); the last "
+            "months read low only because their claims have not finished their window."
+        )
+    if ctx.last_claim_date is not None and ctx.as_of_date > ctx.last_claim_date:
+        gap = (pd.Timestamp(ctx.as_of_date) - pd.Timestamp(ctx.last_claim_date)).days
+        lines.append(
+            f"The last claim is dated {ctx.last_claim_date:%d %b %Y}, {gap} days before the "
+            f"as-of date: the feed of new claims stops there, so recent KPIs show no claims."
+        )
+    return lines[:4]
+
+
+def performers(data: ReportData) -> list[str]:
+    cities, branches = data["rpt_top_cities"], data["rpt_top_branches"]
+    merchants = data["rpt_top_merchants"]
+    lines = []
+    if not cities.empty:
+        c = cities.iloc[0]
+        lines.append(f"{c.city_name} leads burns with {int(c.burns):,} "
+                     f"(matured burn rate {_pct(c.matured_burn_rate)}).")
+    if not branches.empty:
+        b = branches.iloc[0]
+        share = b.burns / max(branches["burns"].sum(), 1)
+        lines.append(f"{b.branch_label} ({b.merchant_name}) is the busiest branch: "
+                     f"{int(b.burns):,} burns, {share:.0%} of all burns over "
+                     f"{len(branches)} branches.")
+    without = merchants[~merchants["has_branch"]]
+    if not without.empty:
+        lines.append(f"{len(without)} of {len(merchants)} merchants own no branch, so they "
+                     "cannot receive burns: they are listed, not ranked as zero sellers.")
+    return lines
+
+
+def loyalty(data: ReportData) -> list[str]:
+    s = data["rpt_loyalty_summary"].iloc[0]
+    freq = data["rpt_usage_frequency"]
+    mode = freq.loc[freq["customers"].idxmax()] if not freq.empty else None
+    lines = [
+        f"{s.repeat_share:.0%} of customers claimed more than once "
+        f"({int(s.repeat_customers):,} of {int(s.customers):,}); "
+        f"{int(s.customers_without_claims):,} never claimed.",
+    ]
+    if mode is not None:
+        lines.append(f"The typical customer claims {s.median_claims:.0f} coupons (median; "
+                     f"mean {s.mean_claims:.1f}); {int(mode.claims_per_customer)} claims is the "
+                     "most common count.")
+    if pd.notna(s.median_days_to_burn):
+        lines.append(f"Burnt coupons are used a median {s.median_days_to_burn:.0f} days after "
+                     f"claiming (mean {s.mean_days_to_burn:.0f}); reminders belong inside that "
+                     "window.")
+    return lines
+
+
+def segments(data: ReportData) -> list[str]:
+    if not data.has_segments:
+        return []
+    sel = data["rpt_model_selection"]
+    chosen = sel[sel["is_chosen"]].iloc[0]
+    sizes = data["rpt_segment_sizes"]
+    biggest = sizes.loc[sizes["customers"].idxmax()]
+    strength = ("clear" if chosen.silhouette >= 0.5 else
+                "moderate" if chosen.silhouette >= 0.25 else "weak")
+    return [
+        f"{len(sel)} candidate models were compared; the rule chose {chosen.algorithm} with "
+        f"{int(chosen.n_segments)} segments (silhouette {chosen.silhouette:.2f}, "
+        f"Davies-Bouldin {chosen.davies_bouldin:.2f}, stability {chosen.stability_ari:.2f}).",
+        f"A silhouette of {chosen.silhouette:.2f} means {strength} separation between segments"
+        + ("; treat the segments as tendencies, not hard types." if strength == "weak" else "."),
+        f"The largest segment is {biggest.segment_name} with {int(biggest.customers):,} "
+        f"customers ({biggest.share:.0%}).",
+    ]

@@ -1,0 +1,266 @@
+"""Build the dashboard: one HTML document (the interactive twin) printed once to PDF.
+
+Page order and which rpt_ view feeds which chart are defined in ``pages()``; charts come
+from ``dashboards.charts``, sentences from ``dashboards.insights``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from dashboards import charts, insights
+from dashboards.browser import print_to_pdf
+from dashboards.data import ReportData, load_report_data
+
+TITLE = "Coupon analytics dashboard"
+SECTION_TITLES = (
+    "Demographics", "Coupon usage over time", "Top cities, branches and merchants",
+    "Burn rate by city and quarter", "Retention and loyalty", "Customer segments",
+    "Segment model selection", "Coupon recommendations", "Definitions and data quality",
+)
+
+
+@dataclass
+class Page:
+    """A titled page: insight sentences and blocks (rows of charts or HTML fragments)."""
+
+    title: str
+    sentences: list[str]
+    blocks: list[list[go.Figure | str]]
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _fmt(value: float, unit: str) -> str:
+    if pd.isna(value):
+        return "n/a"
+    return f"{value:.0%}" if unit == "share" else f"{value:,.0f}"
+
+
+def _tile(row: pd.Series) -> str:
+    delta = ""
+    if pd.notna(row.previous_value):
+        if pd.notna(row.delta_share):
+            css = "up" if row.delta_share > 0 else "down" if row.delta_share < 0 else ""
+            delta = (f'<div class="delta {css}">{row.delta_share:+.0%} vs previous 90 days '
+                     f"({_fmt(row.previous_value, row.unit)})</div>")
+        else:
+            delta = '<div class="delta">no activity in the previous 90 days</div>'
+    return (f'<div class="tile"><div class="label">{_esc(row.label)}</div>'
+            f'<div class="value">{_fmt(row.value, row.unit)}</div>{delta}</div>')
+
+
+def _table(df: pd.DataFrame, columns: dict[str, str], numeric: tuple[str, ...] = ()) -> str:
+    head = "".join(f"<th>{_esc(label)}</th>" for label in columns.values())
+    body = "".join(
+        "<tr>" + "".join(
+            f'<td class="{"num" if c in numeric else ""}">{_esc(row[c])}</td>' for c in columns
+        ) + "</tr>"
+        for _, row in df.iterrows()
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def title_page(data: ReportData, generated_at: dt.datetime) -> str:
+    ctx = data["rpt_run_context"].iloc[0]
+    tiles = "".join(_tile(r) for _, r in data["rpt_kpis"].iterrows())
+    contents = "".join(f"<li>{_esc(t)}</li>" for t in SECTION_TITLES)
+    as_of_note = "given" if ctx.as_of_given else "latest date in the data"
+    return f"""
+<section class="page" id="title">
+  <h1>{TITLE}</h1>
+  <div class="subtitle">Customers, coupon usage, loyalty and segments, as of
+    {ctx.as_of_date:%d %B %Y}</div>
+  <div class="tiles">{tiles}</div>
+  <div class="meta">
+    As-of date: <b>{ctx.as_of_date:%Y-%m-%d}</b> ({as_of_note}); "last 90 days" ends on it.<br>
+    Input: <b>{_esc(ctx.input_name)}</b> ({_esc(ctx.input_kind)}: {_esc(ctx.input_files)})<br>
+    Input fingerprint (sha256): <code>{_esc(ctx.input_fingerprint)}</code><br>
+    Rows: {int(ctx.customers):,} customers, {int(ctx.transactions):,} transactions;
+    {int(ctx.rejected_rows):,} input rows kept out (see the last page).<br>
+    Generated: {generated_at:%Y-%m-%d %H:%M UTC}
+  </div>
+  <h3>Contents</h3><ol class="contents">{contents}</ol>
+</section>"""
+
+
+def _segment_pages(data: ReportData) -> list[Page]:
+    if not data.has_segments:
+        note = ('<p class="note">This warehouse has no segments (the segmentation step was '
+                "not run). Run <code>couponseg build</code> to add them.</p>")
+        return [Page(t, [], [[note]]) for t in SECTION_TITLES[5:8]]
+    sel = data["rpt_model_selection"]
+    recs = data["rpt_segment_recommendations"].copy()
+    recs["share"] = recs["share"].map("{:.0%}".format)
+    recs["segment"] = recs["segment_id"].astype(str) + ": " + recs["segment_name"]
+    chosen = sel[sel["is_chosen"]].iloc[0]
+    return [
+        Page(SECTION_TITLES[5], insights.segments(data), [
+            [charts.segment_sizes(data["rpt_segment_sizes"]),
+             charts.projection(data["rpt_segment_projection"])],
+            [charts.profile_heatmap(data["rpt_segment_profiles"])],
+        ]),
+        Page(SECTION_TITLES[6], [
+            "Each algorithm was fitted for every k and scored on the same sample. Silhouette "
+            "(higher is better) and Davies-Bouldin (lower is better) measure separation; "
+            "inertia always falls as k grows, so look for its elbow; stability is the mean "
+            "adjusted Rand index over bootstrap refits (1 = identical segments every time).",
+            f"Chosen: {chosen.algorithm} ({chosen.params}), the best silhouette among stable "
+            "candidates with 3 to 8 segments of at least 2 % of customers each.",
+        ], [
+            [charts.selection_curves(sel, "silhouette", "Silhouette by k", "Silhouette"),
+             charts.selection_curves(sel, "inertia", "Inertia by k (elbow)", "Inertia")],
+            [charts.selection_curves(sel, "davies_bouldin", "Davies-Bouldin by k",
+                                     "Davies-Bouldin"),
+             charts.selection_curves(sel, "stability_ari", "Stability by k",
+                                     "Mean ARI over bootstraps")],
+        ]),
+        Page(SECTION_TITLES[7], [
+            "Priority 1 segments are where a coupon moves behaviour most per coupon spent: "
+            "customers who already claim but do not burn, and new joiners deciding whether to "
+            "stay. Rationales quote each segment's own numbers against all customers.",
+        ], [[_table(recs, {"priority": "Priority", "segment": "Segment",
+                           "customers": "Customers", "share": "Share",
+                           "coupon_strategy": "Coupon strategy", "rationale": "Why"},
+                    numeric=("priority", "customers", "share"))]]),
+    ]
+
+
+def _definitions(data: ReportData) -> Page:
+    ctx = data["rpt_run_context"].iloc[0]
+    window = int(ctx.burn_window_days)
+    terms = {
+        "Claimed": "A customer took a coupon (source status 'subscribed'). Every transaction "
+                   "is a claim; its transaction date is the claim date.",
+        "Burnt": "The coupon was used at a branch (source status 'burned'); it has a burn date.",
+        "Burn rate": f"Burnt claims / claims. 'Matured' burn rates count only claims at least "
+                     f"{window} days old at the as-of date, so recent claims that may still be "
+                     "burnt do not lower it.",
+        "Active": "A customer is active in a period if they claimed or burnt a coupon in it.",
+        "Cohort": "Customers who joined in the same calendar month; retention is the share of "
+                  "a cohort active n months after that month.",
+        "Last 90 days": "The 90 days ending on the as-of date, compared with the 90 before.",
+        "Segment": "A group found by clustering customers' behaviour (claims, burn rate, "
+                   "recency, tenure, time to burn); gender and city only describe segments.",
+    }
+    dl = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in terms.items())
+    dq = data["rpt_data_quality"].copy()
+    dq["reason"] = dq["reason"].fillna("none rejected")
+    rejected = int(dq.drop_duplicates("source_table")["rejected_rows"].sum())
+    sentence = (f"{rejected:,} input rows were kept out of the analysis; each is listed with its "
+                "reason in audit.audit_rejected_rows, and raw rows = kept + rejected for every "
+                "table." if rejected else
+                "Every input row passed the checks: raw rows = kept rows for every table.")
+    table = _table(dq, {"source_table": "Table", "raw_rows": "Raw rows",
+                        "staged_rows": "Kept", "rejected_rows": "Rejected",
+                        "reason": "Reason", "reason_rows": "Rows"},
+                   numeric=("raw_rows", "staged_rows", "rejected_rows", "reason_rows"))
+    return Page(SECTION_TITLES[8], [sentence], [[f"<dl>{dl}</dl>"], ["<h3>Data quality</h3>"],
+                                                 [table]])
+
+
+def pages(data: ReportData) -> list[Page]:
+    """The dashboard's pages in order, each naming the rpt_ views it shows."""
+    city_order = list(data["rpt_customers_by_city"]["city_name"])
+    merchants = data["rpt_top_merchants"]
+    no_branch = merchants[~merchants["has_branch"]]["merchant_name"]
+    merchant_note = (f'<p class="note">Merchants without a branch (no burns possible): '
+                     f'{_esc(", ".join(no_branch))}.</p>' if len(no_branch) else "")
+    return [
+        Page(SECTION_TITLES[0], insights.demographics(data), [
+            [charts.gender_split(data["rpt_customers_by_gender"]),
+             charts.customers_by_city(data["rpt_customers_by_city"])],
+            [charts.gender_by_city(data["rpt_gender_by_city"], city_order)],
+        ]),
+        Page(SECTION_TITLES[1], insights.usage(data),
+             [[charts.monthly_usage(data["rpt_monthly_usage"])]]),
+        Page(SECTION_TITLES[2], insights.performers(data), [
+            [charts.ranked_bars(data["rpt_top_cities"], "city_name", "Top 10 cities by burns"),
+             charts.ranked_bars(data["rpt_top_branches"].assign(
+                 label=lambda d: d["branch_label"] + " · " + d["merchant_name"]),
+                 "label", "Branches by burns (with merchant)")],
+            [charts.ranked_bars(merchants[merchants["has_branch"]], "merchant_name",
+                                "Merchants by burns", width=charts.FULL, height=250)],
+            [merchant_note],
+        ]),
+        Page(SECTION_TITLES[3], [
+            "Share of each quarter's matured claims that were burnt, per city. Quarters whose "
+            "claims are still inside the burn window are left out rather than shown as low.",
+        ], [[charts.heatmap(data["rpt_city_quarter_burn_rate"], "claim_quarter", "city_name",
+                            "burn_rate", "Burn rate by city and claim quarter",
+                            "Claim quarter", 560, 1)]]),
+        Page(SECTION_TITLES[4], insights.loyalty(data), [
+            [charts.heatmap(data["rpt_cohort_retention"], "months_since_join", "join_month",
+                            "retention_share", "Cohort retention: share active n months after "
+                            "joining", "Months since joining", 300)],
+            [charts.histogram(data["rpt_usage_frequency"], "claims_per_customer", "customers",
+                              "Usage frequency: claims per customer", "Claims",
+                              charts.STATUS_COLOURS["claimed"]),
+             charts.histogram(data["rpt_time_to_burn"], "weeks_to_burn", "burns",
+                              "Time to burn", "Weeks from claim to burn",
+                              charts.STATUS_COLOURS["burnt"])],
+        ]),
+        *_segment_pages(data),
+        _definitions(data),
+    ]
+
+
+def _block_html(block: go.Figure | str, chart_id: str) -> str:
+    if isinstance(block, str):
+        return f"<div>{block}</div>"
+    fig_html = block.to_html(full_html=False, include_plotlyjs=False, div_id=chart_id,
+                             config={"displayModeBar": False, "responsive": False})
+    return f'<div class="chart">{fig_html}</div>'
+
+
+def render_html(data: ReportData, generated_at: dt.datetime) -> str:
+    """The whole report as one self-contained HTML document."""
+    css = (Path(__file__).parent / "report.css").read_text()
+    parts, n = [title_page(data, generated_at)], 0
+    for page in pages(data):
+        rows = []
+        for row in page.blocks:
+            cells = []
+            for block in row:
+                n += 1
+                cells.append(_block_html(block, f"chart-{n}"))
+            rows.append(f'<div class="row">{"".join(cells)}</div>')
+        text = "".join(f"<p>{_esc(s)}</p>" for s in page.sentences)
+        insight = f'<div class="insights">{text}</div>' if text else ""
+        parts.append(f'<section class="page"><h2>{_esc(page.title)}</h2>{insight}'
+                     f'{"".join(rows)}</section>')
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{TITLE}</title>'
+            f"<style>{css}</style><script>{get_plotlyjs()}</script></head>"
+            f'<body>{"".join(parts)}</body></html>')
+
+
+def build_report(warehouse: Path, out_dir: Path,
+                 generated_at: dt.datetime | None = None) -> tuple[Path, Path]:
+    """Write dashboard.html and dashboard.pdf into ``out_dir``, each replaced atomically."""
+    generated_at = generated_at or dt.datetime.now(dt.UTC)
+    data = load_report_data(Path(warehouse))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path, pdf_path = out_dir / "dashboard.html", out_dir / "dashboard.pdf"
+    tmp_html = out_dir / f".dashboard.{os.getpid()}.html"
+    tmp_pdf = out_dir / f".dashboard.{os.getpid()}.pdf"
+    try:
+        tmp_html.write_text(render_html(data, generated_at), encoding="utf-8")
+        print_to_pdf(tmp_html, tmp_pdf)
+        os.replace(tmp_html, html_path)
+        os.replace(tmp_pdf, pdf_path)
+    finally:
+        tmp_html.unlink(missing_ok=True)
+        tmp_pdf.unlink(missing_ok=True)
+    return pdf_path, html_path

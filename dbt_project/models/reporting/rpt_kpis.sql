@@ -1,0 +1,87 @@
+-- Headline figures for the title page: the last 90 days against the 90 before, ending at the
+-- run's as-of date. burn_rate uses matured claims only (claims old enough to have had the
+-- whole burn window), so recent claims do not drag it down.
+with context as (
+    select * from {{ ref('int_run_context') }}
+),
+
+tx as (
+    select
+        tx.*,
+        {{ dbt.datediff('tx.claim_date', 'context.as_of_date', 'day') }} as claim_days_ago,
+        {{ dbt.datediff('tx.burn_date', 'context.as_of_date', 'day') }} as burn_days_ago
+    from {{ ref('fct_coupon_transactions') }} as tx
+    cross join context
+),
+
+periods as (
+    select 'current' as period, 0 as start_days_ago, 89 as end_days_ago
+    union all
+    select 'previous' as period, 90 as start_days_ago, 179 as end_days_ago
+),
+
+per_period as (
+    select
+        periods.period,
+        (
+            select count(*) from tx
+            where tx.claim_days_ago between periods.start_days_ago and periods.end_days_ago
+        ) as claims,
+        (
+            select count(*) from tx
+            where tx.burn_days_ago between periods.start_days_ago and periods.end_days_ago
+        ) as burns,
+        (
+            select count(distinct tx.customer_id) from tx
+            where tx.claim_days_ago between periods.start_days_ago and periods.end_days_ago
+            or tx.burn_days_ago between periods.start_days_ago and periods.end_days_ago
+        ) as active_customers,
+        (
+            select count(*) from {{ ref('dim_customers') }} as customers
+            where {{ dbt.datediff('customers.join_date', 'context.as_of_date', 'day') }}
+                between periods.start_days_ago and periods.end_days_ago
+        ) as new_customers
+    from periods
+    cross join context
+),
+
+kpis as (
+    select 'customers' as kpi, 'Customers' as label, 1 as sort_order,
+        cast((select count(*) from {{ ref('dim_customers') }}) as double) as value,
+        cast(null as double) as previous_value, 'count' as unit
+    union all
+    select 'claims_all_time', 'Coupons claimed (all time)', 2,
+        cast((select count(*) from tx) as double), null, 'count'
+    union all
+    select 'burns_all_time', 'Coupons burnt (all time)', 3,
+        cast((select count(*) from tx where is_burnt) as double), null, 'count'
+    union all
+    select 'matured_burn_rate', 'Burn rate (matured claims)', 4,
+        (select cast(sum(case when is_burnt then 1 else 0 end) as double)
+            / nullif(count(*), 0) from tx where is_matured),
+        null, 'share'
+    {%- for metric, label, order in [
+        ('claims', 'Claims, last 90 days', 5),
+        ('burns', 'Burns, last 90 days', 6),
+        ('active_customers', 'Active customers, last 90 days', 7),
+        ('new_customers', 'New customers, last 90 days', 8),
+    ] %}
+    union all
+    select '{{ metric }}_90d', '{{ label }}', {{ order }},
+        cast((select {{ metric }} from per_period where period = 'current') as double),
+        cast((select {{ metric }} from per_period where period = 'previous') as double),
+        'count'
+    {%- endfor %}
+)
+
+select
+    kpi,
+    label,
+    sort_order,
+    value,
+    previous_value,
+    unit,
+    case
+        when previous_value > 0 then (value - previous_value) / previous_value
+    end as delta_share
+from kpis
