@@ -1,0 +1,194 @@
+"""``couponseg``: generate data, build the warehouse, render the dashboard.
+
+Exit codes: 0 success, 1 the build or its tests failed, 2 unusable input or set-up (the
+message names the file, sheet or table, column and rows). The previous warehouse and PDF
+stay in place whenever a command fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+from models_py.paths import DEFAULT_INPUT, DEFAULT_OUTPUT_DIR, default_warehouse
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"couponseg: error: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def _as_of(text: str | None) -> str:
+    if not text:
+        return ""
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--as-of must be YYYY-MM-DD, not {text!r}") from exc
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from models_py.generate import generate
+
+    start = time.perf_counter()
+    counts = generate(args.out, args.customers, args.seed, args.format)
+    _say(f"Wrote {counts['customers']:,} customers and {counts['transactions']:,} transactions "
+         f"({args.format}) to {args.out} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _preflight(input_path: str) -> None:
+    """Read every table's header with the loader dbt will use: bad input fails fast, before
+    dbt starts, with the loader's message (and xlsx files are then cached for dbt)."""
+    import duckdb
+
+    from models_py.loader import TABLES, load_table
+
+    with duckdb.connect() as con:
+        for table in TABLES:
+            load_table(con, input_path, table)
+
+
+def _summarise(warehouse: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        ctx = con.execute("select as_of_date, input_name from marts.run_context").fetchone()
+        rows = con.execute(
+            "select source_table, raw_rows, staged_rows, rejected_rows "
+            "from audit.audit_row_reconciliation order by source_table"
+        ).fetchall()
+        reasons = con.execute(
+            "select source_table, reason, rejected_rows, first_source_row "
+            "from audit.audit_rejection_summary order by source_table, reason"
+        ).fetchall()
+        segments = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'segments' and table_name = 'segment_profiles'"
+        ).fetchone()[0]
+        seg_rows = con.execute(
+            "select segment_id, segment_name, customers from segments.segment_profiles "
+            "order by segment_id"
+        ).fetchall() if segments else []
+    _say(f"As of {ctx[0]} (input {ctx[1]}). Rows raw -> kept + rejected:")
+    for table, raw, kept, rejected in rows:
+        _say(f"  {table:<13} {raw:>12,} -> {kept:>12,} + {rejected:,}")
+    if reasons:
+        _say("Rejected rows by reason (details: audit.audit_rejected_rows):")
+        for table, reason, count, first in reasons:
+            _say(f"  {table:<13} {reason:<34} {count:>9,}  (first at row {first})")
+    for sid, name, customers in seg_rows:
+        _say(f"  segment {sid}: {name:<24} {customers:>10,} customers")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from models_py.dbt_build import dbt_build
+    from models_py.loader import InputError, resolve_input
+
+    start = time.perf_counter()
+    try:
+        source = resolve_input(args.input)
+        _say(f"Checking input {source.path} ...")
+        _preflight(str(source.path))
+    except InputError as exc:
+        return _fail(str(exc), 2)
+    dbt_vars = {"input": str(source.path), "as_of": args.as_of or "",
+                "segment_seed": args.seed}
+    _say(f"Building warehouse {args.warehouse} with dbt ...")
+    result = dbt_build(Path(args.warehouse), dbt_vars, report=_say if args.verbose else _dot)
+    if not args.verbose:
+        print(flush=True)
+    if not result.success:
+        details = "\n  ".join(result.failures)
+        return _fail(f"build failed; the previous warehouse is unchanged.\n  {details}", 1)
+    _say(f"Built {result.warehouse} ({result.nodes} models, seeds and tests passed) in "
+         f"{time.perf_counter() - start:.1f} s")
+    _summarise(result.warehouse)
+    return 0
+
+
+def _dot(_: str) -> None:
+    print(".", end="", flush=True)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from dashboards.browser import BrowserError
+    from dashboards.report import build_report
+
+    start = time.perf_counter()
+    try:
+        pdf, html = build_report(Path(args.warehouse), Path(args.out))
+    except (BrowserError, FileNotFoundError, RuntimeError) as exc:
+        return _fail(str(exc), 2)
+    _say(f"Report written in {time.perf_counter() - start:.1f} s:\n  PDF:  {pdf}\n  HTML: {html}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    code = cmd_build(args)
+    return code if code else cmd_report(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="couponseg", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="write synthetic input with planted archetypes")
+    g.add_argument("--customers", type=int, default=1000)
+    g.add_argument("--out", type=Path, required=True)
+    g.add_argument("--seed", type=int, default=42)
+    g.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    g.set_defaults(func=cmd_generate)
+
+    def warehouse_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--warehouse", type=Path, default=default_warehouse(),
+                        help="DuckDB file (default: $COUPONSEG_WAREHOUSE or "
+                             "data/warehouse.duckdb)")
+
+    def build_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--input", default=str(DEFAULT_INPUT),
+                        help=".xlsx workbook or folder of <table>.csv/.parquet "
+                             "(default: data/sample)")
+        sp.add_argument("--as-of", type=_as_of, default="",
+                        help="as-of date YYYY-MM-DD (default: latest date in the data)")
+        sp.add_argument("--seed", type=int, default=42, help="segmentation random seed")
+        sp.add_argument("-v", "--verbose", action="store_true", help="one line per dbt node")
+        warehouse_arg(sp)
+
+    def report_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--out", type=Path, default=DEFAULT_OUTPUT_DIR,
+                        help="output folder for dashboard.pdf/.html (default: data/output)")
+
+    b = sub.add_parser("build", help="load the input and build + test the warehouse")
+    build_args(b)
+    b.set_defaults(func=cmd_build)
+
+    r = sub.add_parser("report", help="render dashboard.pdf and dashboard.html")
+    warehouse_arg(r)
+    report_args(r)
+    r.set_defaults(func=cmd_report)
+
+    run = sub.add_parser("run", help="build, then report")
+    build_args(run)
+    report_args(run)
+    run.set_defaults(func=cmd_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return _fail("interrupted; the previous warehouse is unchanged", 130)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Run ``dbt build`` in-process into a new warehouse file and swap it in only on success.
+
+A failed, interrupted or killed build therefore leaves the previous warehouse (and anyone
+reading it) untouched: the new file is built beside it and renamed over it atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
+
+BUILD_SUFFIX = ".building-"
+
+
+@dataclass
+class BuildResult:
+    """Outcome of one build: success, the nodes that failed, and the final path."""
+
+    success: bool
+    warehouse: Path
+    failures: list[str] = field(default_factory=list)
+    nodes: int = 0
+
+
+def _remove_stale_builds(warehouse: Path) -> None:
+    """Delete half-built files left by killed runs (their process no longer exists)."""
+    for path in warehouse.parent.glob(f"{warehouse.name}{BUILD_SUFFIX}*"):
+        pid = path.name.rsplit("-", 1)[-1].split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _clean_message(message: str) -> str:
+    """The user-facing part of a dbt error: our InputError text when there is one."""
+    found = re.search(r"InputError: (.+)", message or "")
+    if found:
+        return found.group(1).strip()
+    lines = [ln.strip() for ln in (message or "").splitlines() if ln.strip()]
+    return " ".join(lines[:6])
+
+
+def _dbt_executable() -> str:
+    """The dbt installed beside this Python (the project's own venv)."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def _stream(command: list[str], env: dict[str, str], report: Callable[[str], None]
+            ) -> tuple[int, list[str]]:
+    """Run dbt, passing its per-node progress lines on as they come; return the exit code
+    and dbt's error lines (for failures that happen before any node runs)."""
+    errors: deque[str] = deque(maxlen=12)
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, bufsize=1) as proc:
+        for raw in proc.stdout:
+            line = ANSI.sub("", raw.rstrip())
+            if PROGRESS.search(line):
+                report("  " + line.split("  ", 1)[-1].strip())
+            elif line.strip() and ("rror" in line or errors):
+                errors.append(line.split("  ", 1)[-1].strip())
+        return proc.wait(), list(errors)
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+PROGRESS = re.compile(r"\d+ of \d+ (OK|PASS|ERROR|FAIL|WARN|SKIP)")
+
+
+def dbt_build(
+    warehouse: Path,
+    dbt_vars: dict[str, object],
+    report: Callable[[str], None] = print,
+    select: str | None = None,
+) -> BuildResult:
+    """Build every model and test into a new file, then swap it in over ``warehouse``.
+
+    dbt runs in a child process so that every DuckDB handle is closed (and the file fully
+    checkpointed) before the swap; a killed child leaves only a stale temporary file.
+    """
+    warehouse = Path(warehouse).resolve()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_builds(warehouse)
+    building = warehouse.with_name(f"{warehouse.name}{BUILD_SUFFIX}{os.getpid()}")
+    building.unlink(missing_ok=True)
+    env = {**os.environ, "COUPONSEG_WAREHOUSE": str(building),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+    command = [_dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR),
+               "--profiles-dir", str(PROFILES_DIR), "--vars", json.dumps(dbt_vars)]
+    if select:
+        command += ["--select", select]
+    try:
+        (DBT_PROJECT_DIR / "target" / "run_results.json").unlink(missing_ok=True)
+        code, errors = _stream(command, env, report)
+        results = _run_results()
+        failures = _failures(results)
+        if code == 0 and not failures:
+            os.replace(building, warehouse)
+            return BuildResult(True, warehouse, nodes=len(results))
+        return BuildResult(False, warehouse, failures or errors or [f"dbt exited with {code}"])
+    finally:
+        building.unlink(missing_ok=True)
+        Path(f"{building}.wal").unlink(missing_ok=True)
+
+
+def _run_results() -> list[dict]:
+    path = DBT_PROJECT_DIR / "target" / "run_results.json"
+    try:
+        return json.loads(path.read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def _failures(results: list[dict]) -> list[str]:
+    return [
+        f"{r['unique_id'].split('.')[-1] if '.' in r['unique_id'] else r['unique_id']}: "
+        f"{_clean_message(r.get('message') or '')}"
+        for r in results
+        if r.get("status") in ("error", "fail", "runtime error")
+    ]

@@ -1,0 +1,17 @@
+"""Where things live: the repository, the dbt project and the default outputs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+PROFILES_DIR = REPO_ROOT
+DEFAULT_INPUT = REPO_ROOT / "data" / "sample"
+DEFAULT_OUTPUT_DIR = REPO_ROOT / "data" / "output"
+
+
+def default_warehouse() -> Path:
+    """COUPONSEG_WAREHOUSE if set, else data/warehouse.duckdb in the repository."""
+    return Path(os.environ.get("COUPONSEG_WAREHOUSE", REPO_ROOT / "data" / "warehouse.duckdb"))
