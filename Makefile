@@ -1,0 +1,56 @@
+# Two commands do everything on a fresh clone: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export DBT_PROFILES_DIR := $(CURDIR)
+export COUPONSEG_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
+DOCS_PORT ?= 8080
+BENCH_SIZES ?= sample,100k,1M,10M
+
+.PHONY: setup demo test lint docs docs-serve bench bench-full clean sample
+
+setup: $(STAMP)
+	@scripts/ensure-system-deps.sh
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+## Build the warehouse from the shipped sample, segment it and render the dashboard.
+demo: setup
+	$(BIN)/couponseg run --input data/sample --warehouse $(COUPONSEG_WAREHOUSE) --out data/output
+	@echo "Dashboard PDF: $(CURDIR)/data/output/dashboard.pdf"
+
+## Lint (ruff + sqlfluff), then the test suite (real dbt builds, real PDFs).
+test: setup lint
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	COUPONSEG_WAREHOUSE=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar
+
+## dbt docs: the data catalogue, served on http://localhost:$(DOCS_PORT)
+docs: setup
+	@test -f $(COUPONSEG_WAREHOUSE) || $(MAKE) demo
+	cd dbt_project && ../$(BIN)/dbt docs generate --static --vars '{input: ../data/sample}'
+	@echo "Catalogue: http://localhost:$(DOCS_PORT)/static_index.html"
+	cd dbt_project/target && ../../$(BIN)/python -m http.server $(DOCS_PORT) --bind 127.0.0.1
+
+## Benchmark: couponseg vs the pandas-notebook baseline at several sizes.
+bench: setup
+	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES)
+
+bench-full: setup
+	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES),50M
+
+## Regenerate the committed sample (1,000 customers, seed 42).
+sample: setup
+	$(BIN)/couponseg generate --customers 1000 --seed 42 --out data/sample
+
+clean:
+	rm -rf data/output data/warehouse.duckdb* dbt_project/target dbt_project/logs
