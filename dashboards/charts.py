@@ -82,7 +82,8 @@ def monthly_usage(df: pd.DataFrame) -> go.Figure:
     if df.empty:
         return empty_figure("Claims and burns per month", "No transactions", FULL)
     fig = go.Figure([
-        go.Bar(name="Claimed", x=df["month"], y=df["claims"], marker_color=STATUS_COLOURS["claimed"]),
+        go.Bar(name="Claimed", x=df["month"], y=df["claims"],
+               marker_color=STATUS_COLOURS["claimed"]),
         go.Bar(name="Burnt", x=df["month"], y=df["burns"], marker_color=STATUS_COLOURS["burnt"]),
         go.Scatter(name="Burn rate of the month's claims", x=df["month"], y=df["burn_rate"],
                    yaxis="y2", mode="lines+markers", line={"color": STATUS_COLOURS["rate"]}),

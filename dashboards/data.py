@@ -63,7 +63,9 @@ def _existing_views(con: duckdb.DuckDBPyConnection) -> set[str]:
 def load_report_data(warehouse: Path) -> ReportData:
     """Query every rpt_ view once from a read-only connection."""
     if not Path(warehouse).exists():
-        raise FileNotFoundError(f"Warehouse {warehouse} does not exist: run `couponseg build` first")
+        raise FileNotFoundError(
+            f"Warehouse {warehouse} does not exist: run `couponseg build` first"
+        )
     with duckdb.connect(str(warehouse), read_only=True) as con:
         existing = _existing_views(con)
         missing = [v for v in VIEWS if v not in existing]

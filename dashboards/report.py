@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -7,11 +7,11 @@ reading it) untouched: the new file is built beside it and renamed over it atomi
 from __future__ import annotations
 
 import json
-from collections import deque
 import os
 import re
 import subprocess
 import sys
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path

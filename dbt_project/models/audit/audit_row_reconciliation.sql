@@ -1,16 +1,16 @@
 {%- set tables = ['customers', 'genders', 'cities', 'transactions', 'branches', 'merchants'] -%}
 with counts as (
-{%- for table in tables %}
-    select
-        '{{ table }}' as source_table,
-        (select count(*) from {{ ref('raw_' ~ table) }}) as raw_rows,
-        (select count(*) from {{ ref('stg_' ~ table) }}) as staged_rows,
-        (
-            select count(*) from {{ ref('audit_rejected_rows') }}
-            where source_table = '{{ table }}'
-        ) as rejected_rows
-    {% if not loop.last %}union all{% endif %}
-{%- endfor %}
+    {%- for table in tables %}
+        select
+            '{{ table }}' as source_table,
+            (select count(*) from {{ ref('raw_' ~ table) }}) as raw_rows,
+            (select count(*) from {{ ref('stg_' ~ table) }}) as staged_rows,
+            (
+                select count(*) from {{ ref('audit_rejected_rows') }}
+                where source_table = '{{ table }}'
+            ) as rejected_rows
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 )
 
 select

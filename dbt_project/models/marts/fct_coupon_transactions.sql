@@ -10,10 +10,10 @@ select
     tx.is_burnt,
     tx.claim_date,
     tx.burn_date,
-    {{ dbt.datediff('tx.claim_date', 'tx.burn_date', 'day') }} as days_to_burn,
+    {{ dbt.datediff('tx.claim_date', 'tx.burn_date', 'day') }}         as days_to_burn,
     cast({{ dbt.date_trunc('month', 'tx.claim_date') }} as date) as claim_month,
     cast({{ dbt.date_trunc('month', 'tx.burn_date') }} as date) as burn_month,
-    {{ dbt.datediff('tx.claim_date', 'context.as_of_date', 'day') }} as claim_age_days,
+    {{ dbt.datediff('tx.claim_date', 'context.as_of_date', 'day') }}         as claim_age_days,
     {{ dbt.datediff('tx.claim_date', 'context.as_of_date', 'day') }}
     >= context.burn_window_days as is_matured,
     tx.branch_id,

@@ -46,20 +46,41 @@ per_period as (
 ),
 
 kpis as (
-    select 'customers' as kpi, 'Customers' as label, 1 as sort_order,
+    select
+        'customers' as kpi,
+        'Customers' as label,
+        1 as sort_order,
         cast((select count(*) from {{ ref('dim_customers') }}) as double) as value,
-        cast(null as double) as previous_value, 'count' as unit
+        cast(null as double) as previous_value,
+        'count' as unit
     union all
-    select 'claims_all_time', 'Coupons claimed (all time)', 2,
-        cast((select count(*) from tx) as double), null, 'count'
+    select
+        'claims_all_time' as kpi,
+        'Coupons claimed (all time)' as label,
+        2 as sort_order,
+        cast((select count(*) from tx) as double) as value,
+        null as previous_value,
+        'count' as unit
     union all
-    select 'burns_all_time', 'Coupons burnt (all time)', 3,
-        cast((select count(*) from tx where is_burnt) as double), null, 'count'
+    select
+        'burns_all_time' as kpi,
+        'Coupons burnt (all time)' as label,
+        3 as sort_order,
+        cast((select count(*) from tx where is_burnt) as double) as value,
+        null as previous_value,
+        'count' as unit
     union all
-    select 'matured_burn_rate', 'Burn rate (matured claims)', 4,
-        (select cast(sum(case when is_burnt then 1 else 0 end) as double)
-            / nullif(count(*), 0) from tx where is_matured),
-        null, 'share'
+    select
+        'matured_burn_rate' as kpi,
+        'Burn rate (matured claims)' as label,
+        4 as sort_order,
+        (
+            select cast(sum(case when is_burnt then 1 else 0 end) as double) / nullif(count(*), 0)
+            from tx
+            where is_matured
+        ) as value,
+        null as previous_value,
+        'share' as unit
     {%- for metric, label, order in [
         ('claims', 'Claims, last 90 days', 5),
         ('burns', 'Burns, last 90 days', 6),
@@ -67,10 +88,15 @@ kpis as (
         ('new_customers', 'New customers, last 90 days', 8),
     ] %}
     union all
-    select '{{ metric }}_90d', '{{ label }}', {{ order }},
-        cast((select {{ metric }} from per_period where period = 'current') as double),
-        cast((select {{ metric }} from per_period where period = 'previous') as double),
-        'count'
+    select
+        '{{ metric }}_90d' as kpi,
+        '{{ label }}' as label,
+        {{ order }} as sort_order,
+        cast((select {{ metric }} from per_period where period = 'current') as double) as value,
+        cast(
+            (select {{ metric }} from per_period where period = 'previous') as double
+        ) as previous_value,
+        'count' as unit
     {%- endfor %}
 )
 

@@ -6,11 +6,14 @@ select
     sum(case when claims = 0 then 1 else 0 end) as customers_without_claims,
     avg(claims) as mean_claims,
     percentile_cont(0.5) within group (order by claims) as median_claims,
-    (select avg(days_to_burn) from {{ ref('fct_coupon_transactions') }} where is_burnt)
-    as mean_days_to_burn,
+    (
+        select avg(days_to_burn) from {{ ref('fct_coupon_transactions') }}
+        where is_burnt)
+        as mean_days_to_burn,
     (
         select percentile_cont(0.5) within group (order by days_to_burn)
-        from {{ ref('fct_coupon_transactions') }} where is_burnt
+        from {{ ref('fct_coupon_transactions') }}
+        where is_burnt
     ) as median_days_to_burn,
     avg(days_to_first_claim) as mean_days_to_first_claim
 from {{ ref('customer_features') }}

@@ -10,8 +10,9 @@ select
     cast(sum(case when tx.is_burnt and tx.is_matured then 1 else 0 end) as double)
     / nullif(sum(case when tx.is_matured then 1 else 0 end), 0) as matured_burn_rate,
     row_number() over (
-        order by coalesce(sum(case when tx.is_burnt then 1 else 0 end), 0) desc,
-        merchants.merchant_name
+        order by
+            coalesce(sum(case when tx.is_burnt then 1 else 0 end), 0) desc,
+            merchants.merchant_name
     ) as burn_rank
 from {{ ref('dim_merchants') }} as merchants
 left join {{ ref('fct_coupon_transactions') }} as tx

@@ -25,10 +25,12 @@ with members as (
 population as (
     select
         count(*) as customers
-        {%- for feature in features %},
-        avg({{ feature }}) as pop_mean_{{ feature }},
-        stddev_pop({{ feature }}) as pop_sd_{{ feature }}
-        {%- endfor %}
+        {%- for feature in features %}
+            ,
+            avg({{ feature }}) as pop_mean_{{ feature }},
+            stddev_pop({{ feature }}) as pop_sd_{{ feature }}
+    
+            {%- endfor %}
     from members
 ),
 
@@ -39,9 +41,11 @@ per_segment as (
         sum(case when gender_name = 'Female' then 1 else 0 end) as female_customers,
         sum(case when gender_name = 'Male' then 1 else 0 end) as male_customers,
         count(distinct city_name) as cities
-        {%- for feature in features %},
-        avg({{ feature }}) as mean_{{ feature }}
-        {%- endfor %}
+        {%- for feature in features %}
+            ,
+            avg({{ feature }}) as mean_{{ feature }}
+    
+            {%- endfor %}
     from members
     group by segment_id
 ),
@@ -75,12 +79,14 @@ profiled as (
         per_segment.cities,
         top_city.top_city,
         cast(top_city.top_city_customers as double) / per_segment.customers as top_city_share
-        {%- for feature in features %},
-        per_segment.mean_{{ feature }},
-        (per_segment.mean_{{ feature }} - population.pop_mean_{{ feature }})
-        / nullif(population.pop_sd_{{ feature }}, 0) as z_{{ feature }},
-        population.pop_mean_{{ feature }}
-        {%- endfor %}
+        {%- for feature in features %}
+            ,
+            per_segment.mean_{{ feature }},
+            (per_segment.mean_{{ feature }} - population.pop_mean_{{ feature }})
+            / nullif(population.pop_sd_{{ feature }}, 0) as z_{{ feature }},
+            population.pop_mean_{{ feature }}
+    
+            {%- endfor %}
     from per_segment
     cross join population
     inner join top_city on per_segment.segment_id = top_city.segment_id
