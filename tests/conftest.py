@@ -1,0 +1,76 @@
+"""Shared fixtures: generated inputs and warehouses built by the real CLI (real dbt, DuckDB,
+Chromium). Session-scoped, because a build takes seconds; tests only read them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from models_py.generate import generate
+
+REPO = Path(__file__).resolve().parent.parent
+REAL_WORKBOOK = REPO.parent / "shared" / "data" / "E-commerce_data.xlsx"
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+
+
+def couponseg(*args: str, check: bool = True, timeout: float = 600
+              ) -> subprocess.CompletedProcess:
+    """Run the real console command in a child process."""
+    result = subprocess.run(
+        [sys.executable, "-m", "models_py.cli", *map(str, args)],
+        capture_output=True, text=True, timeout=timeout, cwd=REPO,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"couponseg {' '.join(map(str, args))} failed:\n"
+                             f"{result.stdout}\n{result.stderr}")
+    return result
+
+
+def query(warehouse: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+@dataclass
+class Built:
+    """An input and what the CLI built from it."""
+
+    input: Path
+    warehouse: Path
+    out: Path
+    stdout: str
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory) -> Path:
+    """Generated input with planted archetypes, a seed the sample does not use."""
+    folder = tmp_path_factory.mktemp("generated")
+    generate(folder, customers=1200, seed=7)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def built(generated, tmp_path_factory) -> Built:
+    """`couponseg run` on generated data: warehouse plus dashboard."""
+    work = tmp_path_factory.mktemp("built")
+    warehouse, out = work / "warehouse.duckdb", work / "output"
+    result = couponseg("run", "--input", generated, "--warehouse", warehouse, "--out", out)
+    return Built(generated, warehouse, out, result.stdout)
+
+
+@pytest.fixture(scope="session")
+def real_built(tmp_path_factory) -> Built:
+    """`couponseg run` on the real workbook, when it is beside the repository."""
+    if not REAL_WORKBOOK.exists():
+        pytest.skip(f"real workbook not present at {REAL_WORKBOOK}")
+    work = tmp_path_factory.mktemp("real")
+    warehouse, out = work / "warehouse.duckdb", work / "output"
+    result = couponseg("run", "--input", REAL_WORKBOOK, "--warehouse", warehouse, "--out", out)
+    return Built(REAL_WORKBOOK, warehouse, out, result.stdout)
