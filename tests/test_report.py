@@ -1,0 +1,108 @@
+"""The dashboard PDF and HTML, rendered by real Chromium and read back."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import duckdb
+import pypdf
+import pytest
+from conftest import couponseg, query
+
+from dashboards.browser import BrowserError, dump_dom, find_browser
+from dashboards.report import SECTION_TITLES, build_report
+
+A4_LANDSCAPE = (842, 595)
+
+
+@pytest.fixture(scope="module")
+def pdf_text(built) -> list[str]:
+    reader = pypdf.PdfReader(built.out / "dashboard.pdf")
+    return [page.extract_text() for page in reader.pages]
+
+
+def test_pdf_is_a4_report_with_numbered_pages(built, pdf_text):
+    path = built.out / "dashboard.pdf"
+    assert path.read_bytes()[:5] == b"%PDF-"
+    reader = pypdf.PdfReader(path)
+    assert len(reader.pages) == len(SECTION_TITLES) + 1  # title page + one per section
+    for page in reader.pages:
+        assert tuple(round(float(v)) for v in page.mediabox[2:]) == A4_LANDSCAPE
+    for number, text in enumerate(pdf_text, start=1):
+        assert f"Page {number} of {len(pdf_text)}" in text
+
+
+def test_every_section_titled_and_no_missing_values(pdf_text):
+    text = "\n".join(pdf_text)
+    for title in SECTION_TITLES:
+        assert title in text
+    assert not re.search(r"\b(nan|NaN|None|undefined|NaT)\b", text)
+
+
+def test_kpis_equal_sql(built, pdf_text):
+    kpis = query(built.warehouse, "select * from reporting.rpt_kpis order by sort_order")
+    title = pdf_text[0]
+    for row in kpis.itertuples():
+        shown = f"{row.value:.0%}" if row.unit == "share" else f"{row.value:,.0f}"
+        assert f"{row.label}\n{shown}" in title or f"{row.label} {shown}" in title, row.label
+    ctx = query(built.warehouse, "select * from marts.run_context").iloc[0]
+    assert ctx["input_fingerprint"] in title.replace("\n", "")
+    assert str(ctx["as_of_date"])[:10] in title
+
+
+def test_insights_quote_the_views(built, pdf_text):
+    text = " ".join(pdf_text).replace("\n", " ")
+    top_city = query(built.warehouse, "select * from reporting.rpt_top_cities where burn_rank = 1")
+    assert f"{top_city['city_name'][0]} leads burns with {int(top_city['burns'][0]):,}" in text
+    recs = query(built.warehouse, "select * from reporting.rpt_segment_recommendations")
+    for strategy in recs["coupon_strategy"]:
+        assert strategy[:40] in text
+
+
+def test_pages_are_not_blank(built, tmp_path):
+    subprocess.run(["pdftoppm", "-r", "20", "-gray", str(built.out / "dashboard.pdf"),
+                    str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.pgm"))
+    assert len(pages) == len(SECTION_TITLES) + 1
+    for page in pages:
+        pixels = page.read_bytes().split(b"\n", 3)[3]  # P5 header: magic, size, maxval
+        dark = sum(1 for b in pixels if b < 200)
+        assert dark / len(pixels) > 0.01, f"{page.name} looks blank"
+
+
+def test_html_twin_draws_its_charts(built):
+    dom = dump_dom(built.out / "dashboard.html")
+    assert dom.count('class="main-svg"') >= 15  # plotly drew SVG charts
+    for title in SECTION_TITLES:
+        assert title in dom
+
+
+def test_warehouse_without_segments_still_renders(built, tmp_path):
+    warehouse = tmp_path / "no_segments.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        for (table,) in con.execute("select table_name from information_schema.tables "
+                                    "where table_schema = 'segments'").fetchall():
+            con.execute(f"drop table segments.{table} cascade")
+    pdf, _ = build_report(warehouse, tmp_path / "out")
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(pdf).pages)
+    assert "has no segments" in text and "Demographics" in text
+
+
+def test_missing_browser_gives_clear_message(built, tmp_path, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chrome"))
+    with pytest.raises(BrowserError, match="apt-get install -y chromium"):
+        find_browser()
+    result = couponseg("report", "--warehouse", built.warehouse, "--out", tmp_path / "o",
+                       check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "BROWSER_PATH" in result.stderr
+
+
+def test_report_on_real_workbook(real_built):
+    reader = pypdf.PdfReader(real_built.out / "dashboard.pdf")
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "E-commerce_data.xlsx" in text and "2024-10-08" in text
+    assert "12 of 20 merchants own no branch" in text.replace("\n", " ")
