@@ -209,11 +209,22 @@ def _folder_relation(session, path: Path, table: str):
 
 
 def load_table(session, input_path: str | Path | None, table: str):
-    """The raw table for one dbt Python model: an Arrow table or a DuckDB relation."""
+    """The raw table for one dbt Python model: an Arrow table or a DuckDB relation.
+
+    An empty table stops the run: without customers, transactions or any lookup row nothing
+    downstream can be valid, and an empty dashboard would look like a real result.
+    """
     source = resolve_input(input_path)
     if source.kind == "xlsx":
-        return _xlsx_table(source.path, table)
-    return _folder_relation(session, _table_file(source.path, table), table)
+        loaded = _xlsx_table(source.path, table)
+        empty, where = loaded.num_rows == 0, f"{source.path.name}, sheet '{table}'"
+    else:
+        path = _table_file(source.path, table)
+        loaded = _folder_relation(session, path, table)
+        empty, where = not loaded.limit(1).fetchall(), f"{path.name} (table '{table}')"
+    if empty:
+        raise InputError(f"{where}: no data rows (only a header or nothing at all)")
+    return loaded
 
 
 def input_manifest(input_path: str | Path | None) -> pa.Table:

@@ -103,5 +103,6 @@ def candidate_grid(x: np.ndarray, k_min: int, k_max: int, seed: int) -> list[Can
         for algorithm in ("kmeans", "gmm", "ward")
         for k in range(k_min, k_max + 1)
     ]
-    grid += [Candidate("dbscan", None, seed, eps=eps) for eps in dbscan_eps_grid(x)]
+    if len(x) >= 50:  # the 10-neighbour eps rule needs a few neighbourhoods
+        grid += [Candidate("dbscan", None, seed, eps=eps) for eps in dbscan_eps_grid(x)]
     return grid

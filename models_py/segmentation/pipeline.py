@@ -19,6 +19,7 @@ from models_py.segmentation.features import FEATURES, BehaviourScaler
 from models_py.segmentation.selection import select_model
 
 SAMPLE_SIZE = 4000
+MIN_CUSTOMERS = 20  # below this, clustering and its metrics say nothing
 VALUE_WEIGHTS = {"log_claims": 1.0, "burn_rate": 1.0, "log_recency_days": -1.0}
 
 
@@ -65,9 +66,13 @@ def segment_customers(features: pd.DataFrame, seed: int = 42, k_min: int = 2, k_
                       sample_size: int = SAMPLE_SIZE) -> SegmentationResult:
     """Select a model on a sample, label every customer, and order labels canonically."""
     features = features.sort_values("customer_id").reset_index(drop=True)
+    if len(features) < MIN_CUSTOMERS:
+        raise ValueError(f"segmentation needs at least {MIN_CUSTOMERS} customers, "
+                         f"got {len(features)}")
     x = BehaviourScaler().fit_transform(features)
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(len(x), size=min(len(x), sample_size), replace=False))
+    k_max = max(k_min, min(k_max, len(sample) // 5))
     selection, winner = select_model(x[sample], k_min, k_max, seed)
     selection["sample_rows"] = len(sample)
     winner = _final_fit(winner, x, sample, seed)
