@@ -114,13 +114,15 @@ def segments(data: ReportData) -> list[str]:
     chosen = sel[sel["is_chosen"]].iloc[0]
     sizes = data["rpt_segment_sizes"]
     biggest = sizes.loc[sizes["customers"].idxmax()]
-    strength = ("clear" if chosen.silhouette >= 0.5 else
-                "moderate" if chosen.silhouette >= 0.25 else "weak")
+    margin = chosen.silhouette - chosen.shuffled_silhouette
+    strength = ("clear" if chosen.silhouette >= 0.5 and margin >= 0.2 else
+                "moderate" if margin >= 0.1 else "weak")
     return [
         f"{len(sel)} candidate models were compared; the rule chose {chosen.algorithm} with "
         f"{int(chosen.n_segments)} segments (silhouette {chosen.silhouette:.2f}, "
         f"Davies-Bouldin {chosen.davies_bouldin:.2f}, stability {chosen.stability_ari:.2f}).",
-        f"A silhouette of {chosen.silhouette:.2f} means {strength} separation between segments"
+        f"A silhouette of {chosen.silhouette:.2f} means {strength} separation between segments "
+        f"(the same model on shuffled features scores {chosen.shuffled_silhouette:.2f})"
         + ("; treat the segments as tendencies, not hard types." if strength == "weak" else "."),
         f"The largest segment is {biggest.segment_name} with {int(biggest.customers):,} "
         f"customers ({biggest.share:.0%}).",

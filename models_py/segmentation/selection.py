@@ -81,6 +81,19 @@ def choose(table: pd.DataFrame) -> int:
     return int(tied.sort_values(["n_segments", "stability_ari"], ascending=[True, False]).index[0])
 
 
+def shuffled_silhouette(candidate: Candidate, x: np.ndarray, seed: int) -> float:
+    """Silhouette of the same model on the features shuffled column by column.
+
+    Shuffling keeps every feature's distribution but destroys how features go together, so
+    this is what the silhouette looks like when there is no real segment structure: the
+    honest baseline to read the chosen model's silhouette against.
+    """
+    rng = np.random.default_rng(seed + 1)
+    shuffled = np.column_stack([rng.permutation(column) for column in x.T])
+    refit = Candidate(candidate.algorithm, candidate.k, candidate.seed, candidate.eps)
+    return quality(shuffled, refit.fit_predict(shuffled), seed)["silhouette"]
+
+
 def select_model(x: np.ndarray, k_min: int, k_max: int, seed: int
                  ) -> tuple[pd.DataFrame, Candidate]:
     """Score the grid on x; return the selection table (with eligibility) and the winner."""
@@ -89,4 +102,7 @@ def select_model(x: np.ndarray, k_min: int, k_max: int, seed: int
     chosen = choose(table)
     table["is_chosen"] = table.index == chosen
     table["is_eligible"] = eligible_mask(table)
+    table["shuffled_silhouette"] = np.where(
+        table["is_chosen"], shuffled_silhouette(grid[chosen], x, seed), np.nan
+    )
     return table, grid[chosen]

@@ -10,5 +10,6 @@ select
     stability_ari,
     noise_share,
     is_eligible,
+    shuffled_silhouette,
     is_chosen
 from {{ ref('segment_model_selection') }}
