@@ -39,8 +39,8 @@ def test_same_input_same_labels(built):
     first = segment_customers(features, seed=42)
     second = segment_customers(features.sample(frac=1, random_state=1), seed=42)
     pd.testing.assert_frame_equal(first.assignments, second.assignments)
-    stored = query(built.warehouse, "select customer_id, segment_id from segments.segment_assignments"
-                   " order by customer_id")
+    stored = query(built.warehouse, "select customer_id, segment_id "
+                   "from segments.segment_assignments order by customer_id")
     assert (stored["segment_id"].to_numpy() == first.assignments["segment_id"].to_numpy()).all()
 
 
