@@ -6,6 +6,8 @@ segment id (segment ids are canonical, so the same segment keeps its colour on r
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -30,7 +32,8 @@ def _layout(fig: go.Figure, title: str, width: int = HALF, height: int = 300, **
         "width": width, "height": height, "template": "plotly_white",
         "font": {"family": FONT, "size": 11},
         "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
-        "legend": {"orientation": "h", "y": -0.2, "x": 0},
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right",
+                   "bgcolor": "rgba(0,0,0,0)"},
     }
     fig.update_layout(**{**settings, **kw})
     return fig
@@ -59,9 +62,9 @@ def customers_by_city(df: pd.DataFrame) -> go.Figure:
         x=df["customers"], y=df["city_name"], orientation="h", marker_color="#4C78A8",
         text=df["customers"], textposition="outside",
     ))
-    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_yaxes(autorange="reversed", title=None, dtick=1, tickfont={"size": 9})
     fig.update_xaxes(title="Customers")
-    return _layout(fig, "Customers by city", 2 * THIRD, 290, margin={"l": 140, "r": 30,
+    return _layout(fig, "Customers by city", 2 * THIRD, 300, margin={"l": 140, "r": 30,
                                                                      "t": 40, "b": 40})
 
 
@@ -72,9 +75,10 @@ def gender_by_city(df: pd.DataFrame, city_order: list[str]) -> go.Figure:
         for g, part in df.groupby("gender_name", sort=True)
     ])
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(categoryorder="array", categoryarray=city_order, tickangle=-45)
+    fig.update_xaxes(categoryorder="array", categoryarray=city_order, tickangle=-45,
+                     automargin=True)
     fig.update_yaxes(tickformat=".0%", title="Share of city's customers")
-    return _layout(fig, "Gender mix by city", FULL, 260, margin={"l": 60, "r": 20, "t": 40,
+    return _layout(fig, "Gender mix by city", FULL, 260, margin={"l": 90, "r": 20, "t": 40,
                                                                   "b": 110})
 
 
@@ -92,9 +96,9 @@ def monthly_usage(df: pd.DataFrame) -> go.Figure:
         barmode="group",
         yaxis={"title": "Coupons"},
         yaxis2={"title": "Burn rate", "overlaying": "y", "side": "right", "tickformat": ".0%",
-                "range": [0, 1.05], "showgrid": False},
+                "range": [0, 1.05], "showgrid": False, "tickvals": [0, 0.25, 0.5, 0.75, 1]},
     )
-    return _layout(fig, "Claims and burns per month", FULL, 360)
+    return _layout(fig, "Claims and burns per month", FULL, 440)
 
 
 def ranked_bars(df: pd.DataFrame, label: str, title: str, top: int = 10,
@@ -103,7 +107,7 @@ def ranked_bars(df: pd.DataFrame, label: str, title: str, top: int = 10,
     rows = df.head(top)
     if rows.empty:
         return empty_figure(title, "No burns yet", width)
-    text = [f"{b:,} burns · {r:.0%}" if pd.notna(r) else f"{b:,} burns"
+    text = [f"{int(b):,} burns · {r:.0%}" if pd.notna(r) else f"{int(b):,} burns"
             for b, r in zip(rows["burns"], rows["matured_burn_rate"], strict=True)]
     fig = go.Figure(go.Bar(
         x=rows["burns"], y=rows[label], orientation="h", marker_color=STATUS_COLOURS["burnt"],
@@ -115,18 +119,27 @@ def ranked_bars(df: pd.DataFrame, label: str, title: str, top: int = 10,
 
 
 def heatmap(df: pd.DataFrame, x: str, y: str, z: str, title: str, x_title: str,
-            height: int = 420, zmax: float | None = None) -> go.Figure:
+            height: int = 420, zmax: float | None = None, quarters: bool = False) -> go.Figure:
     if df.empty:
         return empty_figure(title, "Not enough matured data yet", FULL)
     grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="first", sort=True)
     fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(), x=[str(c) for c in grid.columns], y=[str(i) for i in grid.index],
+        z=grid.to_numpy(), x=[_label(c, quarters) for c in grid.columns],
+        y=[_label(i, quarters) for i in grid.index],
         colorscale="Blues", zmin=0, zmax=zmax, colorbar={"tickformat": ".0%"},
         hovertemplate="%{y} / %{x}: %{z:.1%}<extra></extra>",
     ))
     fig.update_xaxes(title=x_title, type="category")
     fig.update_yaxes(type="category", automargin=True)
     return _layout(fig, title, FULL, height, margin={"l": 10, "r": 20, "t": 40, "b": 50})
+
+
+def _label(value: object, quarters: bool) -> str:
+    """Axis label: dates as YYYY-MM (or YYYY Qn), anything else as text."""
+    if isinstance(value, pd.Timestamp | dt.date):
+        stamp = pd.Timestamp(value)
+        return f"{stamp.year} Q{stamp.quarter}" if quarters else stamp.strftime("%Y-%m")
+    return str(value)
 
 
 def histogram(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, colour: str,
@@ -161,7 +174,9 @@ def selection_curves(df: pd.DataFrame, metric: str, title: str, y_title: str) ->
     ))
     fig.update_xaxes(title="Number of segments (k)", dtick=1)
     fig.update_yaxes(title=y_title)
-    return _layout(fig, title, HALF, 260)
+    return _layout(fig, title, HALF, 260,
+                   legend={"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 9}},
+                   margin={"l": 60, "r": 10, "t": 40, "b": 45})
 
 
 def projection(df: pd.DataFrame) -> go.Figure:
@@ -175,7 +190,9 @@ def projection(df: pd.DataFrame) -> go.Figure:
     ])
     fig.update_xaxes(title="Component 1")
     fig.update_yaxes(title="Component 2")
-    return _layout(fig, "Customers in 2-D (PCA of the clustering features)", HALF, 270)
+    return _layout(fig, "Customers in 2-D (PCA of the clustering features)", HALF, 270,
+                   legend={"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 9}},
+                   margin={"l": 50, "r": 10, "t": 40, "b": 40})
 
 
 def segment_sizes(df: pd.DataFrame) -> go.Figure:

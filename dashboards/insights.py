@@ -107,6 +107,16 @@ def loyalty(data: ReportData) -> list[str]:
     return lines
 
 
+def _structure_strength(silhouette: float, shuffled: float) -> str:
+    """Kaufman & Rousseeuw's silhouette bands, downgraded when shuffled features (no real
+    structure) score almost as well."""
+    bands = ((0.7, "strong"), (0.5, "reasonable"), (0.25, "weak"))
+    strength = next((name for floor, name in bands if silhouette > floor), "no substantial")
+    if pd.notna(shuffled) and silhouette - shuffled < 0.05:
+        strength = "no substantial"
+    return strength
+
+
 def segments(data: ReportData) -> list[str]:
     if not data.has_segments:
         return []
@@ -114,16 +124,15 @@ def segments(data: ReportData) -> list[str]:
     chosen = sel[sel["is_chosen"]].iloc[0]
     sizes = data["rpt_segment_sizes"]
     biggest = sizes.loc[sizes["customers"].idxmax()]
-    margin = chosen.silhouette - chosen.shuffled_silhouette
-    strength = ("clear" if chosen.silhouette >= 0.5 and margin >= 0.2 else
-                "moderate" if margin >= 0.1 else "weak")
+    strength = _structure_strength(chosen.silhouette, chosen.shuffled_silhouette)
     return [
         f"{len(sel)} candidate models were compared; the rule chose {chosen.algorithm} with "
         f"{int(chosen.n_segments)} segments (silhouette {chosen.silhouette:.2f}, "
         f"Davies-Bouldin {chosen.davies_bouldin:.2f}, stability {chosen.stability_ari:.2f}).",
         f"A silhouette of {chosen.silhouette:.2f} means {strength} separation between segments "
         f"(the same model on shuffled features scores {chosen.shuffled_silhouette:.2f})"
-        + ("; treat the segments as tendencies, not hard types." if strength == "weak" else "."),
+        + ("; treat the segments as tendencies, not hard types."
+           if strength in ("weak", "no substantial") else "."),
         f"The largest segment is {biggest.segment_name} with {int(biggest.customers):,} "
         f"customers ({biggest.share:.0%}).",
     ]

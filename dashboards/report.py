@@ -198,7 +198,7 @@ def pages(data: ReportData) -> list[Page]:
             "claims are still inside the burn window are left out rather than shown as low.",
         ], [[charts.heatmap(data["rpt_city_quarter_burn_rate"], "claim_quarter", "city_name",
                             "burn_rate", "Burn rate by city and claim quarter",
-                            "Claim quarter", 560, 1)]]),
+                            "Claim quarter", 560, 1, quarters=True)]]),
         Page(SECTION_TITLES[4], insights.loyalty(data), [
             [charts.heatmap(data["rpt_cohort_retention"], "months_since_join", "join_month",
                             "retention_share", "Cohort retention: share active n months after "
