@@ -38,7 +38,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from models_py.generate import generate
 
     start = time.perf_counter()
-    counts = generate(args.out, args.customers, args.seed, args.format)
+    counts = generate(args.out, args.customers, args.seed, args.format,
+                      claims_multiplier=args.claims_multiplier)
     _say(f"Wrote {counts['customers']:,} customers and {counts['transactions']:,} transactions "
          f"({args.format}) to {args.out} in {time.perf_counter() - start:.1f} s")
     return 0
@@ -145,6 +146,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--out", type=Path, required=True)
     g.add_argument("--seed", type=int, default=42)
     g.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    g.add_argument("--claims-multiplier", type=int, default=1,
+                   help="scale every archetype's claims (2: about 10 claims per customer)")
     g.set_defaults(func=cmd_generate)
 
     def warehouse_arg(sp: argparse.ArgumentParser) -> None:

@@ -98,10 +98,12 @@ def _param(kind: np.ndarray, getter) -> np.ndarray:
     return np.array([getter(a) for a in ARCHETYPES], dtype=np.float64)[kind]
 
 
-def _draw_transactions(rng: np.random.Generator, cust: pd.DataFrame, first_tx: int) -> pa.Table:
+def _draw_transactions(rng: np.random.Generator, cust: pd.DataFrame, first_tx: int,
+                       claims_multiplier: int = 1) -> pa.Table:
     """Draw every claim (and its burn) of a chunk of customers, vectorised."""
     kind = cust["kind"].to_numpy()
-    c_lo, c_hi = _param(kind, lambda a: a.claims[0]), _param(kind, lambda a: a.claims[1])
+    c_lo = claims_multiplier * _param(kind, lambda a: a.claims[0])
+    c_hi = claims_multiplier * _param(kind, lambda a: a.claims[1])
     n_claims = (c_lo + np.floor(rng.random(len(kind)) * (c_hi - c_lo + 1))).astype(np.int64)
     owner = np.repeat(np.arange(len(kind)), n_claims)
     k = kind[owner]
@@ -186,8 +188,13 @@ def generate(
     seed: int = 42,
     fmt: str = "csv",
     chunk_customers: int = 250_000,
+    claims_multiplier: int = 1,
 ) -> dict[str, int]:
-    """Write the six tables plus ``archetypes.csv`` to ``out_dir``; return row counts."""
+    """Write the six tables plus ``archetypes.csv`` to ``out_dir``; return row counts.
+
+    ``claims_multiplier`` scales every archetype's claim counts (2 gives about 10 claims per
+    customer, the shape of a platform with 5M customers and 50M transactions).
+    """
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"format must be csv or parquet, not {fmt!r}")
     out = Path(out_dir)
@@ -200,7 +207,7 @@ def generate(
         for start in range(0, customers, chunk_customers):
             n = min(chunk_customers, customers - start)
             cust = _draw_customers(rng, start + 1, n)
-            tx = _draw_transactions(rng, cust, counts["transactions"] + 1)
+            tx = _draw_transactions(rng, cust, counts["transactions"] + 1, claims_multiplier)
             names["customers"].write(_customer_table(cust))
             names["transactions"].write(tx)
             archetypes.write(

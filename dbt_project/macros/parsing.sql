@@ -10,28 +10,40 @@
     end
 {%- endmacro %}
 
+{% macro cleaned_source(raw_model, columns) -%}
+    {#- The raw table with each value cleaned once (trimmed; '', 'nan', 'null'... -> null),
+        the row's original text kept as JSON for the audit. -#}
+    select
+        _source_row as source_row,
+        {{ raw_values_json(columns) }} as raw_values,
+        {%- for column in columns %}
+        {{ clean_text(column) }} as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ ref(raw_model) }}
+{%- endmacro %}
+
 {% macro parse_id(column) -%}
-    {#- Whole numbers only: '12' and '12.0' parse, '12.5' and 'abc' do not. -#}
+    {#- Whole numbers only: '12' and '12.0' parse, '12.5' and 'abc' do not. Input is
+        cleaned text (cleaned_source). -#}
     case
-        when try_cast({{ clean_text(column) }} as double)
-            = floor(try_cast({{ clean_text(column) }} as double))
-            then try_cast(try_cast({{ clean_text(column) }} as double) as bigint)
+        when try_cast({{ column }} as double) = floor(try_cast({{ column }} as double))
+            then try_cast(try_cast({{ column }} as double) as bigint)
     end
 {%- endmacro %}
 
 {% macro parse_date(column) -%}
     {#- ISO dates and timestamps, day-first dd/mm/yyyy and dd-mm-yyyy (the business is in
-        Egypt), and Excel serial day numbers (days since 1899-12-30) stored as numbers. -#}
+        Egypt), yyyy/mm/dd, and Excel serial day numbers (days since 1899-12-30). Input is
+        cleaned text (cleaned_source). -#}
     coalesce(
-        try_cast({{ clean_text(column) }} as date),
-        try_cast(try_cast({{ clean_text(column) }} as timestamp) as date),
-        try_cast(try_strptime({{ clean_text(column) }}, '%d/%m/%Y') as date),
-        try_cast(try_strptime({{ clean_text(column) }}, '%d-%m-%Y') as date),
-        try_cast(try_strptime({{ clean_text(column) }}, '%Y/%m/%d') as date),
+        try_cast({{ column }} as date),
+        try_cast(try_cast({{ column }} as timestamp) as date),
+        try_cast(try_strptime({{ column }}, '%d/%m/%Y') as date),
+        try_cast(try_strptime({{ column }}, '%d-%m-%Y') as date),
+        try_cast(try_strptime({{ column }}, '%Y/%m/%d') as date),
         case
-            when regexp_full_match({{ clean_text(column) }}, '[0-9]{4,5}(\.0+)?')
-                then date '1899-12-30'
-                + cast(try_cast({{ clean_text(column) }} as double) as integer)
+            when regexp_full_match({{ column }}, '[0-9]{4,5}(\.0+)?')
+                then date '1899-12-30' + cast(try_cast({{ column }} as double) as integer)
         end
     )
 {%- endmacro %}
@@ -46,15 +58,39 @@
     end
 {%- endmacro %}
 
-{% macro duplicate_checks(parsed_key, value_columns) -%}
-    {#- Window columns that tell exact copies (same key, same values) from conflicting ones
-        (same key, different values). -#}
-    row_number() over (
-        partition by {{ parsed_key }} order by source_row
-    ) as _copy_number,
-    min({{ row_signature(value_columns) }}) over (partition by {{ parsed_key }})
-    <> max({{ row_signature(value_columns) }}) over (partition by {{ parsed_key }})
-    as _has_conflicting_copy
+{% macro flag_duplicates(parsed_key, value_columns) -%}
+    {#- CTEs ending in `flagged`: every row of `parsed` plus _copy_number (1 for the first
+        copy of a key) and _has_conflicting_copy (same key, different values). Only keys that
+        occur more than once are windowed, so millions of unique keys cost one aggregate. -#}
+    duplicate_keys as (
+        select {{ parsed_key }}
+        from parsed
+        where {{ parsed_key }} is not null
+        group by {{ parsed_key }}
+        having count(*) > 1
+    ),
+
+    duplicates as (
+        select
+            source_row,
+            row_number() over (
+                partition by {{ parsed_key }} order by source_row
+            ) as copy_number,
+            min({{ row_signature(value_columns) }}) over (partition by {{ parsed_key }})
+            <> max({{ row_signature(value_columns) }}) over (partition by {{ parsed_key }})
+            as has_conflicting_copy
+        from parsed
+        where {{ parsed_key }} in (select dk.{{ parsed_key }} from duplicate_keys as dk)
+    ),
+
+    flagged as (
+        select
+            parsed.*,
+            coalesce(duplicates.copy_number, 1) as _copy_number,
+            coalesce(duplicates.has_conflicting_copy, false) as _has_conflicting_copy
+        from parsed
+        left join duplicates on parsed.source_row = duplicates.source_row
+    )
 {%- endmacro %}
 
 {% macro row_signature(value_columns) -%}

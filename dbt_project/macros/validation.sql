@@ -3,7 +3,7 @@
 
 {% macro required_value_checks(raw_column, parsed_column, label) -%}
     {%- do return([
-        (raw_column ~ " is null or " ~ clean_text(raw_column) ~ " is null", "missing_" ~ label),
+        (raw_column ~ " is null", "missing_" ~ label),
         (parsed_column ~ " is null", "invalid_" ~ label),
     ]) -%}
 {%- endmacro %}
@@ -25,27 +25,22 @@
 {% macro validate_lookup(raw_model, key, name) -%}
     {#- The three lookup tables (genders, cities, merchants) share one shape: an id and a name. -#}
     with source as (
-        select * from {{ ref(raw_model) }}
+        {{ cleaned_source(raw_model, [key, name]) }}
     ),
 
     parsed as (
         select
-            _source_row as source_row,
+            source_row,
             {{ key }} as source_key,
-            {{ raw_values_json([key, name]) }} as raw_values,
+            raw_values,
             {{ parse_id(key) }} as {{ key }},
-            {{ clean_text(name) }} as {{ name }},
+            {{ name }},
             {{ key }} as _raw_key,
             {{ name }} as _raw_name
         from source
     ),
 
-    flagged as (
-        select
-            *,
-            {{ duplicate_checks(key, ['_raw_name']) }}
-        from parsed
-    )
+    {{ flag_duplicates(key, ['_raw_name']) }}
 
     select
         source_row,

@@ -1,17 +1,20 @@
 """The clustering algorithms compared, behind one small interface.
 
 Every candidate fits on a matrix and then assigns any row to a segment: KMeans and the
-Gaussian mixture predict natively; Ward and DBSCAN (which cannot predict) assign a row to the
-nearest centroid of the clusters they found. That one rule lets model selection run on a
-sample while the chosen model still labels every customer, noise points included.
+Gaussian mixture predict natively; Ward (scipy's merge tree, cut at k) and DBSCAN, which
+cannot predict, assign a row to the nearest centroid of the clusters they found. That one
+rule lets model selection run on a sample while the chosen model still labels every
+customer, noise points included.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans
+from scipy.cluster.hierarchy import fcluster, ward
+from sklearn.cluster import DBSCAN, KMeans
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 
@@ -54,17 +57,23 @@ class Candidate:
             ).fit(x)
             return self.model_.predict(x)
         if self.algorithm == "ward":
-            return AgglomerativeClustering(self.k, linkage="ward").fit_predict(x)
+            return fcluster(_ward_tree(x), self.k, criterion="maxclust") - 1
         if self.algorithm == "dbscan":
             return DBSCAN(eps=self.eps, min_samples=10).fit_predict(x)
         raise ValueError(f"unknown algorithm {self.algorithm!r}")
 
-    def assign(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Labels, confidence in [0, 1] and distance to the own centroid for any rows.
+    def assign(self, x: np.ndarray, chunk: int = 500_000
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Labels, confidence in [0, 1] and distance to the own centroid for any rows, in
+        chunks so memory stays flat at millions of customers.
 
         Confidence is the membership probability for the mixture and, for the others, the
         margin 1 - d(own centroid) / d(second nearest centroid).
         """
+        parts = [self._assign(x[i:i + chunk]) for i in range(0, len(x), chunk)]
+        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
+
+    def _assign(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         distances = np.sqrt(((x[:, None, :] - self.centres_[None, :, :]) ** 2).sum(axis=2))
         if self.algorithm == "gmm":
             proba = self.model_.predict_proba(x)
@@ -86,6 +95,20 @@ class Candidate:
         ).argmin(axis=1)
         mapping[self.ids_] = np.arange(len(self.ids_))
         return mapping
+
+
+_WARD_TREES: dict[bytes, np.ndarray] = {}
+
+
+def _ward_tree(x: np.ndarray) -> np.ndarray:
+    """Ward's merge tree of x, built once and cut at every k (the same clustering as
+    AgglomerativeClustering(linkage="ward") for each k, at the cost of one)."""
+    key = hashlib.sha1(np.ascontiguousarray(x).tobytes()).digest()
+    if key not in _WARD_TREES:
+        if len(_WARD_TREES) > 16:
+            _WARD_TREES.clear()
+        _WARD_TREES[key] = ward(x)
+    return _WARD_TREES[key]
 
 
 def dbscan_eps_grid(x: np.ndarray, quantiles: tuple[float, ...] = (0.90, 0.95, 0.98)

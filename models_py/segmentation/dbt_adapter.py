@@ -22,7 +22,7 @@ def _params(config: dict | None) -> dict[str, int]:
 
 
 def _run(relation, config: dict | None):
-    frame = relation.project(", ".join(SOURCE_COLUMNS)).fetch_arrow_table().to_pandas()
+    frame = relation.project(", ".join(SOURCE_COLUMNS)).to_arrow_table().to_pandas()
     return segment_customers_cached(frame, **_params(config))
 
 

@@ -18,7 +18,7 @@ from models_py.segmentation.candidates import Candidate
 from models_py.segmentation.features import FEATURES, BehaviourScaler
 from models_py.segmentation.selection import select_model
 
-SAMPLE_SIZE = 4000
+SAMPLE_SIZE = 3000
 MIN_CUSTOMERS = 20  # below this, clustering and its metrics say nothing
 VALUE_WEIGHTS = {"log_claims": 1.0, "burn_rate": 1.0, "log_recency_days": -1.0}
 

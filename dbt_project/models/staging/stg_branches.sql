@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 select
     branch_id,
     merchant_id,

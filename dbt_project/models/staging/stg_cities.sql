@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 select
     city_id,
     city_name,

@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 select
     gender_id,
     gender_name,

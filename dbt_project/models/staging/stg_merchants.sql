@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 select
     merchant_id,
     merchant_name,

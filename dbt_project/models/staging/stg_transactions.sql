@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 select
     transaction_id,
     customer_id,

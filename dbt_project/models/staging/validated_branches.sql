@@ -1,12 +1,12 @@
 with source as (
-    select * from {{ ref('raw_branches') }}
+    {{ cleaned_source('raw_branches', ['branch_id', 'merchant_id']) }}
 ),
 
 parsed as (
     select
-        _source_row as source_row,
+        source_row,
         branch_id as source_key,
-        {{ raw_values_json(['branch_id', 'merchant_id']) }} as raw_values,
+        raw_values,
         branch_id as raw_branch_id,
         merchant_id as raw_merchant_id,
         {{ parse_id('branch_id') }} as branch_id,
@@ -14,12 +14,7 @@ parsed as (
     from source
 ),
 
-flagged as (
-    select
-        *,
-        {{ duplicate_checks('branch_id', ['raw_merchant_id']) }}
-    from parsed
-)
+{{ flag_duplicates('branch_id', ['raw_merchant_id']) }}
 
 select
     source_row,

@@ -1,13 +1,12 @@
 with source as (
-    select * from {{ ref('raw_customers') }}
+    {{ cleaned_source('raw_customers', ['customer_id', 'join_date', 'city_id', 'gender_id']) }}
 ),
 
 parsed as (
     select
-        _source_row as source_row,
+        source_row,
         customer_id as source_key,
-        {{ raw_values_json(['customer_id', 'join_date', 'city_id', 'gender_id']) }}
-            as raw_values,
+        raw_values,
         customer_id as raw_customer_id,
         join_date as raw_join_date,
         city_id as raw_city_id,
@@ -19,14 +18,7 @@ parsed as (
     from source
 ),
 
-flagged as (
-    select
-        *,
-        {{ duplicate_checks(
-            'customer_id', ['raw_join_date', 'raw_city_id', 'raw_gender_id']
-        ) }}
-    from parsed
-)
+{{ flag_duplicates('customer_id', ['raw_join_date', 'raw_city_id', 'raw_gender_id']) }}
 
 select
     source_row,

@@ -1,5 +1,8 @@
 with source as (
-    select * from {{ ref('raw_transactions') }}
+    {{ cleaned_source('raw_transactions', [
+        'transaction_id', 'customer_id', 'transaction_date', 'transaction_status',
+        'coupon_name', 'burn_date', 'branch_id'
+    ]) }}
 ),
 
 vocabulary as (
@@ -8,13 +11,9 @@ vocabulary as (
 
 parsed as (
     select
-        source._source_row as source_row,
+        source.source_row,
         source.transaction_id as source_key,
-        {{ raw_values_json([
-            'source.transaction_id', 'source.customer_id', 'source.transaction_date',
-            'source.transaction_status', 'source.coupon_name', 'source.burn_date',
-            'source.branch_id'
-        ]) | replace("'source.", "'") }} as raw_values,
+        source.raw_values,
         source.transaction_id as raw_transaction_id,
         source.customer_id as raw_customer_id,
         source.transaction_date as raw_transaction_date,
@@ -26,7 +25,7 @@ parsed as (
         {{ parse_id('source.transaction_id') }} as transaction_id,
         {{ parse_id('source.customer_id') }} as customer_id,
         {{ parse_date('source.transaction_date') }} as claim_date,
-        {{ clean_text('source.coupon_name') }} as coupon_name,
+        source.coupon_name,
         {{ parse_date('source.burn_date') }} as burn_date,
         {{ parse_id('source.branch_id') }} as branch_id
     from source
@@ -34,15 +33,10 @@ parsed as (
         on lower(trim(source.transaction_status)) = vocabulary.raw_status
 ),
 
-flagged as (
-    select
-        *,
-        {{ duplicate_checks('transaction_id', [
+{{ flag_duplicates('transaction_id', [
             'raw_customer_id', 'raw_transaction_date', 'raw_status', 'raw_coupon_name',
             'raw_burn_date', 'raw_branch_id'
         ]) }}
-    from parsed
-)
 
 select
     source_row,
@@ -63,14 +57,14 @@ select
         )
         + required_value_checks('raw_transaction_date', 'claim_date', 'transaction_date')
         + [
-            (clean_text('raw_status') ~ ' is null', 'missing_transaction_status'),
+            ('raw_status is null', 'missing_transaction_status'),
             ('status is null', 'unknown_transaction_status'),
         ]
         + foreign_key_checks(
             'raw_branch_id', 'flagged.branch_id', ref('stg_branches'), 'branch_id', 'branch_id'
         )
         + [
-            (clean_text('raw_burn_date') ~ ' is not null and burn_date is null',
+            ('raw_burn_date is not null and burn_date is null',
                 'invalid_burn_date'),
             ("status = 'burnt' and burn_date is null", 'burnt_without_burn_date'),
             ("status = 'claimed' and burn_date is not null", 'claimed_with_burn_date'),
