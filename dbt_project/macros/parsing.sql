@@ -11,11 +11,10 @@
 {%- endmacro %}
 
 {% macro cleaned_source(raw_model, columns) -%}
-    {#- The raw table with each value cleaned once (trimmed; '', 'nan', 'null'... -> null),
-        the row's original text kept as JSON for the audit. -#}
+    {#- The raw table with each value cleaned once (trimmed; '', 'nan', 'null'... -> null).
+        The original text stays in raw_*; audit_rejected_rows shows it for rejected rows. -#}
     select
         _source_row as source_row,
-        {{ raw_values_json(columns) }} as raw_values,
         {%- for column in columns %}
         {{ clean_text(column) }} as {{ column }}{{ "," if not loop.last }}
         {%- endfor %}
@@ -102,11 +101,24 @@
     {{ dbt.hash(dbt.concat(parts)) }}
 {%- endmacro %}
 
-{% macro raw_values_json(columns) -%}
+{% macro raw_values_json(columns, relation_alias) -%}
     {#- The raw row as a JSON object of text, so a rejected row can be read and fixed. -#}
     json_object(
     {%- for column in columns %}
-        '{{ column }}', {{ column }}{{ "," if not loop.last }}
+        '{{ column }}', {{ relation_alias }}.{{ column }}{{ "," if not loop.last }}
     {%- endfor %}
     )
+{%- endmacro %}
+
+{% macro source_columns() -%}
+    {#- The six input tables and their columns (as models_py.loader.REQUIRED_COLUMNS). -#}
+    {%- do return({
+        'customers': ['customer_id', 'join_date', 'city_id', 'gender_id'],
+        'genders': ['gender_id', 'gender_name'],
+        'cities': ['city_id', 'city_name'],
+        'transactions': ['transaction_id', 'customer_id', 'transaction_date',
+                         'transaction_status', 'coupon_name', 'burn_date', 'branch_id'],
+        'branches': ['branch_id', 'merchant_id'],
+        'merchants': ['merchant_id', 'merchant_name'],
+    }) -%}
 {%- endmacro %}

@@ -32,7 +32,6 @@
         select
             source_row,
             {{ key }} as source_key,
-            raw_values,
             {{ parse_id(key) }} as {{ key }},
             {{ name }},
             {{ key }} as _raw_key,
@@ -45,7 +44,6 @@
     select
         source_row,
         source_key,
-        raw_values,
         {{ key }},
         {{ name }},
         {{ first_failing(

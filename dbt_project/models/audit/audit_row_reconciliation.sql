@@ -1,4 +1,4 @@
-{%- set tables = ['customers', 'genders', 'cities', 'transactions', 'branches', 'merchants'] -%}
+{%- set tables = source_columns().keys() | list -%}
 with counts as (
     {%- for table in tables %}
         select

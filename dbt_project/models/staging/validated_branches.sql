@@ -6,7 +6,6 @@ parsed as (
     select
         source_row,
         branch_id as source_key,
-        raw_values,
         branch_id as raw_branch_id,
         merchant_id as raw_merchant_id,
         {{ parse_id('branch_id') }} as branch_id,
@@ -19,7 +18,6 @@ parsed as (
 select
     source_row,
     source_key,
-    raw_values,
     branch_id,
     merchant_id,
     {{ first_failing(

@@ -6,7 +6,6 @@ parsed as (
     select
         source_row,
         customer_id as source_key,
-        raw_values,
         customer_id as raw_customer_id,
         join_date as raw_join_date,
         city_id as raw_city_id,
@@ -23,7 +22,6 @@ parsed as (
 select
     source_row,
     source_key,
-    raw_values,
     customer_id,
     join_date,
     city_id,

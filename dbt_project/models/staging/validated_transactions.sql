@@ -13,7 +13,6 @@ parsed as (
     select
         source.source_row,
         source.transaction_id as source_key,
-        source.raw_values,
         source.transaction_id as raw_transaction_id,
         source.customer_id as raw_customer_id,
         source.transaction_date as raw_transaction_date,
@@ -41,7 +40,6 @@ parsed as (
 select
     source_row,
     source_key,
-    raw_values,
     transaction_id,
     customer_id,
     claim_date,
