@@ -90,7 +90,7 @@ def _summarise(warehouse: Path) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from models_py.dbt_build import dbt_build
+    from models_py.dbt_build import BuildLocked, dbt_build
     from models_py.loader import InputError, resolve_input
 
     start = time.perf_counter()
@@ -103,7 +103,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     dbt_vars = {"input": str(source.path), "as_of": args.as_of or "",
                 "segment_seed": args.seed}
     _say(f"Building warehouse {args.warehouse} with dbt ...")
-    result = dbt_build(Path(args.warehouse), dbt_vars, report=_say if args.verbose else _dot)
+    try:
+        result = dbt_build(Path(args.warehouse), dbt_vars,
+                           report=_say if args.verbose else _dot)
+    except BuildLocked as exc:
+        return _fail(str(exc), 2)
     if not args.verbose:
         print(flush=True)
     if not result.success:

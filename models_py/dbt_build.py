@@ -6,6 +6,7 @@ reading it) untouched: the new file is built beside it and renamed over it atomi
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -13,12 +14,13 @@ import subprocess
 import sys
 from collections import deque
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
 
-BUILD_SUFFIX = ".building-"
+BUILD_SUFFIX = ".building"
 
 
 @dataclass
@@ -31,22 +33,26 @@ class BuildResult:
     nodes: int = 0
 
 
-def _remove_stale_builds(warehouse: Path) -> None:
-    """Delete half-built files left by killed runs (their process no longer exists)."""
-    for path in warehouse.parent.glob(f"{warehouse.name}{BUILD_SUFFIX}*"):
-        pid = path.name.rsplit("-", 1)[-1].split(".")[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            path.unlink(missing_ok=True)
+@contextmanager
+def _build_lock(warehouse: Path):
+    """One build per warehouse at a time. The lock dies with its process, so a killed build
+    never blocks the next one; the half-built file it left is simply overwritten."""
+    lock_path = warehouse.with_name(f"{warehouse.name}.lock")
+    with open(lock_path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildLocked(
+                f"another build of {warehouse} is running; wait for it to finish"
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+class BuildLocked(RuntimeError):
+    """A second build of the same warehouse was started while one is running."""
 
 
 def _clean_message(message: str) -> str:
@@ -97,9 +103,17 @@ def dbt_build(
     """
     warehouse = Path(warehouse).resolve()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_builds(warehouse)
-    building = warehouse.with_name(f"{warehouse.name}{BUILD_SUFFIX}{os.getpid()}")
+    with _build_lock(warehouse):
+        return _locked_build(warehouse, dbt_vars, report, select)
+
+
+def _locked_build(warehouse: Path, dbt_vars: dict[str, object],
+                  report: Callable[[str], None], select: str | None) -> BuildResult:
+    # A fixed name (not per process) keeps dbt's profile identical between runs, so dbt's
+    # partial parsing works; the lock guarantees nobody else is writing it.
+    building = warehouse.with_name(f"{warehouse.name}{BUILD_SUFFIX}")
     building.unlink(missing_ok=True)
+    Path(f"{building}.wal").unlink(missing_ok=True)
     env = {**os.environ, "COUPONSEG_WAREHOUSE": str(building),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
     command = [_dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR),

@@ -7,6 +7,7 @@ most valuable group and a rerun on the same input and seed gives identical label
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,13 +96,16 @@ def segment_customers(features: pd.DataFrame, seed: int = 42, k_min: int = 2, k_
 
 
 _CACHE: dict[tuple, SegmentationResult] = {}
+_CACHE_LOCK = threading.Lock()
 
 
 def segment_customers_cached(features: pd.DataFrame, **kwargs) -> SegmentationResult:
-    """Both dbt Python models (selection table, assignments) share one run per build."""
+    """Both dbt Python models (selection table, assignments) share one run per build; the
+    lock makes the second wait for the first when dbt runs them on parallel threads."""
     key = (int(pd.util.hash_pandas_object(features, index=False).sum()),
            tuple(sorted(kwargs.items())))
-    if key not in _CACHE:
-        _CACHE.clear()
-        _CACHE[key] = segment_customers(features, **kwargs)
-    return _CACHE[key]
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            _CACHE.clear()
+            _CACHE[key] = segment_customers(features, **kwargs)
+        return _CACHE[key]

@@ -1,0 +1,153 @@
+"""Benchmark: couponseg against the pandas-notebook baseline at several sizes.
+
+For each size it generates Parquet input with planted archetypes, then measures, each stage
+in a fresh process (wall time, peak RSS of the process tree): couponseg generate, build
+(dbt: load, stage, marts, tests, segmentation), report; and the baseline on the same files.
+Writes bench/results.json, bench/RESULTS.md and bench/results.png (time and memory against
+transactions). Figures are printed, never asserted: these machines are shared and noisy.
+
+    python -m bench.run --sizes sample,100k,1M,10M[,50M] [--baseline-timeout 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+WORK = REPO / "data" / "bench"
+# size name -> (customers, claims multiplier): about 5 claims per customer at x1, 10 at x2.
+SIZES = {
+    "sample": None,  # the shipped data/sample (CSV)
+    "100k": (20_000, 1),
+    "1M": (200_000, 1),
+    "10M": (1_000_000, 2),
+    "50M": (5_000_000, 2),
+}
+
+
+def measure(command: list[str], timeout: float | None = None) -> dict:
+    wrapper = [sys.executable, "-m", "bench.measure"]
+    if timeout:
+        wrapper.append(f"--timeout={timeout}")
+    out = subprocess.run([*wrapper, "--", *command], capture_output=True, text=True, cwd=REPO,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "models_py.cli", *args]
+
+
+def segment_seconds() -> float:
+    """Time dbt spent in the segmentation Python models of the last build."""
+    results = json.loads((REPO / "dbt_project" / "target" / "run_results.json").read_text())
+    return round(sum(r["execution_time"] for r in results["results"]
+                     if r["unique_id"].split(".")[-1] in
+                     ("segment_assignments", "segment_model_selection")), 2)
+
+
+def counts(folder: Path) -> tuple[int, int]:
+    import duckdb
+
+    def rows(table: str) -> int:
+        path = next(folder.glob(f"{table}.*"))
+        reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
+        return duckdb.execute(f"select count(*) from {reader}('{path}')").fetchone()[0]
+
+    return rows("customers"), rows("transactions")
+
+
+def record(engine: str, stage: str, size: str, tx: int, customers: int, m: dict) -> dict:
+    row = {"engine": engine, "stage": stage, "size": size, "transactions": tx,
+           "customers": customers, "wall_s": m.get("wall_s"),
+           "peak_rss_mb": m.get("peak_rss_mb"), "status": m.get("status", "ok")}
+    print(f"  {engine:<9} {stage:<9} {size:>6} {row['wall_s']!s:>8} s "
+          f"{row['peak_rss_mb']!s:>8} MB  {row['status']}", flush=True)
+    return row
+
+
+def run_couponseg(size: str, folder: Path, work: Path, tx: int, cust: int) -> list[dict]:
+    warehouse, out = work / "warehouse.duckdb", work / "output"
+    build = measure(cli("build", "--input", str(folder), "--warehouse", str(warehouse)))
+    rows = [record("couponseg", "build", size, tx, cust, build)]
+    if build["status"] == "ok":
+        rows.append(record("couponseg", "segment", size, tx, cust,
+                           {"wall_s": segment_seconds(), "peak_rss_mb": None,
+                            "status": "ok (inside build)"}))
+    report = measure(cli("report", "--warehouse", str(warehouse), "--out", str(out)))
+    rows.append(record("couponseg", "report", size, tx, cust, report))
+    ok = build["status"] == "ok" and report["status"] == "ok"
+    total = {"wall_s": round(build["wall_s"] + report["wall_s"], 2),
+             "peak_rss_mb": max(build["peak_rss_mb"], report["peak_rss_mb"]),
+             "status": "ok" if ok else "failed"}
+    rows.append(record("couponseg", "total", size, tx, cust, total))
+    return rows
+
+
+def run_baseline(size: str, folder: Path, tx: int, cust: int, timeout: float,
+                 skip: str | None) -> list[dict]:
+    if skip:
+        return [record("baseline", "total", size, tx, cust,
+                       {"wall_s": None, "peak_rss_mb": None, "status": skip})]
+    m = measure([sys.executable, "-m", "bench.baseline", str(folder)], timeout)
+    rows = []
+    if m["status"] == "ok":
+        detail = json.loads(m["stdout_tail"][-1])
+        for stage, seconds in detail["stages"].items():
+            rows.append(record("baseline", stage, size, tx, cust,
+                               {"wall_s": round(seconds, 2), "peak_rss_mb": None}))
+    rows.append(record("baseline", "total", size, tx, cust, m))
+    return rows
+
+
+def prepare(size: str) -> tuple[Path, list[dict]]:
+    if SIZES[size] is None:
+        return REPO / "data" / "sample", []
+    customers, multiplier = SIZES[size]
+    folder = WORK / size / "input"
+    shutil.rmtree(folder, ignore_errors=True)
+    m = measure(cli("generate", "--customers", str(customers), "--claims-multiplier",
+                    str(multiplier), "--format", "parquet", "--out", str(folder)))
+    return folder, [m]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="sample,100k,1M,10M")
+    parser.add_argument("--baseline-timeout", type=float, default=600)
+    args = parser.parse_args(argv)
+    results: list[dict] = []
+    baseline_dead: str | None = None
+    for size in args.sizes.split(","):
+        print(f"== {size}", flush=True)
+        folder, generated = prepare(size)
+        cust, tx = counts(folder)
+        for m in generated:
+            results.append(record("couponseg", "generate", size, tx, cust, m))
+        work = WORK / size
+        work.mkdir(parents=True, exist_ok=True)
+        results += run_couponseg(size, folder, work, tx, cust)
+        rows = run_baseline(size, folder, tx, cust, args.baseline_timeout, baseline_dead)
+        results += rows
+        if rows[-1]["status"] != "ok" and not baseline_dead:
+            baseline_dead = f"not run: baseline already failed at {size} ({rows[-1]['status']})"
+        write_outputs(results)
+    return 0
+
+
+def write_outputs(results: list[dict]) -> None:
+    from bench.report import write_markdown, write_plot
+
+    (BENCH / "results.json").write_text(json.dumps(results, indent=1))
+    write_markdown(results, BENCH / "RESULTS.md")
+    write_plot(results, BENCH / "results.png")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
