@@ -79,6 +79,37 @@ def test_build_while_an_analyst_holds_the_file(built, previous):
     assert first == second and int(first) > 0  # the analyst keeps a consistent snapshot
 
 
+def test_report_during_a_build_reads_the_last_good_warehouse(built, previous, tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "models_py.cli", "build", "--input", str(built.input),
+         "--warehouse", str(previous)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 120
+    while not list(previous.parent.glob("warehouse.duckdb.building*")):
+        assert time.time() < deadline and proc.poll() is None
+        time.sleep(0.2)
+    report = couponseg("report", "--warehouse", previous, "--out", tmp_path / "out")
+    assert proc.wait(timeout=300) == 0
+    assert "PDF:" in report.stdout and (tmp_path / "out" / "dashboard.pdf").exists()
+
+
+def test_second_concurrent_build_is_refused_clearly(built, previous):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "models_py.cli", "build", "--input", str(built.input),
+         "--warehouse", str(previous)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 120
+    while not list(previous.parent.glob("warehouse.duckdb.building*")):
+        assert time.time() < deadline and proc.poll() is None
+        time.sleep(0.2)
+    second = couponseg("build", "--input", built.input, "--warehouse", previous, check=False)
+    assert proc.wait(timeout=300) == 0
+    assert second.returncode == 2 and "another build" in second.stderr
+    assert "Traceback" not in second.stderr
+
+
 def test_rerun_is_idempotent(built, tmp_path):
     again = tmp_path / "again.duckdb"
     couponseg("run", "--input", built.input, "--warehouse", again, "--out", tmp_path / "out")

@@ -42,8 +42,12 @@ def _stability(candidate: Candidate, x: np.ndarray, labels: np.ndarray, seed: in
 
 
 def score_candidate(candidate: Candidate, x: np.ndarray, seed: int) -> dict[str, object]:
-    """Fit one candidate on the sample and record every metric."""
-    labels = candidate.fit_predict(x)
+    """Fit one candidate on the sample and record every metric (NaN when it cannot fit,
+    e.g. fewer distinct customers than k: it then simply is not eligible)."""
+    try:
+        labels = candidate.fit_predict(x)
+    except (ValueError, np.linalg.LinAlgError):
+        labels = np.full(len(x), -1)
     found = labels[labels >= 0]
     sizes = np.bincount(found) if len(found) else np.array([0])
     row = {
