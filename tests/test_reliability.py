@@ -39,15 +39,7 @@ def test_failed_build_keeps_previous_warehouse(previous, tmp_path):
 
 def test_killed_build_keeps_previous_warehouse(built, previous):
     before = _digest(previous)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "models_py.cli", "build", "--input", str(built.input),
-         "--warehouse", str(previous)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    deadline = time.time() + 120
-    while not list(previous.parent.glob("warehouse.duckdb.building*")):
-        assert time.time() < deadline and proc.poll() is None, "build never started writing"
-        time.sleep(0.2)
+    proc = _start_build(built.input, previous, start_new_session=True)
     time.sleep(1.0)  # let dbt get into the models
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -79,31 +71,29 @@ def test_build_while_an_analyst_holds_the_file(built, previous):
     assert first == second and int(first) > 0  # the analyst keeps a consistent snapshot
 
 
-def test_report_during_a_build_reads_the_last_good_warehouse(built, previous, tmp_path):
+def _start_build(input_path, warehouse, **popen) -> subprocess.Popen:
+    """Start a real build in the background; return once it is writing its new file."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "models_py.cli", "build", "--input", str(built.input),
-         "--warehouse", str(previous)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "models_py.cli", "build", "--input", str(input_path),
+         "--warehouse", str(warehouse)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen,
     )
     deadline = time.time() + 120
-    while not list(previous.parent.glob("warehouse.duckdb.building*")):
-        assert time.time() < deadline and proc.poll() is None
+    while not list(warehouse.parent.glob(f"{warehouse.name}.building*")):
+        assert time.time() < deadline and proc.poll() is None, "build never started writing"
         time.sleep(0.2)
+    return proc
+
+
+def test_report_during_a_build_reads_the_last_good_warehouse(built, previous, tmp_path):
+    proc = _start_build(built.input, previous)
     report = couponseg("report", "--warehouse", previous, "--out", tmp_path / "out")
     assert proc.wait(timeout=300) == 0
     assert "PDF:" in report.stdout and (tmp_path / "out" / "dashboard.pdf").exists()
 
 
 def test_second_concurrent_build_is_refused_clearly(built, previous):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "models_py.cli", "build", "--input", str(built.input),
-         "--warehouse", str(previous)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 120
-    while not list(previous.parent.glob("warehouse.duckdb.building*")):
-        assert time.time() < deadline and proc.poll() is None
-        time.sleep(0.2)
+    proc = _start_build(built.input, previous)
     second = couponseg("build", "--input", built.input, "--warehouse", previous, check=False)
     assert proc.wait(timeout=300) == 0
     assert second.returncode == 2 and "another build" in second.stderr
