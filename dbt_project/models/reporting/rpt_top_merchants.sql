@@ -5,15 +5,8 @@ select
     merchants.merchant_name,
     merchants.branch_count,
     merchants.has_branch,
-    count(tx.transaction_id) as claims,
-    coalesce(sum(case when tx.is_burnt then 1 else 0 end), 0) as burns,
-    cast(sum(case when tx.is_burnt and tx.is_matured then 1 else 0 end) as double)
-    / nullif(sum(case when tx.is_matured then 1 else 0 end), 0) as matured_burn_rate,
-    row_number() over (
-        order by
-            coalesce(sum(case when tx.is_burnt then 1 else 0 end), 0) desc,
-            merchants.merchant_name
-    ) as burn_rank
+    {{ burn_summary() }},
+    {{ burn_rank('merchants.merchant_name') }}
 from {{ ref('dim_merchants') }} as merchants
 left join {{ ref('fct_coupon_transactions') }} as tx
     on merchants.merchant_id = tx.merchant_id
