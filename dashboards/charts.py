@@ -119,13 +119,13 @@ def ranked_bars(df: pd.DataFrame, label: str, title: str, top: int = 10,
 
 
 def heatmap(df: pd.DataFrame, x: str, y: str, z: str, title: str, x_title: str,
-            height: int = 420, zmax: float | None = None, quarters: bool = False) -> go.Figure:
+            height: int = 420, zmax: float | None = None) -> go.Figure:
     if df.empty:
         return empty_figure(title, "Not enough matured data yet", FULL)
     grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="first", sort=True)
     fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(), x=[_label(c, quarters) for c in grid.columns],
-        y=[_label(i, quarters) for i in grid.index],
+        z=grid.to_numpy(), x=[_label(c) for c in grid.columns],
+        y=[_label(i) for i in grid.index],
         colorscale="Blues", zmin=0, zmax=zmax, colorbar={"tickformat": ".0%"},
         hovertemplate="%{y} / %{x}: %{z:.1%}<extra></extra>",
     ))
@@ -134,11 +134,10 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, title: str, x_title: str,
     return _layout(fig, title, FULL, height, margin={"l": 10, "r": 20, "t": 40, "b": 50})
 
 
-def _label(value: object, quarters: bool) -> str:
-    """Axis label: dates as YYYY-MM (or YYYY Qn), anything else as text."""
+def _label(value: object) -> str:
+    """Axis label: dates as YYYY-MM, anything else as text."""
     if isinstance(value, pd.Timestamp | dt.date):
-        stamp = pd.Timestamp(value)
-        return f"{stamp.year} Q{stamp.quarter}" if quarters else stamp.strftime("%Y-%m")
+        return pd.Timestamp(value).strftime("%Y-%m")
     return str(value)
 
 

@@ -22,7 +22,7 @@ VIEWS: dict[str, str] = {
     "rpt_top_cities": "burn_rank",
     "rpt_top_branches": "burn_rank",
     "rpt_top_merchants": "burn_rank",
-    "rpt_city_quarter_burn_rate": "city_name, claim_quarter",
+    "rpt_city_month_burn_rate": "city_name, claim_month",
     "rpt_cohort_retention": "join_month, months_since_join",
     "rpt_usage_frequency": "claims_per_customer",
     "rpt_time_to_burn": "weeks_to_burn",

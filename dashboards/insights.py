@@ -87,6 +87,24 @@ def performers(data: ReportData) -> list[str]:
     return lines
 
 
+def city_months(data: ReportData) -> list[str]:
+    cities = data["rpt_top_cities"].dropna(subset=["matured_burn_rate"])
+    cells = data["rpt_city_month_burn_rate"]
+    lines = ["Share of each month's matured claims that were burnt, per city. Months whose "
+             "claims are still inside the burn window are left out rather than shown as low."]
+    if not cities.empty:
+        best = cities.loc[cities["matured_burn_rate"].idxmax()]
+        worst = cities.loc[cities["matured_burn_rate"].idxmin()]
+        lines.append(f"Over the whole period the matured burn rate ranges from "
+                     f"{_pct(worst.matured_burn_rate)} in {worst.city_name} to "
+                     f"{_pct(best.matured_burn_rate)} in {best.city_name}.")
+    if not cells.empty:
+        small = (cells["matured_claims"] < 5).mean()
+        lines.append(f"{small:.0%} of the city-months rest on fewer than 5 claims; their very "
+                     "dark or very light cells are noise, not a trend.")
+    return lines
+
+
 def loyalty(data: ReportData) -> list[str]:
     s = data["rpt_loyalty_summary"].iloc[0]
     freq = data["rpt_usage_frequency"]

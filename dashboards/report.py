@@ -23,7 +23,7 @@ from dashboards.data import ReportData, load_report_data
 TITLE = "Coupon analytics dashboard"
 SECTION_TITLES = (
     "Demographics", "Coupon usage over time", "Top cities, branches and merchants",
-    "Burn rate by city and quarter", "Retention and loyalty", "Customer segments",
+    "Burn rate by city and month", "Retention and loyalty", "Customer segments",
     "Segment model selection", "Coupon recommendations", "Definitions and data quality",
 )
 
@@ -193,12 +193,11 @@ def pages(data: ReportData) -> list[Page]:
                                 "Merchants by burns", width=charts.FULL, height=250)],
             [merchant_note],
         ]),
-        Page(SECTION_TITLES[3], [
-            "Share of each quarter's matured claims that were burnt, per city. Quarters whose "
-            "claims are still inside the burn window are left out rather than shown as low.",
-        ], [[charts.heatmap(data["rpt_city_quarter_burn_rate"], "claim_quarter", "city_name",
-                            "burn_rate", "Burn rate by city and claim quarter",
-                            "Claim quarter", 560, 1, quarters=True)]]),
+        Page(SECTION_TITLES[3], insights.city_months(data), [
+            [charts.heatmap(data["rpt_city_month_burn_rate"], "claim_month", "city_name",
+                            "burn_rate", "Burn rate by city and claim month", "Claim month",
+                            520, 1)],
+        ]),
         Page(SECTION_TITLES[4], insights.loyalty(data), [
             [charts.heatmap(data["rpt_cohort_retention"], "months_since_join", "join_month",
                             "retention_share", "Cohort retention: share active n months after "
