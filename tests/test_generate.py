@@ -51,3 +51,12 @@ def test_parquet_in_chunks_matches_size(tmp_path):
     assert len(tx) == counts["transactions"]
     assert tx["transaction_id"].is_unique
     assert pd.read_parquet(tmp_path / "customers.parquet")["customer_id"].is_unique
+
+
+def test_shipped_sample_is_reproducible(tmp_path):
+    """data/sample is exactly `couponseg generate --customers 1000 --seed 42` (make sample)."""
+    from conftest import REPO
+
+    generate(tmp_path, 1000, seed=42)
+    for name in ("customers.csv", "transactions.csv", "archetypes.csv", "branches.csv"):
+        assert filecmp.cmp(tmp_path / name, REPO / "data" / "sample" / name, shallow=False)
