@@ -141,6 +141,10 @@ def segments(data: ReportData) -> list[str]:
     sel = data["rpt_model_selection"]
     chosen = sel[sel["is_chosen"]].iloc[0]
     sizes = data["rpt_segment_sizes"]
+    if chosen.algorithm == "none":
+        return [f"All {int(sizes['customers'].sum()):,} customers behave identically in this "
+                "input (for example: no valid transactions), so there is nothing to cluster: "
+                "everyone is in one segment."]
     biggest = sizes.loc[sizes["customers"].idxmax()]
     strength = _structure_strength(chosen.silhouette, chosen.shuffled_silhouette)
     return [

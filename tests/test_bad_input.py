@@ -156,3 +156,24 @@ def test_csv_dialects(clean, tmp_path, variant):
     cities = query(warehouse, "select city_name from staging.stg_cities where city_id = 1")
     assert cities["city_name"][0] == "Port Saïd"
     assert query(warehouse, "select count(*) n from audit.audit_rejected_rows")["n"][0] == 0
+
+
+def test_everything_rejected_still_builds_and_says_so(clean, tmp_path):
+    """Every transaction has an unknown status: all are rejected with that reason, the
+    customers remain (with no activity, segmented by tenure alone), and the report renders."""
+    tables = copy.deepcopy(clean)
+    tables["transactions"]["transaction_status"] = "redeemed"
+    tables["transactions"]["burn_date"] = None
+    folder = write_folder(tables, tmp_path / "in")
+    warehouse = tmp_path / "w.duckdb"
+    result = couponseg("run", "--input", folder, "--warehouse", warehouse, "--out",
+                       tmp_path / "out")
+    audit = query(warehouse, "select reason, count(*) n from audit.audit_rejected_rows group by 1")
+    assert dict(zip(audit["reason"], audit["n"], strict=True)) == {
+        "unknown_transaction_status": len(tables["transactions"])}
+    features = query(warehouse, "select * from marts.customer_features")
+    assert len(features) == len(tables["customers"]) and not features["has_transactions"].any()
+    names = query(warehouse, "select distinct segment_name from segments.customer_segments")
+    assert names["segment_name"].str.startswith(("Never activated", "New joiners")).all()
+    assert "unknown_transaction_status" in result.stdout
+    assert (tmp_path / "out" / "dashboard.pdf").exists()

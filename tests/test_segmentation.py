@@ -86,3 +86,13 @@ def test_recommendations_quote_numbers(built):
     for rec in recs.merge(profiles, on=["segment_id", "customers"]).itertuples():
         assert f"{rec.customers:,}" in rec.rationale or str(rec.customers) in rec.rationale
         assert "%" in rec.rationale
+
+
+def test_identical_customers_get_one_segment_not_an_error():
+    frame = pd.DataFrame({"customer_id": range(30), "claims": 0, "burns": 0, "burn_rate": None,
+                          "recency_days": None, "tenure_days": 100, "mean_days_to_burn": None,
+                          "claims_per_active_month": None})
+    result = segment_customers(frame)
+    assert set(result.assignments["segment_id"]) == {0}
+    assert result.selection["is_chosen"].tolist() == [True]
+    assert result.selection["algorithm"].iloc[0] == "none"

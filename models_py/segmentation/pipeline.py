@@ -71,6 +71,8 @@ def segment_customers(features: pd.DataFrame, seed: int = 42, k_min: int = 2, k_
         raise ValueError(f"segmentation needs at least {MIN_CUSTOMERS} customers, "
                          f"got {len(features)}")
     x = BehaviourScaler().fit_transform(features)
+    if len(np.unique(x.round(9), axis=0)) < max(k_min, 2):
+        return _single_segment(features, x)
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(len(x), size=min(len(x), sample_size), replace=False))
     k_max = max(k_min, min(k_max, len(sample) // 5))
@@ -92,6 +94,28 @@ def segment_customers(features: pd.DataFrame, seed: int = 42, k_min: int = 2, k_
             "model_params": winner.params,
         }
     )
+    return SegmentationResult(selection=selection, assignments=assignments)
+
+
+def _single_segment(features: pd.DataFrame, x: np.ndarray) -> SegmentationResult:
+    """Everyone in segment 0 when customers do not differ at all in behaviour (for example
+    when every transaction was rejected): there is nothing to cluster, and saying so beats
+    failing the build or inventing segments."""
+    selection = pd.DataFrame([{
+        "algorithm": "none", "k": 1, "params": "no behavioural variation", "n_segments": 1,
+        "noise_share": 0.0, "smallest_segment_share": 1.0, "inertia": 0.0,
+        "silhouette": np.nan, "davies_bouldin": np.nan, "calinski_harabasz": np.nan,
+        "stability_ari": 1.0, "is_chosen": True, "is_eligible": False,
+        "shuffled_silhouette": np.nan, "sample_rows": len(x),
+    }])
+    n = len(features)
+    assignments = pd.DataFrame({
+        "customer_id": features["customer_id"].astype("int64"),
+        "segment_id": np.zeros(n, dtype="int32"), "confidence": np.ones(n),
+        "distance_to_centroid": np.zeros(n), "projection_x": np.zeros(n),
+        "projection_y": np.zeros(n), "algorithm": "none",
+        "model_params": "no behavioural variation",
+    })
     return SegmentationResult(selection=selection, assignments=assignments)
 
 
