@@ -47,6 +47,18 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.0%}" if unit == "share" else f"{value:,.0f}"
 
 
+def _day(value: object) -> str:
+    return "none" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def _cell(value: object) -> str:
+    """Table cell text: whole numbers with thousands separators, the rest as given."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and pd.notna(value) \
+            and float(value).is_integer():
+        return f"{int(value):,}"
+    return str(value)
+
+
 def _tile(row: pd.Series) -> str:
     delta = ""
     if pd.notna(row.previous_value):
@@ -64,7 +76,8 @@ def _table(df: pd.DataFrame, columns: dict[str, str], numeric: tuple[str, ...] =
     head = "".join(f"<th>{_esc(label)}</th>" for label in columns.values())
     body = "".join(
         "<tr>" + "".join(
-            f'<td class="{"num" if c in numeric else ""}">{_esc(row[c])}</td>' for c in columns
+            f'<td class="{"num" if c in numeric else ""}">{_esc(_cell(row[c]))}</td>'
+            for c in columns
         ) + "</tr>"
         for _, row in df.iterrows()
     )
@@ -83,7 +96,9 @@ def title_page(data: ReportData, generated_at: dt.datetime) -> str:
     {ctx.as_of_date:%d %B %Y}</div>
   <div class="tiles">{tiles}</div>
   <div class="meta">
-    As-of date: <b>{ctx.as_of_date:%Y-%m-%d}</b> ({as_of_note}); "last 90 days" ends on it.<br>
+    As-of date: <b>{ctx.as_of_date:%Y-%m-%d}</b> ({as_of_note}); "last 90 days" ends on it.
+    Last claim {_day(ctx.last_claim_date)}, last burn {_day(ctx.last_burn_date)}, last join
+    {_day(ctx.last_join_date)}.<br>
     Input: <b>{_esc(ctx.input_name)}</b> ({_esc(ctx.input_kind)}: {_esc(ctx.input_files)})<br>
     Input fingerprint (sha256): <code>{_esc(ctx.input_fingerprint)}</code><br>
     Rows: {int(ctx.customers):,} customers, {int(ctx.transactions):,} transactions;
