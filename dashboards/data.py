@@ -28,6 +28,7 @@ VIEWS: dict[str, str] = {
     "rpt_time_to_burn": "weeks_to_burn",
     "rpt_loyalty_summary": "1",
     "rpt_data_quality": "source_table, reason",
+    "rpt_insight_facts": "1",
 }
 SEGMENT_VIEWS: dict[str, str] = {
     "rpt_segment_sizes": "segment_id",

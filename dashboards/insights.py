@@ -19,16 +19,21 @@ def _kpi(data: ReportData, kpi: str) -> pd.Series:
     return rows[rows["kpi"] == kpi].iloc[0]
 
 
+def _facts(data: ReportData) -> pd.Series:
+    return data["rpt_insight_facts"].iloc[0]
+
+
 def demographics(data: ReportData) -> list[str]:
-    gender, city = data["rpt_customers_by_gender"], data["rpt_customers_by_city"]
-    top, bottom = city.iloc[0], city.iloc[-1]
-    top3 = city.head(3)["share"].sum()
+    gender, city, f = data["rpt_customers_by_gender"], data["rpt_customers_by_city"], _facts(data)
+    top = city.iloc[0]
+    customers = int(_kpi(data, "customers")["value"])
     mix = " and ".join(f"{r.share:.0%} {r.gender_name.lower()}" for r in gender.itertuples())
     return [
-        f"The {int(gender['customers'].sum()):,} customers are {mix}.",
+        f"The {customers:,} customers are {mix}.",
         f"{top.city_name} has the most customers ({int(top.customers):,}, {top.share:.0%}); "
-        f"{bottom.city_name} the fewest ({int(bottom.customers):,}). "
-        f"The top three cities hold {top3:.0%} of the base across {len(city)} cities.",
+        f"{f.smallest_city} the fewest ({int(f.smallest_city_customers):,}). "
+        f"The top three cities hold {f.top3_city_share:.0%} of the base across "
+        f"{int(f.city_count)} cities.",
         "A coupon plan that works in one city can be tested city by city: no single city "
         "dominates the base." if top.share < 0.25 else
         f"Results are driven by {top.city_name}: test new coupons there first.",
@@ -36,25 +41,21 @@ def demographics(data: ReportData) -> list[str]:
 
 
 def usage(data: ReportData) -> list[str]:
-    monthly, ctx = data["rpt_monthly_usage"], data["rpt_run_context"].iloc[0]
-    if monthly.empty:
+    ctx, f = data["rpt_run_context"].iloc[0], _facts(data)
+    if pd.isna(f.peak_claim_month):
         return ["No transactions in this input."]
-    peak = monthly.loc[monthly["claims"].idxmax()]
-    matured = monthly[monthly["is_matured"]]
     rate = _kpi(data, "matured_burn_rate")["value"]
     lines = [
-        f"Claims peaked in {peak.month:%B %Y} with {int(peak.claims):,}; "
-        f"{int(monthly['claims'].sum()):,} coupons were claimed and "
-        f"{int(monthly['burns'].sum()):,} burnt in all.",
+        f"Claims peaked in {f.peak_claim_month:%B %Y} with {int(f.peak_claims):,}; "
+        f"{int(f.total_claims):,} coupons were claimed and {int(f.total_burns):,} burnt in all.",
         f"{_pct(rate)} of claims old enough to have run their {int(ctx.burn_window_days)}-day "
         "burn window were burnt.",
     ]
-    if not matured.empty:
-        best = matured.loc[matured["burn_rate"].idxmax()]
-        worst = matured.loc[matured["burn_rate"].idxmin()]
+    if pd.notna(f.best_matured_month):
         lines.append(
-            f"Monthly burn rates of matured claims range from {_pct(worst.burn_rate)} "
-            f"({worst.month:%b %Y}) to {_pct(best.burn_rate)} ({best.month:%b %Y}); the last "
+            f"Monthly burn rates of matured claims range from "
+            f"{_pct(f.worst_matured_month_rate)} ({f.worst_matured_month:%b %Y}) to "
+            f"{_pct(f.best_matured_month_rate)} ({f.best_matured_month:%b %Y}); the last "
             "months read low only because their claims have not finished their window."
         )
     if ctx.last_claim_date is not None and ctx.as_of_date > ctx.last_claim_date:
@@ -67,57 +68,49 @@ def usage(data: ReportData) -> list[str]:
 
 
 def performers(data: ReportData) -> list[str]:
-    cities, branches = data["rpt_top_cities"], data["rpt_top_branches"]
-    merchants = data["rpt_top_merchants"]
+    cities, branches, f = data["rpt_top_cities"], data["rpt_top_branches"], _facts(data)
     lines = []
     if not cities.empty:
         c = cities.iloc[0]
         lines.append(f"{c.city_name} leads burns with {int(c.burns):,} "
                      f"(matured burn rate {_pct(c.matured_burn_rate)}).")
-    if not branches.empty:
+    if not branches.empty and pd.notna(f.top_branch_burn_share):
         b = branches.iloc[0]
-        share = b.burns / max(branches["burns"].sum(), 1)
         lines.append(f"{b.branch_label} ({b.merchant_name}) is the busiest branch: "
-                     f"{int(b.burns):,} burns, {share:.0%} of all burns over "
-                     f"{len(branches)} branches.")
-    without = merchants[~merchants["has_branch"]]
-    if not without.empty:
-        lines.append(f"{len(without)} of {len(merchants)} merchants own no branch, so they "
-                     "cannot receive burns: they are listed, not ranked as zero sellers.")
+                     f"{int(b.burns):,} burns, {f.top_branch_burn_share:.0%} of all burns over "
+                     f"{int(f.branch_count)} branches.")
+    if f.merchants_without_branch:
+        lines.append(f"{int(f.merchants_without_branch)} of {int(f.merchant_count)} merchants "
+                     "own no branch, so they cannot receive burns: they are listed, not ranked "
+                     "as zero sellers.")
     return lines
 
 
 def city_months(data: ReportData) -> list[str]:
-    cities = data["rpt_top_cities"].dropna(subset=["matured_burn_rate"])
-    cells = data["rpt_city_month_burn_rate"]
+    f = _facts(data)
     lines = ["Share of each month's matured claims that were burnt, per city. Months whose "
              "claims are still inside the burn window are left out rather than shown as low."]
-    if not cities.empty:
-        best = cities.loc[cities["matured_burn_rate"].idxmax()]
-        worst = cities.loc[cities["matured_burn_rate"].idxmin()]
+    if pd.notna(f.best_burn_rate_city):
         lines.append(f"Over the whole period the matured burn rate ranges from "
-                     f"{_pct(worst.matured_burn_rate)} in {worst.city_name} to "
-                     f"{_pct(best.matured_burn_rate)} in {best.city_name}.")
-    if not cells.empty:
-        small = (cells["matured_claims"] < 5).mean()
-        lines.append(f"{small:.0%} of the city-months rest on fewer than 5 claims; their very "
-                     "dark or very light cells are noise, not a trend.")
+                     f"{_pct(f.worst_city_burn_rate)} in {f.worst_burn_rate_city} to "
+                     f"{_pct(f.best_city_burn_rate)} in {f.best_burn_rate_city}.")
+    if pd.notna(f.thin_city_month_share):
+        lines.append(f"{f.thin_city_month_share:.0%} of the city-months rest on fewer than 5 "
+                     "claims; their very dark or very light cells are noise, not a trend.")
     return lines
 
 
 def loyalty(data: ReportData) -> list[str]:
-    s = data["rpt_loyalty_summary"].iloc[0]
-    freq = data["rpt_usage_frequency"]
-    mode = freq.loc[freq["customers"].idxmax()] if not freq.empty else None
+    s, f = data["rpt_loyalty_summary"].iloc[0], _facts(data)
     lines = [
         f"{s.repeat_share:.0%} of customers claimed more than once "
         f"({int(s.repeat_customers):,} of {int(s.customers):,}); "
         f"{int(s.customers_without_claims):,} never claimed.",
     ]
-    if mode is not None:
+    if pd.notna(f.most_common_claim_count):
         lines.append(f"The typical customer claims {s.median_claims:.0f} coupons (median; "
-                     f"mean {s.mean_claims:.1f}); {int(mode.claims_per_customer)} claims is the "
-                     "most common count.")
+                     f"mean {s.mean_claims:.1f}); {int(f.most_common_claim_count)} claims is "
+                     "the most common count.")
     if pd.notna(s.median_days_to_burn):
         lines.append(f"Burnt coupons are used a median {s.median_days_to_burn:.0f} days after "
                      f"claiming (mean {s.mean_days_to_burn:.0f}); reminders belong inside that "
@@ -142,10 +135,11 @@ def segments(data: ReportData) -> list[str]:
     chosen = sel[sel["is_chosen"]].iloc[0]
     sizes = data["rpt_segment_sizes"]
     if chosen.algorithm == "none":
-        return [f"All {int(sizes['customers'].sum()):,} customers behave identically in this "
-                "input (for example: no valid transactions), so there is nothing to cluster: "
-                "everyone is in one segment."]
-    biggest = sizes.loc[sizes["customers"].idxmax()]
+        customers = int(_kpi(data, "customers")["value"])
+        return [f"All {customers:,} customers behave identically in this input (for example: "
+                "no valid transactions), so there is nothing to cluster: everyone is in one "
+                "segment."]
+    biggest = sizes.sort_values(["customers", "segment_id"], ascending=[False, True]).iloc[0]
     strength = _structure_strength(chosen.silhouette, chosen.shuffled_silhouette)
     return [
         f"{len(sel)} candidate models were compared; the rule chose {chosen.algorithm} with "

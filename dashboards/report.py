@@ -171,7 +171,7 @@ def _definitions(data: ReportData) -> Page:
     dl = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in terms.items())
     dq = data["rpt_data_quality"].copy()
     dq["reason"] = dq["reason"].fillna("none rejected")
-    rejected = int(dq.drop_duplicates("source_table")["rejected_rows"].sum())
+    rejected = int(ctx.rejected_rows)
     sentence = (f"{rejected:,} input rows were kept out of the analysis; each is listed with its "
                 "reason in audit.audit_rejected_rows, and raw rows = kept + rejected for every "
                 "table." if rejected else
