@@ -31,22 +31,22 @@ select
     (select customers from cities order by city_rank desc limit 1) as smallest_city_customers,
     (select sum(claims) from monthly) as total_claims,
     (select sum(burns) from monthly) as total_burns,
-    (select month from monthly order by claims desc, month limit 1) as peak_claim_month,
+    (select month from monthly order by claims desc, month asc limit 1) as peak_claim_month,
     (select max(claims) from monthly) as peak_claims,
     (
-        select month from matured_months order by burn_rate desc, month limit 1
+        select month from matured_months order by burn_rate desc, month asc limit 1
     ) as best_matured_month,
     (select max(burn_rate) from matured_months) as best_matured_month_rate,
     (
-        select month from matured_months order by burn_rate, month limit 1
+        select month from matured_months order by burn_rate asc, month asc limit 1
     ) as worst_matured_month,
     (select min(burn_rate) from matured_months) as worst_matured_month_rate,
     (
-        select city_name from city_burns order by matured_burn_rate desc, city_name limit 1
+        select city_name from city_burns order by matured_burn_rate desc, city_name asc limit 1
     ) as best_burn_rate_city,
     (select max(matured_burn_rate) from city_burns) as best_city_burn_rate,
     (
-        select city_name from city_burns order by matured_burn_rate, city_name limit 1
+        select city_name from city_burns order by matured_burn_rate asc, city_name asc limit 1
     ) as worst_burn_rate_city,
     (select min(matured_burn_rate) from city_burns) as worst_city_burn_rate,
     (
@@ -63,5 +63,5 @@ select
     (select count(*) from {{ ref('rpt_top_merchants') }}) as merchant_count,
     (
         select claims_per_customer from frequency
-        order by customers desc, claims_per_customer limit 1
+        order by customers desc, claims_per_customer asc limit 1
     ) as most_common_claim_count
