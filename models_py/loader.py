@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from models_py.paths import DEFAULT_INPUT, REPO_ROOT
+
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "customers": ("customer_id", "join_date", "city_id", "gender_id"),
     "genders": ("gender_id", "gender_name"),
@@ -28,8 +30,6 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "merchants": ("merchant_id", "merchant_name"),
 }
 TABLES = tuple(REQUIRED_COLUMNS)
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_INPUT = "data/sample"
 
 
 class InputError(Exception):
