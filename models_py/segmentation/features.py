@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 # Columns read from marts.customer_features.
 SOURCE_COLUMNS = (
     "customer_id", "claims", "burns", "burn_rate", "recency_days", "tenure_days",
-    "mean_days_to_burn", "claims_per_active_month",
+    "mean_days_to_burn",
 )
 # Features used in the distance, after the transforms below.
 FEATURES = (

@@ -20,29 +20,50 @@ periods as (
     select 'previous' as period, 90 as start_days_ago, 179 as end_days_ago
 ),
 
+-- One pass over the transactions for both periods (each row meets the two period rows).
+per_period_activity as (
+    select
+        periods.period,
+        sum(
+            case when tx.claim_days_ago between periods.start_days_ago and periods.end_days_ago
+                then 1 else 0 end
+        ) as claims,
+        sum(
+            case when tx.burn_days_ago between periods.start_days_ago and periods.end_days_ago
+                then 1 else 0 end
+        ) as burns,
+        count(distinct case
+            when tx.claim_days_ago between periods.start_days_ago and periods.end_days_ago
+                or tx.burn_days_ago between periods.start_days_ago and periods.end_days_ago
+                then tx.customer_id
+        end) as active_customers
+    from periods
+    cross join tx
+    group by periods.period
+),
+
+per_period_joins as (
+    select
+        periods.period,
+        count(customers.customer_id) as new_customers
+    from periods
+    cross join context
+    left join {{ ref('dim_customers') }} as customers
+        on {{ dbt.datediff('customers.join_date', 'context.as_of_date', 'day') }}
+        between periods.start_days_ago and periods.end_days_ago
+    group by periods.period
+),
+
 per_period as (
     select
         periods.period,
-        (
-            select count(*) from tx
-            where tx.claim_days_ago between periods.start_days_ago and periods.end_days_ago
-        ) as claims,
-        (
-            select count(*) from tx
-            where tx.burn_days_ago between periods.start_days_ago and periods.end_days_ago
-        ) as burns,
-        (
-            select count(distinct tx.customer_id) from tx
-            where tx.claim_days_ago between periods.start_days_ago and periods.end_days_ago
-            or tx.burn_days_ago between periods.start_days_ago and periods.end_days_ago
-        ) as active_customers,
-        (
-            select count(*) from {{ ref('dim_customers') }} as customers
-            where {{ dbt.datediff('customers.join_date', 'context.as_of_date', 'day') }}
-                between periods.start_days_ago and periods.end_days_ago
-        ) as new_customers
+        coalesce(activity.claims, 0) as claims,
+        coalesce(activity.burns, 0) as burns,
+        coalesce(activity.active_customers, 0) as active_customers,
+        joins.new_customers
     from periods
-    cross join context
+    left join per_period_activity as activity on periods.period = activity.period
+    inner join per_period_joins as joins on periods.period = joins.period
 ),
 
 kpis as (
