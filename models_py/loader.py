@@ -1,7 +1,8 @@
 """Load the six raw tables, exactly as given, into DuckDB.
 
-Raw tables keep every value as text plus the row's position in its file or sheet
-(``_source_row``, the spreadsheet row number: the header is row 1). Typing and validation
+Raw tables keep every value as given (text from workbooks and CSV, the file's own types from
+Parquet) plus the row's position in its file or sheet (``_source_row``, the spreadsheet row
+number: the header is row 1). Typing and validation
 happen in dbt's staging layer, where a value that fails a check sends its row to
 ``audit_rejected_rows`` instead of disappearing. Only problems that make a run impossible stop
 here: a missing file or sheet, a missing column, or a file that cannot be read at all.
@@ -202,9 +203,9 @@ def _folder_relation(session, path: Path, table: str):
         row_expr = "row_number() over () + 1"
         columns = list(base.columns)
     cols = _column_map(columns, table, where)
-    select = ", ".join(
-        f'cast("{spelled}" as varchar) as {name}' for name, spelled in cols.items()
-    )
+    # Parquet keeps its own column types (staging takes typed ids and dates as they are and
+    # parses anything else); CSV is read as text.
+    select = ", ".join(f'"{spelled}" as {name}' for name, spelled in cols.items())
     return base.query("src", f"select {select}, {row_expr} as _source_row from src")
 
 

@@ -1,39 +1,116 @@
-{#- Raw values arrive as text. These macros are the one place where text becomes typed data;
-    a value they cannot parse becomes null, and the staging models turn that null into a
-    reject reason rather than dropping the row. -#}
+{#- Raw values arrive as text (CSV, workbooks) or typed (Parquet). These macros are the one
+    place where raw values become typed data; a value they cannot parse becomes null, and the
+    staging models turn that null into a reject reason rather than dropping the row. A column
+    that already has the right type (a Parquet BIGINT id, a DATE) is taken as it is, so large
+    typed inputs are not turned into text and parsed back. -#}
+
+{% macro null_tokens() -%}
+    {%- do return(['', 'nan', 'nat', 'null', 'none', 'n/a']) -%}
+{%- endmacro %}
 
 {% macro clean_text(column) -%}
+    {#- Trimmed text; the null tokens ('', 'nan', 'null'...) in any case become null. The
+        length guard and the OR chain (not IN, which DuckDB plans as a join) keep this cheap
+        on tens of millions of rows. -#}
     case
-        when lower(trim({{ column }})) in ('', 'nan', 'nat', 'null', 'none', 'n/a')
+        when strlen(trim({{ column }})) > 4 then trim({{ column }})
+        when
+        {%- for token in null_tokens() %}
+            {{ "or " if not loop.first }}lower(trim({{ column }})) = '{{ token }}'
+        {%- endfor %}
             then null
         else trim({{ column }})
     end
 {%- endmacro %}
 
-{% macro cleaned_source(raw_model, columns) -%}
-    {#- The raw table with each value cleaned once (trimmed; '', 'nan', 'null'... -> null).
-        The original text stays in raw_*; audit_rejected_rows shows it for rejected rows. -#}
+{% macro type_family(data_type) -%}
+    {#- text, integer, decimal, date, timestamp or other, for a DuckDB column type. -#}
+    {%- set t = (data_type or 'varchar') | lower -%}
+    {%- if t in ('varchar', 'text', 'string') or t.startswith('varchar') -%}
+        {%- do return('text') -%}
+    {%- elif t in ('tinyint', 'smallint', 'integer', 'bigint', 'hugeint', 'utinyint',
+                   'usmallint', 'uinteger', 'ubigint', 'int', 'int4', 'int8') -%}
+        {%- do return('integer') -%}
+    {%- elif t in ('double', 'float', 'real') or t.startswith('decimal') -%}
+        {%- do return('decimal') -%}
+    {%- elif t == 'date' -%}
+        {%- do return('date') -%}
+    {%- elif t.startswith('timestamp') -%}
+        {%- do return('timestamp') -%}
+    {%- endif -%}
+    {%- do return('other') -%}
+{%- endmacro %}
+
+{% macro raw_column_types(raw_model) -%}
+    {#- Column name -> type family of a raw table, read from the warehouse when the model
+        runs (at parse time everything is assumed to be text). -#}
+    {#- The table is looked up in the raw schema, not through ref(): inside a unit test ref()
+        names the fixture, whose values dbt casts to the real raw table's types. -#}
+    {%- set types = {} -%}
+    {%- if execute -%}
+        {%- set relation = adapter.get_relation(
+            database=target.database, schema=generate_schema_name('raw', none),
+            identifier=raw_model) -%}
+        {%- for column in (adapter.get_columns_in_relation(relation) if relation else []) -%}
+            {%- do types.update({column.name | lower: type_family(column.dtype)}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do return(types) -%}
+{%- endmacro %}
+
+{% macro cleaned_source(raw_model, columns, typed=[]) -%}
+    {#- The raw table with each value cleaned once. Columns listed in `typed` (ids and dates)
+        keep a numeric or date type when the file has one; every other value is text, trimmed,
+        with the null tokens turned into null. The original values stay in raw_*;
+        audit_rejected_rows shows them for rejected rows. -#}
+    {%- set types = raw_column_types(raw_model) -%}
     select
         _source_row as source_row,
         {%- for column in columns %}
+        {%- set family = types.get(column, 'text') %}
+        {%- if column in typed and family in ('integer', 'decimal', 'date', 'timestamp') %}
+        {{ column }}{{ "," if not loop.last }}
+        {%- elif family == 'text' %}
         {{ clean_text(column) }} as {{ column }}{{ "," if not loop.last }}
+        {%- else %}
+        {{ clean_text('cast(' ~ column ~ ' as varchar)') }} as {{ column }}
+        {{- "," if not loop.last }}
+        {%- endif %}
         {%- endfor %}
     from {{ ref(raw_model) }}
 {%- endmacro %}
 
-{% macro parse_id(column) -%}
-    {#- Whole numbers only: '12' and '12.0' parse, '12.5' and 'abc' do not. Input is
-        cleaned text (cleaned_source). -#}
-    case
-        when try_cast({{ column }} as double) = floor(try_cast({{ column }} as double))
-            then try_cast(try_cast({{ column }} as double) as bigint)
-    end
+{% macro parse_id(column, family='text') -%}
+    {#- Whole numbers only: 12 and 12.0 parse, 12.5 and 'abc' do not. `family` is the raw
+        column's type family (raw_column_types); text input is cleaned text. -#}
+    {%- if family == 'integer' -%}
+        cast({{ column }} as bigint)
+    {%- elif family == 'decimal' -%}
+        case
+            when {{ column }} = floor({{ column }}) then try_cast({{ column }} as bigint)
+        end
+    {%- else -%}
+        case
+            when try_cast({{ column }} as double) = floor(try_cast({{ column }} as double))
+                then try_cast(try_cast({{ column }} as double) as bigint)
+        end
+    {%- endif -%}
 {%- endmacro %}
 
-{% macro parse_date(column) -%}
+{% macro parse_date(column, family='text') -%}
     {#- ISO dates and timestamps, day-first dd/mm/yyyy and dd-mm-yyyy (the business is in
-        Egypt), yyyy/mm/dd, and Excel serial day numbers (days since 1899-12-30). Input is
-        cleaned text (cleaned_source). -#}
+        Egypt), yyyy/mm/dd, and Excel serial day numbers (days since 1899-12-30). `family` is
+        the raw column's type family (raw_column_types); text input is cleaned text. -#}
+    {%- if family == 'date' -%}
+        {{ column }}
+    {%- elif family == 'timestamp' -%}
+        cast({{ column }} as date)
+    {%- elif family in ('integer', 'decimal') -%}
+        case
+            when {{ column }} between 1000 and 99999 and {{ column }} = floor({{ column }})
+                then date '1899-12-30' + cast({{ column }} as integer)
+        end
+    {%- else -%}
     coalesce(
         try_cast({{ column }} as date),
         try_cast(try_cast({{ column }} as timestamp) as date),
@@ -45,6 +122,7 @@
                 then date '1899-12-30' + cast(try_cast({{ column }} as double) as integer)
         end
     )
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro first_failing(checks) -%}
@@ -95,7 +173,7 @@
 {% macro row_signature(value_columns) -%}
     {%- set parts = [] -%}
     {%- for column in value_columns -%}
-        {%- do parts.append("coalesce(" ~ column ~ ", '<null>')") -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as varchar), '<null>')") -%}
         {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
     {%- endfor -%}
     {{ dbt.hash(dbt.concat(parts)) }}
@@ -105,7 +183,7 @@
     {#- The raw row as a JSON object of text, so a rejected row can be read and fixed. -#}
     json_object(
     {%- for column in columns %}
-        '{{ column }}', {{ relation_alias }}.{{ column }}{{ "," if not loop.last }}
+        '{{ column }}', cast({{ relation_alias }}.{{ column }} as varchar){{ "," if not loop.last }}
     {%- endfor %}
     )
 {%- endmacro %}

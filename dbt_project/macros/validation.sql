@@ -24,15 +24,15 @@
 
 {% macro validate_lookup(raw_model, key, name) -%}
     {#- The three lookup tables (genders, cities, merchants) share one shape: an id and a name. -#}
+    {%- set types = raw_column_types(raw_model) %}
     with source as (
-        {{ cleaned_source(raw_model, [key, name]) }}
+        {{ cleaned_source(raw_model, [key, name], typed=[key]) }}
     ),
 
     parsed as (
         select
             source_row,
-            {{ key }} as source_key,
-            {{ parse_id(key) }} as {{ key }},
+            {{ parse_id(key, types.get(key)) }} as {{ key }},
             {{ name }},
             {{ key }} as _raw_key,
             {{ name }} as _raw_name
@@ -43,7 +43,6 @@
 
     select
         source_row,
-        source_key,
         {{ key }},
         {{ name }},
         {{ first_failing(

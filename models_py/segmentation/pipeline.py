@@ -63,6 +63,14 @@ def _projection(x: np.ndarray, sample: np.ndarray, seed: int) -> np.ndarray:
     return pca.transform(x) * signs
 
 
+def _has_distinct_rows(x: np.ndarray, sample: np.ndarray, n: int) -> bool:
+    """At least n distinct customers to tell apart. The sample answers almost always; the
+    full matrix (a sort of millions of rows) is only checked when the sample cannot."""
+    if len(np.unique(x[sample].round(9), axis=0)) >= n:
+        return True
+    return len(np.unique(x.round(9), axis=0)) >= n
+
+
 def segment_customers(features: pd.DataFrame, seed: int = 42, k_min: int = 2, k_max: int = 10,
                       sample_size: int = SAMPLE_SIZE) -> SegmentationResult:
     """Select a model on a sample, label every customer, and order labels canonically."""
@@ -71,10 +79,10 @@ def segment_customers(features: pd.DataFrame, seed: int = 42, k_min: int = 2, k_
         raise ValueError(f"segmentation needs at least {MIN_CUSTOMERS} customers, "
                          f"got {len(features)}")
     x = BehaviourScaler().fit_transform(features)
-    if len(np.unique(x.round(9), axis=0)) < max(k_min, 2):
-        return _single_segment(features, x)
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(len(x), size=min(len(x), sample_size), replace=False))
+    if not _has_distinct_rows(x, sample, max(k_min, 2)):
+        return _single_segment(features, x)
     k_max = max(k_min, min(k_max, len(sample) // 5))
     selection, winner = select_model(x[sample], k_min, k_max, seed)
     selection["sample_rows"] = len(sample)

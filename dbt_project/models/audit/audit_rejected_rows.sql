@@ -1,10 +1,11 @@
-{#- Every raw row kept out of staging, with its reason and its original text as JSON. -#}
+{#- Every raw row kept out of staging, with its reason and its original values as JSON text.
+    The first column of each table (source_columns) is its key. -#}
 {%- set tables = source_columns() -%}
 {%- for table, columns in tables.items() %}
 select
     '{{ table }}' as source_table,
     validated.source_row,
-    validated.source_key,
+    cast(raw.{{ columns[0] }} as varchar) as source_key,
     validated.reject_reason as reason,
     {{ raw_values_json(columns, 'raw') }} as raw_values
 from {{ ref('validated_' ~ table) }} as validated

@@ -1,15 +1,16 @@
+{%- set types = raw_column_types('raw_branches') -%}
+
 with source as (
-    {{ cleaned_source('raw_branches', ['branch_id', 'merchant_id']) }}
+    {{ cleaned_source('raw_branches', ['branch_id', 'merchant_id'], typed=['branch_id', 'merchant_id']) }}
 ),
 
 parsed as (
     select
         source_row,
-        branch_id as source_key,
         branch_id as raw_branch_id,
         merchant_id as raw_merchant_id,
-        {{ parse_id('branch_id') }} as branch_id,
-        {{ parse_id('merchant_id') }} as merchant_id
+        {{ parse_id('branch_id', types.branch_id) }} as branch_id,
+        {{ parse_id('merchant_id', types.merchant_id) }} as merchant_id
     from source
 ),
 
@@ -17,7 +18,6 @@ parsed as (
 
 select
     source_row,
-    source_key,
     branch_id,
     merchant_id,
     {{ first_failing(

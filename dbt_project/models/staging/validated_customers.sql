@@ -1,19 +1,23 @@
+{%- set types = raw_column_types('raw_customers') -%}
+
 with source as (
-    {{ cleaned_source('raw_customers', ['customer_id', 'join_date', 'city_id', 'gender_id']) }}
+    {{ cleaned_source(
+        'raw_customers', ['customer_id', 'join_date', 'city_id', 'gender_id'],
+        typed=['customer_id', 'join_date', 'city_id', 'gender_id']
+    ) }}
 ),
 
 parsed as (
     select
         source_row,
-        customer_id as source_key,
         customer_id as raw_customer_id,
         join_date as raw_join_date,
         city_id as raw_city_id,
         gender_id as raw_gender_id,
-        {{ parse_id('customer_id') }} as customer_id,
-        {{ parse_date('join_date') }} as join_date,
-        {{ parse_id('city_id') }} as city_id,
-        {{ parse_id('gender_id') }} as gender_id
+        {{ parse_id('customer_id', types.customer_id) }} as customer_id,
+        {{ parse_date('join_date', types.join_date) }} as join_date,
+        {{ parse_id('city_id', types.city_id) }} as city_id,
+        {{ parse_id('gender_id', types.gender_id) }} as gender_id
     from source
 ),
 
@@ -21,7 +25,6 @@ parsed as (
 
 select
     source_row,
-    source_key,
     customer_id,
     join_date,
     city_id,

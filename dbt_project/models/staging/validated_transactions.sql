@@ -1,8 +1,10 @@
+{%- set types = raw_column_types('raw_transactions') -%}
+
 with source as (
     {{ cleaned_source('raw_transactions', [
         'transaction_id', 'customer_id', 'transaction_date', 'transaction_status',
         'coupon_name', 'burn_date', 'branch_id'
-    ]) }}
+    ], typed=['transaction_id', 'customer_id', 'transaction_date', 'burn_date', 'branch_id']) }}
 ),
 
 vocabulary as (
@@ -12,7 +14,6 @@ vocabulary as (
 parsed as (
     select
         source.source_row,
-        source.transaction_id as source_key,
         source.transaction_id as raw_transaction_id,
         source.customer_id as raw_customer_id,
         source.transaction_date as raw_transaction_date,
@@ -21,12 +22,12 @@ parsed as (
         source.burn_date as raw_burn_date,
         source.branch_id as raw_branch_id,
         vocabulary.status,
-        {{ parse_id('source.transaction_id') }} as transaction_id,
-        {{ parse_id('source.customer_id') }} as customer_id,
-        {{ parse_date('source.transaction_date') }} as claim_date,
+        {{ parse_id('source.transaction_id', types.transaction_id) }} as transaction_id,
+        {{ parse_id('source.customer_id', types.customer_id) }} as customer_id,
+        {{ parse_date('source.transaction_date', types.transaction_date) }} as claim_date,
         source.coupon_name,
-        {{ parse_date('source.burn_date') }} as burn_date,
-        {{ parse_id('source.branch_id') }} as branch_id
+        {{ parse_date('source.burn_date', types.burn_date) }} as burn_date,
+        {{ parse_id('source.branch_id', types.branch_id) }} as branch_id
     from source
     left join vocabulary
         on lower(trim(source.transaction_status)) = vocabulary.raw_status
@@ -39,7 +40,6 @@ parsed as (
 
 select
     source_row,
-    source_key,
     transaction_id,
     customer_id,
     claim_date,
