@@ -95,6 +95,7 @@ def dbt_build(
     dbt_vars: dict[str, object],
     report: Callable[[str], None] = print,
     select: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> BuildResult:
     """Build every model and test into a new file, then swap it in over ``warehouse``.
 
@@ -104,17 +105,18 @@ def dbt_build(
     warehouse = Path(warehouse).resolve()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with _build_lock(warehouse):
-        return _locked_build(warehouse, dbt_vars, report, select)
+        return _locked_build(warehouse, dbt_vars, report, select, env or {})
 
 
 def _locked_build(warehouse: Path, dbt_vars: dict[str, object],
-                  report: Callable[[str], None], select: str | None) -> BuildResult:
+                  report: Callable[[str], None], select: str | None,
+                  extra_env: dict[str, str]) -> BuildResult:
     # A fixed name (not per process) keeps dbt's profile identical between runs, so dbt's
     # partial parsing works; the lock guarantees nobody else is writing it.
     building = warehouse.with_name(f"{warehouse.name}{BUILD_SUFFIX}")
     building.unlink(missing_ok=True)
     Path(f"{building}.wal").unlink(missing_ok=True)
-    env = {**os.environ, "COUPONSEG_WAREHOUSE": str(building),
+    env = {**os.environ, **extra_env, "COUPONSEG_WAREHOUSE": str(building),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
     command = [_dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR),
                "--profiles-dir", str(PROFILES_DIR), "--vars", json.dumps(dbt_vars)]

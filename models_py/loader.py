@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
 from models_py.paths import DEFAULT_INPUT, REPO_ROOT
+
+INPUT_ENV = "COUPONSEG_INPUT"
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "customers": ("customer_id", "join_date", "city_id", "gender_id"),
@@ -61,8 +64,13 @@ class InputSource:
 
 
 def resolve_input(path: str | Path | None) -> InputSource:
-    """Find the input: relative paths are tried from the current folder, then the repo root."""
-    raw = Path(path or DEFAULT_INPUT).expanduser()
+    """Find the input: the given path, else $COUPONSEG_INPUT, else the shipped sample.
+
+    Relative paths are tried from the current folder, then the repo root. The couponseg CLI
+    passes the input by environment rather than as a dbt var, so a new input file does not
+    make dbt re-parse the whole project.
+    """
+    raw = Path(path or os.environ.get(INPUT_ENV) or DEFAULT_INPUT).expanduser()
     candidates = [raw] if raw.is_absolute() else [Path.cwd() / raw, REPO_ROOT / raw]
     found = next((c for c in candidates if c.exists()), None)
     if found is None:

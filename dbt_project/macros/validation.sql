@@ -22,6 +22,14 @@
     ]) -%}
 {%- endmacro %}
 
+{% macro resolved_key_checks(raw_column, parsed_column, found_column, label) -%}
+    {#- As foreign_key_checks, for a parent already left-joined: found_column is the parent's
+        key, null when no staged parent has this key. -#}
+    {%- do return(required_value_checks(raw_column, parsed_column, label) + [
+        (found_column ~ " is null", "unknown_" ~ label),
+    ]) -%}
+{%- endmacro %}
+
 {% macro validate_lookup(raw_model, key, name) -%}
     {#- The three lookup tables (genders, cities, merchants) share one shape: an id and a name. -#}
     {%- set types = raw_column_types(raw_model) %}

@@ -1,5 +1,6 @@
--- Every staged transaction with its customer's city and gender and its branch's merchant.
--- Staging already guarantees each key resolves, so inner joins lose nothing.
+-- Every staged transaction with the names of its merchant, city and gender. Staging resolved
+-- the keys (merchant via branch, city and gender via customer) and guarantees each exists, so
+-- only the small lookup tables are joined here, never the customers table.
 select
     transactions.transaction_id,
     transactions.customer_id,
@@ -9,21 +10,16 @@ select
     transactions.claim_date,
     transactions.burn_date,
     transactions.branch_id,
-    branches.merchant_id,
+    transactions.merchant_id,
     merchants.merchant_name,
-    customers.city_id,
+    transactions.city_id,
     cities.city_name,
-    customers.gender_id,
-    genders.gender_name,
-    customers.join_date
+    transactions.gender_id,
+    genders.gender_name
 from {{ ref('stg_transactions') }} as transactions
-inner join {{ ref('stg_customers') }} as customers
-    on transactions.customer_id = customers.customer_id
-inner join {{ ref('stg_cities') }} as cities
-    on customers.city_id = cities.city_id
-inner join {{ ref('stg_genders') }} as genders
-    on customers.gender_id = genders.gender_id
-inner join {{ ref('stg_branches') }} as branches
-    on transactions.branch_id = branches.branch_id
 inner join {{ ref('stg_merchants') }} as merchants
-    on branches.merchant_id = merchants.merchant_id
+    on transactions.merchant_id = merchants.merchant_id
+inner join {{ ref('stg_cities') }} as cities
+    on transactions.city_id = cities.city_id
+inner join {{ ref('stg_genders') }} as genders
+    on transactions.gender_id = genders.gender_id

@@ -19,9 +19,7 @@ per_customer as (
         max(claim_date) as last_claim_date,
         max(burn_date) as last_burn_date,
         avg(days_to_burn) as mean_days_to_burn,
-        percentile_cont(0.5) within group (order by days_to_burn) as median_days_to_burn,
-        count(distinct branch_id) as distinct_branches,
-        count(distinct merchant_id) as distinct_merchants
+        count(distinct branch_id) as distinct_branches
     from tx
     group by customer_id
 ),
@@ -29,12 +27,8 @@ per_customer as (
 active_months as (
     select
         customer_id,
-        count(distinct activity_month) as active_months
-    from (
-        select customer_id, claim_month as activity_month from tx
-        union all
-        select customer_id, burn_month as activity_month from tx where burn_month is not null
-    ) as activity
+        count(*) as active_months
+    from {{ ref('fct_customer_active_months') }}
     group by customer_id
 ),
 
@@ -50,6 +44,7 @@ merchant_claims as (
 favourite_merchant as (
     select
         customer_id,
+        count(*) as distinct_merchants,
         max(merchant_claims) as favourite_merchant_claims
     from merchant_claims
     group by customer_id
@@ -71,9 +66,8 @@ joined as (
             per_customer.last_burn_date, per_customer.last_claim_date
         )) as last_activity_date,
         per_customer.mean_days_to_burn,
-        per_customer.median_days_to_burn,
         coalesce(per_customer.distinct_branches, 0) as distinct_branches,
-        coalesce(per_customer.distinct_merchants, 0) as distinct_merchants,
+        coalesce(favourite_merchant.distinct_merchants, 0) as distinct_merchants,
         coalesce(active_months.active_months, 0) as active_months,
         favourite_merchant.favourite_merchant_claims
     from {{ ref('dim_customers') }} as customers
@@ -104,7 +98,6 @@ select
     active_months,
     cast(claims as double) / nullif(active_months, 0) as claims_per_active_month,
     cast(mean_days_to_burn as double) as mean_days_to_burn,
-    cast(median_days_to_burn as double) as median_days_to_burn,
     distinct_branches,
     distinct_merchants,
     cast(favourite_merchant_claims as double) / nullif(claims, 0) as favourite_merchant_share

@@ -1,3 +1,8 @@
+-- A view, not a table: validated_transactions already holds every transaction once with its
+-- resolved keys, so a second 50M-row copy would cost more to write than the lookups cost to
+-- read. DuckDB skips the work for columns a query does not use.
+{{ config(materialized='view') }}
+
 with context as (
     select * from {{ ref('int_run_context') }}
 )

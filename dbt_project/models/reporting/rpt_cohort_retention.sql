@@ -13,22 +13,6 @@ cohorts as (
     group by join_month
 ),
 
-activity as (
-    select distinct
-        tx.customer_id,
-        customers.join_month,
-        activity.month
-    from {{ ref('fct_coupon_transactions') }} as tx
-    inner join {{ ref('dim_customers') }} as customers
-        on tx.customer_id = customers.customer_id
-    cross join lateral (
-        select tx.claim_month as month
-        union all
-        select tx.burn_month as month
-    ) as activity
-    where activity.month is not null
-),
-
 offsets as (
     select
         cohorts.join_month,
@@ -42,12 +26,13 @@ offsets as (
 ),
 
 active as (
+    -- a customer has one row per active month, so counting rows counts distinct customers
     select
         join_month,
-        {{ dbt.datediff('join_month', 'month', 'month') }} as months_since_join,
-        count(distinct customer_id) as active_customers
-    from activity
-    group by join_month, {{ dbt.datediff('join_month', 'month', 'month') }}
+        months_since_join,
+        count(*) as active_customers
+    from {{ ref('fct_customer_active_months') }}
+    group by join_month, months_since_join
 )
 
 select

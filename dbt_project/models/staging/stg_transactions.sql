@@ -9,6 +9,9 @@ select
     coupon_name,
     burn_date,
     branch_id,
+    merchant_id,
+    city_id,
+    gender_id,
     source_row
 from {{ ref('validated_transactions') }}
 where reject_reason is null

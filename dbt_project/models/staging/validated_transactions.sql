@@ -36,7 +36,25 @@ parsed as (
 {{ flag_duplicates('transaction_id', [
             'raw_customer_id', 'raw_transaction_date', 'raw_status', 'raw_coupon_name',
             'raw_burn_date', 'raw_branch_id'
-        ]) }}
+        ]) }},
+
+resolved as (
+    -- Parents are joined (not probed with NOT EXISTS) so the keys they resolve to travel with
+    -- the row: the fact view then needs no join to millions of customers. Staged parents are
+    -- unique on their keys (tested), so these joins never multiply a row.
+    select
+        flagged.*,
+        customers.customer_id as found_customer_id,
+        customers.city_id,
+        customers.gender_id,
+        branches.branch_id as found_branch_id,
+        branches.merchant_id
+    from flagged
+    left join {{ ref('stg_customers') }} as customers
+        on flagged.customer_id = customers.customer_id
+    left join {{ ref('stg_branches') }} as branches
+        on flagged.branch_id = branches.branch_id
+)
 
 select
     source_row,
@@ -47,20 +65,18 @@ select
     coupon_name,
     burn_date,
     branch_id,
+    merchant_id,
+    city_id,
+    gender_id,
     {{ first_failing(
         key_checks('raw_transaction_id', 'transaction_id', 'transaction_id')
-        + foreign_key_checks(
-            'raw_customer_id', 'flagged.customer_id', ref('stg_customers'), 'customer_id',
-            'customer_id'
-        )
+        + resolved_key_checks('raw_customer_id', 'customer_id', 'found_customer_id', 'customer_id')
         + required_value_checks('raw_transaction_date', 'claim_date', 'transaction_date')
         + [
             ('raw_status is null', 'missing_transaction_status'),
             ('status is null', 'unknown_transaction_status'),
         ]
-        + foreign_key_checks(
-            'raw_branch_id', 'flagged.branch_id', ref('stg_branches'), 'branch_id', 'branch_id'
-        )
+        + resolved_key_checks('raw_branch_id', 'branch_id', 'found_branch_id', 'branch_id')
         + [
             ('raw_burn_date is not null and burn_date is null',
                 'invalid_burn_date'),
@@ -69,4 +85,4 @@ select
             ('burn_date < claim_date', 'burn_before_claim'),
         ]
     ) }} as reject_reason
-from flagged
+from resolved
