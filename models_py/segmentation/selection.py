@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
+from threadpoolctl import threadpool_limits
 
 from models_py.segmentation.candidates import Candidate, candidate_grid
 from models_py.segmentation.metrics import quality
@@ -100,13 +101,19 @@ def shuffled_silhouette(candidate: Candidate, x: np.ndarray, seed: int) -> float
 
 def select_model(x: np.ndarray, k_min: int, k_max: int, seed: int
                  ) -> tuple[pd.DataFrame, Candidate]:
-    """Score the grid on x; return the selection table (with eligibility) and the winner."""
-    grid = candidate_grid(x, k_min, k_max, seed)
-    table = pd.DataFrame([score_candidate(c, x, seed) for c in grid])
-    chosen = choose(table)
-    table["is_chosen"] = table.index == chosen
-    table["is_eligible"] = eligible_mask(table)
-    table["shuffled_silhouette"] = np.where(
-        table["is_chosen"], shuffled_silhouette(grid[chosen], x, seed), np.nan
-    )
+    """Score the grid on x; return the selection table (with eligibility) and the winner.
+
+    The sample is small (a few thousand rows), where starting OpenMP/BLAS thread teams for
+    each of ~180 fits costs more than it gains: one thread each halves the time here and
+    gives the same numbers.
+    """
+    with threadpool_limits(limits=1):
+        grid = candidate_grid(x, k_min, k_max, seed)
+        table = pd.DataFrame([score_candidate(c, x, seed) for c in grid])
+        chosen = choose(table)
+        table["is_chosen"] = table.index == chosen
+        table["is_eligible"] = eligible_mask(table)
+        table["shuffled_silhouette"] = np.where(
+            table["is_chosen"], shuffled_silhouette(grid[chosen], x, seed), np.nan
+        )
     return table, grid[chosen]

@@ -1,10 +1,10 @@
 {%- set types = raw_column_types('raw_branches') -%}
 
-with source as (
+with source as not materialized (
     {{ cleaned_source('raw_branches', ['branch_id', 'merchant_id'], typed=['branch_id', 'merchant_id']) }}
 ),
 
-parsed as (
+parsed as not materialized (
     select
         source_row,
         branch_id as raw_branch_id,

@@ -1,13 +1,13 @@
 {%- set types = raw_column_types('raw_customers') -%}
 
-with source as (
+with source as not materialized (
     {{ cleaned_source(
         'raw_customers', ['customer_id', 'join_date', 'city_id', 'gender_id'],
         typed=['customer_id', 'join_date', 'city_id', 'gender_id']
     ) }}
 ),
 
-parsed as (
+parsed as not materialized (
     select
         source_row,
         customer_id as raw_customer_id,

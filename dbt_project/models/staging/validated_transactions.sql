@@ -1,6 +1,6 @@
 {%- set types = raw_column_types('raw_transactions') -%}
 
-with source as (
+with source as not materialized (
     {{ cleaned_source('raw_transactions', [
         'transaction_id', 'customer_id', 'transaction_date', 'transaction_status',
         'coupon_name', 'burn_date', 'branch_id'
@@ -11,7 +11,7 @@ vocabulary as (
     select * from {{ ref('status_vocabulary') }}
 ),
 
-parsed as (
+parsed as not materialized (
     select
         source.source_row,
         source.transaction_id as raw_transaction_id,
