@@ -1,3 +1,7 @@
+-- A table, not a view: it scans every transaction, so it is computed once per build instead of
+-- on every read (the report, rpt_insight_facts and analysts all read it).
+{{ config(materialized='table') }}
+
 -- Join-month cohorts: the share of each cohort active (claimed or burnt) n months after the
 -- month they joined. Only months up to the as-of date are shown, so young cohorts have
 -- fewer cells rather than zeros that never had a chance.

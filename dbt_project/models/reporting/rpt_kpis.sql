@@ -1,3 +1,7 @@
+-- A table, not a view: it scans every transaction, so it is computed once per build instead of
+-- on every read (the report, rpt_insight_facts and analysts all read it).
+{{ config(materialized='table') }}
+
 -- Headline figures for the title page: the last 90 days against the 90 before, ending at the
 -- run's as-of date. burn_rate uses matured claims only (claims old enough to have had the
 -- whole burn window), so recent claims do not drag it down.
