@@ -8,7 +8,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DBT_PROFILES_DIR := $(CURDIR)
 export COUPONSEG_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 DOCS_PORT ?= 8080
-BENCH_SIZES ?= sample,100k,1M,10M
+BENCH_SIZES ?= workbook,sample,100k,1M,10M
 
 .PHONY: setup demo test lint docs docs-serve bench bench-full clean sample
 

@@ -21,6 +21,8 @@ TABLES = ("customers", "genders", "cities", "transactions", "branches", "merchan
 
 
 def read(folder: Path, table: str) -> pd.DataFrame:
+    if folder.suffix == ".xlsx":
+        return pd.read_excel(folder, sheet_name=table)
     parquet = folder / f"{table}.parquet"
     return pd.read_parquet(parquet) if parquet.exists() else pd.read_csv(folder / f"{table}.csv")
 
