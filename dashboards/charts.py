@@ -10,6 +10,11 @@ import datetime as dt
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
+
+# The default template, set once: naming it in every figure's layout makes plotly validate
+# and copy the whole template per chart (~20 ms each); the figures come out identical.
+pio.templates.default = "plotly_white"
 
 FONT = "Liberation Sans, DejaVu Sans, Arial, sans-serif"
 STATUS_COLOURS = {"claimed": "#4C78A8", "burnt": "#F58518", "rate": "#54A24B"}
@@ -29,7 +34,7 @@ def segment_colour(segment_id: int) -> str:
 def _layout(fig: go.Figure, title: str, width: int = HALF, height: int = 300, **kw) -> go.Figure:
     settings = {
         "title": {"text": title, "font": {"size": 14}, "x": 0.01},
-        "width": width, "height": height, "template": "plotly_white",
+        "width": width, "height": height,
         "font": {"family": FONT, "size": 11},
         "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
         "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right",

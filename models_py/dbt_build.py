@@ -64,19 +64,13 @@ def _clean_message(message: str) -> str:
     return " ".join(lines[:6])
 
 
-def _dbt_executable() -> str:
-    """The dbt installed beside this Python (the project's own venv)."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
-
-
-def _stream(command: list[str], env: dict[str, str], report: Callable[[str], None]
-            ) -> tuple[int, list[str]]:
+def _stream(command: list[str], env: dict[str, str], cwd: Path,
+            report: Callable[[str], None]) -> tuple[int, list[str]]:
     """Run dbt, passing its per-node progress lines on as they come; return the exit code
     and dbt's error lines (for failures that happen before any node runs)."""
     errors: deque[str] = deque(maxlen=12)
-    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, bufsize=1) as proc:
+    with subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, bufsize=1) as proc:
         for raw in proc.stdout:
             line = ANSI.sub("", raw.rstrip())
             if PROGRESS.search(line):
@@ -111,14 +105,17 @@ def dbt_build(
 def _locked_build(warehouse: Path, dbt_vars: dict[str, object],
                   report: Callable[[str], None], select: str | None,
                   extra_env: dict[str, str]) -> BuildResult:
-    # A fixed name (not per process) keeps dbt's profile identical between runs, so dbt's
-    # partial parsing works; the lock guarantees nobody else is writing it.
+    # dbt re-parses the whole project (~3 s) whenever its profile changes, and the profile
+    # holds the database path. So dbt runs in the warehouse's folder with a relative path of
+    # a fixed name (not per process): the profile is the same for every warehouse with the
+    # same file name, wherever it lives. The lock guarantees nobody else is writing it.
     building = warehouse.with_name(f"{warehouse.name}{BUILD_SUFFIX}")
     building.unlink(missing_ok=True)
     Path(f"{building}.wal").unlink(missing_ok=True)
-    env = {**os.environ, **extra_env, "COUPONSEG_WAREHOUSE": str(building),
+    env = {**os.environ, **extra_env, "COUPONSEG_WAREHOUSE": building.name,
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
-    command = [_dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR),
+    command = [sys.executable, "-m", "models_py.dbt_runner", "build",
+               "--project-dir", str(DBT_PROJECT_DIR),
                "--profiles-dir", str(PROFILES_DIR), "--vars", json.dumps(dbt_vars)]
     if select:
         command += ["--select", select]
@@ -128,7 +125,7 @@ def _locked_build(warehouse: Path, dbt_vars: dict[str, object],
     command += ["--exclude-resource-type", "unit_test"]
     try:
         (DBT_PROJECT_DIR / "target" / "run_results.json").unlink(missing_ok=True)
-        code, errors = _stream(command, env, report)
+        code, errors = _stream(command, env, building.parent, report)
         results = _run_results()
         failures = _failures(results)
         if code == 0 and not failures:
