@@ -68,14 +68,20 @@ def write_plot(results: list[dict], path: Path) -> None:
 
     pio.defaults.mathjax = None
     df = pd.DataFrame(results)
-    df = df[(df["stage"] == "total") & (df["status"] == "ok")]
+    # The workbook is the sample's size: one point per size keeps the lines readable.
+    df = df[(df["stage"] == "total") & (df["size"] != "workbook")]
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Wall time (s)", "Peak memory (MB)"))
     for engine, colour in (("couponseg", "#1B9E77"), ("baseline", "#D95F02")):
-        part = df[df["engine"] == engine].sort_values("transactions")
+        part = df[(df["engine"] == engine) & (df["status"] == "ok")].sort_values("transactions")
         for col, metric in ((1, "wall_s"), (2, "peak_rss_mb")):
             fig.add_trace(go.Scatter(x=part["transactions"], y=part[metric], name=engine,
                                      mode="lines+markers", line={"color": colour},
                                      showlegend=col == 1), row=1, col=col)
+        killed = df[(df["engine"] == engine) & df["status"].str.startswith("timeout")]
+        fig.add_trace(go.Scatter(x=killed["transactions"], y=killed["wall_s"], mode="markers+text",
+                                 marker={"symbol": "x", "size": 12, "color": colour},
+                                 text=[f"{engine} killed" for _ in range(len(killed))],
+                                 textposition="middle right", showlegend=False), row=1, col=1)
     fig.update_xaxes(type="log", title="Transactions")
     fig.update_yaxes(type="log")
     fig.update_layout(width=1000, height=420, template="plotly_white")

@@ -1,4 +1,4 @@
-"""Run ``dbt build`` in-process into a new warehouse file and swap it in only on success.
+"""Run ``dbt build`` (in a child process) into a new warehouse file; swap it in on success.
 
 A failed, interrupted or killed build therefore leaves the previous warehouse (and anyone
 reading it) untouched: the new file is built beside it and renamed over it atomically.
