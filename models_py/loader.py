@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,24 +120,32 @@ def _column_map(found: list[str], table: str, where: str) -> dict[str, str]:
 _WORKBOOK_CACHE: dict[tuple[str, float, int], dict[str, list[list[object]]]] = {}
 
 
+_WORKBOOK_LOCK = threading.Lock()
+
+
 def _read_workbook(path: Path) -> dict[str, list[list[object]]]:
-    """All sheets as rows, read once per file version (dbt loads six tables from one file)."""
+    """All sheets as rows, read once per file version (dbt loads six tables from one file,
+    possibly from several threads at once: the lock makes the others wait for the one read)."""
     stat = path.stat()
     key = (str(path), stat.st_mtime, stat.st_size)
-    if key not in _WORKBOOK_CACHE:
-        from python_calamine import CalamineWorkbook
+    with _WORKBOOK_LOCK:
+        return _WORKBOOK_CACHE.get(key) or _load_workbook(path, key)
 
-        try:
-            book = CalamineWorkbook.from_path(str(path))
-            sheets = {
-                name.strip().lower(): book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                for name in book.sheet_names
-            }
-        except Exception as exc:  # calamine raises several types for damaged files
-            raise InputError(f"{path.name}: not a readable .xlsx workbook ({exc})") from exc
-        _WORKBOOK_CACHE.clear()
-        _WORKBOOK_CACHE[key] = sheets
-    return _WORKBOOK_CACHE[key]
+
+def _load_workbook(path: Path, key: tuple[str, float, int]) -> dict[str, list[list[object]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheets = {
+            name.strip().lower(): book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            for name in book.sheet_names
+        }
+    except Exception as exc:  # calamine raises several types for damaged files
+        raise InputError(f"{path.name}: not a readable .xlsx workbook ({exc})") from exc
+    _WORKBOOK_CACHE.clear()
+    _WORKBOOK_CACHE[key] = sheets
+    return sheets
 
 
 def _cell_text(value: object) -> str | None:
