@@ -177,3 +177,52 @@ def test_everything_rejected_still_builds_and_says_so(clean, tmp_path):
     assert names["segment_name"].str.startswith(("Never activated", "New joiners")).all()
     assert "unknown_transaction_status" in result.stdout
     assert (tmp_path / "out" / "dashboard.pdf").exists()
+
+
+def test_typed_parquet_is_judged_like_text(clean, tmp_path):
+    """Parquet keeps its types in raw; staging takes typed ids and dates as they are and
+    still rejects what does not fit: a non-whole DOUBLE id, a duplicate typed key, a burn
+    before its claim. Timestamps and day-first text dates in a Parquet file are accepted."""
+    t = copy.deepcopy(clean)
+    tx = t["transactions"]
+    first = tx.iloc[0].to_dict()
+    base_id = len(tx) + 5000
+    bad_id = append(tx, **{**first, "transaction_id": str(base_id), "customer_id": "12.5"})
+    dup = append(tx, **{**first})
+    early = append(tx, **{**first, "transaction_id": str(base_id + 1),
+                          "transaction_status": "burned", "transaction_date": "2024-02-10",
+                          "burn_date": "2024-02-01"})
+    kept = append(tx, **{**first, "transaction_id": str(base_id + 2),
+                         "transaction_status": "burned", "transaction_date": "2024-02-10",
+                         "burn_date": "2024-02-12"})
+    folder = tmp_path / "typed"
+    folder.mkdir()
+    typed = {
+        "customers": t["customers"].astype({"customer_id": "int64", "city_id": "int64",
+                                             "gender_id": "int64"})
+        .assign(join_date=lambda f: pd.to_datetime(f["join_date"])),  # TIMESTAMP
+        "transactions": tx.assign(
+            transaction_id=tx["transaction_id"].astype("int64"),
+            customer_id=tx["customer_id"].astype("float64"),  # DOUBLE, one value 12.5
+            branch_id=tx["branch_id"].astype("int64"),
+            transaction_date=pd.to_datetime(tx["transaction_date"]).dt.date,  # DATE
+        ),  # burn_date stays text
+    }
+    for name, frame in {**t, **typed}.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    warehouse = tmp_path / "w.duckdb"
+    couponseg("build", "--input", folder, "--warehouse", warehouse)
+    types = query(warehouse, "select column_name, data_type from information_schema.columns "
+                  "where table_schema = 'raw' and table_name = 'raw_transactions'")
+    assert dict(zip(types["column_name"], types["data_type"], strict=True))[
+        "transaction_id"] == "BIGINT"
+    audit = query(warehouse, "select source_row, reason from audit.audit_rejected_rows "
+                  "where source_table = 'transactions'")
+    reasons = dict(zip(audit["source_row"], audit["reason"], strict=True))
+    assert reasons == {bad_id: "invalid_customer_id", dup: "duplicate_row",
+                       early: "burn_before_claim"}
+    row = query(warehouse, f"select * from marts.fct_coupon_transactions "
+                f"where transaction_id = {base_id + 2}").iloc[0]
+    assert row["days_to_burn"] == 2 and row["status"] == "burnt" and kept
+    recon = query(warehouse, "select * from audit.audit_row_reconciliation")
+    assert recon["reconciles"].all()
