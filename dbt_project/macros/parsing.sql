@@ -58,12 +58,13 @@
     {%- do return(types) -%}
 {%- endmacro %}
 
-{% macro cleaned_source(raw_model, columns, typed=[]) -%}
+{% macro cleaned_source(raw_model, columns, typed=[], types=none) -%}
     {#- The raw table with each value cleaned once. Columns listed in `typed` (ids and dates)
         keep a numeric or date type when the file has one; every other value is text, trimmed,
-        with the null tokens turned into null. The original values stay in raw_*;
-        audit_rejected_rows shows them for rejected rows. -#}
-    {%- set types = raw_column_types(raw_model) -%}
+        with the null tokens turned into null. `types`: raw_column_types(raw_model), when the
+        caller has it already. The original values stay in raw_*; audit_rejected_rows shows
+        them for rejected rows. -#}
+    {%- set types = types if types is not none else raw_column_types(raw_model) -%}
     select
         _source_row as source_row,
         {%- for column in columns %}

@@ -34,7 +34,7 @@
     {#- The three lookup tables (genders, cities, merchants) share one shape: an id and a name. -#}
     {%- set types = raw_column_types(raw_model) %}
     with source as not materialized (
-        {{ cleaned_source(raw_model, [key, name], typed=[key]) }}
+        {{ cleaned_source(raw_model, [key, name], typed=[key], types=types) }}
     ),
 
     parsed as not materialized (

@@ -1,7 +1,8 @@
 {%- set types = raw_column_types('raw_branches') -%}
 
 with source as not materialized (
-    {{ cleaned_source('raw_branches', ['branch_id', 'merchant_id'], typed=['branch_id', 'merchant_id']) }}
+    {{ cleaned_source('raw_branches', ['branch_id', 'merchant_id'], typed=['branch_id', 'merchant_id'],
+        types=types) }}
 ),
 
 parsed as not materialized (

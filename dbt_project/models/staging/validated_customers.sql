@@ -3,7 +3,7 @@
 with source as not materialized (
     {{ cleaned_source(
         'raw_customers', ['customer_id', 'join_date', 'city_id', 'gender_id'],
-        typed=['customer_id', 'join_date', 'city_id', 'gender_id']
+        typed=['customer_id', 'join_date', 'city_id', 'gender_id'], types=types
     ) }}
 ),
 

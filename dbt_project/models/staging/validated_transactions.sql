@@ -4,7 +4,8 @@ with source as not materialized (
     {{ cleaned_source('raw_transactions', [
         'transaction_id', 'customer_id', 'transaction_date', 'transaction_status',
         'coupon_name', 'burn_date', 'branch_id'
-    ], typed=['transaction_id', 'customer_id', 'transaction_date', 'burn_date', 'branch_id']) }}
+    ], typed=['transaction_id', 'customer_id', 'transaction_date', 'burn_date', 'branch_id'],
+    types=types) }}
 ),
 
 vocabulary as (
