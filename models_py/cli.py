@@ -127,7 +127,7 @@ SMALL_INPUT_BYTES = 100 * 2**20
 
 
 def _dbt_threads(input_bytes: int) -> str:
-    """dbt threads: 2 for small inputs, where ~200 nodes of start-up overhead dominate and
+    """dbt threads: 2 for small inputs, where ~175 nodes of start-up overhead dominate and
     overlap well; 1 for large ones, where each heavy query already uses every core and a
     second one at the same time would only add memory. $COUPONSEG_DBT_THREADS overrides."""
     return os.environ.get("COUPONSEG_DBT_THREADS") or (
