@@ -95,36 +95,29 @@ def record(engine: str, stage: str, size: str, tx: int, customers: int, m: dict)
 
 def run_couponseg(size: str, folder: Path, work: Path, tx: int, cust: int) -> list[dict]:
     warehouse, out = work / "warehouse.duckdb", work / "output"
+    rows = build_and_report(size, folder, warehouse, out, tx, cust)
+    if size == "workbook":  # the weekly case: the same warehouse rebuilt, dbt's parse reused
+        rows += build_and_report(size, folder, warehouse, out, tx, cust, suffix="_rerun")
+    return rows
+
+
+def build_and_report(size: str, folder: Path, warehouse: Path, out: Path, tx: int, cust: int,
+                     suffix: str = "") -> list[dict]:
+    """build, segment (inside the build), report and total records; stages named + suffix."""
     build = measure(cli("build", "--input", str(folder), "--warehouse", str(warehouse)))
-    rows = [record("couponseg", "build", size, tx, cust, build)]
-    if build["status"] == "ok":
+    rows = [record("couponseg", f"build{suffix}", size, tx, cust, build)]
+    if build["status"] == "ok" and not suffix:
         rows.append(record("couponseg", "segment", size, tx, cust,
                            {"wall_s": segment_seconds(), "peak_rss_mb": None,
                             "status": "ok (inside build)"}))
     report = measure(cli("report", "--warehouse", str(warehouse), "--out", str(out)))
-    rows.append(record("couponseg", "report", size, tx, cust, report))
+    rows.append(record("couponseg", f"report{suffix}", size, tx, cust, report))
     ok = build["status"] == "ok" and report["status"] == "ok"
     total = {"wall_s": round(build["wall_s"] + report["wall_s"], 2),
              "peak_rss_mb": max(build["peak_rss_mb"], report["peak_rss_mb"]),
              "status": "ok" if ok else "failed"}
-    rows.append(record("couponseg", "total", size, tx, cust, total))
-    if size == "workbook":
-        rows += rerun(size, warehouse, folder, out, tx, cust)
+    rows.append(record("couponseg", f"total{suffix}", size, tx, cust, total))
     return rows
-
-
-def rerun(size: str, warehouse: Path, folder: Path, out: Path, tx: int, cust: int
-          ) -> list[dict]:
-    """The weekly case: the same warehouse rebuilt (dbt's parse is reused) and reported."""
-    build = measure(cli("build", "--input", str(folder), "--warehouse", str(warehouse)))
-    report = measure(cli("report", "--warehouse", str(warehouse), "--out", str(out)))
-    ok = build["status"] == "ok" and report["status"] == "ok"
-    total = {"wall_s": round(build["wall_s"] + report["wall_s"], 2),
-             "peak_rss_mb": max(build["peak_rss_mb"], report["peak_rss_mb"]),
-             "status": "ok" if ok else "failed"}
-    return [record("couponseg", "build_rerun", size, tx, cust, build),
-            record("couponseg", "report_rerun", size, tx, cust, report),
-            record("couponseg", "total_rerun", size, tx, cust, total)]
 
 
 def run_baseline(size: str, folder: Path, tx: int, cust: int, timeout: float,
