@@ -1,4 +1,4 @@
-"""Plotly figures, one builder per visual; each takes the rows of one rpt_ view.
+"""Plotly figures, one builder per visual; each takes the rows of one rpt_ model.
 
 Colours are fixed per meaning across every page: claimed vs burnt, and one colour per
 segment id (segment ids are canonical, so the same segment keeps its colour on reruns).

@@ -1,4 +1,5 @@
-"""Read the dashboard's data: one SQL query per rpt_ view, nothing reshaped in Python.
+"""Read the dashboard's data: one SQL query per rpt_ model (view or table),
+nothing reshaped in Python.
 
 The warehouse is opened read-only, so reports never block (or wait on) a running build.
 """
@@ -62,7 +63,7 @@ def _existing_views(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def load_report_data(warehouse: Path) -> ReportData:
-    """Query every rpt_ view once from a read-only connection."""
+    """Query every rpt_ model once from a read-only connection."""
     if not Path(warehouse).exists():
         raise FileNotFoundError(
             f"Warehouse {warehouse} does not exist: run `couponseg build` first"
@@ -72,7 +73,7 @@ def load_report_data(warehouse: Path) -> ReportData:
         missing = [v for v in VIEWS if v not in existing]
         if missing:
             raise RuntimeError(
-                f"Warehouse {warehouse} lacks reporting views {', '.join(missing)}: "
+                f"Warehouse {warehouse} lacks reporting models {', '.join(missing)}: "
                 "rebuild it with `couponseg build`"
             )
 
