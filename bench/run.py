@@ -45,7 +45,7 @@ def measure(command: list[str], timeout: float | None = None) -> dict:
 
 
 def cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "models_py.cli", *args]
+    return [sys.executable, "-m", "couponseg.cli", *args]
 
 
 def segment_seconds() -> float:

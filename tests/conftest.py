@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from models_py.generate import generate
+from couponseg.generate import generate
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_WORKBOOK = REPO.parent / "shared" / "data" / "E-commerce_data.xlsx"
@@ -24,7 +24,7 @@ def couponseg(*args: str, check: bool = True, timeout: float = 600
               ) -> subprocess.CompletedProcess:
     """Run the real console command in a child process."""
     result = subprocess.run(
-        [sys.executable, "-m", "models_py.cli", *map(str, args)],
+        [sys.executable, "-m", "couponseg.cli", *map(str, args)],
         capture_output=True, text=True, timeout=timeout, cwd=REPO,
     )
     if check and result.returncode != 0:

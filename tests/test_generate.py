@@ -6,7 +6,7 @@ import filecmp
 
 import pandas as pd
 
-from models_py.generate import ARCHETYPES, generate
+from couponseg.generate import ARCHETYPES, generate
 from models_py.loader import REQUIRED_COLUMNS
 
 

@@ -74,7 +74,7 @@ def test_build_while_an_analyst_holds_the_file(built, previous):
 def _start_build(input_path, warehouse, **popen) -> subprocess.Popen:
     """Start a real build in the background; return once it is writing its new file."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "models_py.cli", "build", "--input", str(input_path),
+        [sys.executable, "-m", "couponseg.cli", "build", "--input", str(input_path),
          "--warehouse", str(warehouse)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen,
     )

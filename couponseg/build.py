@@ -114,7 +114,7 @@ def _locked_build(warehouse: Path, dbt_vars: dict[str, object],
     Path(f"{building}.wal").unlink(missing_ok=True)
     env = {**os.environ, **extra_env, "COUPONSEG_WAREHOUSE": building.name,
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
-    command = [sys.executable, "-m", "models_py.dbt_runner", "build",
+    command = [sys.executable, "-m", "couponseg.dbt_runner", "build",
                "--project-dir", str(DBT_PROJECT_DIR),
                "--profiles-dir", str(PROFILES_DIR), "--vars", json.dumps(dbt_vars)]
     if select:

@@ -1,5 +1,5 @@
 """Entry point of the dbt child process that ``dbt_build`` starts: ``python -m
-models_py.dbt_runner <dbt args>``.
+couponseg.dbt_runner <dbt args>``.
 
 Same as the ``dbt`` command, with one difference at the end: once dbt has finished, DuckDB is
 closed explicitly (so the warehouse file is checkpointed and complete) and the process exits

@@ -36,7 +36,7 @@ def _as_of(text: str | None) -> str:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from models_py.generate import generate
+    from couponseg.generate import generate
 
     start = time.perf_counter()
     counts = generate(args.out, args.customers, args.seed, args.format,
@@ -91,7 +91,7 @@ def _summarise(warehouse: Path) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from models_py.dbt_build import BuildLocked, dbt_build
+    from couponseg.build import BuildLocked, dbt_build
     from models_py.loader import INPUT_ENV, InputError, resolve_input
 
     start = time.perf_counter()
