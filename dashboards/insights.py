@@ -62,7 +62,8 @@ def usage(data: ReportData) -> list[str]:
         gap = (pd.Timestamp(ctx.as_of_date) - pd.Timestamp(ctx.last_claim_date)).days
         lines.append(
             f"The last claim is dated {ctx.last_claim_date:%d %b %Y}, {gap} days before the "
-            f"as-of date: the feed of new claims stops there, so recent KPIs show no claims."
+            f"as-of date: the feed of new claims stops there, so the claim KPIs count the "
+            f"{int(ctx.kpi_period_days)} days up to it, not a fall to zero."
         )
     return lines[:4]
 

@@ -60,16 +60,39 @@ def _cell(value: object) -> str:
 
 
 def _tile(row: pd.Series) -> str:
+    """A KPI tile; a period KPI says which days it covers when its feed ended early."""
     delta = ""
     if pd.notna(row.previous_value):
+        days = int(row.period_days)
         if pd.notna(row.delta_share):
             css = "up" if row.delta_share > 0 else "down" if row.delta_share < 0 else ""
-            delta = (f'<div class="delta {css}">{row.delta_share:+.0%} vs previous 90 days '
+            delta = (f'<div class="delta {css}">{row.delta_share:+.0%} vs previous {days} days '
                      f"({_fmt(row.previous_value, row.unit)})</div>")
         else:
-            delta = '<div class="delta">no activity in the previous 90 days</div>'
+            delta = f'<div class="delta">no activity in the previous {days} days</div>'
+    window = ""
+    if pd.notna(row.period_end_date):
+        window = (f'<div class="period">{_day(row.period_start_date)} to '
+                  f"{_day(row.period_end_date)} ({_esc(row.feed)} feed)</div>")
+    if row.is_stale:
+        window += (f'<div class="stale">Stale: the {_esc(row.feed)} feed ends '
+                   f"{int(row.end_days_before_as_of)} days before the as-of date</div>")
     return (f'<div class="tile"><div class="label">{_esc(row.label)}</div>'
-            f'<div class="value">{_fmt(row.value, row.unit)}</div>{delta}</div>')
+            f'<div class="value">{_fmt(row.value, row.unit)}</div>{delta}{window}</div>')
+
+
+def _feed_dates(ctx: pd.Series) -> str:
+    """The feeds' last dates; a warning when they end more than stale_feed_days apart."""
+    dates = (f"last claim {_day(ctx.last_claim_date)}, last burn {_day(ctx.last_burn_date)}, "
+             f"last join {_day(ctx.last_join_date)}")
+    period = int(ctx.kpi_period_days)
+    if not ctx.feeds_out_of_step:
+        return f'"Last {period} days" ends on each feed\'s last date: {dates}.'
+    return (f'<div class="feeds">The feeds end on different dates: {dates}. Each "last '
+            f'{period} days" tile counts the {period} days up to the last date of its own feed, '
+            "so a feed that stopped early is not read as a fall; tiles marked stale show a "
+            f"window ending more than {int(ctx.stale_feed_days)} days before the as-of "
+            "date.</div>")
 
 
 def _table(df: pd.DataFrame, columns: dict[str, str], numeric: tuple[str, ...] = ()) -> str:
@@ -96,9 +119,7 @@ def title_page(data: ReportData, generated_at: dt.datetime) -> str:
     {ctx.as_of_date:%d %B %Y}</div>
   <div class="tiles">{tiles}</div>
   <div class="meta">
-    As-of date: <b>{ctx.as_of_date:%Y-%m-%d}</b> ({as_of_note}); "last 90 days" ends on it.
-    Last claim {_day(ctx.last_claim_date)}, last burn {_day(ctx.last_burn_date)}, last join
-    {_day(ctx.last_join_date)}.<br>
+    As-of date: <b>{ctx.as_of_date:%Y-%m-%d}</b> ({as_of_note}). {_feed_dates(ctx)}<br>
     Input: <b>{_esc(ctx.input_name)}</b> ({_esc(ctx.input_kind)}: {_esc(ctx.input_files)})<br>
     Input fingerprint (sha256): <code>{_esc(ctx.input_fingerprint)}</code><br>
     Rows: {int(ctx.customers):,} customers, {int(ctx.transactions):,} transactions;
@@ -153,7 +174,7 @@ def _segment_pages(data: ReportData) -> list[Page]:
 
 def _definitions(data: ReportData) -> Page:
     ctx = data["rpt_run_context"].iloc[0]
-    window = int(ctx.burn_window_days)
+    window, period = int(ctx.burn_window_days), int(ctx.kpi_period_days)
     terms = {
         "Claimed": "A customer took a coupon (source status 'subscribed'). Every transaction "
                    "is a claim; its transaction date is the claim date.",
@@ -164,7 +185,9 @@ def _definitions(data: ReportData) -> Page:
         "Active": "A customer is active in a period if they claimed or burnt a coupon in it.",
         "Cohort": "Customers who joined in the same calendar month; retention is the share of "
                   "a cohort active n months after that month.",
-        "Last 90 days": "The 90 days ending on the as-of date, compared with the 90 before.",
+        f"Last {period} days": f"The {period} days up to the last date of the feed a KPI "
+                               "counts (claims, burns or joins; both claims and burns for "
+                               f"active customers), compared with the {period} days before.",
         "Segment": "A group found by clustering customers' behaviour (claims, burn rate, "
                    "recency, tenure, time to burn); gender and city only describe segments.",
     }

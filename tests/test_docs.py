@@ -32,3 +32,26 @@ def test_docs_site_lists_the_marts(built, tmp_path):
     for model in ("customer_features", "dim_customers", "fct_coupon_transactions",
                   "segment_recommendations"):
         assert model in dom, f"{model} not shown in the docs site"
+
+
+def _exposure_refs() -> set[str]:
+    """Models the dashboard exposure says it depends on."""
+    import re
+
+    import yaml
+
+    path = REPO / "dbt_project" / "models" / "reporting" / "_reporting__exposures.yml"
+    exposures = yaml.safe_load(path.read_text())["exposures"]
+    dashboard = next(e for e in exposures if e["name"] == "stakeholder_dashboard")
+    return {re.fullmatch(r"ref\('(\w+)'\)", ref).group(1) for ref in dashboard["depends_on"]}
+
+
+def test_exposure_lists_exactly_what_the_report_reads():
+    """The lineage in the catalogue is the report's: every relation dashboards/data.py reads
+    is a dependency of the exposure, and the exposure lists nothing the report does not read."""
+    from dashboards.data import SEGMENT_VIEWS, VIEWS
+
+    read = set(VIEWS) | set(SEGMENT_VIEWS)
+    listed = _exposure_refs()
+    assert not read - listed, f"read by the report but missing from the exposure: {read - listed}"
+    assert not listed - read, f"in the exposure but not read by the report: {listed - read}"

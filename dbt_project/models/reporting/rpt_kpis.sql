@@ -1,44 +1,66 @@
--- A table, not a view: it scans every transaction, so it is computed once per build instead of
--- on every read (the report, rpt_insight_facts and analysts all read it).
-{{ config(materialized='table') }}
-
--- Headline figures for the title page: the last 90 days against the 90 before, ending at the
--- run's as-of date. burn_rate uses matured claims only (claims old enough to have had the
--- whole burn window), so recent claims do not drag it down.
+-- Headline figures for the title page: totals, the matured burn rate, and each feed's last
+-- kpi_period_days (var) against the period before. A period KPI counts one feed and its
+-- window ends at that feed's last date (claims at the last claim, burns at the last burn, new
+-- customers at the last join; active customers, who need claims and burns, where both feeds
+-- still run), so a feed that stops early shows its last real days instead of a fall to zero.
+-- A window that ends more than stale_feed_days (var) before the as-of date is flagged stale.
+-- burn_rate uses matured claims only (claims old enough to have had the whole burn window).
+{%- set period_days = var('kpi_period_days') %}
 with context as (
     select * from {{ ref('int_run_context') }}
 ),
 
+feed_ends as (
+    select
+        as_of_date,
+        last_claim_date as claims_end,
+        last_burn_date as burns_end,
+        last_join_date as joins_end,
+        least(last_claim_date, last_burn_date) as activity_end
+    from context
+),
+
 tx as (
     select
-        tx.*,
-        {{ dbt.datediff('tx.claim_date', 'context.as_of_date', 'day') }} as claim_days_ago,
-        {{ dbt.datediff('tx.burn_date', 'context.as_of_date', 'day') }} as burn_days_ago
+        tx.customer_id,
+        tx.is_burnt,
+        tx.is_matured,
+        {{ dbt.datediff('tx.claim_date', 'ends.claims_end', 'day') }} as claim_days_before_end,
+        {{ dbt.datediff('tx.burn_date', 'ends.burns_end', 'day') }} as burn_days_before_end,
+        {{ dbt.datediff('tx.claim_date', 'ends.activity_end', 'day') }} as claim_days_before_activity_end,
+        {{ dbt.datediff('tx.burn_date', 'ends.activity_end', 'day') }} as burn_days_before_activity_end
     from {{ ref('fct_coupon_transactions') }} as tx
-    cross join context
+    cross join feed_ends as ends
 ),
 
 periods as (
-    select 'current' as period, 0 as start_days_ago, 89 as end_days_ago
+    select
+        'current' as period,
+        0 as start_days_before,
+        {{ period_days - 1 }} as end_days_before
     union all
-    select 'previous' as period, 90 as start_days_ago, 179 as end_days_ago
+    select
+        'previous' as period,
+        {{ period_days }} as start_days_before,
+        {{ 2 * period_days - 1 }} as end_days_before
 ),
 
 -- One pass over the transactions for both periods (each row meets the two period rows).
 per_period_activity as (
     select
         periods.period,
-        sum(
-            case when tx.claim_days_ago between periods.start_days_ago and periods.end_days_ago
-                then 1 else 0 end
+        count_if(
+            tx.claim_days_before_end between periods.start_days_before and periods.end_days_before
         ) as claims,
-        sum(
-            case when tx.burn_days_ago between periods.start_days_ago and periods.end_days_ago
-                then 1 else 0 end
+        count_if(
+            tx.burn_days_before_end between periods.start_days_before and periods.end_days_before
         ) as burns,
         count(distinct case
-            when tx.claim_days_ago between periods.start_days_ago and periods.end_days_ago
-                or tx.burn_days_ago between periods.start_days_ago and periods.end_days_ago
+            when
+                tx.claim_days_before_activity_end
+                between periods.start_days_before and periods.end_days_before
+                or tx.burn_days_before_activity_end
+                between periods.start_days_before and periods.end_days_before
                 then tx.customer_id
         end) as active_customers
     from periods
@@ -51,10 +73,10 @@ per_period_joins as (
         periods.period,
         count(customers.customer_id) as new_customers
     from periods
-    cross join context
+    cross join feed_ends as ends
     left join {{ ref('dim_customers') }} as customers
-        on {{ dbt.datediff('customers.join_date', 'context.as_of_date', 'day') }}
-        between periods.start_days_ago and periods.end_days_ago
+        on {{ dbt.datediff('customers.join_date', 'ends.joins_end', 'day') }}
+        between periods.start_days_before and periods.end_days_before
     group by periods.period
 ),
 
@@ -70,13 +92,12 @@ per_period as (
     inner join per_period_joins as joins on periods.period = joins.period
 ),
 
-kpis as (
+totals as (
     select
         'customers' as kpi,
         'Customers' as label,
         1 as sort_order,
         cast((select count(*) from {{ ref('dim_customers') }}) as double) as value,
-        cast(null as double) as previous_value,
         'count' as unit
     union all
     select
@@ -84,15 +105,13 @@ kpis as (
         'Coupons claimed (all time)' as label,
         2 as sort_order,
         cast((select count(*) from tx) as double) as value,
-        null as previous_value,
         'count' as unit
     union all
     select
         'burns_all_time' as kpi,
         'Coupons burnt (all time)' as label,
         3 as sort_order,
-        cast((select count(*) from tx where is_burnt) as double) as value,
-        null as previous_value,
+        cast((select count_if(is_burnt) from tx) as double) as value,
         'count' as unit
     union all
     select
@@ -100,39 +119,74 @@ kpis as (
         'Burn rate (matured claims)' as label,
         4 as sort_order,
         (
-            select cast(sum(case when is_burnt then 1 else 0 end) as double) / nullif(count(*), 0)
+            select cast(count_if(is_burnt) as double) / nullif(count(*), 0)
             from tx
             where is_matured
         ) as value,
-        null as previous_value,
         'share' as unit
-    {%- for metric, label, order in [
-        ('claims', 'Claims, last 90 days', 5),
-        ('burns', 'Burns, last 90 days', 6),
-        ('active_customers', 'Active customers, last 90 days', 7),
-        ('new_customers', 'New customers, last 90 days', 8),
+),
+
+period_kpis as (
+    {%- for metric, label, order, feed, end_column in [
+        ('claims', 'Claims', 5, 'claims', 'claims_end'),
+        ('burns', 'Burns', 6, 'burns', 'burns_end'),
+        ('active_customers', 'Active customers', 7, 'claims and burns', 'activity_end'),
+        ('new_customers', 'New customers', 8, 'joins', 'joins_end'),
     ] %}
-    union all
+    {{ "union all" if not loop.first }}
     select
-        '{{ metric }}_90d' as kpi,
-        '{{ label }}' as label,
+        '{{ metric }}_period' as kpi,
+        '{{ label }}, last {{ period_days }} days' as label,
         {{ order }} as sort_order,
         cast((select {{ metric }} from per_period where period = 'current') as double) as value,
         cast(
             (select {{ metric }} from per_period where period = 'previous') as double
         ) as previous_value,
-        'count' as unit
+        'count' as unit,
+        '{{ feed }}' as feed,
+        (select {{ end_column }} from feed_ends) as period_end_date
     {%- endfor %}
 )
 
 select
-    kpi,
-    label,
-    sort_order,
-    value,
-    previous_value,
-    unit,
+    totals.kpi,
+    totals.label,
+    totals.sort_order,
+    totals.value,
+    cast(null as double) as previous_value,
+    totals.unit,
+    cast(null as double) as delta_share,
+    cast(null as varchar) as feed,
+    cast(null as integer) as period_days,
+    cast(null as date) as period_start_date,
+    cast(null as date) as period_end_date,
+    cast(null as integer) as end_days_before_as_of,
+    false as is_stale
+from totals
+union all
+select
+    period_kpis.kpi,
+    period_kpis.label,
+    period_kpis.sort_order,
+    period_kpis.value,
+    period_kpis.previous_value,
+    period_kpis.unit,
     case
-        when previous_value > 0 then (value - previous_value) / previous_value
-    end as delta_share
-from kpis
+        when period_kpis.previous_value > 0
+            then (period_kpis.value - period_kpis.previous_value) / period_kpis.previous_value
+    end as delta_share,
+    period_kpis.feed,
+    {{ period_days }} as period_days,
+    cast({{ dbt.dateadd('day', 1 - period_days, 'period_kpis.period_end_date') }} as date)
+    as period_start_date,
+    period_kpis.period_end_date,
+    cast(
+        {{ dbt.datediff('period_kpis.period_end_date', 'ends.as_of_date', 'day') }} as integer
+    ) as end_days_before_as_of,
+    coalesce(
+        {{ dbt.datediff('period_kpis.period_end_date', 'ends.as_of_date', 'day') }}
+        > {{ var('stale_feed_days') }},
+        false
+    ) as is_stale
+from period_kpis
+cross join feed_ends as ends
