@@ -139,6 +139,34 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, title: str, x_title: str,
     return _layout(fig, title, FULL, height, margin={"l": 10, "r": 20, "t": 40, "b": 50})
 
 
+def cohort_retention(df: pd.DataFrame, width: int = 610, height: int = 550) -> go.Figure:
+    """Cohort heatmap, oldest cohort on top: one row per join month from the first join to
+    the last (a month nobody joined in is an empty row labelled "none"), each label carrying
+    the cohort's size, so a bright row resting on 3 customers reads as such."""
+    title = "Cohort retention: share active n months after joining"
+    if df.empty:
+        return empty_figure(title, "No customers", width)
+    sizes = df.groupby("join_month", sort=True)["cohort_customers"].first()
+    grid = (df.pivot(index="join_month", columns="months_since_join", values="retention_share")
+            .reindex(sizes.index))
+    labels = [f"{_label(m)} · {int(n):,}" if n else f"{_label(m)} · none"
+              for m, n in sizes.items()]
+    fig = go.Figure(go.Heatmap(
+        z=grid.to_numpy(dtype=float), x=[str(c) for c in grid.columns], y=labels,
+        colorscale="Blues", zmin=0, zmax=1, xgap=1, ygap=1,
+        colorbar={"tickformat": ".0%", "thickness": 12},
+        hovertemplate="%{y} / month %{x}: %{z:.1%}<extra></extra>",
+    ))
+    rows = max(len(labels), 1)
+    fig.update_yaxes(type="category", autorange="reversed", automargin=True, dtick=1,
+                     title="Join month · customers",
+                     tickfont={"size": max(6, min(10, int((height - 110) / rows) - 2))})
+    fig.update_xaxes(title="Months since joining", type="category",
+                     tickfont={"size": 9 if grid.shape[1] <= 40 else 7})
+    return _layout(fig, title, width, height, margin={"l": 10, "r": 10, "t": 40, "b": 45},
+                   plot_bgcolor="#f4f4f4")
+
+
 def _label(value: object) -> str:
     """Axis label: dates as YYYY-MM, anything else as text."""
     if isinstance(value, pd.Timestamp | dt.date):
@@ -147,13 +175,13 @@ def _label(value: object) -> str:
 
 
 def histogram(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, colour: str,
-              width: int = HALF) -> go.Figure:
+              width: int = HALF, height: int = 250) -> go.Figure:
     if df.empty:
         return empty_figure(title, "No rows", width)
     fig = go.Figure(go.Bar(x=df[x], y=df[y], marker_color=colour))
     fig.update_xaxes(title=x_title, dtick=1)
     fig.update_yaxes(title=y.replace("_", " ").capitalize())
-    return _layout(fig, title, width, 250)
+    return _layout(fig, title, width, height)
 
 
 def selection_curves(df: pd.DataFrame, metric: str, title: str, y_title: str) -> go.Figure:

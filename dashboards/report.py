@@ -34,7 +34,7 @@ class Page:
 
     title: str
     sentences: list[str]
-    blocks: list[list[go.Figure | str]]
+    blocks: list[list[go.Figure | str | list[go.Figure | str]]]
 
 
 def _esc(value: object) -> str:
@@ -237,24 +237,27 @@ def pages(data: ReportData) -> list[Page]:
                             520, 1)],
         ]),
         Page(SECTION_TITLES[4], insights.loyalty(data), [
-            [charts.heatmap(data["rpt_cohort_retention"], "months_since_join", "join_month",
-                            "retention_share", "Cohort retention: share active n months after "
-                            "joining", "Months since joining", 300)],
-            [charts.histogram(data["rpt_usage_frequency"], "claims_per_customer", "customers",
-                              "Usage frequency: claims per customer", "Claims",
-                              charts.STATUS_COLOURS["claimed"]),
-             charts.histogram(data["rpt_time_to_burn"], "weeks_to_burn", "burns",
-                              "Time to burn", "Weeks from claim to burn",
-                              charts.STATUS_COLOURS["burnt"])],
+            # The cohort chart takes the page's height (one readable row per join month);
+            # the two histograms stand in a column beside it.
+            [charts.cohort_retention(data["rpt_cohort_retention"]),
+             [charts.histogram(data["rpt_usage_frequency"], "claims_per_customer", "customers",
+                               "Usage frequency: claims per customer", "Claims",
+                               charts.STATUS_COLOURS["claimed"], width=380, height=270),
+              charts.histogram(data["rpt_time_to_burn"], "weeks_to_burn", "burns",
+                               "Time to burn", "Weeks from claim to burn",
+                               charts.STATUS_COLOURS["burnt"], width=380, height=270)]],
         ]),
         *_segment_pages(data),
         _definitions(data),
     ]
 
 
-def _block_html(block: go.Figure | str, chart_id: str) -> str:
+def _block_html(block: go.Figure | str | list, chart_id: str) -> str:
     if isinstance(block, str):
         return f"<div>{block}</div>"
+    if isinstance(block, list):  # a column of blocks inside a row
+        cells = "".join(_block_html(b, f"{chart_id}-{i}") for i, b in enumerate(block))
+        return f'<div class="col">{cells}</div>'
     fig_html = block.to_html(full_html=False, include_plotlyjs=False, div_id=chart_id,
                              config={"displayModeBar": False, "responsive": False})
     return f'<div class="chart">{fig_html}</div>'

@@ -1,32 +1,51 @@
--- A table, not a view: it scans every transaction, so it is computed once per build instead of
--- on every read (the report, rpt_insight_facts and analysts all read it).
-{{ config(materialized='table') }}
-
 -- Join-month cohorts: the share of each cohort active (claimed or burnt) n months after the
--- month they joined. Only months up to the as-of date are shown, so young cohorts have
--- fewer cells rather than zeros that never had a chance.
+-- month they joined. Every calendar month from the first to the last join is a cohort, even
+-- one nobody joined in (0 customers, no share), so the chart shows gaps as gaps. Only months
+-- up to the as-of date are shown, so young cohorts have fewer cells rather than zeros that
+-- never had a chance. Month numbers come from dbt's portable generate_series (up to 100
+-- years).
 with context as (
     select * from {{ ref('int_run_context') }}
 ),
 
+numbers as (
+    select cast(generated_number - 1 as integer) as n
+    from ({{ dbt.generate_series(1200) }}) as series
+),
+
+bounds as (
+    select
+        min(join_month) as first_month,
+        max(join_month) as last_month
+    from {{ ref('dim_customers') }}
+),
+
+cohort_months as (
+    select cast({{ dbt.dateadd('month', 'numbers.n', 'bounds.first_month') }} as date) as join_month
+    from bounds
+    cross join numbers
+    where numbers.n <= {{ dbt.datediff('bounds.first_month', 'bounds.last_month', 'month') }}
+),
+
 cohorts as (
     select
-        join_month,
-        count(*) as cohort_customers
-    from {{ ref('dim_customers') }}
-    group by join_month
+        cohort_months.join_month,
+        count(customers.customer_id) as cohort_customers
+    from cohort_months
+    left join {{ ref('dim_customers') }} as customers
+        on cohort_months.join_month = customers.join_month
+    group by cohort_months.join_month
 ),
 
 offsets as (
     select
         cohorts.join_month,
         cohorts.cohort_customers,
-        cast(generate_series as integer) as months_since_join
+        numbers.n as months_since_join
     from cohorts
     cross join context
-    cross join generate_series(
-        0, cast({{ dbt.datediff('cohorts.join_month', 'context.as_of_date', 'month') }} as bigint)
-    )
+    cross join numbers
+    where numbers.n <= {{ dbt.datediff('cohorts.join_month', 'context.as_of_date', 'month') }}
 ),
 
 active as (
@@ -44,7 +63,7 @@ select
     offsets.months_since_join,
     offsets.cohort_customers,
     coalesce(active.active_customers, 0) as active_customers,
-    cast(coalesce(active.active_customers, 0) as double) / offsets.cohort_customers
+    cast(coalesce(active.active_customers, 0) as double) / nullif(offsets.cohort_customers, 0)
     as retention_share
 from offsets
 left join active

@@ -1,7 +1,3 @@
--- A table, not a view: it scans every transaction, so it is computed once per build instead of
--- on every read (the report, rpt_insight_facts and analysts all read it).
-{{ config(materialized='table') }}
-
 -- Claims and burns per calendar month. burn_rate is the share of the month's claims burnt so
 -- far; claims younger than the burn window have not matured, so recent months read low.
 with months as (

@@ -1,7 +1,3 @@
--- A table, not a view: it scans every transaction, so it is computed once per build instead of
--- on every read (the report, rpt_insight_facts and analysts all read it).
-{{ config(materialized='table') }}
-
 -- Days from claim to burn, in weeks (0-6 days = week 0), for burnt coupons.
 select
     cast(floor(days_to_burn / 7.0) as integer) as weeks_to_burn,

@@ -1,7 +1,3 @@
--- A table, not a view: it scans every transaction, so it is computed once per build instead of
--- on every read (the report, rpt_insight_facts and analysts all read it).
-{{ config(materialized='table') }}
-
 -- Every merchant, including those that own no branch: they cannot receive burns, which the
 -- dashboard says instead of showing them as merchants that sold nothing.
 select
