@@ -151,6 +151,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sql(args: argparse.Namespace) -> int:
+    """Open the DuckDB shell (duckdb-cli) read-only on the warehouse, or run one query with
+    -c. The shell replaces this process, so Ctrl-C reaches the shell, not the CLI."""
+    import shutil
+
+    warehouse = Path(args.warehouse)
+    if not warehouse.exists():
+        return _fail(f"warehouse {warehouse} does not exist: run `couponseg build` first", 2)
+    shell = Path(sys.executable).with_name("duckdb")
+    shell = str(shell) if shell.exists() else shutil.which("duckdb")
+    if not shell:
+        return _fail("the DuckDB shell is not installed: pip install 'couponseg[analyst]' "
+                     "(duckdb-cli)", 2)
+    command = [shell, "-readonly", str(warehouse)] + (["-c", args.command] if args.command else [])
+    sys.stdout.flush()
+    os.execv(shell, command)
+    return 0  # not reached
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     code = cmd_build(args)
     return code if code else cmd_report(args)
@@ -196,6 +215,11 @@ def parser() -> argparse.ArgumentParser:
     warehouse_arg(r)
     report_args(r)
     r.set_defaults(func=cmd_report)
+
+    q = sub.add_parser("sql", help="DuckDB shell on the warehouse, read-only")
+    warehouse_arg(q)
+    q.add_argument("-c", "--command", help="run this SQL and exit (default: interactive shell)")
+    q.set_defaults(func=cmd_sql)
 
     run = sub.add_parser("run", help="build, then report")
     build_args(run)
