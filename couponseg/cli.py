@@ -90,11 +90,29 @@ def _summarise(warehouse: Path) -> None:
         _say(f"  segment {sid}: {name:<24} {customers:>10,} customers")
 
 
+def _unusable_places(args: argparse.Namespace, for_report: bool = False) -> str | None:
+    """One sentence when --warehouse or --out cannot be used as the command needs."""
+    from couponseg import places
+
+    try:
+        if for_report:
+            places.check_existing_warehouse(args.warehouse)
+        else:
+            places.check_warehouse(args.warehouse)
+        if getattr(args, "out", None) is not None:
+            places.check_output_folder(args.out)
+    except places.UnusablePlace as exc:
+        return str(exc)
+    return None
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from couponseg.build import BuildLocked, dbt_build
     from models_py.loader import INPUT_ENV, InputError, resolve_input
 
     start = time.perf_counter()
+    if problem := _unusable_places(args):
+        return _fail(problem, 2)
     try:
         source = resolve_input(args.input)
         _say(f"Checking input {source.path} ...")
@@ -143,6 +161,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from dashboards.report import build_report
 
     start = time.perf_counter()
+    if problem := _unusable_places(args, for_report=True):
+        return _fail(problem, 2)
     try:
         pdf, html = build_report(Path(args.warehouse), Path(args.out))
     except (BrowserError, FileNotFoundError, RuntimeError) as exc:
