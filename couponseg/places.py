@@ -42,7 +42,7 @@ def check_output_folder(path: Path, option: str = "--out") -> None:
 def _writable_folder(folder: Path, what: str) -> None:
     existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
     if existing is not None and not existing.is_dir():
-        where = "" if existing == folder else f": {existing}"
+        where = "" if what.endswith(f" {existing}") else f": {existing}"
         raise UnusablePlace(f"{what}{where} is a file, not a folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
