@@ -243,15 +243,22 @@ def test_long_names_are_cut_with_an_ellipsis(long_names):
 
 
 def test_long_names_leave_the_charts_their_width(long_names, tmp_path):
-    """The merchants chart spans the page: its orange bars must still be long."""
-    subprocess.run(["pdftoppm", "-f", "4", "-l", "4", "-r", "30", str(long_names / "out" /
+    """Page 4's branch chart (upper right) and merchant chart (bottom) name the long-named
+    merchant: their orange bars must keep a real length, not be squeezed to a few pixels."""
+    subprocess.run(["pdftoppm", "-f", "4", "-l", "4", "-r", "50", str(long_names / "out" /
                     "dashboard.pdf"), str(tmp_path / "p")], check=True)
-    page = next(tmp_path.glob("p-*.ppm"))
-    header, pixels = _ppm(page)
-    width = header[0]
-    rows = [pixels[i:i + 3 * width] for i in range(0, len(pixels), 3 * width)]
-    widest = max(sum(1 for x in range(width) if _orange(row[3 * x:3 * x + 3])) for row in rows)
-    assert widest > width // 4, f"widest bar {widest} px of {width}"
+    (width, height), pixels = _ppm(next(tmp_path.glob("p-*.ppm")))
+
+    def widest_bar(x0: float, x1: float, y0: float, y1: float) -> int:
+        widest = 0
+        for y in range(int(y0 * height), int(y1 * height)):
+            row = pixels[3 * width * y: 3 * width * (y + 1)]
+            widest = max(widest, sum(1 for x in range(int(x0 * width), int(x1 * width))
+                                     if _orange(row[3 * x: 3 * x + 3])))
+        return widest
+
+    assert widest_bar(0.5, 1.0, 0.2, 0.55) > width // 10, "branch chart squeezed"
+    assert widest_bar(0.0, 1.0, 0.6, 0.9) > width // 5, "merchant chart squeezed"
 
 
 def _ppm(path: Path) -> tuple[tuple[int, int], bytes]:
