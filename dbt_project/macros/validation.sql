@@ -71,7 +71,7 @@
         {{ name }},
         {{ first_failing(
             key_checks('_raw_key', key, key)
-            + required_value_checks('_raw_name', name, name)
+            + [('_raw_name is null', 'missing_' ~ name)]
         ) }} as reject_reason
     from flagged
 {%- endmacro %}
