@@ -18,12 +18,14 @@ counts as (
             (select count(*) from {{ ref('stg_' ~ table) }}) as staged_rows,
             {% if table in after_as_of -%}
                 (
-                    select count_if(staged.{{ after_as_of[table] }} > context.as_of_date)
+                    -- coalesce: count_if over no rows is null, not 0
+                    select cast(coalesce(count_if(
+                        staged.{{ after_as_of[table] }} > context.as_of_date), 0) as bigint)
                     from {{ ref('stg_' ~ table) }} as staged
                     cross join context
                 )
             {%- else -%}
-                0
+                cast(0 as bigint)
             {%- endif %} as after_as_of_rows,
             (
                 select count(*) from {{ ref('audit_rejected_rows') }}
