@@ -1,11 +1,7 @@
-{#- Grain test: no two rows share the same values of `columns` (dbt_utils'
-    unique_combination_of_columns, which is not available offline). Returns each duplicated
-    key with how many rows carry it; nulls count as values, so a null key part that repeats
-    fails too. -#}
+{#- Passes when no two rows share the same values in all of `columns` (dbt_utils'
+    unique_combination_of_columns, which cannot be installed offline). -#}
 {% test unique_combination(model, columns) %}
-select
-    {{ columns | join(', ') }},
-    count(*) as rows_per_key
+select {{ columns | join(', ') }}, count(*) as copies
 from {{ model }}
 group by {{ columns | join(', ') }}
 having count(*) > 1
