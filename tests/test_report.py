@@ -126,7 +126,8 @@ def _processes_with(marker: str) -> list[int]:
 
 
 def test_sigkill_of_report_stops_its_browser(built, tmp_path):
-    """The browser printing the PDF, and the helpers it started, die with the CLI."""
+    """The browser printing the PDF, and the helpers it started, die with the CLI at once
+    (an orphan would go on and write the PDF the dead report can no longer rename)."""
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "couponseg.cli", "report", "--warehouse",
                              str(built.warehouse), "--out", str(out)], cwd=REPO,
@@ -144,3 +145,4 @@ def test_sigkill_of_report_stops_its_browser(built, tmp_path):
     while _processes_with(profile) and time.time() < deadline:
         time.sleep(0.1)
     assert _processes_with(profile) == [], "Chromium outlived the report"
+    assert not list(out.glob(".dashboard.*.pdf")), "an orphaned Chromium went on printing"
