@@ -125,7 +125,10 @@ def dbt_build(
 def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[str], None],
              extra_env: dict[str, str], lock_fd: int) -> BuildResult:
     paths.target.mkdir(parents=True, exist_ok=True)
-    paths.run_results.unlink(missing_ok=True)
+    # Only what this run writes counts: dbt leaves the parse cache alone when nothing changed,
+    # and an older copy here must not replace a newer shared one.
+    for stale in (paths.run_results, paths.target / PARSE_CACHE.name):
+        stale.unlink(missing_ok=True)
     code, errors = _stream(_command(paths, dbt_vars), _environment(paths, extra_env),
                            paths, report, lock_fd)
     _publish_parse_cache(paths.target / PARSE_CACHE.name)
