@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from couponseg.segment_runs import carry_forward
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
 
 BUILD_SUFFIX = ".building"
@@ -124,6 +125,7 @@ def _locked_build(warehouse: Path, dbt_vars: dict[str, object],
     # typed Parquet input would not accept their text fixtures.
     command += ["--exclude-resource-type", "unit_test"]
     try:
+        carry_forward(warehouse, building)  # segment models and history outlive the swap
         (DBT_PROJECT_DIR / "target" / "run_results.json").unlink(missing_ok=True)
         code, errors = _stream(command, env, building.parent, report)
         results = _run_results()
