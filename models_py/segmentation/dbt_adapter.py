@@ -12,8 +12,7 @@ import pyarrow as pa
 
 from models_py.segmentation.features import source_columns
 from models_py.segmentation.scoring import OUTPUT_SCHEMA, SegmentModel, score_record_batch
-from models_py.segmentation.training import MODEL_SCHEMA, TrainingSettings, train, \
-    training_reason
+from models_py.segmentation.training import MODEL_SCHEMA, TrainingSettings, train, training_reason
 
 BATCH_ROWS = 1_000_000
 
