@@ -56,7 +56,7 @@ def customer_segments(features, model, centroids, batch_rows: int = BATCH_ROWS
     reads the returned reader while the next batch is scored): memory stays flat however
     many customers there are."""
     stored = SegmentModel.from_frames(model.df(), centroids.df())
-    reader = features.project(", ".join(stored.source_columns)).fetch_record_batch(batch_rows)
+    reader = features.project(", ".join(stored.source_columns)).to_arrow_reader(batch_rows)
 
     def batches():
         for batch in reader:

@@ -66,8 +66,10 @@ TRANSFORMS = {
 
 def transform_columns(columns: dict[str, np.ndarray], specs: tuple[FeatureSpec, ...]
                       ) -> np.ndarray:
-    """Raw mart columns (float arrays, NaN for missing) -> the n x features matrix."""
-    out = np.empty((len(columns["customer_id"]), len(specs)), dtype=np.float64)
+    """Raw mart columns (float arrays, NaN for missing) -> the n x features matrix, stored
+    feature by feature (``.T`` is a contiguous features x n array: scoring works on whole
+    columns at a time)."""
+    out = np.empty((len(specs), len(columns["customer_id"])), dtype=np.float64).T
     for j, spec in enumerate(specs):
         values = np.asarray(columns[spec.column], dtype=np.float64)
         missing = np.isnan(values)
