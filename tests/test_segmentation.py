@@ -51,7 +51,8 @@ def test_stored_model_scores_exactly_as_the_warehouse(built):
     model = _stored_model(built.warehouse)
     features = _features(built.warehouse, model.source_columns)
     shuffled = features.sample(frac=1, random_state=1)
-    scored = pd.concat([score_batch(part, model) for part in (shuffled.iloc[i::7] for i in range(7))])
+    parts = [shuffled.iloc[i::7] for i in range(7)]
+    scored = pd.concat([score_batch(part, model) for part in parts])
     assert list(scored.columns) == list(OUTPUT_COLUMNS)
     stored = query(built.warehouse, "select * from segments.customer_segments")
     both = stored.merge(scored, on="customer_id", suffixes=("", "_py"))
