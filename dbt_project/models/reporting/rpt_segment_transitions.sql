@@ -13,9 +13,9 @@ select
     share_of_matched,
     row_number() over (
         order by
-            case transition when 'moved' then 0 when 'new' then 1 when 'gone' then 2 else 3 end,
+            case transition when 'moved' then 0 when 'new' then 1 when 'gone' then 2 else 3 end asc,
             customers desc,
-            previous_segment_name,
-            current_segment_name
+            previous_segment_name asc,
+            current_segment_name asc
     ) as movement_rank
 from {{ ref('segment_transitions') }}
