@@ -14,7 +14,8 @@ from sklearn.metrics import adjusted_rand_score
 from models_py.segmentation.features import feature_specs, source_columns, transform_columns
 from models_py.segmentation.scoring import OUTPUT_COLUMNS, SegmentModel, score_batch
 from models_py.segmentation.selection import choose
-from models_py.segmentation.training import TrainingSettings, train
+from models_py.segmentation.store import TrainingSettings
+from models_py.segmentation.training import train
 
 SETTINGS = TrainingSettings(seed=42, k_min=2, k_max=10, sample_size=3000, burn_window_days=90)
 

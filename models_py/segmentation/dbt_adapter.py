@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from models_py.segmentation.features import source_columns
 from models_py.segmentation.scoring import OUTPUT_SCHEMA, SegmentModel, score_record_batch
-from models_py.segmentation.training import MODEL_SCHEMA, TrainingSettings, train, training_reason
+from models_py.segmentation.store import MODEL_SCHEMA, TrainingSettings, training_reason
 
 BATCH_ROWS = 1_000_000
 
@@ -44,6 +44,9 @@ def segment_model(features, run_context, previous, config: dict) -> pa.Table:
     reason = training_reason(previous, wanted)
     if reason is None:
         return MODEL_SCHEMA.empty_table()
+
+    from models_py.segmentation.training import train  # scikit-learn: only when training
+
     version = 1 if previous is None or previous.empty else int(previous["model_version"].max()) + 1
     sample = _sample(features, source_columns(wanted.specs), wanted.seed, wanted.sample_size)
     return train(sample, wanted, version, context["as_of_date"],

@@ -6,69 +6,30 @@ segment in canonical order, and a 2-D projection. Segment ids are canonical: ord
 centroid's value score (standardised log claims + burn rate - log recency; the score is
 linear, so this is the segment's mean value score), so segment 0 is the most valuable group.
 
-Whether to train at all is decided here too (``training_reason``): a stored model is reused
-unless there is none, a retrain is asked for, or the features or settings changed.
+Whether to train at all is decided in ``store.py`` (without importing scikit-learn).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 from sklearn.decomposition import PCA
 
-from models_py.segmentation.features import FeatureSpec, feature_specs, transform_columns
+from models_py.segmentation.features import transform_columns
 from models_py.segmentation.selection import rule_parameters, select_model
+from models_py.segmentation.store import (
+    CANDIDATE_FIELDS,
+    MODEL_SCHEMA,
+    TrainingSettings,
+    spec_columns,
+)
 
 MIN_CUSTOMERS = 20  # below this, clustering and its metrics say nothing
 VALUE_WEIGHTS = {"log_claims": 1.0, "burn_rate": 1.0, "log_recency_days": -1.0}
-
-
-@dataclass(frozen=True)
-class TrainingSettings:
-    """The dbt vars that shape a model (defaults live in dbt_project.yml only)."""
-
-    seed: int
-    k_min: int
-    k_max: int
-    sample_size: int
-    burn_window_days: int
-    retrain: bool = False
-
-    @property
-    def specs(self) -> tuple[FeatureSpec, ...]:
-        return feature_specs(self.burn_window_days)
-
-
-def _spec_columns(specs: tuple[FeatureSpec, ...]) -> dict[str, list]:
-    return {
-        "feature_names": [s.name for s in specs],
-        "source_columns": [s.column for s in specs],
-        "feature_transforms": [s.transform for s in specs],
-        "feature_fills": [float(s.fill_value) for s in specs],
-        "feature_fill_columns": [s.fill_column or "" for s in specs],
-    }
-
-
-def training_reason(previous: pd.DataFrame | None, settings: TrainingSettings) -> str | None:
-    """Why a new model must be trained, or None to reuse the latest stored one."""
-    if previous is None:
-        return "first build"
-    if previous.empty:
-        return "no stored model"
-    if settings.retrain:
-        return "retrain requested"
-    latest = previous.sort_values("model_version").iloc[-1]
-    for column, values in _spec_columns(settings.specs).items():
-        if [v for v in latest[column]] != values:
-            return "feature list changed"
-    for name in ("seed", "k_min", "k_max", "sample_size"):
-        if int(latest[name]) != getattr(settings, name):
-            return "training settings changed"
-    return None
 
 
 def _standardise(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -146,7 +107,7 @@ def train(sample: pd.DataFrame, settings: TrainingSettings, version: int, as_of:
         **{k: v for k, v in asdict(settings).items() if k not in ("retrain",
                                                                   "burn_window_days")},
         "sample_rows": len(x),
-        **_spec_columns(specs),
+        **spec_columns(specs),
         "feature_centres": centres.tolist(), "feature_scales": scales.tolist(),
         "centroids": centroids.tolist(),
         "projection_x_weights": weights[0].tolist(), "projection_y_weights": weights[1].tolist(),
@@ -166,17 +127,6 @@ def _float(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-CANDIDATE_FIELDS = [
-    ("algorithm", pa.string()), ("k", pa.int32()), ("params", pa.string()),
-    ("n_segments", pa.int32()), ("noise_share", pa.float64()),
-    ("smallest_segment_share", pa.float64()), ("inertia", pa.float64()),
-    ("silhouette", pa.float64()), ("davies_bouldin", pa.float64()),
-    ("calinski_harabasz", pa.float64()), ("stability_ari", pa.float64()),
-    ("is_eligible", pa.bool_()), ("is_chosen", pa.bool_()),
-    ("shuffled_silhouette", pa.float64()),
-]
-
-
 def _candidates(table: pd.DataFrame) -> list[dict]:
     out = []
     for record in table.to_dict("records"):
@@ -192,28 +142,3 @@ def _candidates(table: pd.DataFrame) -> list[dict]:
             item[name] = value
         out.append(item)
     return out
-
-
-_DOUBLES = pa.list_(pa.float64())
-_STRINGS = pa.list_(pa.string())
-MODEL_SCHEMA = pa.schema([
-    ("model_version", pa.int32()), ("trained_as_of", pa.date32()),
-    ("trained_input_fingerprint", pa.string()), ("training_reason", pa.string()),
-    ("algorithm", pa.string()), ("params", pa.string()), ("n_segments", pa.int32()),
-    ("seed", pa.int32()), ("k_min", pa.int32()), ("k_max", pa.int32()),
-    ("sample_size", pa.int32()), ("sample_rows", pa.int32()),
-    ("feature_names", _STRINGS), ("source_columns", _STRINGS),
-    ("feature_transforms", _STRINGS), ("feature_fills", _DOUBLES),
-    ("feature_fill_columns", _STRINGS), ("feature_centres", _DOUBLES),
-    ("feature_scales", _DOUBLES), ("centroids", pa.list_(_DOUBLES)),
-    ("projection_x_weights", _DOUBLES), ("projection_y_weights", _DOUBLES),
-    ("projection_centre", _DOUBLES),
-    ("silhouette", pa.float64()), ("davies_bouldin", pa.float64()),
-    ("calinski_harabasz", pa.float64()), ("stability_ari", pa.float64()),
-    ("shuffled_silhouette", pa.float64()), ("selection_outcome", pa.string()),
-    ("rule_min_segments", pa.int32()), ("rule_max_segments", pa.int32()),
-    ("rule_min_segment_share", pa.float64()), ("rule_max_noise_share", pa.float64()),
-    ("rule_min_stability", pa.float64()), ("rule_silhouette_tie", pa.float64()),
-    ("candidates", pa.list_(pa.struct(CANDIDATE_FIELDS))),
-    ("sample_customer_ids", pa.list_(pa.int64())), ("sample_segment_ids", pa.list_(pa.int32())),
-])
