@@ -167,3 +167,42 @@ def test_too_few_customers_is_a_clear_error():
                           "recency_days": 3, "tenure_days": 100, "mean_days_to_burn": 10})
     with pytest.raises(ValueError, match="at least 20 customers"):
         train(frame, SETTINGS, 1, dt.date(2024, 1, 1), "x", "first build")
+
+
+def _run_row(**overrides) -> pd.DataFrame:
+    row = {"run_id": 3, "as_of_date": pd.Timestamp("2024-10-08"), "customers": 1000,
+           "model_version": 2, "trained_as_of": pd.Timestamp("2024-06-30"),
+           "model_trained": False, "training_reason": None,
+           "model_training_reason": "retrain requested", "algorithm": "ward",
+           "params": "k=2", "n_segments": 2, "sample_rows": 1000, "silhouette": 0.36,
+           "davies_bouldin": 1.1, "calinski_harabasz": 300.0, "stability_ari": 0.93,
+           "shuffled_silhouette": 0.2, "selection_outcome": "ineligible_stable",
+           "rule_min_segments": 3, "rule_max_segments": 8, "rule_min_segment_share": 0.02,
+           "rule_max_noise_share": 0.1, "rule_min_stability": 0.8, "rule_silhouette_tie": 0.01,
+           "candidates": 30, "eligible_candidates": 0, "stable_eligible_candidates": 0,
+           "stored_versions": 2, "previous_run_id": 2,
+           "previous_as_of_date": pd.Timestamp("2024-09-30"), "previous_model_version": 2}
+    return pd.DataFrame([{**row, **overrides}])
+
+
+@pytest.mark.parametrize(("outcome", "expected"), [
+    ("eligible_stable", "the best silhouette among the 12 candidates with 4 to 8 segments of "
+                        "at least 3% of customers each and at most 10% noise and stability "
+                        "of at least 0.80"),
+    ("eligible_most_stable", "none reached a stability of at least 0.80; the rule fell back "
+                             "to the most stable of them: ward (k=2)"),
+    ("ineligible_stable", "No candidate had 4 to 8 segments of at least 3% of customers each"),
+    ("ineligible_most_stable", "chose the most stable of them: ward (k=2) with 2 segments"),
+    ("single_segment", "no model was selected: everyone is in one segment"),
+])
+def test_selection_sentence_says_what_the_rule_did(outcome, expected):
+    """The report's sentence comes from the stored outcome and rule parameters (here not
+    the code's defaults, to prove they are read, not written in the report)."""
+    from dashboards.data import ReportData
+    from dashboards.insights import model_selection
+
+    run = _run_row(selection_outcome=outcome, rule_min_segments=4, rule_min_segment_share=0.03,
+                   eligible_candidates=12, stable_eligible_candidates=12)
+    text = " ".join(model_selection(ReportData({}, {"rpt_segment_run": run})))
+    assert expected in text
+    assert "Segment model version 2 scored run 3" in text and "retrain requested" in text
