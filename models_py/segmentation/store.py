@@ -48,10 +48,12 @@ def training_reason(previous: pd.DataFrame | None, settings: TrainingSettings) -
         return "retrain requested"
     latest = previous.sort_values("model_version").iloc[-1]
     for column, values in spec_columns(settings.specs).items():
-        if [v for v in latest[column]] != values:
+        stored = latest.get(column)
+        if stored is None or list(stored) != values:
             return "feature list changed"
     for name in ("seed", "k_min", "k_max", "sample_size"):
-        if int(latest[name]) != getattr(settings, name):
+        stored = latest.get(name)
+        if stored is None or pd.isna(stored) or int(stored) != getattr(settings, name):
             return "training settings changed"
     return None
 

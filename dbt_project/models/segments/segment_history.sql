@@ -1,6 +1,6 @@
 -- Every build's labels, one row per run and customer; this build's labels are appended.
 -- Incremental: earlier runs are kept (the CLI carries them into each new warehouse file).
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns') }}
 
 with this_run as (
     select

@@ -9,7 +9,8 @@ from models_py.segmentation.dbt_adapter import segment_model
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="append")
+    dbt.config(materialized="incremental", incremental_strategy="append",
+               on_schema_change="append_new_columns")
     previous = session.sql(f"select * from {dbt.this}").df() if dbt.is_incremental else None
     return segment_model(dbt.ref("customer_features"), dbt.ref("run_context"), previous,
                          dbt.config.get("segment_params"))

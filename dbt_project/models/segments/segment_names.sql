@@ -4,7 +4,7 @@
 -- segment_playbooks seed (by rule_order) whose set thresholds all hold for the segment's
 -- z-scores (segment mean against all sampled customers). A type used by several segments
 -- gets a suffix (2, 3, ...) in segment-id order.
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns') }}
 
 with new_models as (
     select

@@ -2,7 +2,7 @@
 -- that scored it and whether that version was trained in this build (and why).
 -- Incremental: the rows of earlier builds are kept (the CLI carries them into each new
 -- warehouse file; see couponseg/segment_runs.py).
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns') }}
 
 with previous_runs as (
     {% if is_incremental() -%}
