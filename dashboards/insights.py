@@ -135,15 +135,14 @@ def _run(data: ReportData) -> pd.Series:
 def model_version(data: ReportData) -> str:
     """Which stored model scored the run, when it was trained, and whether this build did."""
     run = _run(data)
+    head = (f"Segment model version {int(run.model_version)} scored run {int(run.run_id)} "
+            f"(as of {run.as_of_date:%Y-%m-%d})")
+    trained = (f"on data as of {run.trained_as_of:%Y-%m-%d}, on a sample of "
+               f"{int(run.sample_rows):,} customers")
     if run.model_trained:
-        how = f"trained in this build ({run.training_reason})"
-    else:
-        how = (f"reused: this build did not retrain it (it was trained "
-               f"because of: {run.model_training_reason})")
-    return (f"Segment model version {int(run.model_version)} scored run {int(run.run_id)} "
-            f"(as of {run.as_of_date:%Y-%m-%d}); it was trained on data as of "
-            f"{run.trained_as_of:%Y-%m-%d} on a sample of {int(run.sample_rows):,} customers "
-            f"and {how}.")
+        return f"{head}: trained in this build ({run.training_reason}) {trained}."
+    return (f"{head}: reused, not retrained; it was trained in an earlier build "
+            f"({run.model_training_reason}) {trained}.")
 
 
 def segments(data: ReportData) -> list[str]:
@@ -154,7 +153,7 @@ def segments(data: ReportData) -> list[str]:
     if run.selection_outcome == "single_segment":
         return [f"All {int(run.customers):,} customers behave identically in this model's "
                 "training sample (for example: no valid transactions), so there is nothing to "
-                "cluster: everyone is in one segment.", model_version(data)]
+                "cluster: everyone is in one segment."]
     biggest = sizes.sort_values(["customers", "segment_id"], ascending=[False, True]).iloc[0]
     strength = _structure_strength(run.silhouette, run.shuffled_silhouette)
     return [
@@ -167,7 +166,6 @@ def segments(data: ReportData) -> list[str]:
            if strength in ("weak", "no substantial") else "."),
         f"The largest segment is {biggest.segment_name} with {int(biggest.customers):,} "
         f"customers ({biggest.share:.0%}).",
-        model_version(data),
     ]
 
 
@@ -218,7 +216,8 @@ def transitions(data: ReportData) -> list[str]:
     run = _run(data)
     if rows.empty:
         return [f"This is the first run in this warehouse (run {int(run.run_id)}, as of "
-                f"{run.as_of_date:%Y-%m-%d}): there is no earlier run to compare with."]
+                f"{run.as_of_date:%Y-%m-%d}): there is no earlier run to compare with.",
+                model_version(data)]
     first = rows.iloc[0]
     matched = rows[rows["transition"].isin(["stayed", "moved"])]["customers"].sum()
     moved = rows[rows["transition"] == "moved"]
@@ -241,4 +240,4 @@ def transitions(data: ReportData) -> list[str]:
         lines.append(f"The previous run was scored by model version "
                      f"{int(run.previous_model_version)}, this one by version "
                      f"{int(run.model_version)}: customers are matched by segment name.")
-    return lines
+    return [*lines, model_version(data)]

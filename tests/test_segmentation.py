@@ -205,4 +205,5 @@ def test_selection_sentence_says_what_the_rule_did(outcome, expected):
                    eligible_candidates=12, stable_eligible_candidates=12)
     text = " ".join(model_selection(ReportData({}, {"rpt_segment_run": run})))
     assert expected in text
-    assert "Segment model version 2 scored run 3" in text and "retrain requested" in text
+    assert "Segment model version 2 scored run 3 (as of 2024-10-08): reused, not retrained" in text
+    assert "trained in an earlier build (retrain requested)" in text
