@@ -175,27 +175,13 @@ def test_hand_run_dbt_build_keeps_history_and_takes_the_burn_window(large, tmp_p
     assert incremental == set(CARRIED_TABLES)
 
 
-def _truncate(source: Path, target: Path, cutoff: str) -> None:
-    """The input as it was on ``cutoff``: later joins and claims left out, later burns not yet
-    happened (their claims still open)."""
-    shutil.copytree(source, target)
-    customers = pd.read_csv(target / "customers.csv")
-    customers = customers[customers["join_date"] <= cutoff]
-    customers.to_csv(target / "customers.csv", index=False)
-    tx = pd.read_csv(target / "transactions.csv", keep_default_na=False)
-    tx = tx[(tx["transaction_date"] <= cutoff) & tx["customer_id"].isin(customers["customer_id"])]
-    late = tx["burn_date"] > cutoff
-    tx.loc[late, "burn_date"] = ""
-    tx.loc[late, "transaction_status"] = "subscribed"
-    tx.to_csv(target / "transactions.csv", index=False)
-
-
 @pytest.fixture(scope="module")
 def two_runs(generated, tmp_path_factory):
+    """The same input built as of an earlier date (a point in time: later joins, claims and
+    burns not yet happened), then as of its own latest date, into one warehouse."""
     work = tmp_path_factory.mktemp("two_runs")
-    _truncate(generated, work / "earlier", CUTOFF)
     warehouse, out = work / "warehouse.duckdb", work / "output"
-    couponseg("build", "--input", work / "earlier", "--warehouse", warehouse)
+    couponseg("build", "--input", generated, "--warehouse", warehouse, "--as-of", CUTOFF)
     first = _labels(warehouse)
     couponseg("run", "--input", generated, "--warehouse", warehouse, "--out", out)
     return warehouse, out, first
@@ -205,7 +191,7 @@ def test_history_and_transitions_between_two_runs(two_runs):
     warehouse, _, first = two_runs
     runs = _runs(warehouse)
     assert runs["run_id"].tolist() == [1, 2]
-    assert str(runs["as_of_date"].iloc[0].date()) <= CUTOFF < str(runs["as_of_date"].iloc[1].date())
+    assert str(runs["as_of_date"].iloc[0].date()) == CUTOFF < str(runs["as_of_date"].iloc[1].date())
     history = query(warehouse, "select * from segments.segment_history")
     assert history.groupby("run_id").size().tolist() == [len(first), len(_labels(warehouse))]
     transitions = query(warehouse, "select * from segments.segment_transitions")
