@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from couponseg.segment_runs import carry_forward
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
 from models_py.processes import die_with_parent
 
@@ -117,6 +118,7 @@ def dbt_build(
         # Steps that carry state from the previous warehouse (paths.warehouse, may not exist)
         # into the new one (paths.building) belong here, before dbt starts.
         try:
+            carry_forward(paths.warehouse, paths.building)  # segment models and history
             return _run_dbt(paths, dbt_vars, report, env or {}, lock_fd)
         finally:
             paths.discard_building()
