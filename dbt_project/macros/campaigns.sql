@@ -1,0 +1,25 @@
+{#- 95 % Wilson score interval of a proportion successes / trials (Wilson 1927): unlike the
+    normal approximation it stays inside 0..1 and behaves on small n and on rates near 0 or
+    1, which is where most segment x merchant cells are. side: 'low' or 'high'; null when
+    trials is 0. -#}
+{% macro wilson_bound(successes, trials, side, z=1.96) -%}
+    {%- set n = 'cast(nullif(' ~ trials ~ ', 0) as double)' -%}
+    {%- set p = 'cast(' ~ successes ~ ' as double) / ' ~ n -%}
+    (
+        ({{ p }} + {{ z * z }} / (2 * {{ n }}))
+        {{ '-' if side == 'low' else '+' }} {{ z }} * sqrt(
+            {{ p }} * (1 - {{ p }}) / {{ n }} + {{ z * z }} / (4 * {{ n }} * {{ n }})
+        )
+    ) / (1 + {{ z * z }} / {{ n }})
+{%- endmacro %}
+
+{#- The campaign draw of a customer: an md5 of customer id and campaign seed (dbt.hash, so
+    it is the same text on every engine). Customers are ordered by it within their segment
+    and the first holdout_share of them are held out. -#}
+{% macro campaign_draw(customer_id) -%}
+    {{ dbt.hash(dbt.concat([
+        'cast(' ~ customer_id ~ ' as ' ~ dbt.type_string() ~ ')',
+        dbt.string_literal('|'),
+        dbt.string_literal(var('campaign_seed'))
+    ])) }}
+{%- endmacro %}
