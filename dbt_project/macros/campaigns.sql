@@ -23,3 +23,12 @@
         dbt.string_literal(var('campaign_seed'))
     ])) }}
 {%- endmacro %}
+
+{#- Claims, burns, matured claims and matured burns of a group of claim rows. -#}
+{% macro offer_counts(rows) -%}
+    cast(count(*) as bigint) as claims,
+    cast(sum(case when {{ rows }}.is_burnt then 1 else 0 end) as bigint) as burns,
+    cast(sum(case when {{ rows }}.is_matured then 1 else 0 end) as bigint) as matured_claims,
+    cast(sum(case when {{ rows }}.is_matured and {{ rows }}.is_burnt then 1 else 0 end) as bigint)
+    as matured_burns
+{%- endmacro %}
