@@ -32,3 +32,33 @@
     cast(sum(case when {{ rows }}.is_matured and {{ rows }}.is_burnt then 1 else 0 end) as bigint)
     as matured_burns
 {%- endmacro %}
+
+{#- An audience file written by `couponseg export` (CSV or Parquet, by its extension), as a
+    relation with the exported columns. The engine's own file reader, hence dispatched. -#}
+{% macro read_exported_audience(path) -%}
+    {{ return(adapter.dispatch('read_exported_audience')(path)) }}
+{%- endmacro %}
+
+{% macro default__read_exported_audience(path) -%}
+    {%- if path.endswith('.parquet') -%}
+        read_parquet('{{ path }}')
+    {%- else -%}
+        read_csv('{{ path }}', header = true, all_varchar = true)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__read_exported_audience(path) -%}
+    {%- if path.endswith('.parquet') -%}
+        parquet.`{{ path }}`
+    {%- else -%}
+        csv.`{{ path }}`
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Undo the export's spreadsheet-safety rule on a CSV text cell: one leading apostrophe. -#}
+{% macro unneutralise(column) -%}
+    case
+        when {{ column }} like '''%' then substr({{ column }}, 2)
+        else {{ column }}
+    end
+{%- endmacro %}
