@@ -37,6 +37,9 @@ SEGMENT_VIEWS: dict[str, str] = {
     "rpt_model_selection": "algorithm, k, params",
     "rpt_segment_projection": "customer_id",
     "rpt_segment_recommendations": "priority, segment_id",
+    "rpt_campaign_plan": "priority, segment_id",
+    "rpt_campaign_offers": "segment_id, recommendation_rank",
+    "rpt_campaign_facts": "1",
 }
 
 

@@ -140,15 +140,64 @@ def _segment_pages(data: ReportData) -> list[Page]:
              charts.selection_curves(sel, "stability_ari", "Stability by k",
                                      "Mean ARI over bootstraps")],
         ]),
-        Page(SECTION_TITLES[7], [
-            "Priority 1 segments are where a coupon moves behaviour most per coupon spent: "
-            "customers who already claim but do not burn, and new joiners deciding whether to "
-            "stay. Rationales quote each segment's own numbers against all customers.",
-        ], [[_table(recs, {"priority": "Priority", "segment": "Segment",
-                           "customers": "Customers", "share": "Share",
-                           "coupon_strategy": "Coupon strategy", "rationale": "Why"},
-                    numeric=("priority", "customers", "share"))]]),
+        _recommendations_page(data, recs),
     ]
+
+
+def _rate_interval(rate: float, low: float, high: float) -> str:
+    return "n/a" if pd.isna(rate) else f"{rate:.0%} ({low:.0%}-{high:.0%})"
+
+
+def _lift_interval(lift: float, low: float, high: float) -> str:
+    return "n/a" if pd.isna(lift) else f"{lift:.2f} ({low:.2f}-{high:.2f})"
+
+
+def _recommendations_page(data: ReportData, recs: pd.DataFrame) -> Page:
+    """Strategy per segment, then the campaign: offers with lift and interval (or the
+    fallback label), expected impact with its assumption, audience and holdout sizes."""
+    plan = data["rpt_campaign_plan"].copy()
+    plan["segment"] = plan["segment_name"]
+    plan["offers"] = plan["recommended_offers"].fillna("none") + " (" + \
+        plan["recommendation_label"] + ")"
+    plan["rate"] = [f"{r:.0%} now, target {t:.0%}" if pd.notna(r) and pd.notna(t) else "n/a"
+                    for r, t in zip(plan["matured_burn_rate"], plan["target_burn_rate"],
+                                    strict=True)]
+    plan["per_month"] = plan["claims_per_month"].map("{:.1f}".format)
+    plan["gained"] = plan["burns_per_month_gained"].map(
+        lambda v: "n/a" if pd.isna(v) else f"{v:.1f}")
+    plan["audience"] = [f"{t:,} / {h:,}" if targeted else f"no campaign ({n:,})"
+                        for t, h, n, targeted in zip(
+                            plan["treatment_customers"], plan["holdout_customers"],
+                            plan["no_campaign_customers"], plan["is_targeted"], strict=True)]
+    offers = data["rpt_campaign_offers"].copy()
+    offers["rate"] = [_rate_interval(*v) for v in zip(
+        offers["matured_burn_rate"], offers["burn_rate_low"], offers["burn_rate_high"],
+        strict=True)]
+    offers["lift_ci"] = [_lift_interval(*v) for v in zip(
+        offers["lift"], offers["lift_low"], offers["lift_high"], strict=True)]
+    offers["baseline"] = offers["segment_burn_rate"].map(
+        lambda v: "n/a" if pd.isna(v) else f"{v:.0%}")
+    return Page(SECTION_TITLES[7], [
+        "Priority 1 segments are where a coupon moves behaviour most per coupon spent: "
+        "customers who already claim but do not burn, and new joiners deciding whether to "
+        "stay.", *insights.campaigns(data),
+    ], [
+        [_table(recs, {"priority": "Priority", "segment": "Segment",
+                       "customers": "Customers", "share": "Share",
+                       "coupon_strategy": "Coupon strategy", "rationale": "Why"},
+                numeric=("priority", "customers", "share"))],
+        ["<h3>Campaign: offers, expected impact and audience</h3>"],
+        [_table(plan, {"segment": "Segment", "offers": "Offers (basis)",
+                       "rate": "Matured burn rate", "per_month": "Claims a month",
+                       "gained": "Burns a month gained", "impact_assumption": "Assumption",
+                       "audience": "Treatment / holdout"},
+                numeric=("per_month", "gained"))],
+        [_table(offers, {"segment_name": "Segment", "offer_name": "Offer",
+                         "matured_claims": "n (matured claims)",
+                         "rate": "Burn rate (95 % interval)", "baseline": "Segment rate",
+                         "lift_ci": "Lift (95 % interval)", "basis_label": "Basis"},
+                numeric=("matured_claims",))],
+    ])
 
 
 def _definitions(data: ReportData) -> Page:

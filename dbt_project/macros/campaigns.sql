@@ -1,16 +1,16 @@
 {#- 95 % Wilson score interval of a proportion successes / trials (Wilson 1927): unlike the
     normal approximation it stays inside 0..1 and behaves on small n and on rates near 0 or
     1, which is where most segment x merchant cells are. side: 'low' or 'high'; null when
-    trials is 0. -#}
+    trials is 0. Clamped to 0..1: at a rate of 0 or 1 rounding would step just outside. -#}
 {% macro wilson_bound(successes, trials, side, z=1.96) -%}
     {%- set n = 'cast(nullif(' ~ trials ~ ', 0) as double)' -%}
     {%- set p = 'cast(' ~ successes ~ ' as double) / ' ~ n -%}
-    (
+    case when {{ trials }} > 0 then {{ 'greatest(0.0, ' if side == 'low' else 'least(1.0, ' }}(
         ({{ p }} + {{ z * z }} / (2 * {{ n }}))
         {{ '-' if side == 'low' else '+' }} {{ z }} * sqrt(
             {{ p }} * (1 - {{ p }}) / {{ n }} + {{ z * z }} / (4 * {{ n }} * {{ n }})
         )
-    ) / (1 + {{ z * z }} / {{ n }})
+    ) / (1 + {{ z * z }} / {{ n }})) end
 {%- endmacro %}
 
 {#- The campaign draw of a customer: an md5 of customer id and campaign seed (dbt.hash, so

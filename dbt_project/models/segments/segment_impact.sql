@@ -152,9 +152,14 @@ select
     burns_per_month,
     burns_per_month_at_target,
     burns_per_month_gained,
-    case target_basis
-        when 'no_matured_claims' then 'No matured claims yet: no burn rate to improve.'
-        when 'already_at_platform_rate'
+    case
+        when target_basis = 'no_matured_claims' then 'No matured claims yet: no burn rate to improve.'
+        when window_claims = 0 and target_basis != 'already_at_platform_rate'
+            then 'No claims in the ' || '{{ var("impact_window_months") }} months to '
+            || cast(window_end as {{ dbt.type_string() }})
+            || ': a better burn rate gains nothing until the segment claims again (a win-back '
+            || 'comes first).'
+        when target_basis = 'already_at_platform_rate'
             then 'Already at or above the platform''s matured burn rate ('
             || {{ fmt_pct('matured_burn_rate') }} || ' vs ' || {{ fmt_pct('platform_burn_rate') }}
             || ') and no offer shows a significant lift: no gain assumed.'
