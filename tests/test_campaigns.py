@@ -79,7 +79,7 @@ def test_impact_numbers_and_assumption(real_built):
         gained = seg.claims_per_month * (seg.target_burn_rate - seg.matured_burn_rate)
         assert abs(seg.burns_per_month_gained - gained) < 1e-9
         assert seg.claims_per_month == seg.window_claims / 12
-        if seg.target_basis == "platform_rate":
+        if seg.target_basis == "platform_rate" and seg.window_claims > 0:
             assert seg.target_burn_rate == seg.platform_burn_rate
             assert f"{seg.burns_per_month_gained:.1f} more burns a month" in seg.impact_assumption
         elif seg.target_basis == "already_at_platform_rate":
