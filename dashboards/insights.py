@@ -154,27 +154,33 @@ def segments(data: ReportData) -> list[str]:
     ]
 
 
-def campaigns(data: ReportData) -> list[str]:
-    """Who gets a campaign, what the offers rest on, and the largest expected gain."""
+def campaign_offers(data: ReportData) -> list[str]:
+    """What the recommended offers rest on: a proven lift or the most-claimed fallback."""
+    f = data["rpt_campaign_facts"].iloc[0]
+    if f.lift_segments == 0:
+        return [
+            "No merchant or coupon burns significantly better than its segment's own rate (95 % "
+            f"interval, at least {int(f.offer_min_claims)} matured claims), as expected when "
+            "merchants make no difference: the offers shown are each segment's most-claimed "
+            "merchants, labelled as a fallback."]
+    return [
+        f"{int(f.lift_segments)} segment(s) have offers whose burn rate clears the segment's "
+        f"own (95 % interval, at least {int(f.offer_min_claims)} matured claims); "
+        f"{int(f.fallback_segments)} fall back to their most-claimed merchants. With several "
+        "offers tested per segment, some clear it by chance: the holdout proves it."]
+
+
+def campaign_plan(data: ReportData) -> list[str]:
+    """Who gets a campaign, who is held out, and the largest expected gain."""
     f = data["rpt_campaign_facts"].iloc[0]
     lines = [
         f"{int(f.targeted_segments)} of {int(f.segments)} segments get a campaign (priority "
         f"1 to {int(f.campaign_max_priority)}): {int(f.treatment_customers):,} customers receive "
         f"offers and {int(f.holdout_customers):,} are held out ({f.holdout_share:.0%} of each "
         f"targeted segment, drawn from the customer id and seed {f.campaign_seed}) to measure "
-        f"the effect; {int(f.no_campaign_customers):,} stay in the regular programme.",
+        "the effect" + (f"; {int(f.no_campaign_customers):,} stay in the regular programme."
+                        if f.no_campaign_customers else "."),
     ]
-    if f.lift_segments == 0:
-        lines.append(
-            "No merchant or coupon burns significantly better than its segment's own rate (95 % "
-            f"interval, at least {int(f.offer_min_claims)} matured claims), as expected when "
-            "merchants make no difference: the offers shown are each segment's most-claimed "
-            "merchants, labelled as a fallback.")
-    else:
-        lines.append(
-            f"{int(f.lift_segments)} segment(s) have offers whose burn rate clears the segment's "
-            f"own (95 % interval, at least {int(f.offer_min_claims)} matured claims); "
-            f"{int(f.fallback_segments)} fall back to their most-claimed merchants.")
     if pd.notna(f.top_gain_burns_per_month) and f.top_gain_burns_per_month > 0:
         lines.append(
             f"Largest expected gain: {f.top_gain_segment}, {f.top_gain_burns_per_month:.1f} more "

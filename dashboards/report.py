@@ -24,7 +24,8 @@ TITLE = "Coupon analytics dashboard"
 SECTION_TITLES = (
     "Demographics", "Coupon usage over time", "Top cities, branches and merchants",
     "Burn rate by city and month", "Retention and loyalty", "Customer segments",
-    "Segment model selection", "Coupon recommendations", "Definitions and data quality",
+    "Segment model selection", "Coupon recommendations", "Campaign plan and expected impact",
+    "Definitions and data quality",
 )
 
 
@@ -113,7 +114,7 @@ def _segment_pages(data: ReportData) -> list[Page]:
     if not data.has_segments:
         note = ('<p class="note">This warehouse has no segments (the segmentation step was '
                 "not run). Run <code>couponseg build</code> to add them.</p>")
-        return [Page(t, [], [[note]]) for t in SECTION_TITLES[5:8]]
+        return [Page(t, [], [[note]]) for t in SECTION_TITLES[5:9]]
     sel = data["rpt_model_selection"]
     recs = data["rpt_segment_recommendations"].copy()
     recs["share"] = recs["share"].map("{:.0%}".format)
@@ -140,7 +141,7 @@ def _segment_pages(data: ReportData) -> list[Page]:
              charts.selection_curves(sel, "stability_ari", "Stability by k",
                                      "Mean ARI over bootstraps")],
         ]),
-        _recommendations_page(data, recs),
+        *_recommendation_pages(data, recs),
     ]
 
 
@@ -152,13 +153,21 @@ def _lift_interval(lift: float, low: float, high: float) -> str:
     return "n/a" if pd.isna(lift) else f"{lift:.2f} ({low:.2f}-{high:.2f})"
 
 
-def _recommendations_page(data: ReportData, recs: pd.DataFrame) -> Page:
-    """Strategy per segment, then the campaign: offers with lift and interval (or the
-    fallback label), expected impact with its assumption, audience and holdout sizes."""
+def _recommendation_pages(data: ReportData, recs: pd.DataFrame) -> list[Page]:
+    """Strategy and recommended offers per segment (lift and interval, or the fallback
+    label); then the campaign: audience and holdout sizes, expected impact with its
+    assumption."""
+    offers = data["rpt_campaign_offers"].copy()
+    offers["rate"] = [_rate_interval(*v) for v in zip(
+        offers["matured_burn_rate"], offers["burn_rate_low"], offers["burn_rate_high"],
+        strict=True)]
+    offers["lift_ci"] = [_lift_interval(*v) for v in zip(
+        offers["lift"], offers["lift_low"], offers["lift_high"], strict=True)]
+    offers["baseline"] = offers["segment_burn_rate"].map(
+        lambda v: "n/a" if pd.isna(v) else f"{v:.0%}")
     plan = data["rpt_campaign_plan"].copy()
-    plan["segment"] = plan["segment_name"]
-    plan["offers"] = plan["recommended_offers"].fillna("none") + " (" + \
-        plan["recommendation_label"] + ")"
+    plan["segment"] = plan["segment_id"].astype(str) + ": " + plan["segment_name"]
+    plan["offers"] = plan["recommended_offers"].fillna("none")
     plan["rate"] = [f"{r:.0%} now, target {t:.0%}" if pd.notna(r) and pd.notna(t) else "n/a"
                     for r, t in zip(plan["matured_burn_rate"], plan["target_burn_rate"],
                                     strict=True)]
@@ -169,35 +178,37 @@ def _recommendations_page(data: ReportData, recs: pd.DataFrame) -> Page:
                         for t, h, n, targeted in zip(
                             plan["treatment_customers"], plan["holdout_customers"],
                             plan["no_campaign_customers"], plan["is_targeted"], strict=True)]
-    offers = data["rpt_campaign_offers"].copy()
-    offers["rate"] = [_rate_interval(*v) for v in zip(
-        offers["matured_burn_rate"], offers["burn_rate_low"], offers["burn_rate_high"],
-        strict=True)]
-    offers["lift_ci"] = [_lift_interval(*v) for v in zip(
-        offers["lift"], offers["lift_low"], offers["lift_high"], strict=True)]
-    offers["baseline"] = offers["segment_burn_rate"].map(
-        lambda v: "n/a" if pd.isna(v) else f"{v:.0%}")
-    return Page(SECTION_TITLES[7], [
-        "Priority 1 segments are where a coupon moves behaviour most per coupon spent: "
-        "customers who already claim but do not burn, and new joiners deciding whether to "
-        "stay.", *insights.campaigns(data),
-    ], [
-        [_table(recs, {"priority": "Priority", "segment": "Segment",
-                       "customers": "Customers", "share": "Share",
-                       "coupon_strategy": "Coupon strategy", "rationale": "Why"},
-                numeric=("priority", "customers", "share"))],
-        ["<h3>Campaign: offers, expected impact and audience</h3>"],
-        [_table(plan, {"segment": "Segment", "offers": "Offers (basis)",
-                       "rate": "Matured burn rate", "per_month": "Claims a month",
-                       "gained": "Burns a month gained", "impact_assumption": "Assumption",
-                       "audience": "Treatment / holdout"},
-                numeric=("per_month", "gained"))],
-        [_table(offers, {"segment_name": "Segment", "offer_name": "Offer",
-                         "matured_claims": "n (matured claims)",
-                         "rate": "Burn rate (95 % interval)", "baseline": "Segment rate",
-                         "lift_ci": "Lift (95 % interval)", "basis_label": "Basis"},
-                numeric=("matured_claims",))],
-    ])
+    return [
+        Page(SECTION_TITLES[7], [
+            "Priority 1 segments are where a coupon moves behaviour most per coupon spent: "
+            "customers who already claim but do not burn, and new joiners deciding whether to "
+            "stay. Rationales quote each segment's own numbers against all customers.",
+            *insights.campaign_offers(data),
+        ], [
+            [_table(recs, {"priority": "Priority", "segment": "Segment",
+                           "customers": "Customers", "share": "Share",
+                           "coupon_strategy": "Coupon strategy", "rationale": "Why"},
+                    numeric=("priority", "customers", "share"))],
+            ["<h3>Recommended merchants and coupons</h3>"],
+            [_table(offers, {"segment_name": "Segment", "offer_name": "Offer",
+                             "matured_claims": "n (matured claims)",
+                             "rate": "Burn rate (95 % interval)", "baseline": "Segment rate",
+                             "lift_ci": "Lift (95 % interval)", "basis_label": "Basis"},
+                    numeric=("matured_claims",))],
+        ]),
+        Page(SECTION_TITLES[8], insights.campaign_plan(data), [
+            [_table(plan, {"segment": "Segment", "offers": "Offers",
+                           "audience": "Treatment / holdout",
+                           "per_month": "Claims a month", "rate": "Matured burn rate",
+                           "gained": "Burns a month gained",
+                           "impact_assumption": "Assumption"},
+                    numeric=("per_month", "gained", "audience"))],
+            ['<p class="note">Send offers to the treatment group only (<code>couponseg export'
+             "</code>); the holdout measures the effect: "
+             "<code>dbt_project/analyses/campaign_readout.sql</code> compares their burn rates "
+             "once the campaign has run.</p>"],
+        ]),
+    ]
 
 
 def _definitions(data: ReportData) -> Page:
@@ -229,7 +240,7 @@ def _definitions(data: ReportData) -> Page:
                         "staged_rows": "Kept", "rejected_rows": "Rejected",
                         "reason": "Reason", "reason_rows": "Rows"},
                    numeric=("raw_rows", "staged_rows", "rejected_rows", "reason_rows"))
-    return Page(SECTION_TITLES[8], [sentence], [[f"<dl>{dl}</dl>"], ["<h3>Data quality</h3>"],
+    return Page(SECTION_TITLES[9], [sentence], [[f"<dl>{dl}</dl>"], ["<h3>Data quality</h3>"],
                                                  [table]])
 
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pypdf
 from conftest import REAL_WORKBOOK, couponseg, query
 
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
@@ -139,3 +140,45 @@ def test_readout_compiles_and_runs_on_a_real_export(real_built, tmp_path):
             low, mid, high = (getattr(row, f"{name}_low"), getattr(row, name),
                               getattr(row, f"{name}_high"))
             assert -1 <= low <= mid <= high <= 1
+
+
+def _squeeze(text: str) -> str:
+    """Text without whitespace: table cells wrap at different places in the PDF."""
+    return "".join(text.split())
+
+
+def test_pdf_recommendation_pages_quote_the_marts(real_built):
+    w = real_built.warehouse
+    pages = [p.extract_text() for p in pypdf.PdfReader(real_built.out / "dashboard.pdf").pages]
+    offers_page = _squeeze(next(p for p in pages if "Recommended merchants and coupons" in p))
+    plan_page = _squeeze(next(p for p in pages if "Campaign plan and expected impact" in p))
+    picks = query(w, "select * from segments.segment_offer_affinity where is_recommended")
+    assert not picks.empty
+    for r in picks.itertuples():
+        basis = ("Fallback: most claimed" if r.recommendation_basis == "most_claimed_fallback"
+                 else "Proven lift")
+        shown = (f"{r.segment_name}{r.offer_name}{r.matured_claims}"
+                 f"{r.matured_burn_rate:.0%}({r.burn_rate_low:.0%}-{r.burn_rate_high:.0%})"
+                 f"{r.segment_burn_rate:.0%}{r.lift:.2f}({r.lift_low:.2f}-{r.lift_high:.2f})"
+                 f"{basis}")
+        assert _squeeze(shown) in offers_page, shown
+    impact = query(w, "select * from segments.segment_impact")
+    audience = query(w, "select segment_id, campaign_group, count(*) as n "
+                        "from segments.campaign_audience group by all")
+    for seg in impact.itertuples():
+        groups = audience[audience.segment_id == seg.segment_id].set_index("campaign_group")["n"]
+        assert _squeeze(seg.recommended_offers) in plan_page
+        assert _squeeze(seg.impact_assumption) in plan_page
+        assert f"{seg.claims_per_month:.1f}" in plan_page
+        if "treatment" in groups:
+            assert f"{groups['treatment']:,}/{groups['holdout']:,}" in plan_page
+        else:
+            assert f"nocampaign({groups['no_campaign']:,})" in plan_page
+    targeted = set(query(w, "select segment_id from segments.campaign_audience "
+                            "where is_targeted")["segment_id"])
+    gain = impact[impact.segment_id.isin(targeted)].sort_values(
+        ["burns_per_month_gained", "segment_id"],
+                              ascending=[False, True]).iloc[0]
+    if gain.burns_per_month_gained > 0:
+        assert _squeeze(f"Largest expected gain: {gain.segment_name}, "
+                        f"{gain.burns_per_month_gained:.1f} more burns a month") in plan_page

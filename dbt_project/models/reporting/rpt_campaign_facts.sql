@@ -15,9 +15,9 @@ settings as (
 select
     (select count(*) from plan) as segments,
     (select count(*) from targeted) as targeted_segments,
-    (select sum(treatment_customers) from plan) as treatment_customers,
-    (select sum(holdout_customers) from plan) as holdout_customers,
-    (select sum(no_campaign_customers) from plan) as no_campaign_customers,
+    (select cast(sum(treatment_customers) as bigint) from plan) as treatment_customers,
+    (select cast(sum(holdout_customers) as bigint) from plan) as holdout_customers,
+    (select cast(sum(no_campaign_customers) as bigint) from plan) as no_campaign_customers,
     (
         select count(*) from plan where recommendation_basis = 'significant_lift'
     ) as lift_segments,

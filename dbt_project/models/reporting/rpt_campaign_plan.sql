@@ -4,9 +4,12 @@ with groups as (
     select
         segment_id,
         max(case when is_targeted then 1 else 0 end) = 1 as is_targeted,
-        sum(case when campaign_group = 'treatment' then 1 else 0 end) as treatment_customers,
-        sum(case when campaign_group = 'holdout' then 1 else 0 end) as holdout_customers,
-        sum(case when campaign_group = 'no_campaign' then 1 else 0 end) as no_campaign_customers
+        cast(sum(case when campaign_group = 'treatment' then 1 else 0 end) as bigint)
+        as treatment_customers,
+        cast(sum(case when campaign_group = 'holdout' then 1 else 0 end) as bigint)
+        as holdout_customers,
+        cast(sum(case when campaign_group = 'no_campaign' then 1 else 0 end) as bigint)
+        as no_campaign_customers
     from {{ ref('campaign_audience') }}
     group by segment_id
 )
