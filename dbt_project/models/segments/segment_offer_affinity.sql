@@ -186,14 +186,14 @@ ranked as (
         row_number() over (
             partition by segment_id
             order by
-                case when has_enough_claims and clears_baseline then 0 else 1 end,
-                burn_rate_low desc, matured_claims desc, offer_level desc, offer_name
+                case when has_enough_claims and clears_baseline then 0 else 1 end asc,
+                burn_rate_low desc, matured_claims desc, offer_level desc, offer_name asc
         ) as lift_rank,
         row_number() over (
             partition by segment_id
             order by
-                case when offer_level = 'merchant' and claims > 0 then 0 else 1 end,
-                claims desc, merchant_name
+                case when offer_level = 'merchant' and claims > 0 then 0 else 1 end asc,
+                claims desc, merchant_name asc
         ) as claims_rank
     from judged
 ),
