@@ -40,21 +40,21 @@ drawn as (
 )
 
 select
-    drawn.customer_id,
-    drawn.segment_id,
-    drawn.segment_name,
-    drawn.priority,
-    drawn.coupon_strategy,
-    impact.recommended_offers,
-    impact.recommendation_basis,
+    cast(drawn.customer_id as bigint) as customer_id,
+    cast(drawn.segment_id as integer) as segment_id,
+    cast(drawn.segment_name as {{ dbt.type_string() }}) as segment_name,
+    cast(drawn.priority as integer) as priority,
+    cast(drawn.coupon_strategy as {{ dbt.type_string() }}) as coupon_strategy,
+    cast(impact.recommended_offers as {{ dbt.type_string() }}) as recommended_offers,
+    cast(impact.recommendation_basis as {{ dbt.type_string() }}) as recommendation_basis,
     drawn.is_targeted,
-    case
+    cast(case
         when not drawn.is_targeted then 'no_campaign'
         when drawn.draw_rank <= floor(drawn.segment_customers * settings.holdout_share + 0.5)
             then 'holdout'
         else 'treatment'
-    end as campaign_group,
-    drawn.campaign_draw,
+    end as {{ dbt.type_string() }}) as campaign_group,
+    cast(drawn.campaign_draw as {{ dbt.type_string() }}) as campaign_draw,
     settings.campaign_seed,
     settings.as_of_date
 from drawn
