@@ -213,12 +213,15 @@ def parser() -> argparse.ArgumentParser:
     report_args(run)
     run.set_defaults(func=cmd_run)
 
-    e = sub.add_parser("export", help="write the campaign audience (one file, a segment "
-                       "column, treatment/holdout/no_campaign) and its manifest for a CRM")
+    e = sub.add_parser("export", help="write the campaign audience and its manifest for a CRM",
+                       description="One file with a segment column (campaign_audience.csv or "
+                       ".parquet), one row per customer with campaign_group treatment, holdout "
+                       "or no_campaign (send offers to treatment only), plus "
+                       "<file>.manifest.json (as-of date, model, counts, sha256).")
     warehouse_arg(e)
     e.add_argument("--out", type=Path, required=True, help="output folder")
     e.add_argument("--format", choices=("csv", "parquet"), default="csv")
-    e.add_argument("--segment", help="only this segment (by name)")
+    e.add_argument("--segment", help="only this segment (name, any case)")
     e.set_defaults(func=cmd_export)
     return p
 
