@@ -118,42 +118,6 @@ def loyalty(data: ReportData) -> list[str]:
     return lines
 
 
-def _structure_strength(silhouette: float, shuffled: float) -> str:
-    """Kaufman & Rousseeuw's silhouette bands, downgraded when shuffled features (no real
-    structure) score almost as well."""
-    bands = ((0.7, "strong"), (0.5, "reasonable"), (0.25, "weak"))
-    strength = next((name for floor, name in bands if silhouette > floor), "no substantial")
-    if pd.notna(shuffled) and silhouette - shuffled < 0.05:
-        strength = "no substantial"
-    return strength
-
-
-def segments(data: ReportData) -> list[str]:
-    if not data.has_segments:
-        return []
-    sel = data["rpt_model_selection"]
-    chosen = sel[sel["is_chosen"]].iloc[0]
-    sizes = data["rpt_segment_sizes"]
-    if chosen.algorithm == "none":
-        customers = int(_kpi(data, "customers")["value"])
-        return [f"All {customers:,} customers behave identically in this input (for example: "
-                "no valid transactions), so there is nothing to cluster: everyone is in one "
-                "segment."]
-    biggest = sizes.sort_values(["customers", "segment_id"], ascending=[False, True]).iloc[0]
-    strength = _structure_strength(chosen.silhouette, chosen.shuffled_silhouette)
-    return [
-        f"{len(sel)} candidate models were compared; the rule chose {chosen.algorithm} with "
-        f"{int(chosen.n_segments)} segments (silhouette {chosen.silhouette:.2f}, "
-        f"Davies-Bouldin {chosen.davies_bouldin:.2f}, stability {chosen.stability_ari:.2f}).",
-        f"A silhouette of {chosen.silhouette:.2f} means {strength} separation between segments "
-        f"(the same model on shuffled features scores {chosen.shuffled_silhouette:.2f})"
-        + ("; treat the segments as tendencies, not hard types."
-           if strength in ("weak", "no substantial") else "."),
-        f"The largest segment is {biggest.segment_name} with {int(biggest.customers):,} "
-        f"customers ({biggest.share:.0%}).",
-    ]
-
-
 def campaign_offers(data: ReportData) -> list[str]:
     """What the recommended offers rest on: a proven lift or the most-claimed fallback."""
     f = data["rpt_campaign_facts"].iloc[0]
@@ -189,3 +153,40 @@ def campaign_plan(data: ReportData) -> list[str]:
     else:
         lines.append("No targeted segment is below its target rate, so no gain is assumed.")
     return lines
+
+
+def _structure_strength(silhouette: float, shuffled: float) -> str:
+    """Kaufman & Rousseeuw's silhouette bands, downgraded when shuffled features (no real
+    structure) score almost as well."""
+    bands = ((0.7, "strong"), (0.5, "reasonable"), (0.25, "weak"))
+    strength = next((name for floor, name in bands if silhouette > floor), "no substantial")
+    if pd.notna(shuffled) and silhouette - shuffled < 0.05:
+        strength = "no substantial"
+    return strength
+
+
+def segments(data: ReportData) -> list[str]:
+    if not data.has_segments:
+        return []
+    sel = data["rpt_model_selection"]
+    chosen = sel[sel["is_chosen"]].iloc[0]
+    sizes = data["rpt_segment_sizes"]
+    if chosen.algorithm == "none":
+        customers = int(_kpi(data, "customers")["value"])
+        return [f"All {customers:,} customers behave identically in this input (for example: "
+                "no valid transactions), so there is nothing to cluster: everyone is in one "
+                "segment."]
+    biggest = sizes.sort_values(["customers", "segment_id"], ascending=[False, True]).iloc[0]
+    strength = _structure_strength(chosen.silhouette, chosen.shuffled_silhouette)
+    return [
+        f"{len(sel)} candidate models were compared; the rule chose {chosen.algorithm} with "
+        f"{int(chosen.n_segments)} segments (silhouette {chosen.silhouette:.2f}, "
+        f"Davies-Bouldin {chosen.davies_bouldin:.2f}, stability {chosen.stability_ari:.2f}).",
+        f"A silhouette of {chosen.silhouette:.2f} means {strength} separation between segments "
+        f"(the same model on shuffled features scores {chosen.shuffled_silhouette:.2f})"
+        + ("; treat the segments as tendencies, not hard types."
+           if strength in ("weak", "no substantial") else "."),
+        f"The largest segment is {biggest.segment_name} with {int(biggest.customers):,} "
+        f"customers ({biggest.share:.0%}).",
+    ]
+
