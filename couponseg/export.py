@@ -195,41 +195,43 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
+def _write(con: duckdb.DuckDBPyConnection, out: Path, stem: str, fmt: str, where: str,
+           params: list, manifest_of) -> tuple[Path, Path, int]:
+    """Audience file, then manifest, each under a temporary name renamed when complete."""
+    audience, manifest = out / f"{stem}.{fmt}", out / f"{stem}.manifest.json"
+    tmp_audience = out / f".{stem}.{os.getpid()}.{fmt}"
+    tmp_manifest = out / f".{stem}.{os.getpid()}.manifest.json"
+    sql = f"select {', '.join(COLUMNS)} from {AUDIENCE}{where} order by customer_id"
+    try:
+        rows = (_write_csv if fmt == "csv" else _write_parquet)(con, sql, params, tmp_audience)
+        files = [{"name": audience.name, "rows": rows, "bytes": tmp_audience.stat().st_size,
+                  "sha256": _sha256(tmp_audience)}]
+        tmp_manifest.write_text(json.dumps(manifest_of(files), indent=2, default=str) + "\n",
+                                encoding="utf-8")
+        os.replace(tmp_audience, audience)
+        os.replace(tmp_manifest, manifest)
+    except OSError as exc:
+        raise ExportError(f"cannot write to output folder {out}: {exc.strerror or exc}") from exc
+    finally:
+        tmp_audience.unlink(missing_ok=True)
+        tmp_manifest.unlink(missing_ok=True)
+    return audience, manifest, rows
+
+
 def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
                     segment: str | None = None) -> ExportResult:
     """Write the audience file and its manifest into ``out``."""
     if fmt not in FORMATS:
         raise ExportError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     warehouse, out = Path(warehouse), Path(out)
-    con = _connect(warehouse)
-    try:
+    with _connect(warehouse) as con:
         for table in (AUDIENCE, "segments.campaign_settings", "marts.run_context"):
             _require_table(con, warehouse, table)
         where, params = _segment_filter(con, segment)
         _prepare_out(out)
-        stem = "campaign_audience" + (f"_{_slug(params[0])}" if params else "")
-        audience = out / f"{stem}.{fmt}"
-        manifest = out / f"{stem}.manifest.json"
-        tmp = out / f".{stem}.{os.getpid()}.{fmt}"
-        sql = f"select {', '.join(COLUMNS)} from {AUDIENCE}{where} order by customer_id"
-        try:
-            writer = _write_csv if fmt == "csv" else _write_parquet
-            rows = writer(con, sql, params, tmp)
-            files = [{"name": audience.name, "rows": rows, "bytes": tmp.stat().st_size,
-                      "sha256": _sha256(tmp)}]
-            body = _manifest(con, warehouse, where, params, fmt, params[0] if params else None,
-                             files)
-            tmp_manifest = out / f".{stem}.{os.getpid()}.manifest.json"
-            tmp_manifest.write_text(json.dumps(body, indent=2, default=str) + "\n",
-                                    encoding="utf-8")
-            os.replace(tmp, audience)
-            os.replace(tmp_manifest, manifest)
-        except OSError as exc:
-            raise ExportError(f"cannot write to output folder {out}: "
-                              f"{exc.strerror or exc}") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
-            (out / f".{stem}.{os.getpid()}.manifest.json").unlink(missing_ok=True)
-    finally:
-        con.close()
+        name = params[0] if params else None
+        stem = "campaign_audience" + (f"_{_slug(name)}" if name else "")
+        audience, manifest, rows = _write(
+            con, out, stem, fmt, where, params,
+            lambda files: _manifest(con, warehouse, where, params, fmt, name, files))
     return ExportResult(audience, manifest, rows)
