@@ -45,13 +45,22 @@ segment_claims as (
 ),
 
 repeated_coupons as (
-    select
-        merchant_id,
-        coupon_name
-    from {{ ref('fct_coupon_transactions') }}
-    where coupon_name is not null
-    group by merchant_id, coupon_name
-    having count(*) >= {{ var('offer_coupon_min_claims') }}
+    {%- if var('offer_coupon_min_claims') | int > 0 %}
+        -- one aggregate over every coupon name: about 4 s at 10M transactions whose names
+        -- are all unique; offer_coupon_min_claims: 0 turns coupon-level rows off
+        select
+            merchant_id,
+            coupon_name
+        from {{ ref('fct_coupon_transactions') }}
+        where coupon_name is not null
+        group by merchant_id, coupon_name
+        having count(*) >= {{ var('offer_coupon_min_claims') }}
+    {%- else %}
+        select
+            cast(null as bigint) as merchant_id,
+            cast(null as {{ dbt.type_string() }}) as coupon_name
+        where 1 = 0
+    {%- endif %}
 ),
 
 merchant_offers as (
