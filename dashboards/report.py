@@ -153,6 +153,10 @@ def _lift_interval(lift: float, low: float, high: float) -> str:
     return "n/a" if pd.isna(lift) else f"{lift:.2f} ({low:.2f}-{high:.2f})"
 
 
+RECOMMENDATIONS_TITLE = "Coupon recommendations"
+CAMPAIGN_TITLE = "Campaign plan and expected impact"
+
+
 def _recommendation_pages(data: ReportData, recs: pd.DataFrame) -> list[Page]:
     """Strategy and recommended offers per segment (lift and interval, or the fallback
     label); then the campaign: audience and holdout sizes, expected impact with its
@@ -179,7 +183,7 @@ def _recommendation_pages(data: ReportData, recs: pd.DataFrame) -> list[Page]:
                             plan["treatment_customers"], plan["holdout_customers"],
                             plan["no_campaign_customers"], plan["is_targeted"], strict=True)]
     return [
-        Page(SECTION_TITLES[7], [
+        Page(RECOMMENDATIONS_TITLE, [
             "Priority 1 segments are where a coupon moves behaviour most per coupon spent: "
             "customers who already claim but do not burn, and new joiners deciding whether to "
             "stay. Rationales quote each segment's own numbers against all customers.",
@@ -196,7 +200,7 @@ def _recommendation_pages(data: ReportData, recs: pd.DataFrame) -> list[Page]:
                              "lift_ci": "Lift (95 % interval)", "basis_label": "Basis"},
                     numeric=("matured_claims",))],
         ]),
-        Page(SECTION_TITLES[8], insights.campaign_plan(data), [
+        Page(CAMPAIGN_TITLE, insights.campaign_plan(data), [
             [_table(plan, {"segment": "Segment", "offers": "Offers",
                            "audience": "Treatment / holdout",
                            "per_month": "Claims a month", "rate": "Matured burn rate",
