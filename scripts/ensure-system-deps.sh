@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Chromium (renders the PDF), poppler-utils (pdftoppm, used by the tests) and fonts.
+# Chromium (renders the PDF), poppler-utils (pdftoppm, used by the tests) and fonts: Liberation
+# for text, Noto Color Emoji so emoji in names print as emoji instead of empty boxes.
 # Installs them with apt-get when missing; needs root (or sudo) on Debian/Ubuntu.
 set -euo pipefail
 missing=()
@@ -9,6 +10,9 @@ if [ -z "${BROWSER_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1 \
 fi
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -d /usr/share/fonts/truetype/liberation ] || missing+=(fonts-liberation)
+if ! { command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi "emoji"; }; then
+  missing+=(fonts-noto-color-emoji)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing system packages: ${missing[*]}"
 SUDO=""
