@@ -116,26 +116,29 @@ def test_same_seed_same_groups_other_seed_other_groups(real_built, tmp_path):
 
 
 def test_readout_compiles_and_runs_on_a_real_export(real_built, tmp_path):
-    couponseg("export", "--warehouse", real_built.warehouse, "--out", tmp_path / "export")
+    """The audience of a build as of 2024-04-30 (a point in time), measured on the full
+    warehouse: the claims and burns after that date are the campaign's outcome."""
+    early = tmp_path / "early.duckdb"
+    couponseg("build", "--input", REAL_WORKBOOK, "--as-of", "2024-04-30", "--warehouse", early)
+    couponseg("export", "--warehouse", early, "--out", tmp_path / "export")
     audience = tmp_path / "export" / "campaign_audience.csv"
     warehouse = tmp_path / "later.duckdb"  # the compiled SQL names the warehouse by its stem
     shutil.copy(real_built.warehouse, warehouse)
-    # The audience is as of the last date in the data; a backtest start leaves later claims.
     _dbt("compile", "-s", "campaign_readout", "--vars",
-         json.dumps({"audience_path": str(audience), "readout_start": "2024-04-30"}),
+         json.dumps({"audience_path": str(audience)}),
          warehouse=warehouse, target=tmp_path / "target")
     sql = (tmp_path / "target" / "compiled" / "couponseg" / "analyses"
            / "campaign_readout.sql").read_text()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         readout = con.execute(sql).df()
-    mart = query(warehouse, "select segment_name, campaign_group, count(*) as n "
-                            "from segments.campaign_audience where is_targeted group by all")
+    mart = query(early, "select segment_name, campaign_group, count(*) as n "
+                        "from segments.campaign_audience where is_targeted group by all")
     assert set(readout["segment_name"]) == set(mart["segment_name"])
     for row in readout.itertuples():
         sizes = mart[mart.segment_name == row.segment_name].set_index("campaign_group")["n"]
         assert row.treatment_customers == sizes["treatment"]
         assert row.holdout_customers == sizes["holdout"]
-        assert row.treatment_matured_claims > 0
+        assert row.treatment_matured_claims > 0 and row.holdout_matured_claims > 0
         for name in ("burn_rate_difference", "burner_share_difference"):
             low, mid, high = (getattr(row, f"{name}_low"), getattr(row, name),
                               getattr(row, f"{name}_high"))
