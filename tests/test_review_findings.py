@@ -125,3 +125,19 @@ def test_hostile_raw_equals_kept_plus_rejected(hostile):
     for r in recon.to_dict("records"):
         assert r["raw_rows"] == r["kept_rows"] + r["after_as_of_rows"] + r["rejected_rows"], r
         assert r["reconciles"], r
+
+
+@pytest.mark.parametrize("content", [b"not a database\n", b""])
+@pytest.mark.parametrize("command", ["build", "report"])
+def test_warehouse_that_is_not_duckdb_is_refused(tmp_path, command, content):
+    """`--warehouse` naming an existing non-DuckDB file (a typo such as data.xlsx) ended in a
+    DuckDB traceback (exit 1); the build could also have replaced the user's file."""
+    warehouse = tmp_path / "notes.duckdb"
+    warehouse.write_bytes(content)
+    extra = (["--input", REPO / "data" / "sample"] if command == "build"
+             else ["--out", tmp_path / "out"])
+    result = couponseg(command, "--warehouse", warehouse, *extra, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "not a DuckDB warehouse" in result.stderr
+    assert warehouse.read_bytes() == content
