@@ -260,6 +260,8 @@ def _clean_message(message: str) -> str:
     if found:
         return found.group(1).strip()
     lines = [ln.strip() for ln in (message or "").splitlines() if ln.strip()]
+    if lines and "Traceback (most recent call last)" in message:
+        return f"Python model failed: {lines[-1]}"  # the exception, not the first frames
     return " ".join(lines[:6])
 
 

@@ -141,3 +141,14 @@ def test_warehouse_that_is_not_duckdb_is_refused(tmp_path, command, content):
     assert "Traceback" not in result.stderr
     assert "not a DuckDB warehouse" in result.stderr
     assert warehouse.read_bytes() == content
+
+
+def test_python_model_failure_says_why_not_where(tmp_path):
+    """An --as-of before every join leaves no customer to segment; the CLI printed only the
+    first frames of the Python traceback, cut before the reason."""
+    result = couponseg("build", "--input", REPO / "data" / "sample", "--as-of", "1990-01-01",
+                       "--warehouse", tmp_path / "w.duckdb", check=False)
+    assert result.returncode != 0
+    assert "segmentation needs at least 20 customers, got 0" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "w.duckdb").exists()
