@@ -173,8 +173,8 @@ def test_build_while_an_analyst_holds_the_file(built, previous, other_input):
 
 
 def _start_build(input_path, warehouse, **popen) -> subprocess.Popen:
-    """Start a real build in the background; return once dbt runs and the new file exists
-    (the file alone is not enough: the segment history is copied into it before dbt)."""
+    """Start a real build in the background; return once its dbt child is writing the new
+    file (the CLI itself creates the file first, carrying the segment history into it)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "couponseg.cli", "build", "--input", str(input_path),
          "--warehouse", str(warehouse)],
@@ -184,7 +184,7 @@ def _start_build(input_path, warehouse, **popen) -> subprocess.Popen:
     while not (list(warehouse.parent.glob(f"{warehouse.name}.building*"))
                and _build_processes(warehouse)):
         assert time.time() < deadline and proc.poll() is None, "build never started writing"
-        time.sleep(0.1)
+        time.sleep(0.2)
     return proc
 
 
