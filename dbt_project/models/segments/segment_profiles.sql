@@ -116,8 +116,8 @@ select
         when count(*) over (partition by base_name) > 1
             then ' ' || cast(row_number() over (
                 partition by base_name order by segment_id
-            ) as varchar)
+            ) as {{ text_type() }})
         else ''
     end as segment_name,
-    * exclude (segment_id, base_name)
+    {{ star_except(['segment_id', 'base_name']) }}
 from named

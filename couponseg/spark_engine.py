@@ -1,0 +1,287 @@
+"""The Apache Spark engine: the same dbt project, built on Spark through dbt-spark.
+
+dbt-spark runs Python models only on Databricks, so on Spark this module does what the dbt
+Python models do on DuckDB, around two dbt calls that share one Spark session (one JVM):
+
+1. load the input (CSV or Parquet folder) with pyspark into ``landing.*`` (raw.raw_* are views
+   over it: dbt_project/models/raw_spark);
+2. ``dbt build`` up to the feature mart (``+customer_features``);
+3. the Python step: segmentation on the features, written back as Spark tables in
+   ``python_step.*`` (segments' Spark-side models are views over them);
+4. ``dbt build`` of everything else (segments, reporting, their tests).
+
+Where the tables live: ``$COUPONSEG_SPARK_DIR`` (default ``data/spark``) holds
+``spark-warehouse/`` (Parquet files) and ``metastore/`` (the Derby metastore naming them). The
+master is ``$COUPONSEG_SPARK_MASTER`` (default ``local[*]``; ``spark://host:7077`` for a
+cluster). profiles.yml reads the same variables, so dbt and this module see one session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models_py.loader import REQUIRED_COLUMNS, TABLES, InputError, InputSource, input_manifest
+from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+
+SPARK_DIR_ENV = "COUPONSEG_SPARK_DIR"
+SPARK_MASTER_ENV = "COUPONSEG_SPARK_MASTER"
+LANDING_SCHEMA = "landing"
+PYTHON_STEP_SCHEMA = "python_step"
+# The dbt build up to (and including) the feature mart; the Python step reads its output.
+FEATURE_SELECTOR = "+customer_features"
+
+
+def spark_dir() -> Path:
+    """Folder holding the Spark warehouse and its metastore: $COUPONSEG_SPARK_DIR or
+    data/spark in the repository (never the current folder)."""
+    return Path(os.environ.get(SPARK_DIR_ENV) or REPO_ROOT / "data" / "spark").resolve()
+
+
+def spark_master() -> str:
+    return os.environ.get(SPARK_MASTER_ENV) or "local[*]"
+
+
+def session_settings(folder: Path | None = None, master: str | None = None) -> dict[str, str]:
+    """The session's settings, the same as profiles.yml's spark target (which reads the same
+    environment variables), so dbt-spark reuses the session this module starts."""
+    folder = Path(folder or spark_dir()).resolve()
+    return {
+        "spark.master": master or spark_master(),
+        "spark.sql.warehouse.dir": str(folder / "spark-warehouse"),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={folder / 'metastore'}",
+        "spark.driver.memory": os.environ.get("COUPONSEG_SPARK_DRIVER_MEMORY", "2g"),
+        "spark.sql.shuffle.partitions": os.environ.get("COUPONSEG_SPARK_SHUFFLE_PARTITIONS",
+                                                       "4"),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.enabled": "false",
+        "spark.sql.ansi.enabled": "false",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+    }
+
+
+@contextmanager
+def spark_session(folder: Path | None = None, master: str | None = None) -> Iterator:
+    """A Hive-enabled session on the warehouse folder; stopped (JVM and executors released)
+    on exit. The environment is set too, so dbt's profile renders the same settings."""
+    folder = Path(folder or spark_dir()).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ[SPARK_DIR_ENV] = str(folder)
+    os.environ[SPARK_MASTER_ENV] = master or spark_master()
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("couponseg").enableHiveSupport()
+    for key, value in session_settings(folder, master).items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    try:
+        yield session
+    finally:
+        session.stop()
+
+
+# ------------------------------------------------------------------ loading
+def _sniff_csv(path: Path) -> tuple[str, str]:
+    """(encoding, delimiter) of a CSV, as DuckDB's reader would take it: UTF-8 unless the
+    bytes are not, then Latin-1; the delimiter that splits the header line most."""
+    head = path.read_bytes()[: 1 << 16]
+    try:
+        text, encoding = head.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the block's end
+            text, encoding = head.decode("latin-1"), "ISO-8859-1"
+        else:
+            text, encoding = head[: exc.start].decode("utf-8"), "UTF-8"
+    header = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    delimiter = max((",", ";", "\t", "|"), key=header.count)
+    return encoding, delimiter
+
+
+def _column_map(found: list[str], table: str, where: str) -> dict[str, str]:
+    by_name = {c.strip().lower().lstrip("\ufeff"): c for c in found}
+    missing = [c for c in REQUIRED_COLUMNS[table] if c not in by_name]
+    if missing:
+        raise InputError(f"{where}: missing column(s) {', '.join(missing)} "
+                         f"(found: {', '.join(found) or 'no columns'})")
+    return {c: by_name[c] for c in REQUIRED_COLUMNS[table]}
+
+
+def _with_row_numbers(frame):
+    """_source_row = position in the file + 1 (the header is row 1), computed in the JVM:
+    each partition's ids are offset by the rows of the partitions before it (a single file's
+    splits are read in file order)."""
+    from pyspark.sql import functions as F
+
+    tagged = frame.withColumn("_mid", F.monotonically_increasing_id()) \
+        .withColumn("_pid", F.spark_partition_id())
+    counts = sorted(tagged.groupBy("_pid").agg(F.count("*").alias("n"),
+                                               F.min("_mid").alias("first")).collect())
+    bases, offset = [], 0
+    for row in counts:
+        bases.append((row["_pid"], offset - row["first"] + 2))
+        offset += row["n"]
+    base = frame.sparkSession.createDataFrame(bases, "_pid int, _base bigint")
+    return tagged.join(F.broadcast(base), "_pid") \
+        .withColumn("_source_row", F.col("_mid") + F.col("_base")).drop("_mid", "_pid", "_base")
+
+
+def _read_table(spark, path: Path, table: str):
+    """One input table as given: text from CSV, the file's own types from Parquet."""
+    from pyspark.sql import functions as F
+
+    where = f"{path.name} (table '{table}')"
+    try:
+        if path.suffix.lower() == ".parquet":
+            base = spark.read.parquet(str(path))
+            frame = base.withColumn("_source_row", F.col("_metadata.row_index") + 2)
+        else:
+            encoding, delimiter = _sniff_csv(path)
+            base = (spark.read.option("header", True).option("sep", delimiter)
+                    .option("encoding", encoding).option("inferSchema", False)
+                    .option("mode", "PERMISSIVE").csv(str(path)))
+            frame = _with_row_numbers(base)
+        columns = _column_map([c for c in base.columns], table, where)
+    except InputError:
+        raise
+    except Exception as exc:  # pyspark raises AnalysisException and others for bad files
+        kind = "Parquet" if path.suffix.lower() == ".parquet" else "CSV"
+        raise InputError(f"{path.name}: not a readable {kind} file "
+                         f"({str(exc).splitlines()[0]})") from exc
+    return frame.select(*[F.col(f"`{spelled}`").alias(name) for name, spelled in columns.items()],
+                        "_source_row")
+
+
+def load_raw(spark, source: InputSource) -> dict[str, int]:
+    """Write the six input tables and the input manifest into landing.*; rows per table.
+
+    Only CSV / Parquet folders: a workbook is read on one machine (DuckDB engine)."""
+    if source.kind != "folder":
+        raise InputError(
+            f"Input {source.path}: the Spark engine reads a folder of <table>.csv / "
+            "<table>.parquet; export the workbook's sheets as CSV, or build it with the "
+            "default engine (--engine duckdb)")
+    spark.sql(f"create database if not exists {LANDING_SCHEMA}")
+    counts = {}
+    for table, path in source.table_files().items():
+        frame = _read_table(spark, path, table)
+        frame.write.mode("overwrite").format("parquet").saveAsTable(f"{LANDING_SCHEMA}.{table}")
+        counts[table] = spark.table(f"{LANDING_SCHEMA}.{table}").count()
+        if counts[table] == 0:
+            raise InputError(f"{path.name} (table '{table}'): no data rows "
+                             "(only a header or nothing at all)")
+    manifest = input_manifest(source.path).to_pandas()
+    spark.createDataFrame(manifest).write.mode("overwrite").format("parquet") \
+        .saveAsTable(f"{LANDING_SCHEMA}.input_manifest")
+    return counts
+
+
+# ------------------------------------------------------------------ dbt
+@dataclass
+class DbtCall:
+    """One dbt invocation's outcome."""
+
+    success: bool
+    failures: list[str] = field(default_factory=list)
+    nodes: int = 0
+
+
+def run_dbt(args: list[str], dbt_vars: dict[str, object],
+            report: Callable[[str], None] = print) -> DbtCall:
+    """dbt in this process (so it reuses this process's Spark session) on the spark target."""
+    from dbt.cli.main import dbtRunner
+
+    command = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+               str(PROFILES_DIR), "--target", "spark", "--vars", json.dumps(dbt_vars)]
+    events: list[str] = []
+
+    def on_event(event) -> None:
+        if event.info.name in ("LogTestResult", "LogModelResult", "LogSeedResult",
+                               "LogNodeNoOpResult"):
+            report("  " + event.info.msg.split("  ", 1)[-1].strip())
+        elif event.info.level == "error":
+            events.append(event.info.msg)
+
+    result = dbtRunner(callbacks=[on_event]).invoke(command)
+    results = list(getattr(result.result, "results", None) or [])
+    failures = [f"{r.node.name}: {' '.join((r.message or '').split())[:400]}"
+                for r in results if str(r.status) in ("error", "fail", "runtime error")]
+    if result.exception is not None:
+        failures.append(str(result.exception))
+    if not result.success and not failures:
+        failures = events[-6:] or ["dbt failed"]
+    return DbtCall(result.success and not failures, failures, len(results))
+
+
+def dbt_segment_params() -> dict[str, int]:
+    """segment_params of the (on Spark disabled) segmentation models, as dbt rendered them
+    from dbt_project.yml and the vars: the settings live there only."""
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    for nodes in manifest.get("disabled", {}).values():
+        for node in nodes:
+            params = node.get("config", {}).get("segment_params")
+            if params:
+                return {k: int(v) for k, v in params.items()}
+    raise RuntimeError("segment_params not found in dbt's manifest (dbt_project.yml)")
+
+
+# ------------------------------------------------------------------ the Python step
+def python_step(spark, params: dict[str, int]) -> dict[str, int]:
+    """Segments from marts.customer_features, written back as python_step.* tables."""
+    from models_py.segmentation.features import SOURCE_COLUMNS
+    from models_py.segmentation.pipeline import segment_customers
+
+    features = spark.table("marts.customer_features").select(*SOURCE_COLUMNS).toPandas()
+    result = segment_customers(features, **params)
+    spark.sql(f"create database if not exists {PYTHON_STEP_SCHEMA}")
+    tables = {"segment_assignments": result.assignments,
+              "segment_model_selection": result.selection}
+    for name, frame in tables.items():
+        frame = frame.copy()
+        if "k" in frame:
+            frame["k"] = frame["k"].astype("Int64")
+        spark.createDataFrame(frame).write.mode("overwrite").format("parquet") \
+            .saveAsTable(f"{PYTHON_STEP_SCHEMA}.{name}")
+    return {name: len(frame) for name, frame in tables.items()}
+
+
+# ------------------------------------------------------------------ the whole build
+@dataclass
+class SparkBuild:
+    """Outcome of ``build``: success, failures, dbt nodes run, seconds per stage."""
+
+    success: bool
+    failures: list[str] = field(default_factory=list)
+    nodes: int = 0
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+def build(source: InputSource, dbt_vars: dict[str, object],
+          report: Callable[[str], None] = print, folder: Path | None = None,
+          master: str | None = None) -> SparkBuild:
+    """Load, dbt up to the feature mart, the Python step, dbt for the rest: one session."""
+    stages: dict[str, float] = {}
+    common = ["build", "--exclude-resource-type", "unit_test"]
+
+    def timed(name: str, step: Callable[[], object]) -> object:
+        start = time.perf_counter()
+        value = step()
+        stages[name] = round(time.perf_counter() - start, 2)
+        return value
+
+    with spark_session(folder, master) as spark:
+        stages["session"] = 0.0
+        timed("load", lambda: load_raw(spark, source))
+        first = timed("dbt_features", lambda: run_dbt(
+            [*common, "--select", FEATURE_SELECTOR], dbt_vars, report))
+        if not first.success:
+            return SparkBuild(False, first.failures, first.nodes, stages)
+        timed("python_step", lambda: python_step(spark, dbt_segment_params()))
+        rest = timed("dbt_rest", lambda: run_dbt(
+            [*common, "--exclude", FEATURE_SELECTOR], dbt_vars, report))
+        return SparkBuild(rest.success, rest.failures, first.nodes + rest.nodes, stages)
