@@ -19,6 +19,7 @@ cluster). profiles.yml reads the same variables, so dbt and this module see one 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models_py.loader import REQUIRED_COLUMNS, TABLES, InputError, InputSource, input_manifest
+from models_py.loader import REQUIRED_COLUMNS, InputError, InputSource, input_manifest
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 
 SPARK_DIR_ENV = "COUPONSEG_SPARK_DIR"
@@ -80,6 +81,8 @@ def spark_session(folder: Path | None = None, master: str | None = None) -> Iter
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    # pyspark logs every failed query as a JSON stack trace; dbt reports the error itself.
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     try:
         yield session
     finally:
@@ -263,10 +266,19 @@ class SparkBuild:
 
 def build(source: InputSource, dbt_vars: dict[str, object],
           report: Callable[[str], None] = print, folder: Path | None = None,
-          master: str | None = None) -> SparkBuild:
-    """Load, dbt up to the feature mart, the Python step, dbt for the rest: one session."""
+          master: str | None = None, until: str = "reporting", tests: bool = True
+          ) -> SparkBuild:
+    """Load, dbt up to the feature mart, the Python step, dbt for the rest: one session.
+
+    ``until="segments"`` stops after the Python step; ``tests=False`` builds models and seeds
+    without their data tests (the short Spark test in `make test`)."""
     stages: dict[str, float] = {}
-    common = ["build", "--exclude-resource-type", "unit_test"]
+    # cautious: a test runs in the call that has built all of its parents, so the two calls
+    # split the tests between them (none twice, none left out).
+    common = ["build", "--quiet", "--exclude-resource-type", "unit_test",
+              "--indirect-selection", "cautious"]
+    if not tests:
+        common += ["--resource-type", "model", "--resource-type", "seed"]
 
     def timed(name: str, step: Callable[[], object]) -> object:
         start = time.perf_counter()
@@ -282,6 +294,127 @@ def build(source: InputSource, dbt_vars: dict[str, object],
         if not first.success:
             return SparkBuild(False, first.failures, first.nodes, stages)
         timed("python_step", lambda: python_step(spark, dbt_segment_params()))
+        if until == "segments":
+            return SparkBuild(True, [], first.nodes, stages)
         rest = timed("dbt_rest", lambda: run_dbt(
             [*common, "--exclude", FEATURE_SELECTOR], dbt_vars, report))
+        if rest.success:
+            timed("snapshot", lambda: export_snapshot(spark, snapshot_path(folder)))
         return SparkBuild(rest.success, rest.failures, first.nodes + rest.nodes, stages)
+
+
+# ------------------------------------------------------------------ reading the result
+# What the report and the CLI's summary read: every reporting model, and the tables the
+# summary quotes. The dashboards read DuckDB, so these are copied into a local read-only
+# DuckDB file: the same renderer, the same PDF.
+SNAPSHOT_TABLES = ("marts.run_context", "audit.audit_row_reconciliation",
+                   "audit.audit_rejection_summary", "segments.segment_profiles")
+
+
+def snapshot_path(folder: Path | None = None) -> Path:
+    return Path(folder or spark_dir()).resolve() / "snapshot.duckdb"
+
+
+def export_snapshot(spark, target: Path) -> Path:
+    """Copy the reporting schema and SNAPSHOT_TABLES from Spark into a new DuckDB file,
+    swapped in over ``target`` once complete (a reader never sees half a file)."""
+    import duckdb
+
+    names = [f"reporting.{row.tableName}" for row in spark.sql("show tables in reporting")
+             .collect() if not row.isTemporary]
+    names += [n for n in SNAPSHOT_TABLES if spark.catalog.tableExists(n)]
+    building = target.with_name(target.name + ".building")
+    building.unlink(missing_ok=True)
+    with duckdb.connect(str(building)) as con:
+        for name in names:
+            schema, table = name.split(".")
+            arrow = spark.table(name).toArrow()  # noqa: F841 (read by DuckDB below)
+            con.execute(f"create schema if not exists {schema}")
+            con.execute(f"create table {schema}.{table} as select * from arrow")
+    os.replace(building, target)
+    return target
+
+
+# ------------------------------------------------------------------ the CLI's Spark side
+def cli_build(args) -> int:
+    """``couponseg build --engine spark``: the same checks, output and exit codes as the
+    DuckDB build; the tables go to $COUPONSEG_SPARK_DIR instead of a DuckDB file."""
+    from couponseg.cli import _dot, _fail, _preflight, _say, _summarise
+    from models_py.loader import resolve_input
+
+    start = time.perf_counter()
+    try:
+        source = resolve_input(args.input)
+        _say(f"Checking input {source.path} ...")
+        if source.kind != "folder":
+            raise InputError(
+                f"Input {source.path}: the Spark engine reads a folder of <table>.csv / "
+                "<table>.parquet; export the workbook's sheets as CSV, or build it with the "
+                "default engine (--engine duckdb)")
+        _preflight(str(source.path))
+    except InputError as exc:
+        return _fail(str(exc), 2)
+    _say(f"Building on Spark ({spark_master()}) into {spark_dir()} with dbt-spark ...")
+    dbt_vars = {"as_of": args.as_of or "", "segment_seed": args.seed}
+    try:
+        result = build(source, dbt_vars, report=_say if args.verbose else _dot)
+    except InputError as exc:
+        return _fail(str(exc), 2)
+    if not args.verbose:
+        print(flush=True)
+    if not result.success:
+        details = "\n  ".join(result.failures)
+        return _fail(f"Spark build failed.\n  {details}", 1)
+    _say(f"Built on Spark ({result.nodes} models, seeds and tests passed) in "
+         f"{time.perf_counter() - start:.1f} s; stages (s): {result.stages}")
+    _summarise(snapshot_path())
+    return 0
+
+
+def cli_report(args) -> int:
+    """``couponseg report --engine spark``: the reporting tables read from Spark into a
+    local DuckDB file, rendered by the same dashboards code as the DuckDB engine's."""
+    from couponseg.cli import _fail, _say
+    from dashboards.browser import BrowserError
+    from dashboards.report import build_report
+
+    start = time.perf_counter()
+    try:
+        with spark_session() as spark:
+            if not spark.catalog.tableExists("reporting.rpt_kpis"):
+                return _fail(f"no Spark build in {spark_dir()}: run "
+                             "`couponseg build --engine spark` first", 2)
+            snapshot = export_snapshot(spark, snapshot_path())
+        pdf, html = build_report(snapshot, Path(args.out))
+    except (BrowserError, FileNotFoundError, RuntimeError) as exc:
+        return _fail(str(exc), 2)
+    _say(f"Report written from Spark in {time.perf_counter() - start:.1f} s:\n"
+         f"  PDF:  {pdf}\n  HTML: {html}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m couponseg.spark_engine --input DIR [--until segments] [--no-tests]``: a
+    Spark build without the report (tests and benchmarks; users run ``couponseg build
+    --engine spark``). Prints the stage times as JSON on the last line."""
+    import argparse
+    import sys
+
+    from models_py.loader import resolve_input
+
+    p = argparse.ArgumentParser(prog="python -m couponseg.spark_engine")
+    p.add_argument("--input", required=True)
+    p.add_argument("--until", choices=("segments", "reporting"), default="reporting")
+    p.add_argument("--no-tests", action="store_true")
+    p.add_argument("--as-of", default="")
+    args = p.parse_args(argv)
+    result = build(resolve_input(args.input), {"as_of": args.as_of}, until=args.until,
+                   tests=not args.no_tests)
+    for failure in result.failures:
+        print(f"FAILED {failure}", file=sys.stderr)
+    print(json.dumps({"success": result.success, "nodes": result.nodes, **result.stages}))
+    return 0 if result.success else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Chromium (renders the PDF), poppler-utils (pdftoppm, used by the tests) and fonts.
+# Chromium (renders the PDF), poppler-utils (pdftoppm, used by the tests), fonts, and Java 17
+# for the Spark engine (pyspark starts a JVM).
 # Installs them with apt-get when missing; needs root (or sudo) on Debian/Ubuntu.
 set -euo pipefail
 missing=()
@@ -9,6 +10,7 @@ if [ -z "${BROWSER_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1 \
 fi
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -d /usr/share/fonts/truetype/liberation ] || missing+=(fonts-liberation)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing system packages: ${missing[*]}"
 SUDO=""

@@ -91,3 +91,20 @@
     lateral view explode(sequence(cast({{ start }} as bigint), cast({{ stop }} as bigint)))
         series as {{ alias }}
 {%- endmacro %}
+
+{% macro spark__cast(field, type) -%}
+    {#- dbt's own cast, used by model contracts (the marts' data_type in yml is written in
+        DuckDB's names): Spark calls unbounded text `string`, and a sum of bigints (DuckDB's
+        hugeint) is a bigint. -#}
+    {%- set spark_types = {'varchar': 'string', 'text': 'string', 'hugeint': 'bigint'} -%}
+    cast({{ field }} as {{ spark_types.get(type | trim | lower, type) }})
+{%- endmacro %}
+
+{% macro spark__datediff(first_date, second_date, datepart) -%}
+    {#- dbt-spark's datediff gives an int where DuckDB's gives a bigint (the marts' contracts
+        say bigint): the same numbers, widened. -#}
+    cast({{ dbt_spark_datediff(first_date, second_date, datepart) }} as bigint)
+{%- endmacro %}
+{% macro dbt_spark_datediff(first_date, second_date, datepart) -%}
+    {{- dbt.spark__datediff(first_date, second_date, datepart) -}}
+{%- endmacro %}
