@@ -118,9 +118,11 @@ def _column_map(found: list[str], table: str, where: str) -> dict[str, str]:
 def _with_row_numbers(frame):
     """_source_row = position in the file + 1 (the header is row 1), computed in the JVM:
     each partition's ids are offset by the rows of the partitions before it (a single file's
-    splits are read in file order)."""
+    splits are read in file order). A file read as one partition needs no counting pass."""
     from pyspark.sql import functions as F
 
+    if frame.rdd.getNumPartitions() == 1:
+        return frame.withColumn("_source_row", F.monotonically_increasing_id() + 2)
     tagged = frame.withColumn("_mid", F.monotonically_increasing_id()) \
         .withColumn("_pid", F.spark_partition_id())
     counts = sorted(tagged.groupBy("_pid").agg(F.count("*").alias("n"),
@@ -160,28 +162,24 @@ def _read_table(spark, path: Path, table: str):
                         "_source_row")
 
 
-def load_raw(spark, source: InputSource) -> dict[str, int]:
-    """Write the six input tables and the input manifest into landing.*; rows per table.
+def load_raw(spark, source: InputSource) -> None:
+    """Write the six input tables and the input manifest into landing.*.
 
-    Only CSV / Parquet folders: a workbook is read on one machine (DuckDB engine)."""
+    Only CSV / Parquet folders: a workbook is read on one machine (DuckDB engine). Empty or
+    unreadable tables were already refused by the CLI's check of the input (the same
+    loader as the DuckDB engine's), before Spark started."""
     if source.kind != "folder":
         raise InputError(
             f"Input {source.path}: the Spark engine reads a folder of <table>.csv / "
             "<table>.parquet; export the workbook's sheets as CSV, or build it with the "
             "default engine (--engine duckdb)")
     spark.sql(f"create database if not exists {LANDING_SCHEMA}")
-    counts = {}
     for table, path in source.table_files().items():
         frame = _read_table(spark, path, table)
         frame.write.mode("overwrite").format("parquet").saveAsTable(f"{LANDING_SCHEMA}.{table}")
-        counts[table] = spark.table(f"{LANDING_SCHEMA}.{table}").count()
-        if counts[table] == 0:
-            raise InputError(f"{path.name} (table '{table}'): no data rows "
-                             "(only a header or nothing at all)")
     manifest = input_manifest(source.path).to_pandas()
     spark.createDataFrame(manifest).write.mode("overwrite").format("parquet") \
         .saveAsTable(f"{LANDING_SCHEMA}.input_manifest")
-    return counts
 
 
 # ------------------------------------------------------------------ dbt

@@ -92,8 +92,8 @@ def assert_frames_equal(duck: pd.DataFrame, spark: pd.DataFrame, key: list[str],
             y = b.astype("float64").to_numpy()
             same = np.isclose(x, y, rtol=1e-9, atol=1e-9, equal_nan=True)
         else:
-            x = a.map(_plain).to_numpy()
-            y = b.map(_plain).to_numpy()
+            x = np.array([_plain(v) for v in a], dtype=object)
+            y = np.array([_plain(v) for v in b], dtype=object)
             same = np.array([u == v for u, v in zip(x, y, strict=True)])
         bad = np.flatnonzero(~same)
         assert not len(bad), (f"{what}.{column}: {len(bad)} rows differ, e.g. key "
@@ -103,7 +103,7 @@ def assert_frames_equal(duck: pd.DataFrame, spark: pd.DataFrame, key: list[str],
 
 def _plain(value: object) -> object:
     """One spelling per value across the engines' drivers (NaT/None/NaN, Timestamp/date)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+    if value is None or (np.ndim(value) == 0 and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):
         return value.date() if value == value.normalize() else value.to_pydatetime()

@@ -9,7 +9,6 @@ tests/test_spark_parity.py, run by `make test-spark`.
 from __future__ import annotations
 
 import pytest
-
 from spark_parity import (
     assert_frames_equal,
     duckdb_table,
