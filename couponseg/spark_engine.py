@@ -54,6 +54,10 @@ def session_settings(folder: Path | None = None, master: str | None = None) -> d
     folder = Path(folder or spark_dir()).resolve()
     return {
         "spark.master": master or spark_master(),
+        # The driver listens on loopback unless told otherwise (a cluster on other machines
+        # needs an address they can reach: COUPONSEG_SPARK_DRIVER_HOST).
+        "spark.driver.host": os.environ.get("COUPONSEG_SPARK_DRIVER_HOST", "127.0.0.1"),
+        "spark.driver.bindAddress": os.environ.get("COUPONSEG_SPARK_DRIVER_HOST", "127.0.0.1"),
         "spark.sql.warehouse.dir": str(folder / "spark-warehouse"),
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={folder / 'metastore'}",
         "spark.driver.memory": os.environ.get("COUPONSEG_SPARK_DRIVER_MEMORY", "2g"),
