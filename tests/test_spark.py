@@ -8,7 +8,9 @@ tests/test_spark_parity.py, run by `make test-spark`.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+from conftest import REPO, couponseg
 from spark_parity import (
     assert_frames_equal,
     duckdb_table,
@@ -59,3 +61,15 @@ def test_staged_tables_have_duckdb_row_counts(spark_features, built):
     assert "staging.validated_transactions" in names
     for name in names:
         assert len(spark_table(folder, name)) == len(duckdb_table(built.warehouse, name)), name
+
+
+def test_a_workbook_on_spark_is_refused_with_a_clear_message(tmp_path):
+    """The Spark engine reads CSV / Parquet folders; a workbook stops before Spark starts."""
+    workbook = tmp_path / "input.xlsx"
+    with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
+        for csv in sorted((REPO / "data" / "sample").glob("*.csv")):
+            pd.read_csv(csv, dtype=str).to_excel(writer, sheet_name=csv.stem, index=False)
+    result = couponseg("build", "--engine", "spark", "--input", workbook,
+                       "--warehouse", tmp_path / "unused.duckdb", check=False)
+    assert result.returncode == 2
+    assert "input.xlsx" in result.stderr and "export the workbook's sheets as CSV" in result.stderr
