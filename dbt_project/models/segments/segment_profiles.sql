@@ -16,7 +16,7 @@ with members as (
     select
         segments.segment_id,
         features.*,
-        case when features.has_transactions then 0.0 else 1.0 end as no_transaction_share
+        cast(case when features.has_transactions then 0 else 1 end as double) as no_transaction_share
     from {{ ref('segment_assignments') }} as segments
     inner join {{ ref('customer_features') }} as features
         on segments.customer_id = features.customer_id
