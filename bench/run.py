@@ -54,12 +54,14 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "couponseg.cli", *args]
 
 
-def segment_seconds() -> float:
+def segment_seconds(warehouse: Path) -> float:
     """Wall time of the segmentation Python models in the last build: from the first one's
     start to the last one's end (they share one run, and may run side by side)."""
     from datetime import datetime
 
-    results = json.loads((REPO / "dbt_project" / "target" / "run_results.json").read_text())
+    from couponseg.build import run_results_path
+
+    results = json.loads(run_results_path(warehouse).read_text())
     spans = [t for r in results["results"]
              if r["unique_id"].split(".")[-1] in ("segment_assignments", "segment_model_selection")
              for t in r["timing"]]
@@ -114,7 +116,7 @@ def build_and_report(size: str, folder: Path, warehouse: Path, out: Path, tx: in
     rows = [record("couponseg", f"build{suffix}", size, tx, cust, build)]
     if build["status"] == "ok" and not suffix:
         rows.append(record("couponseg", "segment", size, tx, cust,
-                           {"wall_s": segment_seconds(), "peak_rss_mb": None,
+                           {"wall_s": segment_seconds(warehouse), "peak_rss_mb": None,
                             "status": "ok (inside build)"}))
     report = measure(cli("report", "--warehouse", str(warehouse), "--out", str(out)))
     rows.append(record("couponseg", f"report{suffix}", size, tx, cust, report))

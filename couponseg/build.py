@@ -2,18 +2,30 @@
 
 A failed, interrupted or killed build therefore leaves the previous warehouse (and anyone
 reading it) untouched: the new file is built beside it and renamed over it atomically.
+
+Whoever writes holds the lock: the dbt child inherits the build's lock, so even a child
+orphaned by a killed CLI keeps a second build out until it is gone; and on Linux the child is
+killed with its parent (``PR_SET_PDEATHSIG``), so a SIGKILL of the CLI stops the build.
+
+Each warehouse has its own dbt folder beside it (``<warehouse>.dbt/``: target and logs of its
+last build), so two builds of different warehouses never share ``run_results.json``. They
+share one parse cache (``dbt_project/target/partial_parse.msgpack``): read by every build,
+replaced atomically after each one, so dbt's partial parsing keeps working.
 """
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import json
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +33,7 @@ from pathlib import Path
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
 
 BUILD_SUFFIX = ".building"
+PARSE_CACHE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
 
 
 @dataclass
@@ -33,10 +46,46 @@ class BuildResult:
     nodes: int = 0
 
 
+@dataclass(frozen=True)
+class BuildPaths:
+    """Every path one build of ``warehouse`` touches."""
+
+    warehouse: Path  # the previous build (if any), replaced only on success
+    building: Path  # the new file dbt writes
+    dbt_dir: Path  # dbt's target and logs for this warehouse
+
+    @classmethod
+    def of(cls, warehouse: Path) -> BuildPaths:
+        return cls(warehouse, warehouse.with_name(f"{warehouse.name}{BUILD_SUFFIX}"),
+                   warehouse.with_name(f"{warehouse.name}.dbt"))
+
+    @property
+    def target(self) -> Path:
+        return self.dbt_dir / "target"
+
+    @property
+    def run_results(self) -> Path:
+        return self.target / "run_results.json"
+
+    def discard_building(self) -> None:
+        for path in (self.building, Path(f"{self.building}.wal")):
+            path.unlink(missing_ok=True)
+
+
+def run_results_path(warehouse: Path) -> Path:
+    """dbt's run_results.json of the last build of ``warehouse`` (for the benchmark)."""
+    return BuildPaths.of(Path(warehouse).resolve()).run_results
+
+
+class BuildLocked(RuntimeError):
+    """A second build of the same warehouse was started while one is running."""
+
+
 @contextmanager
-def _build_lock(warehouse: Path):
-    """One build per warehouse at a time. The lock dies with its process, so a killed build
-    never blocks the next one; the half-built file it left is simply overwritten."""
+def _build_lock(warehouse: Path) -> Iterator[int]:
+    """One build per warehouse at a time; yields the lock's file descriptor, which the dbt
+    child inherits, so the lock lasts as long as any process of the build is alive. It dies
+    with them, so a killed build never blocks the next one."""
     lock_path = warehouse.with_name(f"{warehouse.name}.lock")
     with open(lock_path, "w") as handle:
         try:
@@ -46,49 +95,15 @@ def _build_lock(warehouse: Path):
                 f"another build of {warehouse} is running; wait for it to finish"
             ) from exc
         try:
-            yield
+            yield handle.fileno()
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-class BuildLocked(RuntimeError):
-    """A second build of the same warehouse was started while one is running."""
-
-
-def _clean_message(message: str) -> str:
-    """The user-facing part of a dbt error: our InputError text when there is one."""
-    found = re.search(r"InputError: (.+)", message or "")
-    if found:
-        return found.group(1).strip()
-    lines = [ln.strip() for ln in (message or "").splitlines() if ln.strip()]
-    return " ".join(lines[:6])
-
-
-def _stream(command: list[str], env: dict[str, str], cwd: Path,
-            report: Callable[[str], None]) -> tuple[int, list[str]]:
-    """Run dbt, passing its per-node progress lines on as they come; return the exit code
-    and dbt's error lines (for failures that happen before any node runs)."""
-    errors: deque[str] = deque(maxlen=12)
-    with subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, bufsize=1) as proc:
-        for raw in proc.stdout:
-            line = ANSI.sub("", raw.rstrip())
-            if PROGRESS.search(line):
-                report("  " + line.split("  ", 1)[-1].strip())
-            elif line.strip() and ("rror" in line or errors):
-                errors.append(line.split("  ", 1)[-1].strip())
-        return proc.wait(), list(errors)
-
-
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-PROGRESS = re.compile(r"\d+ of \d+ (OK|PASS|ERROR|FAIL|WARN|SKIP)")
 
 
 def dbt_build(
     warehouse: Path,
     dbt_vars: dict[str, object],
     report: Callable[[str], None] = print,
-    select: str | None = None,
     env: dict[str, str] | None = None,
 ) -> BuildResult:
     """Build every model and test into a new file, then swap it in over ``warehouse``.
@@ -96,59 +111,177 @@ def dbt_build(
     dbt runs in a child process so that every DuckDB handle is closed (and the file fully
     checkpointed) before the swap; a killed child leaves only a stale temporary file.
     """
-    warehouse = Path(warehouse).resolve()
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with _build_lock(warehouse):
-        return _locked_build(warehouse, dbt_vars, report, select, env or {})
+    paths = BuildPaths.of(Path(warehouse).resolve())
+    paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with _build_lock(paths.warehouse) as lock_fd:
+        paths.discard_building()
+        # Steps that carry state from the previous warehouse (paths.warehouse, may not exist)
+        # into the new one (paths.building) belong here, before dbt starts.
+        try:
+            return _run_dbt(paths, dbt_vars, report, env or {}, lock_fd)
+        finally:
+            paths.discard_building()
 
 
-def _locked_build(warehouse: Path, dbt_vars: dict[str, object],
-                  report: Callable[[str], None], select: str | None,
-                  extra_env: dict[str, str]) -> BuildResult:
+def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[str], None],
+             extra_env: dict[str, str], lock_fd: int) -> BuildResult:
+    paths.target.mkdir(parents=True, exist_ok=True)
+    paths.run_results.unlink(missing_ok=True)
+    code, errors = _stream(_command(paths, dbt_vars), _environment(paths, extra_env),
+                           paths, report, lock_fd)
+    _publish_parse_cache(paths.target / PARSE_CACHE.name)
+    results = _run_results(paths.run_results)
+    failures = _failures(results)
+    if code == 0 and not failures:
+        os.replace(paths.building, paths.warehouse)
+        return BuildResult(True, paths.warehouse, nodes=len(results))
+    return BuildResult(False, paths.warehouse,
+                       failures or errors or [f"dbt exited with {code}"])
+
+
+def _environment(paths: BuildPaths, extra_env: dict[str, str]) -> dict[str, str]:
     # dbt re-parses the whole project (~3 s) whenever its profile changes, and the profile
     # holds the database path. So dbt runs in the warehouse's folder with a relative path of
     # a fixed name (not per process): the profile is the same for every warehouse with the
     # same file name, wherever it lives. The lock guarantees nobody else is writing it.
-    building = warehouse.with_name(f"{warehouse.name}{BUILD_SUFFIX}")
-    building.unlink(missing_ok=True)
-    Path(f"{building}.wal").unlink(missing_ok=True)
-    env = {**os.environ, **extra_env, "COUPONSEG_WAREHOUSE": building.name,
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
-    command = [sys.executable, "-m", "couponseg.dbt_runner", "build",
-               "--project-dir", str(DBT_PROJECT_DIR),
-               "--profiles-dir", str(PROFILES_DIR), "--vars", json.dumps(dbt_vars)]
-    if select:
-        command += ["--select", select]
-    # Unit tests check the SQL logic on fixed text fixtures; like dbt recommends, they run in
-    # development and CI (tests/test_dbt_unit_tests.py), not in every production build, where
-    # typed Parquet input would not accept their text fixtures.
-    command += ["--exclude-resource-type", "unit_test"]
+    return {**os.environ, **extra_env, "COUPONSEG_WAREHOUSE": paths.building.name,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+
+
+def _command(paths: BuildPaths, dbt_vars: dict[str, object]) -> list[str]:
+    return [
+        sys.executable, "-m", "couponseg.dbt_runner", "build",
+        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
+        "--vars", json.dumps(dbt_vars),
+        "--target-path", str(paths.target), "--log-path", str(paths.dbt_dir / "logs"),
+        "--partial-parse-file-path", str(PARSE_CACHE),
+        # Structured events on stdout (parsed below); the log file stays readable.
+        "--log-format", "json", "--log-format-file", "debug", "--no-use-colors",
+        # Unit tests check the SQL logic on fixed text fixtures; like dbt recommends, they
+        # run in development and CI (tests/test_dbt_unit_tests.py), not in every production
+        # build, where typed Parquet input would not accept their text fixtures.
+        "--exclude-resource-type", "unit_test",
+    ]
+
+
+def _publish_parse_cache(written: Path) -> None:
+    """Make this build's parse cache the shared one. dbt writes it in place (not atomically)
+    into the target path, so it goes to a temporary name first and is renamed: a build
+    starting meanwhile reads either the old cache or the new one, never half of one."""
+    if not written.exists():
+        return
+    PARSE_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    staged = PARSE_CACHE.with_name(f"{PARSE_CACHE.name}.{os.getpid()}")
     try:
-        (DBT_PROJECT_DIR / "target" / "run_results.json").unlink(missing_ok=True)
-        code, errors = _stream(command, env, building.parent, report)
-        results = _run_results()
-        failures = _failures(results)
-        if code == 0 and not failures:
-            os.replace(building, warehouse)
-            return BuildResult(True, warehouse, nodes=len(results))
-        return BuildResult(False, warehouse, failures or errors or [f"dbt exited with {code}"])
-    finally:
-        building.unlink(missing_ok=True)
-        Path(f"{building}.wal").unlink(missing_ok=True)
+        shutil.copyfile(written, staged)
+        os.replace(staged, PARSE_CACHE)
+    except OSError:  # a read-only checkout: dbt then parses fully every time
+        staged.unlink(missing_ok=True)
 
 
-def _run_results() -> list[dict]:
-    path = DBT_PROJECT_DIR / "target" / "run_results.json"
+def _die_with_parent() -> Callable[[], None] | None:
+    """A pre-exec hook that makes the kernel SIGKILL the child when the CLI dies (Linux)."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None  # not Linux: the inherited lock still keeps a second build out
+    parent, pr_set_pdeathsig = os.getpid(), 1
+
+    def hook() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the line above
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return hook
+
+
+def _stream(command: list[str], env: dict[str, str], paths: BuildPaths,
+            report: Callable[[str], None], lock_fd: int) -> tuple[int, list[str]]:
+    """Run dbt, passing its per-node results on as they come; return the exit code and
+    dbt's error events (for failures that happen before any node runs)."""
+    errors: deque[str] = deque(maxlen=12)
+    stderr_path = paths.dbt_dir / "stderr.log"
+    with open(stderr_path, "w") as stderr, subprocess.Popen(
+        command, env=env, cwd=paths.building.parent, stdout=subprocess.PIPE, stderr=stderr,
+        text=True, bufsize=1, pass_fds=(lock_fd,), preexec_fn=_die_with_parent(),
+    ) as proc:
+        for line in proc.stdout:
+            event = _event(line)
+            if event is None:
+                continue
+            info, data = event["info"], event.get("data") or {}
+            if _is_node_result(info, data):
+                report("  " + _progress_line(data))
+            elif info.get("level") == "error" and info.get("msg"):
+                errors.append(str(info["msg"]).strip())
+        code = proc.wait()
+    if code != 0 and not errors:
+        errors.extend(_tail(stderr_path))
+    return code, list(errors)
+
+
+def _event(line: str) -> dict | None:
+    """One dbt event from a ``--log-format json`` line (None for anything else on stdout,
+    such as a print from a Python model)."""
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) and isinstance(event.get("info"), dict) else None
+
+
+def _is_node_result(info: dict, data: dict) -> bool:
+    """LogModelResult, LogTestResult, LogSeedResult, ...: a node has finished."""
+    name = str(info.get("name", ""))
+    return name.startswith("Log") and name.endswith("Result") and "node_info" in data
+
+
+def _progress_line(data: dict) -> str:
+    node = data["node_info"]
+    total = data.get("total") or data.get("num_models") or "?"
+    seconds = data.get("execution_time")
+    timing = f" ({seconds:.2f} s)" if isinstance(seconds, (int, float)) else ""
+    status = str(data.get("status") or node.get("node_status") or "").upper()
+    schema = (node.get("node_relation") or {}).get("schema")
+    name = node.get("node_name", "")
+    where = f"{schema}.{name}" if schema and node.get("resource_type") != "test" else name
+    return (f"{data.get('index', '?')} of {total} {status} "
+            f"{node.get('resource_type', 'node')} {where}{timing}")
+
+
+def _tail(path: Path, lines: int = 6) -> list[str]:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return []
+    return [ln.strip() for ln in text.splitlines() if ln.strip()][-lines:]
+
+
+def _run_results(path: Path) -> list[dict]:
     try:
         return json.loads(path.read_text())["results"]
     except (OSError, ValueError, KeyError):
         return []
 
 
+def _clean_message(message: str) -> str:
+    """The user-facing part of a node's message: our InputError text when there is one."""
+    found = re.search(r"InputError: (.+)", message or "")
+    if found:
+        return found.group(1).strip()
+    lines = [ln.strip() for ln in (message or "").splitlines() if ln.strip()]
+    return " ".join(lines[:6])
+
+
+def _node_name(unique_id: str) -> str:
+    """``test.couponseg.not_null_x.1a2b3c`` -> ``not_null_x`` (the name, not the hash)."""
+    parts = unique_id.split(".")
+    return parts[2] if len(parts) > 2 else unique_id
+
+
 def _failures(results: list[dict]) -> list[str]:
     return [
-        f"{r['unique_id'].split('.')[-1] if '.' in r['unique_id'] else r['unique_id']}: "
-        f"{_clean_message(r.get('message') or '')}"
+        f"{_node_name(r['unique_id'])}: {_clean_message(r.get('message') or '')}"
         for r in results
         if r.get("status") in ("error", "fail", "runtime error")
     ]

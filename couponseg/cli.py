@@ -62,14 +62,16 @@ def _summarise(warehouse: Path) -> None:
     import duckdb
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        ctx = con.execute("select as_of_date, input_name from marts.run_context").fetchone()
+        ctx = con.execute(
+            "select as_of_date, input_name, implausible_date_rows, earliest_plausible_date, "
+            "latest_plausible_date from marts.run_context").fetchone()
         rows = con.execute(
-            "select source_table, raw_rows, staged_rows, rejected_rows "
+            "select source_table, raw_rows, kept_rows, rejected_rows, after_as_of_rows "
             "from audit.audit_row_reconciliation order by source_table"
         ).fetchall()
         reasons = con.execute(
             "select source_table, reason, rejected_rows, first_source_row "
-            "from audit.audit_rejection_summary order by source_table, reason"
+            "from audit.audit_rejection_summary order by source_table, priority"
         ).fetchall()
         segments = con.execute(
             "select count(*) from information_schema.tables "
@@ -79,15 +81,36 @@ def _summarise(warehouse: Path) -> None:
             "select segment_id, segment_name, customers from segments.segment_profiles "
             "order by segment_id"
         ).fetchall() if segments else []
-    _say(f"As of {ctx[0]} (input {ctx[1]}). Rows raw -> kept + rejected:")
-    for table, raw, kept, rejected in rows:
-        _say(f"  {table:<13} {raw:>12,} -> {kept:>12,} + {rejected:,}")
+    _say(f"As of {ctx[0]} (input {ctx[1]}). Rows raw -> kept + rejected"
+         f"{' + after the as-of date' if any(r[4] for r in rows) else ''}:")
+    for table, raw, kept, rejected, after in rows:
+        _say(f"  {table:<13} {raw:>12,} -> {kept:>12,} + {rejected:,}"
+             + (f" + {after:,}" if after else ""))
+    if ctx[2]:
+        _say(f"WARNING: the feed's dates look implausible: {ctx[2]:,} rows have a date outside "
+             f"{ctx[3]} .. {ctx[4]} (or infinite) and were rejected (implausible_*_date).")
     if reasons:
         _say("Rejected rows by reason (details: audit.audit_rejected_rows):")
         for table, reason, count, first in reasons:
             _say(f"  {table:<13} {reason:<34} {count:>9,}  (first at row {first})")
     for sid, name, customers in seg_rows:
         _say(f"  segment {sid}: {name:<24} {customers:>10,} customers")
+
+
+def _unusable_places(args: argparse.Namespace, for_report: bool = False) -> str | None:
+    """One sentence when --warehouse or --out cannot be used as the command needs."""
+    from couponseg import places
+
+    try:
+        if for_report:
+            places.check_existing_warehouse(args.warehouse)
+        else:
+            places.check_warehouse(args.warehouse)
+        if getattr(args, "out", None) is not None:
+            places.check_output_folder(args.out)
+    except places.UnusablePlace as exc:
+        return str(exc)
+    return None
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -98,6 +121,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from models_py.loader import INPUT_ENV, InputError, resolve_input
 
     start = time.perf_counter()
+    if problem := _unusable_places(args):
+        return _fail(problem, 2)
     try:
         source = resolve_input(args.input)
         _say(f"Checking input {source.path} ...")
@@ -149,6 +174,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from dashboards.report import build_report
 
     start = time.perf_counter()
+    if problem := _unusable_places(args, for_report=True):
+        return _fail(problem, 2)
     try:
         pdf, html = build_report(Path(args.warehouse), Path(args.out))
     except (BrowserError, FileNotFoundError, RuntimeError) as exc:

@@ -15,14 +15,22 @@ import sys
 
 
 def _close_duckdb() -> bool:
-    """Close dbt-duckdb's shared database (checkpointing it); False if that is not possible."""
+    """Close dbt-duckdb's shared database (checkpointing it); False if that is not possible.
+
+    Uses the connection manager's public ``env()`` (raises when no database was opened) and
+    ``close_all_connections()``; dbt-duckdb has no public call that closes the database
+    itself, so the environment's own ``close()`` does it.
+    """
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
-    if not hasattr(DuckDBConnectionManager, "_ENV"):
+    environment_of = getattr(DuckDBConnectionManager, "env", None)
+    if environment_of is None:
         return False
-    environment = DuckDBConnectionManager._ENV
-    if environment is not None:
-        environment.close()
+    try:
+        environment = environment_of()
+    except Exception:  # "environment requested before creation": no database was opened
+        return True
+    environment.close()
     DuckDBConnectionManager.close_all_connections()
     return True
 

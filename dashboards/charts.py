@@ -7,6 +7,7 @@ segment id (segment ids are canonical, so the same segment keeps its colour on r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -25,6 +26,30 @@ SEGMENT_COLOURS = (
 )
 ALGORITHM_COLOURS = {"kmeans": "#4C78A8", "gmm": "#F58518", "ward": "#54A24B", "dbscan": "#B279A2"}
 FULL, HALF, THIRD = 1000, 490, 325
+# Longest category label drawn (names come from the input: a 10,000-character merchant name
+# must not squeeze the plot area of its chart to a few pixels).
+LABEL_CHARS = 32
+
+
+def short_labels(values: Iterable[object], limit: int = LABEL_CHARS) -> list[str]:
+    """Labels cut to ``limit`` characters with an ellipsis. Two different names that the cut
+    makes equal get a number, so their bars stay apart; equal names stay equal, so the same
+    city gets the same label in every trace of a chart."""
+    labels: dict[str, str] = {}
+    taken: set[str] = set()
+    out = []
+    for value in values:
+        text = str(value)
+        if text not in labels:
+            label = text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+            number = 2
+            while label in taken and label != text:
+                label = f"{label[: limit - 4]}\u2026 ({number})"
+                number += 1
+            labels[text] = label
+            taken.add(label)
+        out.append(labels[text])
+    return out
 
 
 def segment_colour(segment_id: int) -> str:
@@ -55,7 +80,7 @@ def empty_figure(title: str, message: str, width: int = HALF) -> go.Figure:
 
 def gender_split(df: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Pie(
-        labels=df["gender_name"], values=df["customers"], hole=0.55, sort=False,
+        labels=short_labels(df["gender_name"]), values=df["customers"], hole=0.55, sort=False,
         marker={"colors": [GENDER_COLOURS.get(g, "#999") for g in df["gender_name"]]},
         textinfo="label+percent",
     ))
@@ -64,7 +89,8 @@ def gender_split(df: pd.DataFrame) -> go.Figure:
 
 def customers_by_city(df: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(
-        x=df["customers"], y=df["city_name"], orientation="h", marker_color="#4C78A8",
+        x=df["customers"], y=short_labels(df["city_name"]), orientation="h",
+        marker_color="#4C78A8",
         text=df["customers"], textposition="outside",
     ))
     fig.update_yaxes(autorange="reversed", title=None, dtick=1, tickfont={"size": 9})
@@ -74,13 +100,16 @@ def customers_by_city(df: pd.DataFrame) -> go.Figure:
 
 
 def gender_by_city(df: pd.DataFrame, city_order: list[str]) -> go.Figure:
+    names = list(dict.fromkeys([*city_order, *df["city_name"]]))
+    label = dict(zip(names, short_labels(names), strict=True))
     fig = go.Figure([
-        go.Bar(name=g, x=part["city_name"], y=part["share_of_city"],
-               marker_color=GENDER_COLOURS.get(g, "#999"))
+        go.Bar(name=short_labels([g])[0], x=[label[c] for c in part["city_name"]],
+               y=part["share_of_city"], marker_color=GENDER_COLOURS.get(g, "#999"))
         for g, part in df.groupby("gender_name", sort=True)
     ])
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(categoryorder="array", categoryarray=city_order, tickangle=-45,
+    fig.update_xaxes(categoryorder="array", categoryarray=[label[c] for c in city_order],
+                     tickangle=-45,
                      automargin=True)
     fig.update_yaxes(tickformat=".0%", title="Share of city's customers")
     return _layout(fig, "Gender mix by city", FULL, 260, margin={"l": 90, "r": 20, "t": 40,
@@ -115,7 +144,8 @@ def ranked_bars(df: pd.DataFrame, label: str, title: str, top: int = 10,
     text = [f"{int(b):,} burns · {r:.0%}" if pd.notna(r) else f"{int(b):,} burns"
             for b, r in zip(rows["burns"], rows["matured_burn_rate"], strict=True)]
     fig = go.Figure(go.Bar(
-        x=rows["burns"], y=rows[label], orientation="h", marker_color=STATUS_COLOURS["burnt"],
+        x=rows["burns"], y=short_labels(rows[label]), orientation="h",
+        marker_color=STATUS_COLOURS["burnt"],
         text=text, textposition="auto",
     ))
     fig.update_yaxes(autorange="reversed", title=None, automargin=True)
@@ -130,7 +160,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, title: str, x_title: str,
     grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="first", sort=True)
     fig = go.Figure(go.Heatmap(
         z=grid.to_numpy(), x=[_label(c) for c in grid.columns],
-        y=[_label(i) for i in grid.index],
+        y=short_labels(_label(i) for i in grid.index),
         colorscale="Blues", zmin=0, zmax=zmax, colorbar={"tickformat": ".0%"},
         hovertemplate="%{y} / %{x}: %{z:.1%}<extra></extra>",
     ))

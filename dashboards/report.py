@@ -89,12 +89,13 @@ def title_page(data: ReportData, generated_at: dt.datetime) -> str:
     tiles = "".join(_tile(r) for _, r in data["rpt_kpis"].iterrows())
     contents = "".join(f"<li>{_esc(t)}</li>" for t in SECTION_TITLES)
     as_of_note = "given" if ctx.as_of_given else "latest date in the data"
+    warnings = _date_warnings(ctx)
     return f"""
 <section class="page" id="title">
   <h1>{TITLE}</h1>
   <div class="subtitle">Customers, coupon usage, loyalty and segments, as of
     {ctx.as_of_date:%d %B %Y}</div>
-  <div class="tiles">{tiles}</div>
+  {warnings}<div class="tiles">{tiles}</div>
   <div class="meta">
     As-of date: <b>{ctx.as_of_date:%Y-%m-%d}</b> ({as_of_note}); "last 90 days" ends on it.
     Last claim {_day(ctx.last_claim_date)}, last burn {_day(ctx.last_burn_date)}, last join
@@ -107,6 +108,23 @@ def title_page(data: ReportData, generated_at: dt.datetime) -> str:
   </div>
   <h3>Contents</h3><ol class="contents">{contents}</ol>
 </section>"""
+
+
+def _date_warnings(ctx) -> str:
+    """Say up front when the feed's dates look implausible or an as-of date cut activity off,
+    since either changes what every number on the following pages means."""
+    notes = []
+    if int(ctx.implausible_date_rows):
+        notes.append(
+            f"Warning: the feed's dates look implausible. {int(ctx.implausible_date_rows):,} "
+            f"rows have a date outside {_day(ctx.earliest_plausible_date)} .. "
+            f"{_day(ctx.latest_plausible_date)} (or an infinite one) and are left out; see the "
+            "data-quality page.")
+    if int(ctx.after_as_of_rows):
+        notes.append(
+            f"{int(ctx.after_as_of_rows):,} customers and transactions dated after the as-of "
+            "date are left out as not yet happened.")
+    return "".join(f'<p class="note">{_esc(n)}</p>' for n in notes)
 
 
 def _segment_pages(data: ReportData) -> list[Page]:
@@ -172,14 +190,23 @@ def _definitions(data: ReportData) -> Page:
     dq = data["rpt_data_quality"].copy()
     dq["reason"] = dq["reason"].fillna("none rejected")
     rejected = int(ctx.rejected_rows)
+    after = int(ctx.after_as_of_rows)
     sentence = (f"{rejected:,} input rows were kept out of the analysis; each is listed with its "
                 "reason in audit.audit_rejected_rows, and raw rows = kept + rejected for every "
                 "table." if rejected else
                 "Every input row passed the checks: raw rows = kept rows for every table.")
-    table = _table(dq, {"source_table": "Table", "raw_rows": "Raw rows",
-                        "staged_rows": "Kept", "rejected_rows": "Rejected",
-                        "reason": "Reason", "reason_rows": "Rows"},
-                   numeric=("raw_rows", "staged_rows", "rejected_rows", "reason_rows"))
+    if after:
+        sentence += (f" {after:,} valid rows are dated after the as-of date and left out as not "
+                     "yet happened (raw = kept + after as-of + rejected).")
+    dq["reason_description"] = dq["reason_description"].fillna("")
+    columns = {"source_table": "Table", "raw_rows": "Raw rows", "kept_rows": "Kept",
+               "rejected_rows": "Rejected", "reason": "Reason", "reason_rows": "Rows",
+               "reason_description": "What it means"}
+    if dq["after_as_of_rows"].any():
+        columns = {**dict(list(columns.items())[:3]), "after_as_of_rows": "After as-of",
+                   **dict(list(columns.items())[3:])}
+    table = _table(dq, columns, numeric=("raw_rows", "kept_rows", "after_as_of_rows",
+                                         "rejected_rows", "reason_rows"))
     return Page(SECTION_TITLES[8], [sentence], [[f"<dl>{dl}</dl>"], ["<h3>Data quality</h3>"],
                                                  [table]])
 

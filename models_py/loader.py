@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from models_py.csv_text import CsvProblem, read_csv_text
 from models_py.paths import DEFAULT_INPUT, REPO_ROOT
 
 INPUT_ENV = "COUPONSEG_INPUT"
@@ -91,9 +92,18 @@ def resolve_input(path: str | Path | None) -> InputSource:
 
 
 def _table_file(folder: Path, table: str) -> Path:
-    for entry in sorted(folder.iterdir()):
-        if entry.stem.lower() == table and entry.suffix.lower() in (".csv", ".parquet"):
-            return entry
+    """The one file holding ``table``; two candidates (``Genders.csv`` and ``genders.csv``,
+    or ``genders.csv`` and ``genders.parquet``) stop the run rather than one being ignored."""
+    found = [entry for entry in sorted(folder.iterdir())
+             if _normalise_header(entry.stem) == table
+             and entry.suffix.lower() in (".csv", ".parquet")]
+    if len(found) > 1:
+        raise InputError(
+            f"Input folder {folder}: {len(found)} files for table '{table}' "
+            f"({', '.join(entry.name for entry in found)}); keep exactly one"
+        )
+    if found:
+        return found[0]
     raise InputError(
         f"Input folder {folder}: missing file for table '{table}' "
         f"(expected {table}.csv or {table}.parquet)"
@@ -105,8 +115,18 @@ def _normalise_header(name: object) -> str:
 
 
 def _column_map(found: list[str], table: str, where: str) -> dict[str, str]:
-    """Map required column -> column as spelled in the file; extra columns are ignored."""
-    by_name = {_normalise_header(c): c for c in found}
+    """Map required column -> column as spelled in the file; extra columns are ignored.
+    A required column found twice (also after case and space normalisation) stops the run:
+    which of the two holds the data is not ours to guess."""
+    by_name: dict[str, str] = {}
+    for column in found:
+        name = _normalise_header(column)
+        if name in REQUIRED_COLUMNS[table] and name in by_name:
+            raise InputError(
+                f"{where}: column '{name}' appears twice ({by_name[name]!r} and {column!r}); "
+                "keep exactly one"
+            )
+        by_name.setdefault(name, column)
     missing = [c for c in REQUIRED_COLUMNS[table] if c not in by_name]
     if missing:
         raise InputError(
@@ -137,15 +157,30 @@ def _load_workbook(path: Path, key: tuple[str, float, int]) -> dict[str, list[li
 
     try:
         book = CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
+        _refuse_twin_sheets(path, names)
         sheets = {
             name.strip().lower(): book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            for name in book.sheet_names
+            for name in names
         }
+    except InputError:
+        raise
     except Exception as exc:  # calamine raises several types for damaged files
         raise InputError(f"{path.name}: not a readable .xlsx workbook ({exc})") from exc
     _WORKBOOK_CACHE.clear()
     _WORKBOOK_CACHE[key] = sheets
     return sheets
+
+
+def _refuse_twin_sheets(path: Path, names: list[str]) -> None:
+    """Two sheets for one table ('Genders' and 'genders ') stop the run, naming both."""
+    for table in TABLES:
+        twins = [name for name in names if name.strip().lower() == table]
+        if len(twins) > 1:
+            raise InputError(
+                f"{path.name}: {len(twins)} sheets for table '{table}' "
+                f"({', '.join(repr(n) for n in twins)}); keep exactly one"
+            )
 
 
 def _cell_text(value: object) -> str | None:
@@ -191,23 +226,6 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _csv_relation(session, path: Path):
-    """A CSV as text columns; UTF-8 (BOM or not) first, Latin-1 when that fails."""
-    last: Exception | None = None
-    for encoding in ("utf-8", "latin-1"):
-        sql = (
-            f"select * from read_csv({_quote(str(path))}, all_varchar = true, header = true,"
-            f" encoding = '{encoding}')"
-        )
-        try:
-            relation = session.sql(sql)
-            relation.limit(1).fetchall()  # force the sniffer and the decoder to run now
-            return relation
-        except Exception as exc:  # duckdb raises InvalidInput / Conversion errors
-            last = exc
-    raise InputError(f"{path.name}: not a readable CSV file ({str(last).splitlines()[0]})")
-
-
 def _folder_relation(session, path: Path, table: str):
     where = f"{path.name} (table '{table}')"
     if path.suffix.lower() == ".parquet":
@@ -218,16 +236,31 @@ def _folder_relation(session, path: Path, table: str):
         except Exception as exc:
             raise InputError(f"{path.name}: not a readable Parquet file ({exc})") from exc
         row_expr = "file_row_number + 2"
-        columns = [c for c in base.columns if c != "file_row_number"]
+        cols = _column_map(_parquet_names(path), table, where)
+        select = ", ".join(f'"{spelled}" as {name}' for name, spelled in cols.items())
     else:
-        base = _csv_relation(session, path)
-        row_expr = "row_number() over () + 1"
-        columns = list(base.columns)
-    cols = _column_map(columns, table, where)
+        try:
+            text = read_csv_text(session, path)
+        except CsvProblem as exc:
+            raise InputError(f"{exc} (table '{table}')") from exc
+        base, row_expr = text.relation, "row_number() over () + 1"
+        cols = _column_map(text.header, table, where)
+        select = ", ".join(f"c{text.header.index(spelled)} as {name}"
+                           for name, spelled in cols.items())
     # Parquet keeps its own column types (staging takes typed ids and dates as they are and
     # parses anything else); CSV is read as text.
-    select = ", ".join(f'"{spelled}" as {name}' for name, spelled in cols.items())
     return base.query("src", f"select {select}, {row_expr} as _source_row from src")
+
+
+def _parquet_names(path: Path) -> list[str]:
+    """Column names as written in the file (DuckDB renames a repeated name, which would hide
+    a second 'city_id' from the check for repeated columns)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(path).names)
+    except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for damaged files
+        raise InputError(f"{path.name}: not a readable Parquet file ({exc})") from exc
 
 
 def load_table(session, input_path: str | Path | None, table: str):

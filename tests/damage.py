@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from models_py.loader import TABLES
@@ -32,3 +34,66 @@ def append(frame: pd.DataFrame, **values) -> int:
     """Append one row in place; return its spreadsheet row number (header = row 1)."""
     frame.loc[len(frame)] = [values.get(c) for c in frame.columns]
     return len(frame) + 1
+
+
+# ------------------------------------------------------------------ hostile values
+BIGINT_MAX = 2**63 - 1
+NULL_TOKENS = ("", "nan", "nat", "null", "none", "n/a")
+ID_COLUMNS = {
+    "customers": ["customer_id", "city_id", "gender_id"],
+    "genders": ["gender_id"],
+    "cities": ["city_id"],
+    "transactions": ["transaction_id", "customer_id", "branch_id"],
+    "branches": ["branch_id", "merchant_id"],
+    "merchants": ["merchant_id"],
+}
+
+
+def exact_id(text: object) -> int | str:
+    """The README's id rule, written independently of the SQL: the exact whole number a text
+    id denotes, or 'missing' / 'invalid'. Never goes through a float."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return "missing"
+    value = str(text).strip()
+    if value.lower() in NULL_TOKENS:
+        return "missing"
+    match = re.fullmatch(r"([+-]?[0-9]+)(\.0*)?", value)
+    if not match:
+        return "invalid"
+    number = int(match.group(1))
+    return number if -(2**63) <= number <= BIGINT_MAX else "invalid"
+
+
+def ids_differing_from_raw(warehouse: Path) -> list[tuple]:
+    """Every staged id compared with its raw text (joined on the source row): the rows whose
+    staged value is not the exact number the raw text denotes. Empty when nothing changed."""
+    bad = []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for table, columns in ID_COLUMNS.items():
+            select = ", ".join(f"cast(raw.{c} as varchar), staged.{c}" for c in columns)
+            rows = con.execute(
+                f"select raw._source_row, {select} from staging.stg_{table} as staged "
+                f"inner join raw.raw_{table} as raw on staged.source_row = raw._source_row"
+            ).fetchall()
+            for row in rows:
+                for i, column in enumerate(columns):
+                    raw_text, staged = row[1 + 2 * i], row[2 + 2 * i]
+                    if exact_id(raw_text) != staged:
+                        bad.append((table, row[0], column, raw_text, staged))
+    return bad
+
+
+def truncate_to(tables: dict[str, pd.DataFrame], as_of: str) -> dict[str, pd.DataFrame]:
+    """The input as it stood on `as_of`: customers who had joined, claims made by then, and
+    burns after it undone (the claim still open). What a build at --as-of should equal."""
+    day = pd.Timestamp(as_of)
+    t = {name: frame.copy() for name, frame in tables.items()}
+    customers = t["customers"]
+    t["customers"] = customers[pd.to_datetime(customers["join_date"]) <= day]
+    tx = t["transactions"]
+    tx = tx[pd.to_datetime(tx["transaction_date"]) <= day].copy()
+    later = pd.to_datetime(tx["burn_date"]) > day
+    tx.loc[later, "transaction_status"] = "subscribed"
+    tx.loc[later, "burn_date"] = None
+    t["transactions"] = tx
+    return t

@@ -6,9 +6,10 @@ from __future__ import annotations
 import copy
 
 import pandas as pd
+import pypdf
 import pytest
 from conftest import couponseg, query
-from damage import append, read_tables, write_folder, write_workbook
+from damage import append, ids_differing_from_raw, read_tables, write_folder, write_workbook
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,43 @@ def damaged(clean, tmp_path_factory):
     add_tx("missing_transaction_id", transaction_id=None)
     add_tx("invalid_transaction_date", transaction_date="yesterday")
     add_tx("invalid_customer_id", customer_id="abc")
+    add_tx("invalid_burn_date", transaction_status="burned", burn_date="not a date")
+    add_tx("invalid_transaction_date", transaction_date="2024")  # a bare year, not Excel day 2024
+    add_tx("implausible_transaction_date", transaction_date="9999-12-31")
+    add_tx("implausible_burn_date", transaction_status="burned", burn_date="2099-01-01")
+    add_tx("missing_coupon_name", coupon_name="   ")
+    add_tx("invalid_customer_id", customer_id="1e-400")  # not customer 0
+    for coupon in ("coupon A", "coupon B"):  # one id, two different rows: both rejected
+        rows.setdefault(("transactions", "conflicting_duplicate_transaction_id"), []).append(
+            append(tx, **{**first, "transaction_id": str(next_id + 50), "coupon_name": coupon}))
+    # Several checks fail (customer, date, status, branch); the first in priority order wins.
+    multi_fault = append(tx, **{**first, "transaction_id": str(next_id + 51), "customer_id": "x1",
+                                "transaction_date": "soon", "transaction_status": "redeemed",
+                                "branch_id": "77"})
+    rows[("transactions", "invalid_customer_id")].append(multi_fault)
+    cascade = append(tx, **{**first, "transaction_id": str(next_id + 52), "branch_id": "11"})
+    rows[("transactions", "unknown_branch_id")].append(cascade)  # branch 11 is rejected below
+    big = ["9007199254740993", "9007199254740995"]  # distinct above 2^53; a double merges them
+    exact = [append(tx, **{**first, "transaction_id": big[0], "coupon_name": "null"}),
+             append(tx, **{**first, "transaction_id": big[1], "coupon_name": "NULL "})]
+    for customer_id in [*big, str(2**63 - 1)]:
+        exact.append(append(customers, customer_id=customer_id, join_date="2022-01-01",
+                            city_id="1", gender_id="1"))
+        exact.append(append(tx, **{**first, "transaction_id": str(next_id + 60 + len(exact)),
+                                   "customer_id": customer_id}))
+    rows[("customers", "invalid_customer_id")] = [append(
+        customers, customer_id="1e-400", join_date="2022-01-01", city_id="1", gender_id="1")]
+    rows[("customers", "implausible_join_date")] = [append(
+        customers, customer_id="900004", join_date="infinity", city_id="1", gender_id="1")]
+    late_joiner = append(customers, customer_id="900005", join_date="2024-05-01", city_id="1",
+                         gender_id="1")
+    rows[("transactions", "claim_before_join")] = [append(
+        tx, **{**first, "transaction_id": str(next_id + 70), "customer_id": "900005",
+               "transaction_date": "2024-01-01", "transaction_status": "subscribed",
+               "burn_date": None})]
+    t["cities"].loc[0, "city_name"] = "Nan"  # real names that look like null tokens
+    t["cities"].loc[1, "city_name"] = "N/A"
+    t["merchants"].loc[0, "merchant_name"] = "None"
     kept = [append(tx, **{**first, "transaction_id": str(next_id + 1),
                           "transaction_status": " Burned ", "transaction_date": "15/03/2024",
                           "burn_date": "45370"})]  # padded mixed case, day-first, Excel serial
@@ -108,7 +146,8 @@ def damaged(clean, tmp_path_factory):
     warehouse = path.parent / "w.duckdb"
     result = couponseg("build", "--input", path, "--warehouse", warehouse)
     return {"rows": rows, "kept": kept, "warehouse": warehouse, "stdout": result.stdout,
-            "dup_customer": dup["customer_id"], "tables": t}
+            "dup_customer": dup["customer_id"], "tables": t, "multi_fault": multi_fault,
+            "cascade": cascade, "big": big, "late_joiner": late_joiner, "path": path}
 
 
 def test_each_damage_rejected_with_its_reason(damaged):
@@ -116,6 +155,94 @@ def test_each_damage_rejected_with_its_reason(damaged):
     for (table, reason), source_rows in damaged["rows"].items():
         got = audit[(audit["source_table"] == table) & audit["source_row"].isin(source_rows)]
         assert list(got["reason"]) == [reason] * len(source_rows), (table, reason, got)
+
+
+def test_first_failing_check_wins(damaged):
+    """A row failing the customer, date, status and branch checks gets the customer's reason,
+    the first in the reject_reasons seed's priority order, and is listed once."""
+    audit = query(damaged["warehouse"], "select reason from audit.audit_rejected_rows where "
+                  f"source_table = 'transactions' and source_row = {damaged['multi_fault']}")
+    assert list(audit["reason"]) == ["invalid_customer_id"]
+
+
+def test_rejected_branch_cascades_to_its_transactions(damaged):
+    """Branch 11 names an unknown merchant, so it is rejected; its transaction then has no
+    kept branch and is rejected as unknown_branch_id, not kept pointing at nothing."""
+    audit = query(damaged["warehouse"], "select source_table, source_row, reason "
+                  "from audit.audit_rejected_rows "
+                  "where (source_table = 'branches' and source_key = '11') "
+                  "or (source_table = 'transactions' and source_row = "
+                  f"{damaged['cascade']})")
+    assert sorted(zip(audit["source_table"], audit["reason"], strict=True)) == [
+        ("branches", "unknown_merchant_id"), ("transactions", "unknown_branch_id")]
+
+
+def test_no_id_changes_between_raw_and_staged(damaged):
+    """Every staged id equals the exact number its raw text denotes: two transaction and two
+    customer ids above 2^53 stay distinct, BIGINT's maximum is kept, '1e-400' is rejected and
+    its transaction is not attached to customer 0."""
+    assert ids_differing_from_raw(damaged["warehouse"]) == []
+    big = [int(b) for b in damaged["big"]]
+    tx = query(damaged["warehouse"], "select transaction_id, coupon_name from "
+               f"marts.fct_coupon_transactions where transaction_id in ({big[0]}, {big[1]}) "
+               "order by transaction_id")
+    assert list(tx["transaction_id"]) == big and list(tx["coupon_name"]) == ["null", "NULL"]
+    customers = query(damaged["warehouse"], "select customer_id from marts.dim_customers "
+                      f"where customer_id in ({big[0]}, {big[1]}, {2**63 - 1})")
+    assert sorted(customers["customer_id"]) == [*big, 2**63 - 1]
+    assert query(damaged["warehouse"], "select count(*) n from marts.fct_coupon_transactions "
+                 "where customer_id = 0")["n"][0] == 0
+
+
+def test_names_that_look_like_null_tokens_are_names(damaged):
+    """A city called Nan or N/A and a merchant called None are real names: kept, and their
+    customers and transactions with them (no missing_*_name, no cascade)."""
+    cities = set(query(damaged["warehouse"], "select city_name from marts.dim_customers")
+                 ["city_name"])
+    assert {"Nan", "N/A"} <= cities
+    assert "None" in set(query(damaged["warehouse"], "select merchant_name from "
+                               "marts.dim_merchants")["merchant_name"])
+    reasons = list(query(damaged["warehouse"], "select reason from audit.audit_rejected_rows")
+                   ["reason"])
+    assert "missing_city_name" not in reasons and "missing_merchant_name" not in reasons
+    assert reasons.count("unknown_city_id") == 1  # only the planted city 99
+
+
+def test_as_of_date_comes_from_kept_plausible_rows(damaged):
+    """A claim dated 9999-12-31, a burn in 2099 and a join date 'infinity' are rejected, so
+    the as-of date is the latest kept date; the CLI warns that dates look implausible."""
+    context = query(damaged["warehouse"], "select * from marts.run_context").iloc[0]
+    latest_kept = query(damaged["warehouse"], "select greatest("
+                        "(select max(claim_date) from staging.stg_transactions), "
+                        "(select max(burn_date) from staging.stg_transactions), "
+                        "(select max(join_date) from staging.stg_customers)) d")["d"][0]
+    assert context["as_of_date"] == latest_kept
+    assert latest_kept <= context["latest_plausible_date"]
+    assert str(context["as_of_date"])[:4] < "2030"
+    assert context["implausible_date_rows"] == 3
+    assert "WARNING: the feed's dates look implausible: 3 rows" in damaged["stdout"]
+    features = query(damaged["warehouse"], "select min(days_to_first_claim) d "
+                     "from marts.customer_features")
+    assert features["d"][0] >= 0  # no claim before its customer joined
+
+
+def test_data_quality_page_equals_the_audit_tables(damaged, tmp_path):
+    """The PDF's data-quality page quotes the reconciliation and every reason with its count
+    and its description from the reject_reasons seed."""
+    couponseg("report", "--warehouse", damaged["warehouse"], "--out", tmp_path)
+    pages = [p.extract_text() for p in pypdf.PdfReader(tmp_path / "dashboard.pdf").pages]
+    start = next(i for i, page in enumerate(pages) if "Data quality" in page)
+    text = " ".join(" ".join(page.split()) for page in pages[start:])
+    recon = query(damaged["warehouse"], "select * from audit.audit_row_reconciliation")
+    for row in recon.itertuples():
+        assert f"{row.source_table} {row.raw_rows:,} {row.kept_rows:,} {row.rejected_rows:,}" \
+            in text, row.source_table
+    summary = query(damaged["warehouse"], "select * from audit.audit_rejection_summary")
+    for row in summary.itertuples():
+        assert f"{row.reason} {row.rejected_rows:,}" in text, row.reason
+        assert " ".join(row.description.split()[:4]) in text, row.reason
+    rejected = int(recon["rejected_rows"].sum())
+    assert f"{rejected:,} input rows were kept out of the analysis" in text
 
 
 def test_cascade_of_rejected_customer(damaged):
@@ -223,6 +350,9 @@ def test_typed_parquet_is_judged_like_text(clean, tmp_path):
                        early: "burn_before_claim"}
     row = query(warehouse, f"select * from marts.fct_coupon_transactions "
                 f"where transaction_id = {base_id + 2}").iloc[0]
-    assert row["days_to_burn"] == 2 and row["status"] == "burnt" and kept
+    assert row["days_to_burn"] == 2 and row["status"] == "burnt"
+    staged = query(warehouse, f"select transaction_id from staging.stg_transactions "
+                   f"where source_row = {kept}")
+    assert list(staged["transaction_id"]) == [base_id + 2]
     recon = query(warehouse, "select * from audit.audit_row_reconciliation")
     assert recon["reconciles"].all()

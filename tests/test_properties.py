@@ -1,9 +1,18 @@
 """Property-based tests: for random small input tables, the real dbt build keeps its
-invariants (burns <= claims, 0 <= burn rate <= 1, one row per customer, counts reconcile)."""
+invariants (burns <= claims, 0 <= burn rate <= 1, one row per customer, counts reconcile).
+
+Each run explores new inputs (a random seed per run; Hypothesis prints the failing example,
+the blob to replay it with @reproduce_failure, and keeps it in .hypothesis/ so the next run
+tries it first). A build takes seconds, so a run tries $COUPONSEG_PROPERTY_EXAMPLES inputs
+(default 3, new ones every run); set it higher for a longer search, or pass
+--hypothesis-seed=N to repeat a run.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 import pandas as pd
 from conftest import couponseg, query
@@ -45,22 +54,35 @@ def coupon_tables(draw) -> dict[str, pd.DataFrame]:
                                                "coupon_name", "burn_date", "branch_id"])
     if transactions.empty:
         transactions.loc[0] = [1, 1, DAY0, "subscribed", "c1", None, 1]
-    return {
+    return {"_line_endings": draw(st.sampled_from(["\n", "\r\n", "mixed"])), **{
         "customers": customers, "transactions": transactions,
         "genders": pd.DataFrame({"gender_id": [1, 2], "gender_name": ["Male", "Female"]}),
         "cities": pd.DataFrame({"city_id": [1, 2, 3], "city_name": ["Cairo", "Giza", "Suez"]}),
         "branches": pd.DataFrame({"branch_id": [1, 2, 3], "merchant_id": [1, 1, 2]}),
         "merchants": pd.DataFrame({"merchant_id": [1, 2, 3], "merchant_name": ["A", "B", "C"]}),
-    }
+    }}
 
 
-@settings(max_examples=3, deadline=None, derandomize=True,
+def _write_csv(frame: pd.DataFrame, path: Path, line_endings: str) -> None:
+    """CSV with LF, CRLF, or both alternating (a file edited on two systems)."""
+    lines = frame.to_csv(index=False, lineterminator="\n").splitlines()
+    if line_endings == "mixed":
+        path.write_bytes("".join(ln + ("\r\n" if i % 2 else "\n")
+                                 for i, ln in enumerate(lines)).encode())
+    else:
+        path.write_bytes("".join(ln + line_endings for ln in lines).encode())
+
+
+@settings(max_examples=int(os.environ.get("COUPONSEG_PROPERTY_EXAMPLES", "3")), deadline=None,
+          print_blob=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(tables=coupon_tables())
 def test_marts_keep_their_invariants(tables, tmp_path_factory):
     folder = tmp_path_factory.mktemp("prop")
+    tables = dict(tables)
+    line_endings = tables.pop("_line_endings")
     for name, frame in tables.items():
-        frame.to_csv(folder / f"{name}.csv", index=False)
+        _write_csv(frame, folder / f"{name}.csv", line_endings)
     warehouse = folder / "w.duckdb"
     couponseg("build", "--input", folder, "--warehouse", warehouse)  # dbt tests run too
 

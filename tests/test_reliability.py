@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -14,6 +15,10 @@ import pandas as pd
 import pypdf
 import pytest
 from conftest import REPO, couponseg, query
+
+from couponseg.build import dbt_build, run_results_path
+from couponseg.generate import generate
+from models_py.loader import INPUT_ENV
 
 
 def _digest(path) -> str:
@@ -28,6 +33,19 @@ def previous(built, tmp_path):
     return warehouse
 
 
+@pytest.fixture(scope="module")
+def other_input(tmp_path_factory):
+    """Input with other numbers than `built`'s (fewer customers, another seed), so a reader
+    that kept its snapshot and one that did not see different counts."""
+    folder = tmp_path_factory.mktemp("other")
+    generate(folder, customers=300, seed=11)
+    return folder
+
+
+def _customers(warehouse) -> int:
+    return int(query(warehouse, "select count(*) n from marts.customer_features")["n"][0])
+
+
 def test_failed_build_keeps_previous_warehouse(previous, tmp_path):
     before = _digest(previous)
     bad = tmp_path / "bad.xlsx"
@@ -37,19 +55,101 @@ def test_failed_build_keeps_previous_warehouse(previous, tmp_path):
     assert _digest(previous) == before
 
 
-def test_killed_build_keeps_previous_warehouse(built, previous):
+def test_data_test_failing_inside_dbt_keeps_previous_warehouse(built, previous):
+    """The build gets into dbt, builds models, then a data test fails (a null burn window
+    fails not_null on the run context): nothing is swapped in."""
+    before = _digest(previous)
+    result = dbt_build(previous, {"burn_window_days": "null"}, report=lambda _: None,
+                       env={INPUT_ENV: str(built.input)})
+    assert not result.success
+    assert any(f.startswith("not_null_int_run_context_burn_window_days:")
+               for f in result.failures), result.failures
+    statuses = {r["unique_id"]: r["status"] for r in
+                json.loads(run_results_path(previous).read_text())["results"]}
+    assert statuses[_only(statuses, "not_null_int_run_context_burn_window_days")] == "fail"
+    assert statuses["model.couponseg.int_run_context"] == "success"  # dbt really ran
+    assert _digest(previous) == before
+    assert not list(previous.parent.glob("warehouse.duckdb.building*"))
+
+
+def _only(statuses: dict[str, str], name: str) -> str:
+    found = [uid for uid in statuses if f".{name}" in uid]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _build_processes(warehouse) -> list[int]:
+    """Processes of a build of ``warehouse``: the dbt child names the warehouse's dbt folder
+    on its command line (read from /proc; psutil is not installed)."""
+    marker = f"{warehouse}.dbt".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = open(f"/proc/{entry}/cmdline", "rb").read()  # noqa: SIM115
+            except OSError:
+                continue
+            if marker in cmdline and b"couponseg.dbt_runner" in cmdline:
+                found.append(int(entry))
+    return found
+
+
+def _holds(pid: int, path) -> bool:
+    fds = f"/proc/{pid}/fd"
+    return any(os.path.realpath(os.path.join(fds, fd)) == str(path) for fd in os.listdir(fds))
+
+
+def test_sigkill_of_the_cli_stops_its_dbt_child(built, previous):
+    """SIGKILL of the CLI alone (not its process group): the dbt child dies with it, never
+    finishes writing, and the next build starts at once and succeeds."""
+    before = _digest(previous)
+    proc = _start_build(built.input, previous)
+    children = _build_processes(previous)
+    assert children, "no dbt child found"
+    assert all(_holds(pid, previous.with_name("warehouse.duckdb.lock")) for pid in children)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    while _build_processes(previous) and time.time() < deadline:
+        time.sleep(0.1)
+    assert _build_processes(previous) == [], "the dbt child outlived the CLI"
+    assert _digest(previous) == before
+    couponseg("build", "--input", built.input, "--warehouse", previous)  # no "another build"
+    assert not list(previous.parent.glob("warehouse.duckdb.building*"))
+    assert _customers(previous) > 0
+
+
+def test_killed_process_group_keeps_previous_warehouse(built, previous):
     before = _digest(previous)
     proc = _start_build(built.input, previous, start_new_session=True)
     time.sleep(1.0)  # let dbt get into the models
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert _digest(previous) == before
-    assert query(previous, "select count(*) n from marts.customer_features")["n"][0] > 0
+    assert _customers(previous) > 0
     couponseg("build", "--input", built.input, "--warehouse", previous)  # next run recovers
     assert not list(previous.parent.glob("warehouse.duckdb.building*"))
 
 
-def test_build_while_an_analyst_holds_the_file(built, previous):
+def test_builds_of_two_warehouses_at_once_keep_their_own_results(built, other_input,
+                                                                  tmp_path):
+    first, second = tmp_path / "one" / "w.duckdb", tmp_path / "two" / "w.duckdb"
+    procs = [subprocess.Popen([sys.executable, "-m", "couponseg.cli", "build", "--input",
+                               str(source), "--warehouse", str(warehouse)],
+                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+             for source, warehouse in ((built.input, first), (other_input, second))]
+    outcomes = [proc.communicate(timeout=600) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], outcomes
+    assert _customers(first) == _customers(built.warehouse) != _customers(second) == 300
+    runs = [json.loads(run_results_path(w).read_text()) for w in (first, second)]
+    for warehouse, run in zip((first, second), runs, strict=True):
+        assert run["args"]["target_path"] == str(run_results_path(warehouse).parent)
+        assert {r["status"] for r in run["results"]} <= {"success", "pass", "no-op"}
+    assert runs[0]["metadata"]["invocation_id"] != runs[1]["metadata"]["invocation_id"]
+
+
+def test_build_while_an_analyst_holds_the_file(built, previous, other_input):
     reader = subprocess.Popen(
         [sys.executable, "-c",
          "import duckdb, sys, time\n"
@@ -62,13 +162,14 @@ def test_build_while_an_analyst_holds_the_file(built, previous):
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     first = reader.stdout.readline().strip()
-    result = couponseg("build", "--input", built.input, "--warehouse", previous, check=False)
+    result = couponseg("build", "--input", other_input, "--warehouse", previous, check=False)
     reader.stdin.write("\n")
     reader.stdin.flush()
     second = reader.stdout.readline().strip()
     reader.wait(timeout=30)
     assert result.returncode == 0 and "Traceback" not in result.stderr
-    assert first == second and int(first) > 0  # the analyst keeps a consistent snapshot
+    assert _customers(previous) == 300 != int(first)  # the new build has other numbers
+    assert first == second  # the analyst keeps the snapshot taken before the swap
 
 
 def _start_build(input_path, warehouse, **popen) -> subprocess.Popen:
@@ -85,11 +186,27 @@ def _start_build(input_path, warehouse, **popen) -> subprocess.Popen:
     return proc
 
 
-def test_report_during_a_build_reads_the_last_good_warehouse(built, previous, tmp_path):
-    proc = _start_build(built.input, previous)
-    report = couponseg("report", "--warehouse", previous, "--out", tmp_path / "out")
+def test_report_during_a_build_reads_the_last_good_warehouse(built, previous, other_input,
+                                                              tmp_path):
+    """The build of other input is held (SIGSTOP) while it writes its new file, so the report
+    certainly runs during the build; it must show the previous warehouse's numbers."""
+    old = query(previous, "select input_fingerprint from marts.run_context")
+    proc = _start_build(other_input, previous)
+    children = _build_processes(previous)
+    for pid in children:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        report = couponseg("report", "--warehouse", previous, "--out", tmp_path / "out")
+    finally:
+        for pid in children:
+            os.kill(pid, signal.SIGCONT)
     assert proc.wait(timeout=300) == 0
-    assert "PDF:" in report.stdout and (tmp_path / "out" / "dashboard.pdf").exists()
+    assert "PDF:" in report.stdout
+    title = pypdf.PdfReader(tmp_path / "out" / "dashboard.pdf").pages[0].extract_text()
+    new = query(previous, "select input_fingerprint from marts.run_context")
+    assert new["input_fingerprint"][0] != old["input_fingerprint"][0]
+    assert old["input_fingerprint"][0] in title.replace("\n", "")
+    assert f"{_customers(built.warehouse):,}" in title
 
 
 def test_second_concurrent_build_is_refused_clearly(built, previous):

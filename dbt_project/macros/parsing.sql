@@ -9,9 +9,10 @@
 {%- endmacro %}
 
 {% macro clean_text(column) -%}
-    {#- Trimmed text; the null tokens ('', 'nan', 'null'...) in any case become null. The
-        length guard and the OR chain (not IN, which DuckDB plans as a join) keep this cheap
-        on tens of millions of rows. -#}
+    {#- Trimmed text; the null tokens ('', 'nan', 'null'...) in any case become null. Only for
+        ids and dates, where no real value looks like a null token (a city may be called
+        'Nan', a merchant 'None'). The length guard and the OR chain (not IN, which DuckDB
+        plans as a join) keep this cheap on tens of millions of rows. -#}
     case
         when {{ text_length('trim(' ~ column ~ ')') }} > 4 then trim({{ column }})
         when
@@ -21,6 +22,12 @@
             then null
         else trim({{ column }})
     end
+{%- endmacro %}
+
+{% macro clean_name(column) -%}
+    {#- Free text (names, statuses): trimmed, and blank means missing. Nothing else is read as
+        null: 'None', 'N/A' and 'Nan' are values here. -#}
+    nullif(trim({{ column }}), '')
 {%- endmacro %}
 
 {% macro type_family(data_type) -%}
@@ -60,55 +67,63 @@
 
 {% macro cleaned_source(raw_model, columns, typed=[], types=none) -%}
     {#- The raw table with each value cleaned once. Columns listed in `typed` (ids and dates)
-        keep a numeric or date type when the file has one; every other value is text, trimmed,
-        with the null tokens turned into null. `types`: raw_column_types(raw_model), when the
-        caller has it already. The original values stay in raw_*; audit_rejected_rows shows
-        them for rejected rows. -#}
+        keep a numeric or date type when the file has one, else are text with the null tokens
+        turned into null; every other column is free text (clean_name). `types`:
+        raw_column_types(raw_model), when the caller has it already. The original values stay
+        in raw_*; audit_rejected_rows shows them for rejected rows. -#}
     {%- set types = types if types is not none else raw_column_types(raw_model) -%}
     select
         _source_row as source_row,
         {%- for column in columns %}
         {%- set family = types.get(column, 'text') %}
+        {%- set text = column if family == 'text' else 'cast(' ~ column ~ ' as ' ~ text_type() ~ ')' %}
         {%- if column in typed and family in ('integer', 'decimal', 'date', 'timestamp') %}
         {{ column }}{{ "," if not loop.last }}
-        {%- elif family == 'text' %}
-        {{ clean_text(column) }} as {{ column }}{{ "," if not loop.last }}
+        {%- elif column in typed %}
+        {{ clean_text(text) }} as {{ column }}{{ "," if not loop.last }}
         {%- else %}
-        {{ clean_text('cast(' ~ column ~ ' as ' ~ text_type() ~ ')') }} as {{ column }}
-        {{- "," if not loop.last }}
+        {{ clean_name(text) }} as {{ column }}{{ "," if not loop.last }}
         {%- endif %}
         {%- endfor %}
     from {{ ref(raw_model) }}
 {%- endmacro %}
 
 {% macro parse_id(column, family='text') -%}
-    {#- Whole numbers only: 12 and 12.0 parse, 12.5 and 'abc' do not. `family` is the raw
-        column's type family (raw_column_types); text input is cleaned text. -#}
+    {#- Exact whole numbers in BIGINT range, never through a double (which would turn
+        9007199254740993 into ...992 and '1e-400' into 0): 12, -3, +7, 007 and 12.0 parse;
+        12.5, 1e3, 0x1F, 1_000 and anything beyond BIGINT do not. `family` is the raw
+        column's type family (raw_column_types); text input is cleaned text. The round trip
+        through varchar settles the common case cheaply; only other spellings meet the regex. -#}
     {%- if family == 'integer' -%}
-        cast({{ column }} as bigint)
+        try_cast({{ column }} as bigint)
     {%- elif family == 'decimal' -%}
         case
             when {{ column }} = floor({{ column }}) then try_cast({{ column }} as bigint)
         end
     {%- else -%}
         case
-            when try_cast({{ column }} as double) = floor(try_cast({{ column }} as double))
-                then try_cast(try_cast({{ column }} as double) as bigint)
+            when cast(try_cast({{ column }} as bigint) as {{ text_type() }}) = {{ column }}
+                then try_cast({{ column }} as bigint)
+            when {{ regex_full_match(column, '[+-]?[0-9]+([.]0*)?') }}
+                then try_cast({{ column }} as bigint)
         end
     {%- endif -%}
 {%- endmacro %}
 
 {% macro parse_date(column, family='text') -%}
     {#- ISO dates and timestamps, day-first dd/mm/yyyy and dd-mm-yyyy (the business is in
-        Egypt), yyyy/mm/dd, and Excel serial day numbers (days since 1899-12-30). `family` is
-        the raw column's type family (raw_column_types); text input is cleaned text. -#}
+        Egypt), yyyy/mm/dd, and Excel serial day numbers (days since 1899-12-30) of five
+        digits (1927-05-18 .. 2173-10-14): a bare year such as 2024 is not a date. Whether a
+        date is plausible (not infinite, not 1900 or 2099) is a separate check
+        (date_range_checks). `family` is the raw column's type family (raw_column_types);
+        text input is cleaned text. -#}
     {%- if family == 'date' -%}
         {{ column }}
     {%- elif family == 'timestamp' -%}
         cast({{ column }} as date)
     {%- elif family in ('integer', 'decimal') -%}
         case
-            when {{ column }} between 1000 and 99999 and {{ column }} = floor({{ column }})
+            when {{ column }} between 10000 and 99999 and {{ column }} = floor({{ column }})
                 then date '1899-12-30' + cast({{ column }} as integer)
         end
     {%- else -%}
@@ -119,7 +134,7 @@
         {{ try_parse_date(column, '%d-%m-%Y') }},
         {{ try_parse_date(column, '%Y/%m/%d') }},
         case
-            when {{ regex_full_match(column, '[0-9]{4,5}(\.0+)?') }}
+            when {{ regex_full_match(column, '[0-9]{5}([.]0+)?') }}
                 then date '1899-12-30' + cast(try_cast({{ column }} as double) as integer)
         end
     )

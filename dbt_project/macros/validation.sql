@@ -8,6 +8,22 @@
     ]) -%}
 {%- endmacro %}
 
+{% macro date_checks(raw_column, parsed_column, label, range_alias='date_range') -%}
+    {#- A required date: present, parsed, and plausible (finite, within the one-row
+        plausible_date_range, which the caller joins as range_alias). -#}
+    {%- do return(required_value_checks(raw_column, parsed_column, label)
+        + plausible_date_checks(parsed_column, label, range_alias)) -%}
+{%- endmacro %}
+
+{% macro plausible_date_checks(parsed_column, label, range_alias='date_range') -%}
+    {#- Infinite dates fall outside any range, so one comparison covers 'infinity', 0001-01-01
+        and 9999-12-31. -#}
+    {%- do return([
+        ("not " ~ parsed_column ~ " between " ~ range_alias ~ ".earliest_plausible_date and "
+            ~ range_alias ~ ".latest_plausible_date", "implausible_" ~ label),
+    ]) -%}
+{%- endmacro %}
+
 {% macro key_checks(raw_column, parsed_column, label) -%}
     {%- do return(required_value_checks(raw_column, parsed_column, label) + [
         ("_has_conflicting_copy", "conflicting_duplicate_" ~ label),
@@ -55,7 +71,7 @@
         {{ name }},
         {{ first_failing(
             key_checks('_raw_key', key, key)
-            + required_value_checks('_raw_name', name, name)
+            + [('_raw_name is null', 'missing_' ~ name)]
         ) }} as reject_reason
     from flagged
 {%- endmacro %}

@@ -1,10 +1,32 @@
+{#- Per table: raw rows = kept + rejected + after the as-of date. Rows after the as-of date
+    (a customer who joined later, a transaction claimed later) are valid and stay in staging,
+    but have not happened yet at the as-of date, so no mart counts them. -#}
 {%- set tables = source_columns().keys() | list -%}
-with counts as (
+{%- set after_as_of = {
+    'customers': 'join_date',
+    'transactions': 'claim_date',
+} -%}
+with context as (
+    select as_of_date from {{ ref('int_run_context') }}
+),
+
+counts as (
     {%- for table in tables %}
         select
             '{{ table }}' as source_table,
             (select count(*) from {{ ref('raw_' ~ table) }}) as raw_rows,
             (select count(*) from {{ ref('stg_' ~ table) }}) as staged_rows,
+            {% if table in after_as_of -%}
+                (
+                    -- coalesce: count_if over no rows is null, not 0
+                    select cast(coalesce(count_if(
+                        staged.{{ after_as_of[table] }} > context.as_of_date), 0) as bigint)
+                    from {{ ref('stg_' ~ table) }} as staged
+                    cross join context
+                )
+            {%- else -%}
+                cast(0 as bigint)
+            {%- endif %} as after_as_of_rows,
             (
                 select count(*) from {{ ref('audit_rejected_rows') }}
                 where source_table = '{{ table }}'
@@ -17,6 +39,8 @@ select
     source_table,
     raw_rows,
     staged_rows,
+    staged_rows - after_as_of_rows as kept_rows,
+    after_as_of_rows,
     rejected_rows,
     raw_rows = staged_rows + rejected_rows as reconciles
 from counts

@@ -12,9 +12,9 @@ per_customer as (
     select
         customer_id,
         count(*) as claims,
-        sum(case when is_burnt then 1 else 0 end) as burns,
-        sum(case when is_matured then 1 else 0 end) as matured_claims,
-        sum(case when is_matured and is_burnt then 1 else 0 end) as matured_burns,
+        count_if(is_burnt) as burns,
+        count_if(is_matured) as matured_claims,
+        count_if(is_matured and is_burnt) as matured_burns,
         min(claim_date) as first_claim_date,
         max(claim_date) as last_claim_date,
         max(burn_date) as last_burn_date,

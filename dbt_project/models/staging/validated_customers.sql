@@ -23,15 +23,18 @@ parsed as {{ not_materialized() }}(
 
 {{ flag_duplicates('customer_id', ['raw_join_date', 'raw_city_id', 'raw_gender_id']) }}
 
+-- Cities and genders are probed here, in staging, rather than in an int_ model: each row is
+-- judged once in one place (README, "Bad input"), and a rejected parent cascades to its
+-- children in the same pass.
 select
-    source_row,
-    customer_id,
-    join_date,
-    city_id,
-    gender_id,
+    flagged.source_row,
+    flagged.customer_id,
+    flagged.join_date,
+    flagged.city_id,
+    flagged.gender_id,
     {{ first_failing(
         key_checks('raw_customer_id', 'customer_id', 'customer_id')
-        + required_value_checks('raw_join_date', 'join_date', 'join_date')
+        + date_checks('raw_join_date', 'join_date', 'join_date')
         + foreign_key_checks(
             'raw_city_id', 'flagged.city_id', ref('stg_cities'), 'city_id', 'city_id'
         )
@@ -40,3 +43,4 @@ select
         )
     ) }} as reject_reason
 from flagged
+cross join {{ ref('plausible_date_range') }} as date_range

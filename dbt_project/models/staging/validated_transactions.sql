@@ -42,10 +42,13 @@ parsed as {{ not_materialized() }}(
 resolved as (
     -- Parents are joined (not probed with NOT EXISTS) so the keys they resolve to travel with
     -- the row: the fact view then needs no join to millions of customers. Staged parents are
-    -- unique on their keys (tested), so these joins never multiply a row.
+    -- unique on their keys (tested), so these joins never multiply a row. This is why
+    -- staging reads other tables' staging here rather than in an int_ model: moving the
+    -- cross-table checks out would need a second full copy of the transactions.
     select
         flagged.*,
         customers.customer_id as found_customer_id,
+        customers.join_date as customer_join_date,
         customers.city_id,
         customers.gender_id,
         branches.branch_id as found_branch_id,
@@ -72,18 +75,24 @@ select
     {{ first_failing(
         key_checks('raw_transaction_id', 'transaction_id', 'transaction_id')
         + resolved_key_checks('raw_customer_id', 'customer_id', 'found_customer_id', 'customer_id')
-        + required_value_checks('raw_transaction_date', 'claim_date', 'transaction_date')
+        + date_checks('raw_transaction_date', 'claim_date', 'transaction_date')
         + [
             ('raw_status is null', 'missing_transaction_status'),
             ('status is null', 'unknown_transaction_status'),
         ]
         + resolved_key_checks('raw_branch_id', 'branch_id', 'found_branch_id', 'branch_id')
         + [
+            ('coupon_name is null', 'missing_coupon_name'),
             ('raw_burn_date is not null and burn_date is null',
                 'invalid_burn_date'),
+        ]
+        + plausible_date_checks('burn_date', 'burn_date')
+        + [
             ("status = 'burnt' and burn_date is null", 'burnt_without_burn_date'),
             ("status = 'claimed' and burn_date is not null", 'claimed_with_burn_date'),
             ('burn_date < claim_date', 'burn_before_claim'),
+            ('claim_date < customer_join_date', 'claim_before_join'),
         ]
     ) }} as reject_reason
 from resolved
+cross join {{ ref('plausible_date_range') }} as date_range

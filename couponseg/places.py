@@ -1,0 +1,53 @@
+"""Check the places a command will write before it starts working.
+
+A build takes seconds to minutes: finding only at the end that ``--warehouse`` is a folder or
+that ``--out`` sits on a read-only disk wastes the run and ends in a traceback. These checks
+run first and say in one sentence what is wrong (the CLI exits 2).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+
+class UnusablePlace(ValueError):
+    """A path given on the command line cannot be written as the command needs."""
+
+
+def check_warehouse(path: Path, option: str = "--warehouse") -> None:
+    """The warehouse is a file (existing or not) in a folder we can create files in: the
+    build writes ``<warehouse>.building``, a lock and its dbt folder beside it."""
+    path = Path(path)
+    if path.is_dir():
+        raise UnusablePlace(f"{option} {path} is a folder; give a file path such as "
+                            f"{path / 'warehouse.duckdb'}")
+    _writable_folder(path.parent, f"{option} {path}")
+
+
+def check_existing_warehouse(path: Path, option: str = "--warehouse") -> None:
+    """The warehouse a report reads: an existing file."""
+    path = Path(path)
+    if path.is_dir():
+        raise UnusablePlace(f"{option} {path} is a folder, not a warehouse file")
+    if not path.exists():
+        raise UnusablePlace(f"{option} {path} does not exist; run `couponseg build` first")
+
+
+def check_output_folder(path: Path, option: str = "--out") -> None:
+    """The report's output folder: a folder (created if missing) we can create files in."""
+    _writable_folder(Path(path), f"{option} {path}")
+
+
+def _writable_folder(folder: Path, what: str) -> None:
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        where = "" if what.endswith(f" {existing}") else f": {existing}"
+        raise UnusablePlace(f"{what}{where} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".couponseg-probe-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UnusablePlace(f"{what}: cannot write in {folder} ({reason})") from exc

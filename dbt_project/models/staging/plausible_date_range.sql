@@ -1,0 +1,62 @@
+{#- The window of plausible dates for this feed (README, "Bad input"), one row. The lower
+    bound is a var; the upper bound comes from the data: the day by which a share
+    (plausible_feed_share, 99 %) of the parseable claim dates on or after the lower bound had
+    happened, plus plausible_days_after_feed days. A handful of claims dated 2099 or 9999
+    cannot move it, and it never depends on today's date, so a rerun gives the same window.
+    Claim texts are counted before they are parsed, so a 50M-row text feed parses only its
+    few thousand distinct date spellings here. -#}
+{%- set family = raw_column_types('raw_transactions').get('transaction_date', 'text') -%}
+{%- if family in ('integer', 'decimal', 'date', 'timestamp') -%}
+    {%- set claim_value = 'transaction_date' -%}
+{%- else -%}
+    {%- set claim_value = clean_text('cast(transaction_date as ' ~ text_type() ~ ')') -%}
+{%- endif -%}
+{%- set earliest = "cast('" ~ var('earliest_plausible_date') ~ "' as date)" -%}
+
+with spellings as (
+    select
+        transaction_date,
+        count(*) as claims
+    from {{ ref('raw_transactions') }}
+    group by transaction_date
+),
+
+claim_days as (
+    select
+        {{ parse_date(claim_value, family) }} as claim_date,
+        claims
+    from spellings
+),
+
+plausible_claims as (
+    select
+        claim_date,
+        sum(claims) as claims
+    from claim_days
+    where claim_date >= {{ earliest }} and {{ is_finite_date('claim_date') }}
+    group by claim_date
+),
+
+cumulative as (
+    select
+        claim_date,
+        sum(claims) over (order by claim_date) as claims_so_far,
+        sum(claims) over () as all_claims
+    from plausible_claims
+),
+
+reference as (
+    select min(claim_date) as feed_reference_date
+    from cumulative
+    where claims_so_far >= {{ var('plausible_feed_share') }} * all_claims
+)
+
+select
+    {{ earliest }} as earliest_plausible_date,
+    feed_reference_date,
+    coalesce(
+        cast({{ dbt.dateadd('day', var('plausible_days_after_feed'), 'feed_reference_date') }}
+            as date),
+        cast('9999-12-30' as date)
+    ) as latest_plausible_date
+from reference

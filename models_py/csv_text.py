@@ -1,0 +1,152 @@
+"""Read one CSV file as text columns with DuckDB, and say precisely what is wrong when it
+cannot be read: the file is empty, line N has more or fewer fields than the header, the header
+names a column twice, the bytes are not UTF-8 or Latin-1.
+
+The dialect is RFC 4180 (double quotes, quotes doubled inside) with the delimiter taken from
+the header line; DuckDB parses in strict mode and the whole file is scanned once here, so a
+ragged row far down the file stops the run with its line number instead of being cut or padded
+silently. A file that mixes CRLF and LF line endings (a hand edit on another system) is read
+in DuckDB's lenient mode, with an explicit check that no row has extra fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+DELIMITERS = (",", ";", "\t", "|")
+ENCODINGS = ("utf-8", "latin-1")
+
+
+class CsvProblem(ValueError):
+    """A CSV file that cannot be read; the message names the file and the line."""
+
+
+@dataclass(frozen=True)
+class CsvText:
+    """A CSV as a DuckDB relation with columns ``c0 .. cN`` (all text), and its header."""
+
+    relation: object
+    header: list[str]
+
+
+def read_csv_text(session, path: Path) -> CsvText:
+    """The file as text columns named by position (the header's own names may repeat)."""
+    if path.stat().st_size == 0:
+        raise CsvProblem(f"{path.name}: the file is empty (0 bytes), not even a header line")
+    header, delimiter = _header(path)
+    error = ""
+    for encoding in ENCODINGS:
+        try:
+            return CsvText(_read(session, path, len(header), delimiter, encoding), header)
+        except Exception as exc:  # duckdb raises InvalidInput / Conversion errors
+            error = str(exc)
+        if _is_encoding_error(error):
+            continue
+        change = None if _ragged(error) else _line_ending_change(path)
+        if change is not None:
+            relation = _read_mixed_endings(session, path, header, delimiter, encoding, change)
+            return CsvText(relation, header)
+        break
+    raise CsvProblem(_explain(path, delimiter, error))
+
+
+def _header(path: Path) -> tuple[list[str], str]:
+    with open(path, "rb") as handle:
+        first = handle.readline(1 << 20)
+    text = _decode(first).lstrip("\ufeff").rstrip("\r\n")
+    if not text.strip():
+        raise CsvProblem(f"{path.name}, line 1: the header line is empty")
+    delimiter = max(DELIMITERS, key=text.count)
+    return next(csv.reader(io.StringIO(text), delimiter=delimiter)), delimiter
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _sql(path: Path, columns: int, delimiter: str, encoding: str, strict: bool,
+         extra: bool = False) -> str:
+    names = [f"c{i}" for i in range(columns)] + (["c_extra"] if extra else [])
+    struct = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
+    literal = "'" + str(path).replace("'", "''") + "'"
+    delim = "\\t" if delimiter == "\t" else delimiter
+    return (f"select * from read_csv({literal}, auto_detect = false, header = true, "
+            f"delim = '{delim}', quote = '\"', escape = '\"', encoding = '{encoding}', "
+            f"columns = {{{struct}}}, strict_mode = {str(strict).lower()}, "
+            f"null_padding = {str(extra).lower()})")
+
+
+def _read(session, path: Path, columns: int, delimiter: str, encoding: str):
+    relation = session.sql(_sql(path, columns, delimiter, encoding, strict=True))
+    _scan(relation, columns)
+    return relation
+
+
+def _scan(relation, columns: int) -> None:
+    """Parse and decode every value now, not later inside dbt (``count(*)`` alone would let
+    DuckDB skip decoding the values)."""
+    relation.aggregate(", ".join(f"count(c{i})" for i in range(columns))).fetchall()
+
+
+def _read_mixed_endings(session, path: Path, header: list[str], delimiter: str,
+                        encoding: str, change: int):
+    """DuckDB's strict mode refuses a file mixing CRLF and LF; its lenient mode reads it but
+    would drop extra fields silently, so a second read with one more column finds them."""
+    columns = len(header)
+    mixed = f"mixes CRLF and LF line endings (from line {change})"
+    try:
+        relation = session.sql(_sql(path, columns, delimiter, encoding, strict=False))
+        _scan(relation, columns)
+        found = session.sql(
+            "select min(row_number) from (select row_number() over () + 1 as row_number, "
+            f"c_extra from ({_sql(path, columns, delimiter, encoding, False, extra=True)})) "
+            "where c_extra is not null"
+        ).fetchall()[0][0]
+    except Exception as exc:  # duckdb raises InvalidInput / Conversion errors
+        raise CsvProblem(f"{_explain(path, delimiter, str(exc))}; the file also {mixed}") from exc
+    if found is not None:
+        raise CsvProblem(f"{path.name}, row {found}: more fields than the header's {columns} "
+                         f"(a ragged row: an extra value or an unquoted '{delimiter}'); "
+                         f"the file also {mixed}")
+    return relation
+
+
+def _ragged(error: str) -> re.Match | None:
+    return re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", error)
+
+
+def _is_encoding_error(message: str) -> bool:
+    return "unicode" in message.lower() or "utf-8" in message.lower()
+
+
+def _explain(path: Path, delimiter: str, error: str) -> str:
+    """What is wrong and where, from DuckDB's error text."""
+    line = re.search(r"CSV Error on Line: (\d+)", error)
+    where = f"{path.name}, line {line.group(1)}" if line else path.name
+    counts = _ragged(error)
+    if counts:
+        found = "1 field" if counts.group(2) == "1" else f"{counts.group(2)} fields"
+        return (f"{where}: {found} where the header has {counts.group(1)} "
+                f"(a ragged row: a missing value, an extra value or an unquoted '{delimiter}')")
+    if _is_encoding_error(error):
+        return f"{where}: the text is neither UTF-8 nor Latin-1; save the file as UTF-8"
+    first = next((ln.strip() for ln in error.splitlines() if ln.strip()), "unknown error")
+    return f"{where}: not a readable CSV file ({first})"
+
+
+def _line_ending_change(path: Path) -> int | None:
+    """The first line whose ending (CRLF or LF) differs from line 1's, if the file mixes."""
+    with open(path, "rb") as handle:
+        first = handle.readline()
+        crlf = first.endswith(b"\r\n")
+        for number, line in enumerate(handle, start=2):
+            if line.endswith(b"\n") and line.endswith(b"\r\n") != crlf:
+                return number
+    return None

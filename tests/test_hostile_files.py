@@ -1,0 +1,287 @@
+"""Hostile files and places: ragged, empty and mixed-line-ending CSVs, two files or columns for
+one thing, unusable --warehouse / --out, very long names and emoji in the PDF. Each ends in a
+one-line message naming file and line (exit 2, before any work) or in a correct result."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pypdf
+import pytest
+from conftest import couponseg, query
+from damage import read_tables, write_folder, write_workbook
+
+from models_py.loader import InputError, load_table
+
+
+@pytest.fixture(scope="module")
+def clean(generated) -> dict[str, pd.DataFrame]:
+    return read_tables(generated)
+
+
+def _refused(tmp_path: Path, *args: object) -> str:
+    """Run a command that must stop before any work: exit 2, one line, no traceback."""
+    result = couponseg(*args, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Building warehouse" not in result.stdout  # stopped before dbt started
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def _build_error(tmp_path: Path, folder: Path) -> str:
+    message = _refused(tmp_path, "build", "--input", folder, "--warehouse",
+                       tmp_path / "w.duckdb")
+    assert not (tmp_path / "w.duckdb").exists()
+    return message
+
+
+def _folder(clean: dict[str, pd.DataFrame], tmp_path: Path) -> Path:
+    return write_folder(copy.deepcopy(clean), tmp_path / "in")
+
+
+# ------------------------------------------------------------------ CSV contents
+def test_ragged_row_names_its_line(clean, tmp_path):
+    folder = _folder(clean, tmp_path)
+    path = folder / "merchants.csv"
+    lines = path.read_text().splitlines()
+    lines[4] += ",surplus"  # line 5 of the file
+    path.write_text("\n".join(lines) + "\n")
+    message = _build_error(tmp_path, folder)
+    assert "merchants.csv, line 5: 3 fields where the header has 2" in message
+    assert "missing column" not in message
+
+
+def test_short_row_deep_in_the_file_names_its_line(clean, tmp_path):
+    folder = _folder(clean, tmp_path)
+    path = folder / "transactions.csv"
+    lines = path.read_text().splitlines()
+    number = len(lines) - 3
+    lines[number - 1] = ",".join(lines[number - 1].split(",")[:4])
+    path.write_text("\n".join(lines) + "\n")
+    message = _build_error(tmp_path, folder)
+    assert f"transactions.csv, line {number}: 4 fields where the header has 7" in message
+
+
+def test_zero_byte_file_says_it_is_empty(clean, tmp_path):
+    folder = _folder(clean, tmp_path)
+    (folder / "cities.csv").write_bytes(b"")
+    message = _build_error(tmp_path, folder)
+    assert "cities.csv: the file is empty (0 bytes)" in message
+    assert "missing column" not in message
+
+
+def test_mixed_line_endings_load_every_row(clean, tmp_path):
+    folder = _folder(clean, tmp_path)
+    path = folder / "merchants.csv"
+    lines = path.read_text().splitlines()
+    mixed = "".join(line + ("\r\n" if i % 2 else "\n") for i, line in enumerate(lines))
+    path.write_bytes(mixed.encode())
+    with duckdb.connect() as con:
+        loaded = load_table(con, folder, "merchants").df()
+    expected = clean["merchants"]
+    assert len(loaded) == len(expected)
+    assert list(loaded["merchant_name"]) == list(expected["merchant_name"])  # no stray \r
+    assert list(loaded["merchant_id"]) == list(expected["merchant_id"].astype(str))
+
+
+def test_mixed_line_endings_with_a_surplus_field_names_the_row(tmp_path):
+    path = tmp_path / "merchants.csv"
+    path.write_bytes(b"merchant_id,merchant_name\r\n1,A\n2,B\r\n3,C,surplus\n4,D\n")
+    with duckdb.connect() as con, pytest.raises(InputError) as error:
+        load_table(con, tmp_path, "merchants")
+    assert "merchants.csv, row 4: more fields than the header's 2" in str(error.value)
+    assert "mixes CRLF and LF" in str(error.value)
+
+
+def test_mixed_line_endings_build_end_to_end(clean, tmp_path):
+    folder = _folder(clean, tmp_path)
+    path = folder / "transactions.csv"
+    lines = path.read_text().splitlines()
+    path.write_bytes("".join(ln + ("\r\n" if i % 3 else "\n")
+                             for i, ln in enumerate(lines)).encode())
+    warehouse = tmp_path / "w.duckdb"
+    couponseg("build", "--input", folder, "--warehouse", warehouse)
+    recon = query(warehouse, "select raw_rows from audit.audit_row_reconciliation "
+                             "where source_table = 'transactions'")
+    assert recon["raw_rows"][0] == len(clean["transactions"])
+
+
+# ------------------------------------------------------------------ two of one thing
+@pytest.mark.parametrize("twin", ["Genders.csv", "genders.parquet"])
+def test_two_files_for_one_table_are_refused(clean, tmp_path, twin):
+    folder = _folder(clean, tmp_path)
+    if twin.endswith(".parquet"):
+        clean["genders"].to_parquet(folder / twin)
+    else:
+        (folder / twin).write_text((folder / "genders.csv").read_text())
+    message = _build_error(tmp_path, folder)
+    assert "2 files for table 'genders'" in message
+    assert twin in message and "genders.csv" in message
+
+
+@pytest.mark.parametrize("second", ["city_id", "City_ID ", " CITY_id"])
+def test_a_column_twice_is_refused_in_csv(clean, tmp_path, second):
+    tables = copy.deepcopy(clean)
+    customers = tables["customers"]
+    tables["customers"] = pd.concat(
+        [customers, customers[["city_id"]].set_axis([second], axis=1)], axis=1)
+    folder = write_folder(tables, tmp_path / "in")
+    message = _build_error(tmp_path, folder)
+    assert "column 'city_id' appears twice" in message
+    assert "'city_id'" in message and repr(second) in message
+
+
+def test_a_column_twice_is_refused_in_parquet(clean, tmp_path):
+    folder = _folder(clean, tmp_path)
+    cities = clean["cities"]
+    table = pa.Table.from_arrays(
+        [pa.array(cities["city_id"]), pa.array(cities["city_name"]), pa.array(cities["city_id"])],
+        names=["city_id", "city_name", "CITY_ID"])
+    (folder / "cities.csv").unlink()
+    pq.write_table(table, folder / "cities.parquet")
+    message = _build_error(tmp_path, folder)
+    assert "cities.parquet" in message and "column 'city_id' appears twice" in message
+
+
+def test_two_sheets_for_one_table_are_refused(clean, tmp_path):
+    path = write_workbook(copy.deepcopy(clean), tmp_path / "in.xlsx",
+                          extra_sheets={"Genders ": clean["genders"]})
+    message = _build_error(tmp_path, path)
+    assert "in.xlsx: 2 sheets for table 'genders'" in message
+    assert "'genders'" in message and "'Genders '" in message
+
+
+def test_a_column_twice_is_refused_in_a_workbook(clean, tmp_path):
+    tables = copy.deepcopy(clean)
+    tables["cities"] = tables["cities"].assign(**{"City_Name": tables["cities"]["city_name"]})
+    message = _build_error(tmp_path, write_workbook(tables, tmp_path / "in.xlsx"))
+    assert "sheet 'cities'" in message and "column 'city_name' appears twice" in message
+
+
+# ------------------------------------------------------------------ unusable places
+def _read_only_folder(tmp_path: Path) -> Path:
+    """A folder nobody may create files in: permissions for a user, /sys for root (root
+    ignores permissions, and sysfs refuses new files)."""
+    if os.geteuid() == 0:
+        return Path("/sys")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+def test_out_in_a_read_only_folder(built, tmp_path):
+    out = _read_only_folder(tmp_path) / "report"
+    message = _refused(tmp_path, "report", "--warehouse", built.warehouse, "--out", out)
+    assert f"--out {out}: cannot write in {out}" in message
+    message = _refused(tmp_path, "run", "--input", built.input, "--warehouse",
+                       tmp_path / "w.duckdb", "--out", out)
+    assert f"--out {out}" in message and not (tmp_path / "w.duckdb").exists()
+
+
+def test_out_pointing_at_a_file(built, tmp_path):
+    out = tmp_path / "dashboard.pdf"
+    out.write_text("not a folder")
+    message = _refused(tmp_path, "run", "--input", built.input, "--warehouse",
+                       tmp_path / "w.duckdb", "--out", out)
+    assert message.endswith(f"--out {out} is a file, not a folder")
+    assert out.read_text() == "not a folder"
+
+
+def test_warehouse_pointing_at_a_folder(built, tmp_path):
+    message = _refused(tmp_path, "build", "--input", built.input, "--warehouse", tmp_path)
+    assert f"--warehouse {tmp_path} is a folder" in message
+    message = _refused(tmp_path, "report", "--warehouse", tmp_path, "--out", tmp_path / "o")
+    assert f"--warehouse {tmp_path} is a folder" in message
+
+
+def test_warehouse_in_an_unwritable_place(built, tmp_path):
+    warehouse = _read_only_folder(tmp_path) / "w.duckdb"
+    message = _refused(tmp_path, "build", "--input", built.input, "--warehouse", warehouse)
+    assert f"--warehouse {warehouse}: cannot write in {warehouse.parent}" in message
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    message = _refused(tmp_path, "build", "--input", built.input,
+                       "--warehouse", blocker / "w.duckdb")
+    assert f"{blocker} is a file, not a folder" in message
+
+
+# ------------------------------------------------------------------ names in the PDF
+LONG_NAME = "Merchant " + "x" * 10_000
+EMOJI_CITY = "Alexandria \U0001F31F\U0001F389"
+
+
+@pytest.fixture(scope="module")
+def long_names(generated, tmp_path_factory):
+    """A run whose busiest merchant has a 10,000-character name and whose first city ends in
+    emoji."""
+    tables = read_tables(generated)
+    busiest = tables["branches"]["merchant_id"].value_counts().index[0]
+    merchants = tables["merchants"]
+    merchants.loc[merchants["merchant_id"] == busiest, "merchant_name"] = LONG_NAME
+    tables["cities"].loc[0, "city_name"] = EMOJI_CITY
+    work = tmp_path_factory.mktemp("long_names")
+    folder = write_folder(tables, work / "in")
+    couponseg("run", "--input", folder, "--warehouse", work / "w.duckdb", "--out", work / "out")
+    return work
+
+
+def test_long_names_are_cut_with_an_ellipsis(long_names):
+    reader = pypdf.PdfReader(long_names / "out" / "dashboard.pdf")
+    performers = reader.pages[3].extract_text()  # page 4: top performers
+    assert "Merchant xxxxxxxxxxxxxxxxxxxxxx\u2026" in performers
+    assert "x" * 40 not in performers.replace("\n", "")
+
+
+def test_long_names_leave_the_charts_their_width(long_names, tmp_path):
+    """Page 4's branch chart (upper right) and merchant chart (bottom) name the long-named
+    merchant: their orange bars must keep a real length, not be squeezed to a few pixels."""
+    subprocess.run(["pdftoppm", "-f", "4", "-l", "4", "-r", "50", str(long_names / "out" /
+                    "dashboard.pdf"), str(tmp_path / "p")], check=True)
+    (width, height), pixels = _ppm(next(tmp_path.glob("p-*.ppm")))
+
+    def widest_bar(x0: float, x1: float, y0: float, y1: float) -> int:
+        widest = 0
+        for y in range(int(y0 * height), int(y1 * height)):
+            row = pixels[3 * width * y: 3 * width * (y + 1)]
+            widest = max(widest, sum(1 for x in range(int(x0 * width), int(x1 * width))
+                                     if _orange(row[3 * x: 3 * x + 3])))
+        return widest
+
+    assert widest_bar(0.5, 1.0, 0.2, 0.55) > width // 10, "branch chart squeezed"
+    assert widest_bar(0.0, 1.0, 0.6, 0.9) > width // 5, "merchant chart squeezed"
+
+
+def _ppm(path: Path) -> tuple[tuple[int, int], bytes]:
+    data = path.read_bytes()
+    magic, size, _maxval, pixels = data.split(b"\n", 3)
+    assert magic == b"P6"
+    w, h = (int(v) for v in size.split())
+    return (w, h), pixels
+
+
+def _orange(rgb: bytes) -> bool:
+    r, g, b = rgb
+    return r > 200 and 100 < g < 170 and b < 80  # the burnt colour #F58518
+
+
+def test_emoji_print_in_colour(long_names, tmp_path):
+    """Page 2 (demographics) has only blue and red charts: yellow pixels there come from the
+    star emoji in a city's name, drawn by a colour emoji font instead of an empty box."""
+    pdf = long_names / "out" / "dashboard.pdf"
+    assert "\U0001F31F" in pypdf.PdfReader(pdf).pages[1].extract_text()
+    subprocess.run(["pdftoppm", "-f", "2", "-l", "2", "-r", "60", str(pdf),
+                    str(tmp_path / "p")], check=True)
+    _, pixels = _ppm(next(tmp_path.glob("p-*.ppm")))
+    yellow = sum(1 for i in range(0, len(pixels), 3)
+                 if pixels[i] > 200 and pixels[i + 1] > 150 and pixels[i + 2] < 100)
+    assert yellow > 10, "the emoji printed without colour (an empty box?)"
