@@ -25,7 +25,9 @@ def write_markdown(results: list[dict], path: Path) -> None:
              "couponseg on DuckDB (the default engine); the notebook baseline with the "
              "silhouette on all rows; the careful baseline, the same notebook with the "
              "silhouette on a 20,000-customer sample; couponseg on Spark (`--engine spark`, "
-             "local master) where it was run.", "",
+             "local master) where it was run. Spark's MB is the Python side only: its JVM "
+             "(heap capped by spark.driver.memory, 2g by default) is not a child the "
+             "measurement can see.", "",
              "| size | transactions | customers | couponseg s | couponseg MB | baseline s "
              "| baseline MB | baseline / couponseg |", "|---|---|---|---|---|---|---|---|"]
     for size in dict.fromkeys(df["size"]):
