@@ -11,6 +11,8 @@ export COUPONSEG_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 export COUPONSEG_SPARK_DIR ?= $(CURDIR)/data/spark
 DOCS_PORT ?= 8080
 BENCH_SIZES ?= workbook,sample,100k,1M,10M
+# Sizes the Spark engine is benchmarked at (a JVM and ~176 dbt nodes on Spark: minutes each).
+SPARK_BENCH_SIZES ?= sample,1M,10M
 
 .PHONY: setup demo test lint docs docs-serve bench bench-full clean sample spark-cluster \
 	spark-cluster-stop test-spark
@@ -59,10 +61,10 @@ spark-cluster-stop:
 
 ## Benchmark: couponseg vs the pandas-notebook baseline at several sizes.
 bench: setup
-	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES)
+	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES) --spark-sizes $(SPARK_BENCH_SIZES)
 
 bench-full: setup
-	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES),50M
+	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES),50M --spark-sizes $(SPARK_BENCH_SIZES)
 
 ## Regenerate the committed sample (1,000 customers, seed 42).
 sample: setup

@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="workbook,sample,100k,1M,10M")
     parser.add_argument("--baseline-timeout", type=float, default=600)
     parser.add_argument("--engines", default="couponseg,baseline,careful,spark")
-    parser.add_argument("--spark-sizes", default="sample,1M")
+    parser.add_argument("--spark-sizes", default="sample,1M,10M")
     args = parser.parse_args(argv)
     engines = set(args.engines.split(","))
     sizes = args.sizes.split(",")
