@@ -15,13 +15,11 @@ replaced atomically after each one, so dbt's partial parsing keeps working.
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from collections import deque
@@ -30,7 +28,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from couponseg.segment_runs import carry_forward
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
+from models_py.processes import die_with_parent
 
 BUILD_SUFFIX = ".building"
 PARSE_CACHE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
@@ -118,6 +118,7 @@ def dbt_build(
         # Steps that carry state from the previous warehouse (paths.warehouse, may not exist)
         # into the new one (paths.building) belong here, before dbt starts.
         try:
+            carry_forward(paths.warehouse, paths.building)  # segment models and history
             return _run_dbt(paths, dbt_vars, report, env or {}, lock_fd)
         finally:
             paths.discard_building()
@@ -126,7 +127,10 @@ def dbt_build(
 def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[str], None],
              extra_env: dict[str, str], lock_fd: int) -> BuildResult:
     paths.target.mkdir(parents=True, exist_ok=True)
-    paths.run_results.unlink(missing_ok=True)
+    # Only what this run writes counts: dbt leaves the parse cache alone when nothing changed,
+    # and an older copy here must not replace a newer shared one.
+    for stale in (paths.run_results, paths.target / PARSE_CACHE.name):
+        stale.unlink(missing_ok=True)
     code, errors = _stream(_command(paths, dbt_vars), _environment(paths, extra_env),
                            paths, report, lock_fd)
     _publish_parse_cache(paths.target / PARSE_CACHE.name)
@@ -179,22 +183,6 @@ def _publish_parse_cache(written: Path) -> None:
         staged.unlink(missing_ok=True)
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """A pre-exec hook that makes the kernel SIGKILL the child when the CLI dies (Linux)."""
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None  # not Linux: the inherited lock still keeps a second build out
-    parent, pr_set_pdeathsig = os.getpid(), 1
-
-    def hook() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGKILL)
-        if os.getppid() != parent:  # the parent died before the line above
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return hook
-
-
 def _stream(command: list[str], env: dict[str, str], paths: BuildPaths,
             report: Callable[[str], None], lock_fd: int) -> tuple[int, list[str]]:
     """Run dbt, passing its per-node results on as they come; return the exit code and
@@ -203,7 +191,7 @@ def _stream(command: list[str], env: dict[str, str], paths: BuildPaths,
     stderr_path = paths.dbt_dir / "stderr.log"
     with open(stderr_path, "w") as stderr, subprocess.Popen(
         command, env=env, cwd=paths.building.parent, stdout=subprocess.PIPE, stderr=stderr,
-        text=True, bufsize=1, pass_fds=(lock_fd,), preexec_fn=_die_with_parent(),
+        text=True, bufsize=1, pass_fds=(lock_fd,), preexec_fn=die_with_parent(),
     ) as proc:
         for line in proc.stdout:
             event = _event(line)

@@ -95,6 +95,10 @@ def _summarise(warehouse: Path) -> None:
             _say(f"  {table:<13} {reason:<34} {count:>9,}  (first at row {first})")
     for sid, name, customers in seg_rows:
         _say(f"  segment {sid}: {name:<24} {customers:>10,} customers")
+    if segments:
+        from couponseg.segment_runs import describe_run
+
+        _say(describe_run(warehouse))
 
 
 def _unusable_places(args: argparse.Namespace, for_report: bool = False) -> str | None:
@@ -131,7 +135,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         return _fail(str(exc), 2)
     # The input goes by environment, not as a dbt var: vars are part of dbt's parse state, so
     # a new input path would make every weekly run re-parse the whole project (~3 s).
-    dbt_vars = {"as_of": args.as_of or "", "segment_seed": args.seed}
+    dbt_vars = {"as_of": args.as_of or ""}
+    if args.seed is not None:
+        dbt_vars["segment_seed"] = args.seed
+    if args.retrain:
+        dbt_vars["segment_retrain"] = True
     _say(f"Building warehouse {args.warehouse} with dbt ...")
     try:
         result = dbt_build(Path(args.warehouse), dbt_vars,
@@ -217,7 +225,11 @@ def parser() -> argparse.ArgumentParser:
                              "(default: data/sample)")
         sp.add_argument("--as-of", type=_as_of, default="",
                         help="as-of date YYYY-MM-DD (default: latest date in the data)")
-        sp.add_argument("--seed", type=int, default=42, help="segmentation random seed")
+        sp.add_argument("--seed", type=int, default=None,
+                        help="segmentation random seed (default: dbt var segment_seed)")
+        sp.add_argument("--retrain", action="store_true",
+                        help="train a new segment model version instead of reusing the "
+                             "stored one")
         sp.add_argument("-v", "--verbose", action="store_true", help="one line per dbt node")
         warehouse_arg(sp)
 

@@ -34,8 +34,10 @@ SPARK_DIR_ENV = "COUPONSEG_SPARK_DIR"
 SPARK_MASTER_ENV = "COUPONSEG_SPARK_MASTER"
 LANDING_SCHEMA = "landing"
 PYTHON_STEP_SCHEMA = "python_step"
-# The dbt build up to (and including) the feature mart; the Python step reads its output.
-FEATURE_SELECTOR = "+customer_features"
+# The dbt calls around the Python step: up to the feature mart (training reads it), then up
+# to the stored centroids (scoring reads them), then the rest.
+FEATURE_SELECTOR = "+customer_features +run_context"
+CENTROID_SELECTOR = "+segment_centroids"
 
 
 def spark_dir() -> Path:
@@ -223,36 +225,80 @@ def run_dbt(args: list[str], dbt_vars: dict[str, object],
     return DbtCall(result.success and not failures, failures, len(results))
 
 
-def dbt_segment_params() -> dict[str, int]:
-    """segment_params of the (on Spark disabled) segmentation models, as dbt rendered them
-    from dbt_project.yml and the vars: the settings live there only."""
+def dbt_segment_params() -> dict[str, str]:
+    """segment_params of the (on Spark disabled) segment_model Python model, as dbt rendered
+    them from the vars: the settings live in dbt_project.yml only."""
     manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
     for nodes in manifest.get("disabled", {}).values():
         for node in nodes:
             params = node.get("config", {}).get("segment_params")
             if params:
-                return {k: int(v) for k, v in params.items()}
+                return params
     raise RuntimeError("segment_params not found in dbt's manifest (dbt_project.yml)")
 
 
 # ------------------------------------------------------------------ the Python step
-def python_step(spark, params: dict[str, int]) -> dict[str, int]:
-    """Segments from marts.customer_features, written back as python_step.* tables."""
-    from models_py.segmentation.features import SOURCE_COLUMNS
-    from models_py.segmentation.pipeline import segment_customers
+# What dbt's Python models do on DuckDB (models_py.segmentation.dbt_adapter), on Spark:
+# training reads a fixed-size sample through Spark and appends a model version when one is
+# needed; scoring runs the same pure function, score_batch, on every partition of the
+# features (mapInPandas), so no step holds the whole table in one process.
+SCORED_SCHEMA = ("customer_id bigint, segment_id int, segment_name string, "
+                 "distance_to_centroid double, confidence double, projection_x double, "
+                 "projection_y double, model_version int")
 
-    features = spark.table("marts.customer_features").select(*SOURCE_COLUMNS).toPandas()
-    result = segment_customers(features, **params)
+
+def _table_or_none(spark, name: str):
+    return spark.table(name) if spark.catalog.tableExists(name) else None
+
+
+def train_step(spark, config: dict) -> str | None:
+    """Append a model version to python_step.segment_model when the stored one cannot be
+    reused; return why it trained (None: reused)."""
+    from pyspark.sql import functions as F
+
+    from models_py.segmentation.dbt_adapter import settings
+    from models_py.segmentation.features import source_columns
+    from models_py.segmentation.store import training_reason
+
+    context = spark.table("marts.run_context").toPandas().iloc[0]
+    wanted = settings(config, context)
+    stored = _table_or_none(spark, f"{PYTHON_STEP_SCHEMA}.segment_model")
+    previous = stored.toArrow().to_pandas() if stored is not None else None
+    reason = training_reason(previous, wanted)
+    if reason is None:
+        return None
+    from models_py.segmentation.training import train
+
+    version = 1 if previous is None or previous.empty else int(previous["model_version"].max()) + 1
+    columns = source_columns(wanted.specs)
+    sample = (spark.table("marts.customer_features").select(*columns)
+              .withColumn("_pick", F.xxhash64("customer_id", F.lit(wanted.seed)))
+              .orderBy("_pick", "customer_id").limit(wanted.sample_size)
+              .drop("_pick").toPandas())
+    rows = train(sample, wanted, version, context["as_of_date"],
+                 str(context["input_fingerprint"]), reason)
     spark.sql(f"create database if not exists {PYTHON_STEP_SCHEMA}")
-    tables = {"segment_assignments": result.assignments,
-              "segment_model_selection": result.selection}
-    for name, frame in tables.items():
-        frame = frame.copy()
-        if "k" in frame:
-            frame["k"] = frame["k"].astype("Int64")
-        spark.createDataFrame(frame).write.mode("overwrite").format("parquet") \
-            .saveAsTable(f"{PYTHON_STEP_SCHEMA}.{name}")
-    return {name: len(frame) for name, frame in tables.items()}
+    spark.createDataFrame(rows).write.mode("append").format("parquet") \
+        .saveAsTable(f"{PYTHON_STEP_SCHEMA}.segment_model")
+    return reason
+
+
+def score_step(spark) -> None:
+    """Every customer scored with the latest stored model, partition by partition on the
+    executors, written to python_step.customer_segments."""
+    from models_py.segmentation.scoring import SegmentModel, score_batch
+
+    model = SegmentModel.from_frames(spark.table("segments.segment_model").toArrow().to_pandas(),
+                                     spark.table("segments.segment_centroids").toPandas())
+
+    def score(batches):
+        for batch in batches:
+            yield score_batch(batch, model)
+
+    scored = spark.table("marts.customer_features").select(*model.source_columns) \
+        .mapInPandas(score, SCORED_SCHEMA)
+    scored.write.mode("overwrite").format("parquet") \
+        .saveAsTable(f"{PYTHON_STEP_SCHEMA}.customer_segments")
 
 
 # ------------------------------------------------------------------ the whole build
@@ -272,8 +318,8 @@ def build(source: InputSource, dbt_vars: dict[str, object],
           ) -> SparkBuild:
     """Load, dbt up to the feature mart, the Python step, dbt for the rest: one session.
 
-    ``until="segments"`` stops after the Python step; ``tests=False`` builds models and seeds
-    without their data tests (the short Spark test in `make test`)."""
+    ``until="segments"`` stops once every customer is scored; ``tests=False`` builds models
+    and seeds without their data tests (the short Spark test in `make test`)."""
     stages: dict[str, float] = {}
     # cautious: a test runs in the call that has built all of its parents, so the two calls
     # split the tests between them (none twice, none left out).
@@ -291,18 +337,26 @@ def build(source: InputSource, dbt_vars: dict[str, object],
     with spark_session(folder, master) as spark:
         stages["session"] = 0.0
         timed("load", lambda: load_raw(spark, source))
-        first = timed("dbt_features", lambda: run_dbt(
-            [*common, "--select", FEATURE_SELECTOR], dbt_vars, report))
-        if not first.success:
-            return SparkBuild(False, first.failures, first.nodes, stages)
-        timed("python_step", lambda: python_step(spark, dbt_segment_params()))
-        if until == "segments":
-            return SparkBuild(True, [], first.nodes, stages)
-        rest = timed("dbt_rest", lambda: run_dbt(
-            [*common, "--exclude", FEATURE_SELECTOR], dbt_vars, report))
-        if rest.success:
+        calls = [timed("dbt_features", lambda: run_dbt(
+            [*common, "--select", *FEATURE_SELECTOR.split()], dbt_vars, report))]
+        if not calls[-1].success:
+            return SparkBuild(False, calls[-1].failures, calls[-1].nodes, stages)
+        timed("train", lambda: train_step(spark, dbt_segment_params()))
+        calls.append(timed("dbt_centroids", lambda: run_dbt(
+            [*common, "--select", CENTROID_SELECTOR, "--exclude", *FEATURE_SELECTOR.split()],
+            dbt_vars, report)))
+        if calls[-1].success:
+            timed("score", lambda: score_step(spark))
+        if calls[-1].success and until != "segments":
+            calls.append(timed("dbt_rest", lambda: run_dbt(
+                [*common, "--exclude", CENTROID_SELECTOR, *FEATURE_SELECTOR.split()],
+                dbt_vars, report)))
+        nodes = sum(call.nodes for call in calls)
+        if not calls[-1].success:
+            return SparkBuild(False, calls[-1].failures, nodes, stages)
+        if until != "segments":
             timed("snapshot", lambda: export_snapshot(spark, snapshot_path(folder)))
-        return SparkBuild(rest.success, rest.failures, first.nodes + rest.nodes, stages)
+        return SparkBuild(True, [], nodes, stages)
 
 
 # ------------------------------------------------------------------ reading the result

@@ -3,16 +3,22 @@
 The whole report is one HTML page with plotly.js inline, printed by a single headless
 Chromium run: real typography, tables that continue across pages, page numbers from CSS.
 The browser runs under a hard timeout, because a browser that starts but never answers
-would otherwise hang the report forever.
+would otherwise hang the report forever. It runs in its own process group, killed as a whole
+on timeout or interrupt (``/usr/bin/chromium`` is a wrapper script, and Chromium starts helper
+processes), and dies with the report's process if that is killed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
+
+from models_py.processes import die_with_parent
 
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 FIXED_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/opt/google/chrome/chrome")
@@ -54,15 +60,28 @@ def run_headless(args: list[str], timeout_s: float = 120) -> subprocess.Complete
     browser = find_browser()
     with tempfile.TemporaryDirectory(prefix="couponseg-chrome-") as profile:
         command = [browser, *HEADLESS_FLAGS, f"--user-data-dir={profile}", *args]
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True,
+                                preexec_fn=die_with_parent())
         try:
-            return subprocess.run(
-                command, capture_output=True, text=True, timeout=timeout_s, check=False
-            )
+            stdout, stderr = proc.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired as exc:
+            _kill_group(proc)
             raise BrowserError(
                 f"{browser} did not finish within {timeout_s:.0f} s (a browser that starts but "
                 "never answers); try BROWSER_PATH with another Chrome/Chromium"
             ) from exc
+        except BaseException:
+            _kill_group(proc)
+            raise
+        _kill_group(proc)  # helpers the browser left behind
+        return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def print_to_pdf(html_path: Path, pdf_path: Path, timeout_s: float = 120) -> Path:

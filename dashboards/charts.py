@@ -256,3 +256,26 @@ def profile_heatmap(df: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(autorange="reversed", automargin=True)
     return _layout(fig, "Segment profiles: mean per segment (colour: z-score vs all customers)",
                    FULL, 290, margin={"l": 10, "r": 20, "t": 36, "b": 40})
+
+
+def transition_matrix(df: pd.DataFrame) -> go.Figure:
+    """Customers by previous segment (rows; 'new' for customers not in the previous run) and
+    current segment (columns; 'gone' for customers no longer present)."""
+    cells = df.assign(
+        previous=df["previous_segment_name"].fillna("(new)"),
+        current=df["current_segment_name"].fillna("(gone)"),
+    )
+    grid = cells.pivot_table(index="previous", columns="current", values="customers",
+                             aggfunc="sum", fill_value=0)
+    rows = sorted(grid.index, key=lambda n: (n == "(new)", n))
+    columns = sorted(grid.columns, key=lambda n: (n == "(gone)", n))
+    grid = grid.loc[rows, columns]
+    fig = go.Figure(go.Heatmap(
+        z=grid.to_numpy(), x=[_label(c) for c in columns], y=[_label(r) for r in rows],
+        colorscale="Blues", text=grid.to_numpy(), texttemplate="%{text:,}",
+        colorbar={"title": "customers"},
+    ))
+    fig.update_yaxes(autorange="reversed", automargin=True, title="Previous run")
+    fig.update_xaxes(automargin=True, title="This run", side="top")
+    return _layout(fig, "Customers by segment: previous run (rows) -> this run (columns)", FULL,
+                   340, margin={"l": 10, "r": 20, "t": 70, "b": 20})

@@ -37,6 +37,8 @@ SEGMENT_VIEWS: dict[str, str] = {
     "rpt_model_selection": "algorithm, k, params",
     "rpt_segment_projection": "customer_id",
     "rpt_segment_recommendations": "priority, segment_id",
+    "rpt_segment_run": "1",
+    "rpt_segment_transitions": "movement_rank",
 }
 
 

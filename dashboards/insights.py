@@ -128,27 +128,116 @@ def _structure_strength(silhouette: float, shuffled: float) -> str:
     return strength
 
 
+def _run(data: ReportData) -> pd.Series:
+    return data["rpt_segment_run"].iloc[0]
+
+
+def model_version(data: ReportData) -> str:
+    """Which stored model scored the run, when it was trained, and whether this build did."""
+    run = _run(data)
+    head = (f"Segment model version {int(run.model_version)} scored run {int(run.run_id)} "
+            f"(as of {run.as_of_date:%Y-%m-%d})")
+    trained = (f"on data as of {run.trained_as_of:%Y-%m-%d}, on a sample of "
+               f"{int(run.sample_rows):,} customers")
+    if run.model_trained:
+        return f"{head}: trained in this build ({run.training_reason}) {trained}."
+    return (f"{head}: reused, not retrained; it was trained in an earlier build "
+            f"({run.model_training_reason}) {trained}.")
+
+
 def segments(data: ReportData) -> list[str]:
     if not data.has_segments:
         return []
-    sel = data["rpt_model_selection"]
-    chosen = sel[sel["is_chosen"]].iloc[0]
+    run = _run(data)
     sizes = data["rpt_segment_sizes"]
-    if chosen.algorithm == "none":
-        customers = int(_kpi(data, "customers")["value"])
-        return [f"All {customers:,} customers behave identically in this input (for example: "
-                "no valid transactions), so there is nothing to cluster: everyone is in one "
-                "segment."]
+    if run.selection_outcome == "single_segment":
+        return [f"All {int(run.customers):,} customers behave identically in this model's "
+                "training sample (for example: no valid transactions), so there is nothing to "
+                "cluster: everyone is in one segment."]
     biggest = sizes.sort_values(["customers", "segment_id"], ascending=[False, True]).iloc[0]
-    strength = _structure_strength(chosen.silhouette, chosen.shuffled_silhouette)
+    strength = _structure_strength(run.silhouette, run.shuffled_silhouette)
     return [
-        f"{len(sel)} candidate models were compared; the rule chose {chosen.algorithm} with "
-        f"{int(chosen.n_segments)} segments (silhouette {chosen.silhouette:.2f}, "
-        f"Davies-Bouldin {chosen.davies_bouldin:.2f}, stability {chosen.stability_ari:.2f}).",
-        f"A silhouette of {chosen.silhouette:.2f} means {strength} separation between segments "
-        f"(the same model on shuffled features scores {chosen.shuffled_silhouette:.2f})"
+        f"{int(run.candidates)} candidate models were compared; the rule chose {run.algorithm} "
+        f"with {int(run.n_segments)} segments (silhouette {run.silhouette:.2f}, "
+        f"Davies-Bouldin {run.davies_bouldin:.2f}, stability {run.stability_ari:.2f}).",
+        f"A silhouette of {run.silhouette:.2f} means {strength} separation between segments "
+        f"(the same model on shuffled features scores {run.shuffled_silhouette:.2f})"
         + ("; treat the segments as tendencies, not hard types."
            if strength in ("weak", "no substantial") else "."),
         f"The largest segment is {biggest.segment_name} with {int(biggest.customers):,} "
         f"customers ({biggest.share:.0%}).",
     ]
+
+
+def _rule(run: pd.Series) -> str:
+    return (f"{int(run.rule_min_segments)} to {int(run.rule_max_segments)} segments of at "
+            f"least {run.rule_min_segment_share:.0%} of customers each and at most "
+            f"{run.rule_max_noise_share:.0%} noise")
+
+
+def model_selection(data: ReportData) -> list[str]:
+    """What the selection rule did for the scoring model, fallbacks included, quoting the
+    rule's parameters as stored with the model."""
+    run = _run(data)
+    intro = ("Each algorithm was fitted for every k and scored on the same training sample "
+             f"({int(run.sample_rows):,} customers). Silhouette (higher is better) and "
+             "Davies-Bouldin (lower is better) measure separation; inertia always falls as k "
+             "grows, so look for its elbow; stability is the mean adjusted Rand index over "
+             "bootstrap refits (1 = identical segments every time).")
+    chosen = f"{run.algorithm} ({run.params}) with {int(run.n_segments)} segments"
+    stable = f"stability of at least {run.rule_min_stability:.2f}"
+    tie = (f"silhouettes within {run.rule_silhouette_tie:.2f} count as equal and then fewer "
+           "segments win")
+    outcome = run.selection_outcome
+    if outcome == "single_segment":
+        return ["Customers in the training sample do not differ in behaviour, so no model was "
+                "selected: everyone is in one segment.", model_version(data)]
+    if outcome == "eligible_stable":
+        why = (f"Chosen: {chosen}, the best silhouette among the "
+               f"{int(run.stable_eligible_candidates)} candidates with {_rule(run)} and {stable} "
+               f"({tie}).")
+    elif outcome == "eligible_most_stable":
+        why = (f"{int(run.eligible_candidates)} candidates had {_rule(run)}, but none reached "
+               f"a {stable}; the rule fell back to the most stable of them: {chosen} "
+               f"(stability {run.stability_ari:.2f}).")
+    else:
+        branch = (f"the best silhouette among those with a {stable} ({tie})"
+                  if outcome == "ineligible_stable" else "the most stable of them")
+        why = (f"No candidate had {_rule(run)}, so the rule fell back to all "
+               f"{int(run.candidates)} candidates and chose {branch}: {chosen} "
+               f"(stability {run.stability_ari:.2f}); these segments are not an actionable "
+               "split.")
+    return [intro, why, model_version(data)]
+
+
+def transitions(data: ReportData) -> list[str]:
+    """The largest movements between the previous run and this one, in numbers."""
+    rows = data["rpt_segment_transitions"]
+    run = _run(data)
+    if rows.empty:
+        return [f"This is the first run in this warehouse (run {int(run.run_id)}, as of "
+                f"{run.as_of_date:%Y-%m-%d}): there is no earlier run to compare with.",
+                model_version(data)]
+    first = rows.iloc[0]
+    matched = rows[rows["transition"].isin(["stayed", "moved"])]["customers"].sum()
+    moved = rows[rows["transition"] == "moved"]
+    lines = [
+        f"Since run {int(first.previous_run_id)} (as of {first.previous_as_of_date:%Y-%m-%d}), "
+        f"{int(matched):,} customers were present in both runs; {int(moved['customers'].sum()):,}"
+        f" of them ({moved['customers'].sum() / matched:.0%}) changed segment."
+        if matched else "No customer was present in both runs.",
+    ]
+    for row in moved.head(3).itertuples():
+        lines.append(f"{int(row.customers):,} {row.previous_segment_name} became "
+                     f"{row.current_segment_name} ({row.share_of_previous_segment:.0%} of "
+                     f"{row.previous_segment_name}).")
+    new = int(rows[rows["transition"] == "new"]["customers"].sum())
+    gone = int(rows[rows["transition"] == "gone"]["customers"].sum())
+    if new or gone:
+        lines.append(f"{new:,} customers are new since the last run; {gone:,} are no longer "
+                     "present.")
+    if int(run.previous_model_version) != int(run.model_version):
+        lines.append(f"The previous run was scored by model version "
+                     f"{int(run.previous_model_version)}, this one by version "
+                     f"{int(run.model_version)}: customers are matched by segment name.")
+    return [*lines, model_version(data)]

@@ -24,8 +24,10 @@ TITLE = "Coupon analytics dashboard"
 SECTION_TITLES = (
     "Demographics", "Coupon usage over time", "Top cities, branches and merchants",
     "Burn rate by city and month", "Retention and loyalty", "Customer segments",
-    "Segment model selection", "Coupon recommendations", "Definitions and data quality",
+    "What changed since the last run", "Segment model selection", "Coupon recommendations",
+    "Definitions and data quality",
 )
+SEGMENT_TITLES = SECTION_TITLES[5:9]
 
 
 @dataclass
@@ -131,26 +133,24 @@ def _segment_pages(data: ReportData) -> list[Page]:
     if not data.has_segments:
         note = ('<p class="note">This warehouse has no segments (the segmentation step was '
                 "not run). Run <code>couponseg build</code> to add them.</p>")
-        return [Page(t, [], [[note]]) for t in SECTION_TITLES[5:8]]
+        return [Page(t, [], [[note]]) for t in SEGMENT_TITLES]
     sel = data["rpt_model_selection"]
     recs = data["rpt_segment_recommendations"].copy()
     recs["share"] = recs["share"].map("{:.0%}".format)
     recs["segment"] = recs["segment_id"].astype(str) + ": " + recs["segment_name"]
-    chosen = sel[sel["is_chosen"]].iloc[0]
+    transitions = data["rpt_segment_transitions"]
     return [
-        Page(SECTION_TITLES[5], insights.segments(data), [
+        Page(SEGMENT_TITLES[0], insights.segments(data), [
             [charts.segment_sizes(data["rpt_segment_sizes"]),
              charts.projection(data["rpt_segment_projection"])],
             [charts.profile_heatmap(data["rpt_segment_profiles"])],
         ]),
-        Page(SECTION_TITLES[6], [
-            "Each algorithm was fitted for every k and scored on the same sample. Silhouette "
-            "(higher is better) and Davies-Bouldin (lower is better) measure separation; "
-            "inertia always falls as k grows, so look for its elbow; stability is the mean "
-            "adjusted Rand index over bootstrap refits (1 = identical segments every time).",
-            f"Chosen: {chosen.algorithm} ({chosen.params}), the best silhouette among stable "
-            "candidates with 3 to 8 segments of at least 2 % of customers each.",
-        ], [
+        Page(SEGMENT_TITLES[1], insights.transitions(data), [
+            [charts.transition_matrix(transitions)] if not transitions.empty else
+            ['<p class="note">No earlier run in this warehouse: the next build into it will '
+             "show who moved between segments.</p>"],
+        ]),
+        Page(SEGMENT_TITLES[2], insights.model_selection(data), [
             [charts.selection_curves(sel, "silhouette", "Silhouette by k", "Silhouette"),
              charts.selection_curves(sel, "inertia", "Inertia by k (elbow)", "Inertia")],
             [charts.selection_curves(sel, "davies_bouldin", "Davies-Bouldin by k",
@@ -158,7 +158,7 @@ def _segment_pages(data: ReportData) -> list[Page]:
              charts.selection_curves(sel, "stability_ari", "Stability by k",
                                      "Mean ARI over bootstraps")],
         ]),
-        Page(SECTION_TITLES[7], [
+        Page(SEGMENT_TITLES[3], [
             "Priority 1 segments are where a coupon moves behaviour most per coupon spent: "
             "customers who already claim but do not burn, and new joiners deciding whether to "
             "stay. Rationales quote each segment's own numbers against all customers.",
@@ -207,7 +207,7 @@ def _definitions(data: ReportData) -> Page:
                    **dict(list(columns.items())[3:])}
     table = _table(dq, columns, numeric=("raw_rows", "kept_rows", "after_as_of_rows",
                                          "rejected_rows", "reason_rows"))
-    return Page(SECTION_TITLES[8], [sentence], [[f"<dl>{dl}</dl>"], ["<h3>Data quality</h3>"],
+    return Page(SECTION_TITLES[9], [sentence], [[f"<dl>{dl}</dl>"], ["<h3>Data quality</h3>"],
                                                  [table]])
 
 

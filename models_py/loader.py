@@ -270,6 +270,8 @@ def load_table(session, input_path: str | Path | None, table: str):
     downstream can be valid, and an empty dashboard would look like a real result.
     """
     source = resolve_input(input_path)
+    _refuse_zero_bytes(source.table_files()[table] if source.kind == "xlsx"
+                       else _table_file(source.path, table))
     if source.kind == "xlsx":
         loaded = _xlsx_table(source.path, table)
         empty, where = loaded.num_rows == 0, f"{source.path.name}, sheet '{table}'"
@@ -280,6 +282,12 @@ def load_table(session, input_path: str | Path | None, table: str):
     if empty:
         raise InputError(f"{where}: no data rows (only a header or nothing at all)")
     return loaded
+
+
+def _refuse_zero_bytes(path: Path) -> None:
+    """A 0-byte file is empty, whatever its kind: say so rather than what it lacks."""
+    if path.stat().st_size == 0:
+        raise InputError(f"{path.name}: the file is empty (0 bytes)")
 
 
 def input_manifest(input_path: str | Path | None) -> pa.Table:

@@ -71,11 +71,13 @@ def test_short_row_deep_in_the_file_names_its_line(clean, tmp_path):
     assert f"transactions.csv, line {number}: 4 fields where the header has 7" in message
 
 
-def test_zero_byte_file_says_it_is_empty(clean, tmp_path):
+@pytest.mark.parametrize("name", ["cities.csv", "cities.parquet", "in.xlsx"])
+def test_zero_byte_file_says_it_is_empty(clean, tmp_path, name):
     folder = _folder(clean, tmp_path)
-    (folder / "cities.csv").write_bytes(b"")
-    message = _build_error(tmp_path, folder)
-    assert "cities.csv: the file is empty (0 bytes)" in message
+    (folder / "cities.csv").unlink()
+    (folder / name).write_bytes(b"")
+    message = _build_error(tmp_path, folder / name if name.endswith(".xlsx") else folder)
+    assert f"{name}: the file is empty (0 bytes)" in message
     assert "missing column" not in message
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import time
 
 import duckdb
 import pypdf
 import pytest
-from conftest import couponseg, query
+from conftest import REPO, couponseg, query
 
 from dashboards.browser import BrowserError, dump_dom, find_browser
 from dashboards.report import SECTION_TITLES, build_report
@@ -106,3 +110,39 @@ def test_report_on_real_workbook(real_built):
     text = " ".join(p.extract_text() for p in reader.pages)
     assert "E-commerce_data.xlsx" in text and "2024-10-08" in text
     assert "12 of 20 merchants own no branch" in text.replace("\n", " ")
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Pids whose command line contains ``marker`` (read from /proc; no psutil here)."""
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                if marker.encode() in handle.read():
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def test_sigkill_of_report_stops_its_browser(built, tmp_path):
+    """The browser printing the PDF, and the helpers it started, die with the CLI at once
+    (an orphan would go on and write the PDF the dead report can no longer rename)."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "couponseg.cli", "report", "--warehouse",
+                             str(built.warehouse), "--out", str(out)], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not (browsers := _processes_with(f"--print-to-pdf={out}")):
+        assert time.time() < deadline and proc.poll() is None, "the browser never started"
+        time.sleep(0.05)
+    with open(f"/proc/{browsers[0]}/cmdline", "rb") as handle:
+        profile = next(arg for arg in handle.read().decode().split("\0")
+                       if arg.startswith("--user-data-dir="))
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    while _processes_with(profile) and time.time() < deadline:
+        time.sleep(0.1)
+    assert _processes_with(profile) == [], "Chromium outlived the report"
+    assert not list(out.glob(".dashboard.*.pdf")), "an orphaned Chromium went on printing"

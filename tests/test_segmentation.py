@@ -1,27 +1,39 @@
-"""Segmentation: planted archetypes recovered, canonical and repeatable labels, the rule."""
+"""Segmentation: planted archetypes recovered, canonical and repeatable labels, the rule,
+the stored model scoring exactly as the warehouse did."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import query
 from sklearn.metrics import adjusted_rand_score
 
-from models_py.segmentation.features import SOURCE_COLUMNS, behaviour_frame
-from models_py.segmentation.pipeline import segment_customers
+from models_py.segmentation.features import feature_specs, source_columns, transform_columns
+from models_py.segmentation.scoring import OUTPUT_COLUMNS, SegmentModel, score_batch
 from models_py.segmentation.selection import choose
+from models_py.segmentation.store import TrainingSettings
+from models_py.segmentation.training import train
+
+SETTINGS = TrainingSettings(seed=42, k_min=2, k_max=10, sample_size=3000, burn_window_days=90)
 
 
-def _features(warehouse) -> pd.DataFrame:
-    cols = ", ".join(SOURCE_COLUMNS)
-    return query(warehouse, f"select {cols} from marts.customer_features")
+def _stored_model(warehouse) -> SegmentModel:
+    return SegmentModel.from_frames(query(warehouse, "select * from segments.segment_model"),
+                                    query(warehouse, "select * from segments.segment_centroids"))
+
+
+def _features(warehouse, columns: list[str]) -> pd.DataFrame:
+    return query(warehouse, f"select {', '.join(columns)} from marts.customer_features")
 
 
 def test_planted_archetypes_recovered(built):
     truth = pd.read_csv(built.input / "archetypes.csv")
     seg = query(built.warehouse, "select customer_id, segment_id from segments.customer_segments")
     merged = truth.merge(seg, on="customer_id")
-    assert len(merged) == len(truth)
+    assert len(merged) == len(truth) == len(seg)
     assert adjusted_rand_score(merged["archetype"], merged["segment_id"]) >= 0.9
 
 
@@ -34,14 +46,34 @@ def test_segment_names_describe_archetypes(built):
     assert majority["recent_joiner"].startswith("New joiners")
 
 
-def test_same_input_same_labels(built):
-    features = _features(built.warehouse)
-    first = segment_customers(features, seed=42)
-    second = segment_customers(features.sample(frac=1, random_state=1), seed=42)
-    pd.testing.assert_frame_equal(first.assignments, second.assignments)
-    stored = query(built.warehouse, "select customer_id, segment_id "
-                   "from segments.segment_assignments order by customer_id")
-    assert (stored["segment_id"].to_numpy() == first.assignments["segment_id"].to_numpy()).all()
+def test_stored_model_scores_exactly_as_the_warehouse(built):
+    """score_batch with the stored model, in any row order and batch split, gives the labels
+    the build wrote (the function Spark calls per partition)."""
+    model = _stored_model(built.warehouse)
+    features = _features(built.warehouse, model.source_columns)
+    shuffled = features.sample(frac=1, random_state=1)
+    parts = [shuffled.iloc[i::7] for i in range(7)]
+    scored = pd.concat([score_batch(part, model) for part in parts])
+    assert list(scored.columns) == list(OUTPUT_COLUMNS)
+    stored = query(built.warehouse, "select * from segments.customer_segments")
+    both = stored.merge(scored, on="customer_id", suffixes=("", "_py"))
+    assert len(both) == len(stored) == len(features)
+    for column in ("segment_id", "segment_name", "model_version"):
+        assert (both[column] == both[f"{column}_py"]).all(), column
+    for column in ("distance_to_centroid", "confidence", "projection_x", "projection_y"):
+        np.testing.assert_allclose(both[column], both[f"{column}_py"], atol=1e-9)
+
+
+def test_training_is_repeatable_and_order_free(built):
+    features = _features(built.warehouse, source_columns(SETTINGS.specs))
+    as_of = dt.date(2024, 1, 1)
+    first = train(features, SETTINGS, 1, as_of, "x", "first build").to_pylist()[0]
+    second = train(features.sample(frac=1, random_state=3), SETTINGS, 1, as_of, "x",
+                   "first build").to_pylist()[0]
+    assert first == second
+    stored = query(built.warehouse, "select centroids, algorithm from segments.segment_model")
+    np.testing.assert_allclose(np.array(first["centroids"]),
+                               np.array(stored["centroids"].iloc[0].tolist()), atol=1e-9)
 
 
 def test_segment_zero_has_highest_value(built):
@@ -53,6 +85,7 @@ def test_segment_zero_has_highest_value(built):
 
 def test_model_selection_table_complete(built):
     sel = query(built.warehouse, "select * from segments.segment_model_selection")
+    assert set(sel["model_version"]) == {1}
     assert set(sel["algorithm"]) == {"kmeans", "gmm", "ward", "dbscan"}
     assert sel["is_chosen"].sum() == 1
     for k_alg in ("kmeans", "gmm", "ward"):
@@ -61,38 +94,116 @@ def test_model_selection_table_complete(built):
     assert sel.loc[sel["algorithm"] != "dbscan", metrics].notna().all().all()
 
 
+def _table(**columns) -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    base = {"noise_share": [0.0] * n, "smallest_segment_share": [0.2] * n}
+    return pd.DataFrame({**base, **columns})
+
+
 def test_choose_prefers_fewer_segments_on_ties():
-    table = pd.DataFrame({
-        "n_segments": [2, 4, 6, 5], "smallest_segment_share": [0.3, 0.2, 0.1, 0.1],
-        "noise_share": [0, 0, 0, 0], "silhouette": [0.9, 0.60, 0.605, 0.7],
-        "stability_ari": [1.0, 0.95, 0.9, 0.5],
-    })
+    table = _table(n_segments=[2, 4, 6, 5], smallest_segment_share=[0.3, 0.2, 0.1, 0.1],
+                   silhouette=[0.9, 0.60, 0.605, 0.7], stability_ari=[1.0, 0.95, 0.9, 0.5])
     # k=2 is not actionable, k=5 is unstable; 0.60 and 0.605 tie, so 4 segments win.
-    assert choose(table) == 1
+    assert choose(table) == (1, "eligible_stable")
 
 
-def test_customers_without_activity_get_documented_fills():
-    frame = pd.DataFrame({"customer_id": [1], "claims": [0], "burns": [0], "burn_rate": [None],
-                          "recency_days": [None], "tenure_days": [100],
-                          "mean_days_to_burn": [None], "claims_per_active_month": [None]})
-    row = behaviour_frame(frame).iloc[0]
-    assert row["burn_rate"] == 0 and row["mean_days_to_burn"] == 90
-    assert row["log_recency_days"] == np.log1p(100)
+def test_choose_says_which_fallback_it_took():
+    unstable = _table(n_segments=[3, 4], silhouette=[0.5, 0.6], stability_ari=[0.7, 0.6])
+    assert choose(unstable) == (0, "eligible_most_stable")
+    tiny = _table(n_segments=[2, 4], smallest_segment_share=[0.4, 0.001],
+                  silhouette=[0.5, 0.6], stability_ari=[0.9, 0.95])
+    assert choose(tiny) == (1, "ineligible_stable")
+    none_stable = _table(n_segments=[2, 9], silhouette=[0.5, 0.6], stability_ari=[0.5, 0.6])
+    assert choose(none_stable) == (1, "ineligible_most_stable")
+
+
+def test_fills_come_from_the_burn_window():
+    columns = {"customer_id": np.array([1]), "claims": np.array([0.0]),
+               "burn_rate": np.array([np.nan]), "recency_days": np.array([np.nan]),
+               "tenure_days": np.array([100.0]), "mean_days_to_burn": np.array([np.nan])}
+    row = transform_columns(columns, feature_specs(60))[0]
+    names = [s.name for s in feature_specs(60)]
+    assert row[names.index("burn_rate")] == 0
+    assert row[names.index("mean_days_to_burn")] == 60
+    assert row[names.index("log_recency_days")] == np.log1p(100)
 
 
 def test_recommendations_quote_numbers(built):
     recs = query(built.warehouse, "select * from segments.segment_recommendations")
     profiles = query(built.warehouse, "select segment_id, customers from segments.segment_profiles")
-    for rec in recs.merge(profiles, on=["segment_id", "customers"]).itertuples():
+    merged = recs.merge(profiles, on=["segment_id", "customers"])
+    assert len(merged) == len(profiles) == len(recs) >= 3
+    for rec in merged.itertuples():
         assert f"{rec.customers:,}" in rec.rationale or str(rec.customers) in rec.rationale
         assert "%" in rec.rationale
 
 
+def test_playbook_drives_recommendations(built):
+    recs = query(built.warehouse, """
+        select recs.segment_type, recs.priority, recs.coupon_strategy,
+               playbooks.priority as playbook_priority, playbooks.coupon_approach
+        from segments.segment_recommendations as recs
+        inner join reference.segment_playbooks as playbooks using (segment_type)""")
+    assert len(recs) == query(built.warehouse, "select count(*) as n from "
+                              "segments.segment_recommendations")["n"].iloc[0]
+    assert (recs["priority"] == recs["playbook_priority"]).all()
+    assert (recs["coupon_strategy"] == recs["coupon_approach"]).all()
+
+
 def test_identical_customers_get_one_segment_not_an_error():
     frame = pd.DataFrame({"customer_id": range(30), "claims": 0, "burns": 0, "burn_rate": None,
-                          "recency_days": None, "tenure_days": 100, "mean_days_to_burn": None,
-                          "claims_per_active_month": None})
-    result = segment_customers(frame)
-    assert set(result.assignments["segment_id"]) == {0}
-    assert result.selection["is_chosen"].tolist() == [True]
-    assert result.selection["algorithm"].iloc[0] == "none"
+                          "recency_days": None, "tenure_days": 100, "mean_days_to_burn": None})
+    row = train(frame, SETTINGS, 1, dt.date(2024, 1, 1), "x", "first build").to_pylist()[0]
+    assert row["n_segments"] == 1 and row["selection_outcome"] == "single_segment"
+    centroids = pd.DataFrame({"model_version": 1, "segment_id": 0, "segment_name": "Everyone",
+                              "feature": row["feature_names"], "value": row["centroids"][0]})
+    model = SegmentModel.from_frames(pd.DataFrame([row]), centroids)
+    scored = score_batch(frame, model)
+    assert set(scored["segment_id"]) == {0} and (scored["confidence"] == 1).all()
+
+
+def test_too_few_customers_is_a_clear_error():
+    frame = pd.DataFrame({"customer_id": range(5), "claims": 1, "burn_rate": 0.5,
+                          "recency_days": 3, "tenure_days": 100, "mean_days_to_burn": 10})
+    with pytest.raises(ValueError, match="at least 20 customers"):
+        train(frame, SETTINGS, 1, dt.date(2024, 1, 1), "x", "first build")
+
+
+def _run_row(**overrides) -> pd.DataFrame:
+    row = {"run_id": 3, "as_of_date": pd.Timestamp("2024-10-08"), "customers": 1000,
+           "model_version": 2, "trained_as_of": pd.Timestamp("2024-06-30"),
+           "model_trained": False, "training_reason": None,
+           "model_training_reason": "retrain requested", "algorithm": "ward",
+           "params": "k=2", "n_segments": 2, "sample_rows": 1000, "silhouette": 0.36,
+           "davies_bouldin": 1.1, "calinski_harabasz": 300.0, "stability_ari": 0.93,
+           "shuffled_silhouette": 0.2, "selection_outcome": "ineligible_stable",
+           "rule_min_segments": 3, "rule_max_segments": 8, "rule_min_segment_share": 0.02,
+           "rule_max_noise_share": 0.1, "rule_min_stability": 0.8, "rule_silhouette_tie": 0.01,
+           "candidates": 30, "eligible_candidates": 0, "stable_eligible_candidates": 0,
+           "stored_versions": 2, "previous_run_id": 2,
+           "previous_as_of_date": pd.Timestamp("2024-09-30"), "previous_model_version": 2}
+    return pd.DataFrame([{**row, **overrides}])
+
+
+@pytest.mark.parametrize(("outcome", "expected"), [
+    ("eligible_stable", "the best silhouette among the 12 candidates with 4 to 8 segments of "
+                        "at least 3% of customers each and at most 10% noise and stability "
+                        "of at least 0.80"),
+    ("eligible_most_stable", "none reached a stability of at least 0.80; the rule fell back "
+                             "to the most stable of them: ward (k=2)"),
+    ("ineligible_stable", "No candidate had 4 to 8 segments of at least 3% of customers each"),
+    ("ineligible_most_stable", "chose the most stable of them: ward (k=2) with 2 segments"),
+    ("single_segment", "no model was selected: everyone is in one segment"),
+])
+def test_selection_sentence_says_what_the_rule_did(outcome, expected):
+    """The report's sentence comes from the stored outcome and rule parameters (here not
+    the code's defaults, to prove they are read, not written in the report)."""
+    from dashboards.data import ReportData
+    from dashboards.insights import model_selection
+
+    run = _run_row(selection_outcome=outcome, rule_min_segments=4, rule_min_segment_share=0.03,
+                   eligible_candidates=12, stable_eligible_candidates=12)
+    text = " ".join(model_selection(ReportData({}, {"rpt_segment_run": run})))
+    assert expected in text
+    assert "Segment model version 2 scored run 3 (as of 2024-10-08): reused, not retrained" in text
+    assert "trained in an earlier build (retrain requested)" in text

@@ -115,3 +115,35 @@
 {% macro dbt_spark_datediff(first_date, second_date, datepart) -%}
     {{- dbt.spark__datediff(first_date, second_date, datepart) -}}
 {%- endmacro %}
+
+{% macro unnest_lists(pairs, index_alias=none, index_offset=0) -%}
+    {#- Select-list items: one row per element of the (list, alias) pairs' lists, unnested
+        side by side (the lists have equal lengths), and optionally the 1-based position
+        plus index_offset as index_alias. -#}
+    {{- return(adapter.dispatch('unnest_lists', 'couponseg')(pairs, index_alias, index_offset)) -}}
+{%- endmacro %}
+{% macro default__unnest_lists(pairs, index_alias, index_offset) -%}
+    {%- for list, alias in pairs %}
+        unnest({{ list }}) as {{ alias }}{{ "," if not loop.last or index_alias }}
+    {%- endfor %}
+    {%- if index_alias %}
+        generate_subscripts({{ pairs[0][0] }}, 1)
+        {%- if index_offset %} {{ '+' if index_offset > 0 else '-' }} {{ index_offset | abs }}{% endif %} as {{ index_alias }}
+    {%- endif %}
+{%- endmacro %}
+{% macro spark__unnest_lists(pairs, index_alias, index_offset) -%}
+    {#- Spark allows one generator per select: the lists (and the positions) are zipped. -#}
+    {%- set lists = pairs | map(attribute=0) | list -%}
+    {%- set aliases = pairs | map(attribute=1) | list -%}
+    {%- if index_alias -%}
+        {%- set size = 'size(' ~ lists[0] ~ ')' -%}
+        {%- do lists.insert(0, 'slice(sequence(1 + ' ~ index_offset ~ ', ' ~ size ~ ' + 1 + '
+            ~ index_offset ~ '), 1, ' ~ size ~ ')') -%}
+        {%- do aliases.insert(0, index_alias) -%}
+    {%- endif -%}
+    {%- if lists | length == 1 -%}
+        explode({{ lists[0] }}) as {{ aliases[0] }}
+    {%- else -%}
+        inline(arrays_zip({{ lists | join(', ') }})) as ({{ aliases | join(', ') }})
+    {%- endif -%}
+{%- endmacro %}

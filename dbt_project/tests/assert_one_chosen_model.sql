@@ -1,15 +1,21 @@
--- Model selection chose exactly one candidate, and it produced the segments in use.
+-- Model selection chose exactly one candidate for every stored model version, and it has
+-- as many segments as the stored model has centroids.
 with chosen as (
     select
-        count(*) as chosen_rows,
-        max(n_segments) as chosen_segments
+        model_version,
+        count_if(is_chosen) as chosen_rows,
+        max(case when is_chosen then n_segments end) as chosen_segments
     from {{ ref('segment_model_selection') }}
-    where is_chosen
+    group by model_version
 )
 
 select
+    models.model_version,
     chosen.chosen_rows,
     chosen.chosen_segments,
-    (select count(*) from {{ ref('segment_profiles') }}) as segments_in_use
-from chosen
-where chosen.chosen_rows != 1
+    models.n_segments
+from {{ ref('segment_model') }} as models
+left join chosen on models.model_version = chosen.model_version
+where
+    coalesce(chosen.chosen_rows, 0) != 1
+    or (models.algorithm != 'dbscan' and chosen.chosen_segments != models.n_segments)

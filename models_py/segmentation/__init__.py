@@ -1,5 +1,6 @@
-"""Customer segmentation: features -> model selection -> canonical labels."""
+"""Customer segmentation as a production model: train on a sample and store the model as
+data (``training``), score every customer with the stored model (``scoring``)."""
 
-from models_py.segmentation.pipeline import SegmentationResult, segment_customers
+from models_py.segmentation.scoring import SegmentModel, score_batch
 
-__all__ = ["SegmentationResult", "segment_customers"]
+__all__ = ["SegmentModel", "score_batch"]

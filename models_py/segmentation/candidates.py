@@ -1,19 +1,19 @@
 """The clustering algorithms compared, behind one small interface.
 
-Every candidate fits on a matrix and then assigns any row to a segment: KMeans and the
-Gaussian mixture predict natively; Ward (scipy's merge tree, cut at k) and DBSCAN, which
-cannot predict, assign a row to the nearest centroid of the clusters they found. That one
-rule lets model selection run on a sample while the chosen model still labels every
-customer, noise points included.
+Every candidate fits on a matrix and is then summarised by the centroids of the clusters it
+found (KMeans' own centres; the mean point of each Ward, DBSCAN or mixture cluster). The
+stored model is those centroids: scoring labels any customer, DBSCAN noise included, by the
+nearest one (``models_py.segmentation.scoring``), so selection runs on a sample while the
+chosen model still labels every customer.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, ward
+from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import DBSCAN, KMeans
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
@@ -21,17 +21,19 @@ from sklearn.neighbors import NearestNeighbors
 from models_py.segmentation.metrics import centroids
 
 
-@dataclass
-class Candidate:
-    """One algorithm with one setting (k for the partitioning methods, eps for DBSCAN)."""
+class Candidate(ClusterMixin, BaseEstimator):
+    """One algorithm with one setting (k for the partitioning methods, eps for DBSCAN).
 
-    algorithm: str
-    k: int | None
-    seed: int
-    eps: float | None = None
-    centres_: np.ndarray = field(default=None, repr=False)
-    model_: object = field(default=None, repr=False)
-    ids_: np.ndarray = field(default=None, repr=False)
+    A scikit-learn estimator, so ``sklearn.base.clone`` gives an unfitted copy for every
+    refit (stability resamples, the shuffled baseline).
+    """
+
+    def __init__(self, algorithm: str = "kmeans", k: int | None = None, seed: int = 0,
+                 eps: float | None = None):
+        self.algorithm = algorithm
+        self.k = k
+        self.seed = seed
+        self.eps = eps
 
     @property
     def params(self) -> str:
@@ -39,7 +41,7 @@ class Candidate:
 
     def fit_predict(self, x: np.ndarray) -> np.ndarray:
         """Fit on x; return x's labels (-1 for DBSCAN noise)."""
-        labels = self._fit(x)
+        labels = np.asarray(self._fit(x))
         ids, self.centres_ = centroids(x, labels) if (labels >= 0).any() else ([], None)
         self.ids_ = np.asarray(ids, dtype=int)
         if len(ids):  # relabel 0..n-1 in centroid order so labels are comparable
@@ -48,53 +50,21 @@ class Candidate:
 
     def _fit(self, x: np.ndarray) -> np.ndarray:
         if self.algorithm == "kmeans":
-            self.model_ = KMeans(self.k, n_init=4, random_state=self.seed).fit(x)
-            return self.model_.labels_
+            return KMeans(self.k, n_init=4, random_state=self.seed).fit(x).labels_
         if self.algorithm == "gmm":
-            self.model_ = GaussianMixture(
+            return GaussianMixture(
                 self.k, covariance_type="full", n_init=1, random_state=self.seed,
                 reg_covar=1e-4,
-            ).fit(x)
-            return self.model_.predict(x)
+            ).fit(x).predict(x)
         if self.algorithm == "ward":
             return fcluster(_ward_tree(x), self.k, criterion="maxclust") - 1
         if self.algorithm == "dbscan":
             return DBSCAN(eps=self.eps, min_samples=10).fit_predict(x)
         raise ValueError(f"unknown algorithm {self.algorithm!r}")
 
-    def assign(self, x: np.ndarray, chunk: int = 500_000
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Labels, confidence in [0, 1] and distance to the own centroid for any rows, in
-        chunks so memory stays flat at millions of customers.
-
-        Confidence is the membership probability for the mixture and, for the others, the
-        margin 1 - d(own centroid) / d(second nearest centroid).
-        """
-        parts = [self._assign(x[i:i + chunk]) for i in range(0, len(x), chunk)]
-        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
-
-    def _assign(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        distances = np.sqrt(((x[:, None, :] - self.centres_[None, :, :]) ** 2).sum(axis=2))
-        if self.algorithm == "gmm":
-            proba = self.model_.predict_proba(x)
-            labels = self._gmm_label_map()[proba.argmax(axis=1)]
-            confidence = proba.max(axis=1)
-        else:
-            labels = distances.argmin(axis=1)
-            ranked = np.sort(distances, axis=1)
-            second = ranked[:, 1] if ranked.shape[1] > 1 else ranked[:, 0]
-            confidence = 1.0 - ranked[:, 0] / np.where(second > 0, second, 1.0)
-        own = distances[np.arange(len(x)), labels]
-        return labels, np.clip(confidence, 0.0, 1.0), own
-
-    def _gmm_label_map(self) -> np.ndarray:
-        """Mixture component -> the label fit_predict gave it; a component that won no row
-        in the fit maps to the centroid nearest its mean."""
-        mapping = np.sqrt(
-            ((self.model_.means_[:, None, :] - self.centres_[None, :, :]) ** 2).sum(axis=2)
-        ).argmin(axis=1)
-        mapping[self.ids_] = np.arange(len(self.ids_))
-        return mapping
+    def fit(self, x: np.ndarray, y: None = None) -> Candidate:
+        self.labels_ = self.fit_predict(x)
+        return self
 
 
 _WARD_TREES: dict[bytes, np.ndarray] = {}
@@ -122,10 +92,10 @@ def dbscan_eps_grid(x: np.ndarray, quantiles: tuple[float, ...] = (0.90, 0.95, 0
 def candidate_grid(x: np.ndarray, k_min: int, k_max: int, seed: int) -> list[Candidate]:
     """Every (algorithm, setting) compared in model selection."""
     grid = [
-        Candidate(algorithm, k, seed)
+        Candidate(algorithm, k=k, seed=seed)
         for algorithm in ("kmeans", "gmm", "ward")
         for k in range(k_min, k_max + 1)
     ]
     if len(x) >= 50:  # the 10-neighbour eps rule needs a few neighbourhoods
-        grid += [Candidate("dbscan", None, seed, eps=eps) for eps in dbscan_eps_grid(x)]
+        grid += [Candidate("dbscan", k=None, seed=seed, eps=eps) for eps in dbscan_eps_grid(x)]
     return grid

@@ -1,38 +1,68 @@
-"""The thin layer between dbt Python models and the segmentation package.
+"""The thin layer between dbt's Python models and the segmentation package.
 
-dbt hands over a DuckDB relation; this reads only the needed columns (as Arrow, not row by
-row), runs the cached segmentation once per build, and returns plain DataFrames.
+Two models with an explicit dependency (no state shared in memory): ``segment_model``
+trains (or reuses) and stores a model as data; ``customer_segments`` reads the stored model
+through ``segment_centroids`` and scores every customer. dbt hands over DuckDB relations;
+only the needed columns are read, as Arrow.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+import pyarrow as pa
 
-from models_py.segmentation.features import SOURCE_COLUMNS
-from models_py.segmentation.pipeline import segment_customers_cached
+from models_py.segmentation.features import source_columns
+from models_py.segmentation.scoring import OUTPUT_SCHEMA, SegmentModel, score_record_batch
+from models_py.segmentation.store import MODEL_SCHEMA, TrainingSettings, training_reason
 
-
-def _params(config: dict | None) -> dict[str, int]:
-    config = config or {}
-    return {
-        "seed": int(config.get("seed", 42)),
-        "k_min": int(config.get("k_min", 2)),
-        "k_max": int(config.get("k_max", 10)),
-    }
+BATCH_ROWS = 1_000_000
 
 
-def _run(relation, config: dict | None):
-    frame = relation.project(", ".join(SOURCE_COLUMNS)).to_arrow_table().to_pandas()
-    return segment_customers_cached(frame, **_params(config))
+def settings(config: dict, run_context) -> TrainingSettings:
+    """The dbt vars passed through the model config (``+segment_params`` in
+    dbt_project.yml, where every default lives) and the run's burn window."""
+    return TrainingSettings(
+        seed=int(config["seed"]), k_min=int(config["k_min"]), k_max=int(config["k_max"]),
+        sample_size=int(config["sample_size"]),
+        burn_window_days=int(run_context["burn_window_days"]),
+        retrain=str(config["retrain"]).strip().lower() in ("true", "1", "yes"),
+    )
 
 
-def assignments(relation, config: dict | None = None) -> pd.DataFrame:
-    """customer_id, segment_id, confidence, distance, 2-D projection, algorithm."""
-    return _run(relation, config).assignments
+def _sample(features, columns: list[str], seed: int, size: int):
+    """A fixed-size random sample chosen in the database (a seeded hash of the id), so
+    training reads a few thousand rows whatever the customer count."""
+    picked = features.project(", ".join(columns) + f", hash(customer_id, {seed}) as _pick")
+    return picked.order("_pick, customer_id").limit(size).project(", ".join(columns)).df()
 
 
-def model_selection(relation, config: dict | None = None) -> pd.DataFrame:
-    """One row per (algorithm, setting) with every metric and the chosen flag."""
-    table = _run(relation, config).selection.copy()
-    table["k"] = table["k"].astype("Int64")
-    return table
+def segment_model(features, run_context, previous, config: dict) -> pa.Table:
+    """The rows to add to ``segments.segment_model``: one new version, or none when the
+    latest stored model is reused. ``previous`` is the stored table's rows, None on a first
+    build."""
+    context = run_context.df().iloc[0]
+    wanted = settings(config, context)
+    reason = training_reason(previous, wanted)
+    if reason is None:
+        return MODEL_SCHEMA.empty_table()
+
+    from models_py.segmentation.training import train  # scikit-learn: only when training
+
+    version = 1 if previous is None or previous.empty else int(previous["model_version"].max()) + 1
+    sample = _sample(features, source_columns(wanted.specs), wanted.seed, wanted.sample_size)
+    return train(sample, wanted, version, context["as_of_date"],
+                 str(context["input_fingerprint"]), reason)
+
+
+def customer_segments(features, model, centroids, batch_rows: int = BATCH_ROWS
+                      ) -> pa.RecordBatchReader:
+    """Every customer scored with the latest stored model, streamed batch by batch (DuckDB
+    reads the returned reader while the next batch is scored): memory stays flat however
+    many customers there are."""
+    stored = SegmentModel.from_frames(model.df(), centroids.df())
+    reader = features.project(", ".join(stored.source_columns)).to_arrow_reader(batch_rows)
+
+    def batches():
+        for batch in reader:
+            yield score_record_batch(batch, stored)
+
+    return pa.RecordBatchReader.from_batches(OUTPUT_SCHEMA, batches())

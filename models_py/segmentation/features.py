@@ -1,60 +1,81 @@
-"""Behavioural feature matrix for clustering.
+"""Behavioural features of the segmentation: which mart columns, which transform, which fill.
 
 Only behaviour enters the distance: gender and city are kept out and used to profile the
 segments afterwards. On this platform's data behaviour does not depend on demographics, and
 one-hot columns would make a clustering split customers by city instead of by what they do
 (a city id on a numeric line is worse still: it invents an order between cities).
+
+The spec is data (names, transforms, fills) because it is stored with every trained model:
+scoring applies the stored spec, and a spec that differs from the stored one means the
+stored model no longer fits the features, so a new one is trained.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-import pandas as pd
-from sklearn.preprocessing import StandardScaler
-
-# Columns read from marts.customer_features.
-SOURCE_COLUMNS = (
-    "customer_id", "claims", "burns", "burn_rate", "recency_days", "tenure_days",
-    "mean_days_to_burn",
-)
-# Features used in the distance, after the transforms below.
-FEATURES = (
-    "log_claims", "burn_rate", "log_recency_days", "log_tenure_days", "mean_days_to_burn",
-)
-BURN_WINDOW_DAYS = 90
 
 
-def behaviour_frame(features: pd.DataFrame) -> pd.DataFrame:
-    """Raw behaviour -> model features, with documented fills for customers without activity.
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One model feature: a mart column, the fill for a missing value, then a transform.
 
-    Counts and day spans are heavy-tailed, so they enter as log1p. A customer with no claim has
-    burn rate 0, recency equal to tenure (nothing since joining) and, like one who never burnt,
-    a time to burn of the whole burn window.
+    A missing value takes ``fill_column``'s value when that is set (recency of a customer
+    with no activity is their tenure), else ``fill_value``. ``log1p`` clips at 0 first: day
+    spans and counts are never negative, and a log of a negative would poison the distance.
     """
-    tenure = features["tenure_days"].astype(float).clip(lower=0)
-    recency = features["recency_days"].astype(float).fillna(tenure).clip(lower=0)
-    return pd.DataFrame(
-        {
-            "log_claims": np.log1p(features["claims"].astype(float)),
-            "burn_rate": features["burn_rate"].astype(float).fillna(0.0),
-            "log_recency_days": np.log1p(recency),
-            "log_tenure_days": np.log1p(tenure),
-            "mean_days_to_burn": features["mean_days_to_burn"].astype(float)
-            .fillna(BURN_WINDOW_DAYS),
-        },
-        index=features.index,
-    )[list(FEATURES)]
+
+    name: str
+    column: str
+    transform: str
+    fill_value: float = 0.0
+    fill_column: str | None = None
 
 
-class BehaviourScaler:
-    """Feature transform + standardisation, fitted once and reused (scikit-learn style)."""
+def feature_specs(burn_window_days: int) -> tuple[FeatureSpec, ...]:
+    """The features in the distance. Counts and day spans are heavy-tailed, so they enter as
+    log1p. A customer with no claim has burn rate 0, recency equal to tenure (nothing since
+    joining) and, like one who never burnt, a time to burn of the whole burn window (the dbt
+    var ``burn_window_days``, passed in: it is written once, in dbt_project.yml)."""
+    return (
+        FeatureSpec("log_claims", "claims", "log1p"),
+        FeatureSpec("burn_rate", "burn_rate", "identity"),
+        FeatureSpec("log_recency_days", "recency_days", "log1p", fill_column="tenure_days"),
+        FeatureSpec("log_tenure_days", "tenure_days", "log1p"),
+        FeatureSpec("mean_days_to_burn", "mean_days_to_burn", "identity",
+                    fill_value=float(burn_window_days)),
+    )
 
-    def fit(self, features: pd.DataFrame) -> BehaviourScaler:
-        self.scaler_ = StandardScaler().fit(behaviour_frame(features).to_numpy())
-        return self
 
-    def transform(self, features: pd.DataFrame) -> np.ndarray:
-        return self.scaler_.transform(behaviour_frame(features).to_numpy())
+def source_columns(specs: tuple[FeatureSpec, ...]) -> list[str]:
+    """customer_id and every mart column the specs read (value or fill), in a fixed order."""
+    columns = ["customer_id"]
+    for spec in specs:
+        for column in (spec.column, spec.fill_column):
+            if column and column not in columns:
+                columns.append(column)
+    return columns
 
-    def fit_transform(self, features: pd.DataFrame) -> np.ndarray:
-        return self.fit(features).transform(features)
+
+TRANSFORMS = {
+    "identity": lambda v: v,
+    "log1p": lambda v: np.log1p(np.maximum(v, 0.0)),
+}
+
+
+def transform_columns(columns: dict[str, np.ndarray], specs: tuple[FeatureSpec, ...]
+                      ) -> np.ndarray:
+    """Raw mart columns (float arrays, NaN for missing) -> the n x features matrix, stored
+    feature by feature (``.T`` is a contiguous features x n array: scoring works on whole
+    columns at a time)."""
+    out = np.empty((len(specs), len(columns["customer_id"])), dtype=np.float64).T
+    for j, spec in enumerate(specs):
+        values = np.asarray(columns[spec.column], dtype=np.float64)
+        missing = np.isnan(values)
+        if missing.any():
+            fill = (np.asarray(columns[spec.fill_column], dtype=np.float64)
+                    if spec.fill_column else spec.fill_value)
+            values = np.where(missing, fill, values)
+        out[:, j] = TRANSFORMS[spec.transform](values)
+    return out

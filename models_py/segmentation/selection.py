@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
@@ -37,7 +38,7 @@ def _stability(candidate: Candidate, x: np.ndarray, labels: np.ndarray, seed: in
     scores = []
     for _ in range(BOOTSTRAPS):
         idx = np.sort(rng.choice(len(x), size=int(SUBSAMPLE * len(x)), replace=False))
-        refit = Candidate(candidate.algorithm, candidate.k, candidate.seed, candidate.eps)
+        refit = clone(candidate)
         scores.append(adjusted_rand_score(labels[idx], refit.fit_predict(x[idx])))
     return float(np.mean(scores))
 
@@ -73,17 +74,42 @@ def eligible_mask(table: pd.DataFrame) -> pd.Series:
     )
 
 
-def choose(table: pd.DataFrame) -> int:
-    """Index of the chosen row in a table of scored candidates (the rule in the docstring)."""
-    eligible = table[eligible_mask(table) & table["silhouette"].notna()]
+# What the rule did, stored with the model so the report says it from data:
+# eligible_stable      the rule as written (rule 2)
+# eligible_most_stable no eligible candidate was stable enough: the most stable eligible one
+# ineligible_stable    no candidate was eligible: the best silhouette among all stable ones
+# ineligible_most_stable  neither eligible nor stable: the most stable of all
+# single_segment       customers do not differ in behaviour: everyone in one segment
+OUTCOMES = ("eligible_stable", "eligible_most_stable", "ineligible_stable",
+            "ineligible_most_stable", "single_segment")
+
+
+def rule_parameters() -> dict[str, float]:
+    """The rule's constants as stored with each model (the report quotes these)."""
+    return {
+        "rule_min_segments": ACTIONABLE_K[0], "rule_max_segments": ACTIONABLE_K[1],
+        "rule_min_segment_share": MIN_SEGMENT_SHARE, "rule_max_noise_share": MAX_NOISE_SHARE,
+        "rule_min_stability": MIN_STABILITY, "rule_silhouette_tie": SILHOUETTE_TIE,
+    }
+
+
+def choose(table: pd.DataFrame) -> tuple[int, str]:
+    """Index of the chosen row in a table of scored candidates (the rule in the docstring)
+    and which branch of the rule chose it (one of ``OUTCOMES``)."""
+    scored = table[table["silhouette"].notna()]
+    if scored.empty:
+        raise ValueError("no candidate produced two or more segments")
+    eligible = scored[eligible_mask(scored)]
+    prefix = "eligible" if not eligible.empty else "ineligible"
     if eligible.empty:
-        eligible = table[table["silhouette"].notna()]
+        eligible = scored
     stable = eligible[eligible["stability_ari"] >= MIN_STABILITY]
     if stable.empty:
-        return int(eligible["stability_ari"].idxmax())
+        return int(eligible["stability_ari"].idxmax()), f"{prefix}_most_stable"
     best = stable["silhouette"].max()
     tied = stable[stable["silhouette"] >= best - SILHOUETTE_TIE]
-    return int(tied.sort_values(["n_segments", "stability_ari"], ascending=[True, False]).index[0])
+    chosen = tied.sort_values(["n_segments", "stability_ari"], ascending=[True, False]).index[0]
+    return int(chosen), f"{prefix}_stable"
 
 
 def shuffled_silhouette(candidate: Candidate, x: np.ndarray, seed: int) -> float:
@@ -95,13 +121,14 @@ def shuffled_silhouette(candidate: Candidate, x: np.ndarray, seed: int) -> float
     """
     rng = np.random.default_rng(seed + 1)
     shuffled = np.column_stack([rng.permutation(column) for column in x.T])
-    refit = Candidate(candidate.algorithm, candidate.k, candidate.seed, candidate.eps)
+    refit = clone(candidate)
     return quality(shuffled, refit.fit_predict(shuffled), seed)["silhouette"]
 
 
 def select_model(x: np.ndarray, k_min: int, k_max: int, seed: int
-                 ) -> tuple[pd.DataFrame, Candidate]:
-    """Score the grid on x; return the selection table (with eligibility) and the winner.
+                 ) -> tuple[pd.DataFrame, Candidate, str]:
+    """Score the grid on x; return the selection table (with eligibility), the winner
+    (fitted on x when it was scored) and the rule's outcome.
 
     The sample is small (a few thousand rows), where starting OpenMP/BLAS thread teams for
     each of ~180 fits costs more than it gains: one thread each halves the time here and
@@ -110,10 +137,10 @@ def select_model(x: np.ndarray, k_min: int, k_max: int, seed: int
     with threadpool_limits(limits=1):
         grid = candidate_grid(x, k_min, k_max, seed)
         table = pd.DataFrame([score_candidate(c, x, seed) for c in grid])
-        chosen = choose(table)
+        chosen, outcome = choose(table)
         table["is_chosen"] = table.index == chosen
         table["is_eligible"] = eligible_mask(table)
         table["shuffled_silhouette"] = np.where(
             table["is_chosen"], shuffled_silhouette(grid[chosen], x, seed), np.nan
         )
-    return table, grid[chosen]
+    return table, grid[chosen], outcome

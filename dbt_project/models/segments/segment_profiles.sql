@@ -1,23 +1,16 @@
--- One row per segment: size, share, the mean and z-score of every feature, the gender and
--- city mix, and a name derived from the profile by the rules below (first match wins):
---   Never activated     half or more of the segment has no transaction
---   New joiners         z(tenure) <= -1 (joined far more recently than most)
---   Lapsed customers    z(recency) >= 0.75 (long since their last activity)
---   Loyal burners       z(burn rate) >= 0.5 and z(claims) >= 0
---   Selective burners   z(burn rate) >= 0.5 and fewer claims than average
---   Claim-and-forget    z(burn rate) <= -0.5 and z(claims) >= 0
---   Low converters      z(burn rate) <= -0.5
---   Frequent claimers   z(claims) >= 0.5
---   Average users       otherwise
--- A name used by several segments gets a suffix (2, 3, ...) in segment-id order.
+-- One row per segment of this run: size, share, the mean and z-score of every feature against
+-- all customers, the gender and city mix, and the segment's type and name (given by the
+-- model version that scored the run, see segment_names).
 {%- set features = segment_profile_features() %}
 
 with members as (
     select
         segments.segment_id,
+        segments.segment_name,
+        segments.model_version,
         features.*,
         cast(case when features.has_transactions then 0 else 1 end as double) as no_transaction_share
-    from {{ ref('segment_assignments') }} as segments
+    from {{ ref('customer_segments') }} as segments
     inner join {{ ref('customer_features') }} as features
         on segments.customer_id = features.customer_id
 ),
@@ -37,6 +30,8 @@ population as (
 per_segment as (
     select
         segment_id,
+        any_value(segment_name) as segment_name,
+        any_value(model_version) as model_version,
         count(*) as customers,
         sum(case when gender_name = 'Female' then 1 else 0 end) as female_customers,
         sum(case when gender_name = 'Male' then 1 else 0 end) as male_customers,
@@ -72,6 +67,8 @@ top_city as (
 profiled as (
     select
         per_segment.segment_id,
+        per_segment.segment_name,
+        per_segment.model_version,
         per_segment.customers,
         cast(per_segment.customers as double) / population.customers as share,
         cast(per_segment.female_customers as double) / per_segment.customers as female_share,
@@ -94,30 +91,19 @@ profiled as (
 
 named as (
     select
-        *,
-        case
-            when mean_no_transaction_share >= 0.5 then 'Never activated'
-            when z_tenure_days <= -1 then 'New joiners'
-            when z_recency_days >= 0.75 then 'Lapsed customers'
-            when z_burn_rate >= 0.5 and z_claims >= 0 then 'Loyal burners'
-            when z_burn_rate >= 0.5 then 'Selective burners'
-            when z_burn_rate <= -0.5 and z_claims >= 0 then 'Claim-and-forget'
-            when z_burn_rate <= -0.5 then 'Low converters'
-            when z_claims >= 0.5 then 'Frequent claimers'
-            else 'Average users'
-        end as base_name
+        profiled.*,
+        names.segment_type
     from profiled
+    left join {{ ref('segment_names') }} as names
+        on
+            profiled.model_version = names.model_version
+            and profiled.segment_id = names.segment_id
 )
 
 select
     segment_id,
-    base_name
-    || case
-        when count(*) over (partition by base_name) > 1
-            then ' ' || cast(row_number() over (
-                partition by base_name order by segment_id
-            ) as {{ text_type() }})
-        else ''
-    end as segment_name,
-    {{ star_except(['segment_id', 'base_name']) }}
+    segment_name,
+    coalesce(segment_type, 'Unnamed') as segment_type,
+    model_version,
+    {{ star_except(['segment_id', 'segment_name', 'segment_type', 'model_version']) }}
 from named

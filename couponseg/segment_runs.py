@@ -1,0 +1,59 @@
+"""Segment runs in the application: carry the stored models and label history from the
+previous warehouse into a new build, and say which model scored a run.
+
+The CLI builds into a new file and swaps it in, so the tables that accumulate across runs
+(dbt incremental models: stored model versions, their segment names, the runs and the
+label history) would start empty every week. Before dbt starts, they are copied from the
+previous warehouse, opened read-only (the build lock guarantees no writer), into the new
+file; dbt then appends to them as it does in place for a hand-run ``dbt build``. A failed or
+killed build only ever wrote the new file, so the previous history stays as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+# The incremental models of dbt_project/models/segments (tests/test_segment_model.py checks
+# this against dbt's manifest).
+CARRIED_TABLES = ("segment_model", "segment_names", "segment_runs", "segment_history")
+SCHEMA = "segments"
+
+
+def carry_forward(previous: Path, building: Path) -> list[str]:
+    """Copy ``CARRIED_TABLES`` that exist in ``previous`` into ``building``; return their
+    names. Nothing to do when there is no previous warehouse."""
+    if not Path(previous).exists():
+        return []
+    with duckdb.connect(str(building)) as con:
+        con.execute(f"attach '{_quote(previous)}' as previous (read_only)")
+        present = {row[0] for row in con.execute(
+            "select table_name from duckdb_tables() "
+            "where database_name = 'previous' and schema_name = ?", [SCHEMA]).fetchall()}
+        carried = [t for t in CARRIED_TABLES if t in present]
+        if carried:
+            con.execute(f"create schema if not exists {SCHEMA}")
+        for table in carried:
+            con.execute(f"create table {SCHEMA}.{table} as "
+                        f"select * from previous.{SCHEMA}.{table}")
+        con.execute("detach previous")
+    return carried
+
+
+def _quote(path: Path) -> str:
+    return str(Path(path).resolve()).replace("'", "''")
+
+
+def describe_run(warehouse: Path) -> str:
+    """One line for the CLI: which model version scored this run, when it was trained and
+    whether this build trained it."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute(
+            "select run_id, as_of_date, model_version, trained_as_of, model_trained, "
+            "training_reason, algorithm, params from reporting.rpt_segment_run").fetchone()
+    run_id, as_of, version, trained_as_of, trained, reason, algorithm, params = row
+    how = (f"trained in this build ({reason})" if trained
+           else "reused, not retrained (couponseg build --retrain trains a new version)")
+    return (f"Segment model v{version} ({algorithm}, {params}; trained on data as of "
+            f"{trained_as_of}) scored run {run_id} as of {as_of}: {how}.")

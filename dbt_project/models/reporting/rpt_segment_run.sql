@@ -1,0 +1,63 @@
+-- One row: this run, the model version that scored it (when and why it was trained, what the
+-- selection rule did and with which parameters) and the previous run, if any.
+with runs as (
+    select
+        *,
+        row_number() over (order by run_id desc) as recency_rank
+    from {{ ref('segment_runs') }}
+),
+
+previous_run as (
+    select * from runs where recency_rank = 2
+)
+
+select
+    runs.run_id,
+    runs.as_of_date,
+    runs.customers,
+    runs.model_version,
+    runs.trained_as_of,
+    runs.model_trained,
+    runs.training_reason,
+    models.training_reason as model_training_reason,
+    models.algorithm,
+    models.params,
+    models.n_segments,
+    models.sample_rows,
+    models.silhouette,
+    models.davies_bouldin,
+    models.calinski_harabasz,
+    models.stability_ari,
+    models.shuffled_silhouette,
+    models.selection_outcome,
+    models.rule_min_segments,
+    models.rule_max_segments,
+    models.rule_min_segment_share,
+    models.rule_max_noise_share,
+    models.rule_min_stability,
+    models.rule_silhouette_tie,
+    (
+        select count(*) from {{ ref('segment_model_selection') }} as candidates
+        where candidates.model_version = runs.model_version
+    ) as candidates,
+    (
+        select count(*) from {{ ref('segment_model_selection') }} as candidates
+        where candidates.model_version = runs.model_version and candidates.is_eligible
+    ) as eligible_candidates,
+    (
+        select count(*) from {{ ref('segment_model_selection') }} as candidates
+        where
+            candidates.model_version = runs.model_version
+            and candidates.is_eligible
+            and candidates.stability_ari >= models.rule_min_stability
+    ) as stable_eligible_candidates,
+    (
+        select max(model_version) from {{ ref('segment_model') }}
+    ) as stored_versions,
+    previous_run.run_id as previous_run_id,
+    previous_run.as_of_date as previous_as_of_date,
+    previous_run.model_version as previous_model_version
+from runs
+inner join {{ ref('segment_model') }} as models on runs.model_version = models.model_version
+left join previous_run on true
+where runs.recency_rank = 1

@@ -1,0 +1,10 @@
+"""Segment per customer, scored with the latest stored model (models_py.segmentation.scoring),
+reading customer_features in Arrow batches."""
+
+from models_py.segmentation.dbt_adapter import customer_segments
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return customer_segments(dbt.ref("customer_features"), dbt.ref("segment_model"),
+                             dbt.ref("segment_centroids"))

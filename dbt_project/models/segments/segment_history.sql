@@ -1,0 +1,24 @@
+-- Every build's labels, one row per run and customer; this build's labels are appended.
+-- Incremental: earlier runs are kept (the CLI carries them into each new warehouse file).
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns') }}
+
+with this_run as (
+    select
+        run_id,
+        as_of_date
+    from {{ ref('segment_runs') }}
+    where run_id = (select max(run_id) from {{ ref('segment_runs') }})
+)
+
+select
+    this_run.run_id,
+    this_run.as_of_date,
+    segments.model_version,
+    segments.customer_id,
+    segments.segment_id,
+    segments.segment_name
+from {{ ref('customer_segments') }} as segments
+cross join this_run
+{% if is_incremental() -%}
+    where this_run.run_id > (select coalesce(max(run_id), 0) from {{ this }})
+{%- endif %}

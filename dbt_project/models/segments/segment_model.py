@@ -1,0 +1,16 @@
+"""Stored segment models, one row per version (models_py.segmentation.training).
+
+Incremental: every version is kept. A build adds a version only when it trains (first
+build, `segment_retrain` var / `couponseg build --retrain`, changed features or settings);
+otherwise it adds nothing and the latest version scores the run.
+"""
+
+from models_py.segmentation.dbt_adapter import segment_model
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental", incremental_strategy="append",
+               on_schema_change="append_new_columns")
+    previous = session.sql(f"select * from {dbt.this}").df() if dbt.is_incremental else None
+    return segment_model(dbt.ref("customer_features"), dbt.ref("run_context"), previous,
+                         dbt.config.get("segment_params"))

@@ -1,0 +1,85 @@
+-- Customers by segment in the previous run -> segment in this run (matched by segment name,
+-- so transitions read right across a retrain), with customers new since the previous run
+-- and customers no longer present. No rows when there is no previous run.
+with runs as (
+    select
+        run_id,
+        as_of_date,
+        model_version,
+        row_number() over (order by run_id desc) as recency_rank
+    from {{ ref('segment_runs') }}
+),
+
+current_run as (
+    select * from runs where recency_rank = 1
+),
+
+previous_run as (
+    select * from runs where recency_rank = 2
+),
+
+previous_labels as (
+    select
+        history.customer_id,
+        history.segment_name
+    from {{ ref('segment_history') }} as history
+    inner join previous_run on history.run_id = previous_run.run_id
+),
+
+current_labels as (
+    select
+        customer_id,
+        segment_name
+    from {{ ref('customer_segments') }}
+),
+
+pairs as (
+    select
+        previous_labels.segment_name as previous_segment_name,
+        current_labels.segment_name as current_segment_name,
+        case
+            when previous_labels.customer_id is null then 'new'
+            when current_labels.customer_id is null then 'gone'
+            when previous_labels.segment_name = current_labels.segment_name then 'stayed'
+            else 'moved'
+        end as transition
+    from previous_labels
+    full outer join current_labels
+        on previous_labels.customer_id = current_labels.customer_id
+    where exists (select 1 from previous_run)
+),
+
+counted as (
+    select
+        previous_segment_name,
+        current_segment_name,
+        transition,
+        count(*) as customers
+    from pairs
+    group by previous_segment_name, current_segment_name, transition
+)
+
+select
+    previous_run.run_id as previous_run_id,
+    previous_run.as_of_date as previous_as_of_date,
+    previous_run.model_version as previous_model_version,
+    current_run.run_id as current_run_id,
+    current_run.as_of_date as current_as_of_date,
+    current_run.model_version as current_model_version,
+    counted.previous_segment_name,
+    counted.current_segment_name,
+    counted.transition,
+    counted.customers,
+    case when counted.transition != 'new' then
+        cast(counted.customers as double) / sum(counted.customers) over (
+            partition by counted.previous_segment_name
+        )
+    end as share_of_previous_segment,
+    case when counted.transition in ('stayed', 'moved') then
+        cast(counted.customers as double) / sum(
+            case when counted.transition in ('stayed', 'moved') then counted.customers end
+        ) over ()
+    end as share_of_matched
+from counted
+cross join previous_run
+cross join current_run

@@ -1,0 +1,34 @@
+"""Child processes that die with their parent.
+
+A child of a killed process keeps running unless told otherwise: a SIGKILL of ``couponseg
+build`` would leave dbt writing, of ``couponseg report`` a headless Chromium printing. On
+Linux the kernel can send the child a signal when its parent dies (``PR_SET_PDEATHSIG``); this
+is the pre-exec hook that asks for it. Used by the application (its dbt child) and by the
+dashboard renderer (its browser), which is why it lives in the library both sit on.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+from collections.abc import Callable
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the kernel SIGKILL the child when this process dies; None
+    where ``prctl`` does not exist (not Linux)."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def hook() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the line above
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return hook
