@@ -49,10 +49,10 @@ def test_customer_features_equal_duckdb(spark_features, built):
 
 def test_segments_equal_duckdb(spark_features, built):
     folder, _ = spark_features
-    duck = duckdb_table(built.warehouse, "segments.segment_assignments")
-    spark = spark_table(folder, "python_step.segment_assignments")
+    duck = duckdb_table(built.warehouse, "segments.customer_segments")
+    spark = spark_table(folder, "python_step.customer_segments")
     assert_frames_equal(duck[["customer_id", "segment_id"]], spark, ["customer_id"],
-                        "segment_assignments")
+                        "customer_segments")
 
 
 def test_staged_tables_have_duckdb_row_counts(spark_features, built):

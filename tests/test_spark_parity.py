@@ -102,10 +102,10 @@ def test_every_reporting_model_is_the_same(spark, duck):
 
 def test_segments_are_the_same(spark, duck):
     folder = spark[0]
-    assert_frames_equal(duckdb_table(duck, "segments.segment_assignments")
+    assert_frames_equal(duckdb_table(duck, "segments.customer_segments")
                         [["customer_id", "segment_id"]],
-                        spark_table(folder, "python_step.segment_assignments"),
-                        ["customer_id"], "segment_assignments")
+                        spark_table(folder, "python_step.customer_segments"),
+                        ["customer_id"], "customer_segments")
     assert_frames_equal(duckdb_table(duck, "segments.segment_profiles"),
                         spark_table(folder, "segments.segment_profiles"),
                         ["segment_id"], "segment_profiles")
