@@ -197,6 +197,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     return code if code else cmd_report(args)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from couponseg.export import ExportError, export_audience
+
+    try:
+        result = export_audience(args.warehouse, args.out, args.format, args.segment)
+    except ExportError as exc:
+        return _fail(str(exc), 2)
+    _say(f"Exported {result.rows:,} customers:\n  {result.audience}\n  {result.manifest}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="couponseg", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -250,6 +261,17 @@ def parser() -> argparse.ArgumentParser:
     build_args(run)
     report_args(run)
     run.set_defaults(func=cmd_run)
+
+    e = sub.add_parser("export", help="write the campaign audience and its manifest for a CRM",
+                       description="One file with a segment column (campaign_audience.csv or "
+                       ".parquet), one row per customer with campaign_group treatment, holdout "
+                       "or no_campaign (send offers to treatment only), plus "
+                       "<file>.manifest.json (as-of date, model, counts, sha256).")
+    warehouse_arg(e)
+    e.add_argument("--out", type=Path, required=True, help="output folder")
+    e.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    e.add_argument("--segment", help="only this segment (name, any case)")
+    e.set_defaults(func=cmd_export)
     return p
 
 

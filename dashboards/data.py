@@ -32,6 +32,9 @@ VIEWS: dict[str, str] = {
     "rpt_insight_facts": "1",
 }
 SEGMENT_VIEWS: dict[str, str] = {
+    "rpt_campaign_plan": "priority, segment_id",
+    "rpt_campaign_offers": "segment_id, recommendation_rank",
+    "rpt_campaign_facts": "1",
     "rpt_segment_sizes": "segment_id",
     "rpt_segment_profiles": "segment_id, feature_order",
     "rpt_model_selection": "algorithm, k, params",

@@ -118,6 +118,43 @@ def loyalty(data: ReportData) -> list[str]:
     return lines
 
 
+def campaign_offers(data: ReportData) -> list[str]:
+    """What the recommended offers rest on: a proven lift or the most-claimed fallback."""
+    f = data["rpt_campaign_facts"].iloc[0]
+    if f.lift_segments == 0:
+        return [
+            "No merchant or coupon burns significantly better than its segment's own rate (95 % "
+            f"interval, at least {int(f.offer_min_claims)} matured claims), as expected when "
+            "merchants make no difference: the offers shown are each segment's most-claimed "
+            "merchants, labelled as a fallback."]
+    return [
+        f"{int(f.lift_segments)} segment(s) have offers whose burn rate clears the segment's "
+        f"own (95 % interval, at least {int(f.offer_min_claims)} matured claims); "
+        f"{int(f.fallback_segments)} fall back to their most-claimed merchants. With several "
+        "offers tested per segment, some clear it by chance: the holdout proves it."]
+
+
+def campaign_plan(data: ReportData) -> list[str]:
+    """Who gets a campaign, who is held out, and the largest expected gain."""
+    f = data["rpt_campaign_facts"].iloc[0]
+    lines = [
+        f"{int(f.targeted_segments)} of {int(f.segments)} segments get a campaign (priority "
+        f"1 to {int(f.campaign_max_priority)}): {int(f.treatment_customers):,} customers receive "
+        f"offers and {int(f.holdout_customers):,} are held out ({f.holdout_share:.0%} of each "
+        f"targeted segment, drawn from the customer id and seed {f.campaign_seed}) to measure "
+        "the effect" + (f"; {int(f.no_campaign_customers):,} stay in the regular programme."
+                        if f.no_campaign_customers else "."),
+    ]
+    if pd.notna(f.top_gain_burns_per_month) and f.top_gain_burns_per_month > 0:
+        lines.append(
+            f"Largest expected gain: {f.top_gain_segment}, {f.top_gain_burns_per_month:.1f} more "
+            f"burns a month at its target rate; {f.targeted_burns_per_month_gained:.1f} a month "
+            "over all targeted segments (each assumption is in the table).")
+    else:
+        lines.append("No targeted segment is below its target rate, so no gain is assumed.")
+    return lines
+
+
 def _structure_strength(silhouette: float, shuffled: float) -> str:
     """Kaufman & Rousseeuw's silhouette bands, downgraded when shuffled features (no real
     structure) score almost as well."""

@@ -25,9 +25,10 @@ SECTION_TITLES = (
     "Demographics", "Coupon usage over time", "Top cities, branches and merchants",
     "Burn rate by city and month", "Retention and loyalty", "Customer segments",
     "What changed since the last run", "Segment model selection", "Coupon recommendations",
+    "Campaign plan and expected impact",
     "Definitions and data quality",
 )
-SEGMENT_TITLES = SECTION_TITLES[5:9]
+SEGMENT_TITLES = SECTION_TITLES[5:10]
 
 
 @dataclass
@@ -158,14 +159,77 @@ def _segment_pages(data: ReportData) -> list[Page]:
              charts.selection_curves(sel, "stability_ari", "Stability by k",
                                      "Mean ARI over bootstraps")],
         ]),
-        Page(SEGMENT_TITLES[3], [
+        *_recommendation_pages(data, recs),
+    ]
+
+
+def _rate_interval(rate: float, low: float, high: float) -> str:
+    return "n/a" if pd.isna(rate) else f"{rate:.0%} ({low:.0%}-{high:.0%})"
+
+
+def _lift_interval(lift: float, low: float, high: float) -> str:
+    return "n/a" if pd.isna(lift) else f"{lift:.2f} ({low:.2f}-{high:.2f})"
+
+
+RECOMMENDATIONS_TITLE = "Coupon recommendations"
+CAMPAIGN_TITLE = "Campaign plan and expected impact"
+
+
+def _recommendation_pages(data: ReportData, recs: pd.DataFrame) -> list[Page]:
+    """Strategy and recommended offers per segment (lift and interval, or the fallback
+    label); then the campaign: audience and holdout sizes, expected impact with its
+    assumption."""
+    offers = data["rpt_campaign_offers"].copy()
+    offers["rate"] = [_rate_interval(*v) for v in zip(
+        offers["matured_burn_rate"], offers["burn_rate_low"], offers["burn_rate_high"],
+        strict=True)]
+    offers["lift_ci"] = [_lift_interval(*v) for v in zip(
+        offers["lift"], offers["lift_low"], offers["lift_high"], strict=True)]
+    offers["baseline"] = offers["segment_burn_rate"].map(
+        lambda v: "n/a" if pd.isna(v) else f"{v:.0%}")
+    plan = data["rpt_campaign_plan"].copy()
+    plan["segment"] = plan["segment_id"].astype(str) + ": " + plan["segment_name"]
+    plan["offers"] = plan["recommended_offers"].fillna("none")
+    plan["rate"] = [f"{r:.0%} now, target {t:.0%}" if pd.notna(r) and pd.notna(t) else "n/a"
+                    for r, t in zip(plan["matured_burn_rate"], plan["target_burn_rate"],
+                                    strict=True)]
+    plan["per_month"] = plan["claims_per_month"].map("{:.1f}".format)
+    plan["gained"] = plan["burns_per_month_gained"].map(
+        lambda v: "n/a" if pd.isna(v) else f"{v:.1f}")
+    plan["audience"] = [f"{t:,} / {h:,}" if targeted else f"no campaign ({n:,})"
+                        for t, h, n, targeted in zip(
+                            plan["treatment_customers"], plan["holdout_customers"],
+                            plan["no_campaign_customers"], plan["is_targeted"], strict=True)]
+    return [
+        Page(RECOMMENDATIONS_TITLE, [
             "Priority 1 segments are where a coupon moves behaviour most per coupon spent: "
             "customers who already claim but do not burn, and new joiners deciding whether to "
             "stay. Rationales quote each segment's own numbers against all customers.",
-        ], [[_table(recs, {"priority": "Priority", "segment": "Segment",
+            *insights.campaign_offers(data),
+        ], [
+            [_table(recs, {"priority": "Priority", "segment": "Segment",
                            "customers": "Customers", "share": "Share",
                            "coupon_strategy": "Coupon strategy", "rationale": "Why"},
-                    numeric=("priority", "customers", "share"))]]),
+                    numeric=("priority", "customers", "share"))],
+            ["<h3>Recommended merchants and coupons</h3>"],
+            [_table(offers, {"segment_name": "Segment", "offer_name": "Offer",
+                             "matured_claims": "n (matured claims)",
+                             "rate": "Burn rate (95 % interval)", "baseline": "Segment rate",
+                             "lift_ci": "Lift (95 % interval)", "basis_label": "Basis"},
+                    numeric=("matured_claims",))],
+        ]),
+        Page(CAMPAIGN_TITLE, insights.campaign_plan(data), [
+            [_table(plan, {"segment": "Segment", "offers": "Offers",
+                           "audience": "Treatment / holdout",
+                           "per_month": "Claims a month", "rate": "Matured burn rate",
+                           "gained": "Burns a month gained",
+                           "impact_assumption": "Assumption"},
+                    numeric=("per_month", "gained", "audience"))],
+            ['<p class="note">Send offers to the treatment group only (<code>couponseg export'
+             "</code>); the holdout measures the effect: "
+             "<code>dbt_project/analyses/campaign_readout.sql</code> compares their burn rates "
+             "once the campaign has run.</p>"],
+        ]),
     ]
 
 
@@ -207,7 +271,7 @@ def _definitions(data: ReportData) -> Page:
                    **dict(list(columns.items())[3:])}
     table = _table(dq, columns, numeric=("raw_rows", "kept_rows", "after_as_of_rows",
                                          "rejected_rows", "reason_rows"))
-    return Page(SECTION_TITLES[9], [sentence], [[f"<dl>{dl}</dl>"], ["<h3>Data quality</h3>"],
+    return Page(SECTION_TITLES[10], [sentence], [[f"<dl>{dl}</dl>"], ["<h3>Data quality</h3>"],
                                                  [table]])
 
 

@@ -52,13 +52,6 @@
     {{ expression }} rlike '^(?:{{ pattern }})$'
 {%- endmacro %}
 
-{% macro is_finite_date(expression) -%}
-    {#- A date that is neither infinity nor null (Spark dates are never infinite). -#}
-    {{- return(adapter.dispatch('is_finite_date', 'couponseg')(expression)) -}}
-{%- endmacro %}
-{% macro default__is_finite_date(expression) -%}isfinite({{ expression }}){%- endmacro %}
-{% macro spark__is_finite_date(expression) -%}({{ expression }} is not null){%- endmacro %}
-
 {% macro text_json_object(pairs) -%}
     {#- A JSON object {"key": "text", ...} from (key, text expression) pairs; DuckDB keeps
         null values as null, Spark leaves their keys out. -#}

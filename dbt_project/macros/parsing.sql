@@ -115,7 +115,7 @@
         Egypt), yyyy/mm/dd, and Excel serial day numbers (days since 1899-12-30) of five
         digits (1927-05-18 .. 2173-10-14): a bare year such as 2024 is not a date. Whether a
         date is plausible (not infinite, not 1900 or 2099) is a separate check
-        (date_range_checks). `family` is the raw column's type family (raw_column_types);
+        (plausible_date_checks). `family` is the raw column's type family (raw_column_types);
         text input is cleaned text. -#}
     {%- if family == 'date' -%}
         {{ column }}

@@ -18,11 +18,10 @@ counts as (
             (select count(*) from {{ ref('stg_' ~ table) }}) as staged_rows,
             {% if table in after_as_of -%}
                 (
-                    -- coalesce: count_if over no rows is null, not 0
-                    select cast(coalesce(count_if(
-                        staged.{{ after_as_of[table] }} > context.as_of_date), 0) as bigint)
+                    select count(*)
                     from {{ ref('stg_' ~ table) }} as staged
                     cross join context
+                    where staged.{{ after_as_of[table] }} > context.as_of_date
                 )
             {%- else -%}
                 cast(0 as bigint)

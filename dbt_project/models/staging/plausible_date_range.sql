@@ -33,7 +33,7 @@ plausible_claims as (
         claim_date,
         sum(claims) as claims
     from claim_days
-    where claim_date >= {{ earliest }} and {{ is_finite_date('claim_date') }}
+    where claim_date between {{ earliest }} and cast('9999-12-31' as date)  -- finite, not too early
     group by claim_date
 ),
 

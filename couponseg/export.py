@@ -1,0 +1,237 @@
+"""``couponseg export``: the campaign audience as files a CRM imports, plus a manifest.
+
+Layout: ONE file with a segment column (``campaign_audience.csv`` or ``.parquet``; with
+``--segment`` the file is named after the segment), one row per customer of
+``segments.campaign_audience`` (treatment, holdout and no_campaign alike: the file is the
+record of who was held out, which the readout in ``analyses/campaign_readout.sql`` needs).
+Send offers to ``campaign_group = 'treatment'`` only. Beside it, ``<file stem>.manifest.json``
+gives the as-of date, the segmentation model, the campaign settings, counts per segment and
+group, and each file's row count and sha256.
+
+CSV cells are safe to open in a spreadsheet (OWASP CSV injection): a text cell starting with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, and so does
+one that already starts with an apostrophe, so the rule reverses exactly (drop one leading
+apostrophe) and the spreadsheet shows the original text. Parquet keeps values as they are.
+
+The warehouse is opened read-only (a read-only folder is fine); files are written under
+temporary names and renamed, the manifest last, so a failed export leaves no half file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+AUDIENCE = "segments.campaign_audience"
+COLUMNS = (
+    "customer_id", "segment_id", "segment_name", "campaign_group", "priority",
+    "coupon_strategy", "recommended_offers", "recommendation_basis", "campaign_seed",
+    "as_of_date",
+)
+FORMATS = ("csv", "parquet")
+UNSAFE_FIRST = ("=", "+", "-", "@", "\t", "\r", "'")
+BATCH_ROWS = 100_000
+
+
+class ExportError(Exception):
+    """Export impossible (warehouse, table, segment or output folder): exit code 2."""
+
+
+@dataclass
+class ExportResult:
+    """What was written: the audience file, the manifest and the rows per file."""
+
+    audience: Path
+    manifest: Path
+    rows: int
+
+
+def neutralise(value: object) -> object:
+    """A CSV cell a spreadsheet will not run as a formula (text cells only)."""
+    if isinstance(value, str) and value.startswith(UNSAFE_FIRST):
+        return "'" + value
+    return value
+
+
+def _csv_cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return neutralise(value)
+
+
+def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    if not warehouse.is_file():
+        raise ExportError(f"warehouse {warehouse} does not exist: run `couponseg build` first")
+    try:
+        return duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:
+        raise ExportError(f"cannot open warehouse {warehouse} read-only: {exc}") from exc
+
+
+def _require_table(con: duckdb.DuckDBPyConnection, warehouse: Path, table: str) -> None:
+    schema, name = table.split(".")
+    found = con.execute("select count(*) from information_schema.tables "
+                        "where table_schema = ? and table_name = ?", [schema, name]).fetchone()
+    if not found[0]:
+        raise ExportError(f"warehouse {warehouse} has no table {table}: rebuild it with "
+                          "`couponseg build` (the campaign models came with issue 13)")
+
+
+def _segment_filter(con: duckdb.DuckDBPyConnection, segment: str | None) -> tuple[str, list]:
+    if segment is None:
+        return "", []
+    names = [r[0] for r in con.execute(
+        f"select distinct segment_name from {AUDIENCE} order by 1").fetchall()]
+    match = [n for n in names if n.lower() == segment.strip().lower()]
+    if not match:
+        raise ExportError(f"unknown segment {segment!r}; segments in this warehouse: "
+                          f"{', '.join(names)}")
+    return " where segment_name = ?", [match[0]]
+
+
+def _prepare_out(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".export-probe.{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ExportError(f"cannot write to output folder {out}: {exc.strerror or exc}") from exc
+
+
+def _write_csv(con: duckdb.DuckDBPyConnection, sql: str, params: list, path: Path) -> int:
+    cursor = con.execute(sql, params)
+    rows = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        while batch := cursor.fetchmany(BATCH_ROWS):
+            writer.writerows([_csv_cell(v) for v in row] for row in batch)
+            rows += len(batch)
+    return rows
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, sql: str, params: list, path: Path) -> int:
+    con.execute(f"copy ({sql}) to '{_sql_text(path)}' (format parquet)", params)
+    return con.execute(f"select count(*) from read_parquet('{_sql_text(path)}')").fetchone()[0]
+
+
+def _sql_text(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(2**20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _records(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, (_json_value(v) for v in row), strict=True))
+            for row in cursor.fetchall()]
+
+
+def _json_value(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _model(con: duckdb.DuckDBPyConnection) -> dict:
+    """The segmentation that labelled the audience: whichever of model_version, algorithm
+    and model_params customer_segments carries."""
+    present = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = 'segments' and table_name = 'customer_segments'").fetchall()}
+    wanted = [c for c in ("model_version", "algorithm", "model_params") if c in present]
+    if not wanted:
+        return {}
+    rows = _records(con, f"select distinct {', '.join(wanted)} from segments.customer_segments")
+    return rows[0] if len(rows) == 1 else {"models": rows}
+
+
+def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path, where: str, params: list,
+              fmt: str, segment: str | None, files: list[dict]) -> dict:
+    context = _records(con, "select as_of_date, input_name, input_fingerprint "
+                            "from marts.run_context")[0]
+    settings = _records(con, "select * exclude (as_of_date) from segments.campaign_settings")[0]
+    counts = _records(con, "select segment_id, segment_name, campaign_group, "
+                           f"count(*) as customers from {AUDIENCE}{where} "
+                           "group by all order by segment_id, campaign_group", params)
+    return {
+        "as_of_date": context["as_of_date"],
+        "input_name": context["input_name"],
+        "input_fingerprint": context["input_fingerprint"],
+        "warehouse": str(warehouse),
+        "source_table": AUDIENCE,
+        "model": _model(con),
+        "campaign": settings,
+        "segment": segment,
+        "format": fmt,
+        "layout": "one file, one row per customer, segment in a column; send offers to "
+                  "campaign_group = 'treatment' only",
+        "csv_cells": "text starting with = + - @ tab CR or ' gets a leading ' (OWASP); "
+                     "drop one leading ' to restore" if fmt == "csv" else None,
+        "counts": counts,
+        "files": files,
+    }
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def _write(con: duckdb.DuckDBPyConnection, out: Path, stem: str, fmt: str, where: str,
+           params: list, manifest_of) -> tuple[Path, Path, int]:
+    """Audience file, then manifest, each under a temporary name renamed when complete."""
+    audience, manifest = out / f"{stem}.{fmt}", out / f"{stem}.manifest.json"
+    tmp_audience = out / f".{stem}.{os.getpid()}.{fmt}"
+    tmp_manifest = out / f".{stem}.{os.getpid()}.manifest.json"
+    sql = f"select {', '.join(COLUMNS)} from {AUDIENCE}{where} order by customer_id"
+    try:
+        rows = (_write_csv if fmt == "csv" else _write_parquet)(con, sql, params, tmp_audience)
+        files = [{"name": audience.name, "rows": rows, "bytes": tmp_audience.stat().st_size,
+                  "sha256": _sha256(tmp_audience)}]
+        tmp_manifest.write_text(json.dumps(manifest_of(files), indent=2, default=str) + "\n",
+                                encoding="utf-8")
+        os.replace(tmp_audience, audience)
+        os.replace(tmp_manifest, manifest)
+    except OSError as exc:
+        raise ExportError(f"cannot write to output folder {out}: {exc.strerror or exc}") from exc
+    finally:
+        tmp_audience.unlink(missing_ok=True)
+        tmp_manifest.unlink(missing_ok=True)
+    return audience, manifest, rows
+
+
+def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
+                    segment: str | None = None) -> ExportResult:
+    """Write the audience file and its manifest into ``out``."""
+    if fmt not in FORMATS:
+        raise ExportError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    warehouse, out = Path(warehouse), Path(out)
+    with _connect(warehouse) as con:
+        for table in (AUDIENCE, "segments.campaign_settings", "marts.run_context"):
+            _require_table(con, warehouse, table)
+        where, params = _segment_filter(con, segment)
+        _prepare_out(out)
+        name = params[0] if params else None
+        stem = "campaign_audience" + (f"_{_slug(name)}" if name else "")
+        audience, manifest, rows = _write(
+            con, out, stem, fmt, where, params,
+            lambda files: _manifest(con, warehouse, where, params, fmt, name, files))
+    return ExportResult(audience, manifest, rows)

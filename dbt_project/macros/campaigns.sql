@@ -1,0 +1,64 @@
+{#- 95 % Wilson score interval of a proportion successes / trials (Wilson 1927): unlike the
+    normal approximation it stays inside 0..1 and behaves on small n and on rates near 0 or
+    1, which is where most segment x merchant cells are. side: 'low' or 'high'; null when
+    trials is 0. Clamped to 0..1: at a rate of 0 or 1 rounding would step just outside. -#}
+{% macro wilson_bound(successes, trials, side, z=1.96) -%}
+    {%- set n = 'cast(nullif(' ~ trials ~ ', 0) as double)' -%}
+    {%- set p = 'cast(' ~ successes ~ ' as double) / ' ~ n -%}
+    case when {{ trials }} > 0 then {{ 'greatest(0.0, ' if side == 'low' else 'least(1.0, ' }}(
+        ({{ p }} + {{ z * z }} / (2 * {{ n }}))
+        {{ '-' if side == 'low' else '+' }} {{ z }} * sqrt(
+            {{ p }} * (1 - {{ p }}) / {{ n }} + {{ z * z }} / (4 * {{ n }} * {{ n }})
+        )
+    ) / (1 + {{ z * z }} / {{ n }})) end
+{%- endmacro %}
+
+{#- The campaign draw of a customer: an md5 of customer id and campaign seed (dbt.hash, so
+    it is the same text on every engine). Customers are ordered by it within their segment
+    and the first holdout_share of them are held out. -#}
+{% macro campaign_draw(customer_id) -%}
+    {{ dbt.hash(dbt.concat([
+        'cast(' ~ customer_id ~ ' as ' ~ dbt.type_string() ~ ')',
+        dbt.string_literal('|'),
+        dbt.string_literal(var('campaign_seed'))
+    ])) }}
+{%- endmacro %}
+
+{#- Claims, burns, matured claims and matured burns of a group of claim rows. -#}
+{% macro offer_counts(rows) -%}
+    cast(count(*) as bigint) as claims,
+    cast(sum(case when {{ rows }}.is_burnt then 1 else 0 end) as bigint) as burns,
+    cast(sum(case when {{ rows }}.is_matured then 1 else 0 end) as bigint) as matured_claims,
+    cast(sum(case when {{ rows }}.is_matured and {{ rows }}.is_burnt then 1 else 0 end) as bigint)
+    as matured_burns
+{%- endmacro %}
+
+{#- An audience file written by `couponseg export` (CSV or Parquet, by its extension), as a
+    relation with the exported columns. The engine's own file reader, hence dispatched. -#}
+{% macro read_exported_audience(path) -%}
+    {{ return(adapter.dispatch('read_exported_audience')(path)) }}
+{%- endmacro %}
+
+{% macro default__read_exported_audience(path) -%}
+    {%- if path.endswith('.parquet') -%}
+        read_parquet('{{ path }}')
+    {%- else -%}
+        read_csv('{{ path }}', header = true, all_varchar = true)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__read_exported_audience(path) -%}
+    {%- if path.endswith('.parquet') -%}
+        parquet.`{{ path }}`
+    {%- else -%}
+        csv.`{{ path }}`
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Undo the export's spreadsheet-safety rule on a CSV text cell: one leading apostrophe. -#}
+{% macro unneutralise(column) -%}
+    case
+        when {{ column }} like '''%' then substr({{ column }}, 2)
+        else {{ column }}
+    end
+{%- endmacro %}

@@ -1,0 +1,40 @@
+-- One row per segment: strategy, what to offer, expected impact and audience sizes (the
+-- campaign table of the recommendations page).
+with groups as (
+    select
+        segment_id,
+        max(case when is_targeted then 1 else 0 end) = 1 as is_targeted,
+        cast(sum(case when campaign_group = 'treatment' then 1 else 0 end) as bigint)
+        as treatment_customers,
+        cast(sum(case when campaign_group = 'holdout' then 1 else 0 end) as bigint)
+        as holdout_customers,
+        cast(sum(case when campaign_group = 'no_campaign' then 1 else 0 end) as bigint)
+        as no_campaign_customers
+    from {{ ref('campaign_audience') }}
+    group by segment_id
+)
+
+select
+    recs.segment_id,
+    recs.segment_name,
+    recs.priority,
+    recs.coupon_strategy,
+    recs.customers,
+    groups.is_targeted,
+    groups.treatment_customers,
+    groups.holdout_customers,
+    groups.no_campaign_customers,
+    impact.recommendation_basis,
+    impact.recommendation_label,
+    impact.recommended_offers,
+    impact.claims_per_month,
+    impact.matured_burn_rate,
+    impact.platform_burn_rate,
+    impact.target_basis,
+    impact.target_burn_rate,
+    impact.burns_per_month,
+    impact.burns_per_month_gained,
+    impact.impact_assumption
+from {{ ref('segment_recommendations') }} as recs
+inner join {{ ref('segment_impact') }} as impact on recs.segment_id = impact.segment_id
+inner join groups on recs.segment_id = groups.segment_id

@@ -1,0 +1,159 @@
+"""`couponseg export`: files that reconcile with segments.campaign_audience, CSV cells a
+spreadsheet cannot run, and one clear message with exit code 2 when the export is impossible.
+
+The hostile input is generated data whose merchant names start with = + - @ and whose burnt
+claims at one merchant share a formula-like coupon name, so merchant and coupon names that a
+spreadsheet would run reach the recommendations and the audience."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import couponseg, query
+
+from couponseg.export import COLUMNS, UNSAFE_FIRST
+from couponseg.generate import generate
+
+PREFIXES = ("=", "+", "-", "@")
+FORMULA_COUPON = "=HYPERLINK(\"http://x\",\"win\")"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Path:
+    """A warehouse built from generated input with spreadsheet-formula names."""
+    folder = tmp_path_factory.mktemp("hostile_input")
+    generate(folder, customers=600, seed=11)
+    merchants = pd.read_csv(folder / "merchants.csv")
+    merchants["merchant_name"] = [f"{PREFIXES[i % 4]}{name}"
+                                  for i, name in enumerate(merchants["merchant_name"])]
+    merchants.to_csv(folder / "merchants.csv", index=False)
+    tx = pd.read_csv(folder / "transactions.csv")
+    burnt_at_branch_1 = (tx["branch_id"] == 1) & (tx["transaction_status"] == "burned")
+    tx.loc[burnt_at_branch_1, "coupon_name"] = FORMULA_COUPON
+    tx.to_csv(folder / "transactions.csv", index=False)
+    warehouse = tmp_path_factory.mktemp("hostile") / "warehouse.duckdb"
+    couponseg("build", "--input", folder, "--warehouse", warehouse)
+    return warehouse
+
+
+def _audience(warehouse: Path, segment: str | None = None) -> pd.DataFrame:
+    where = f" where segment_name = '{segment}'" if segment else ""
+    return query(warehouse, f"select {', '.join(COLUMNS)} from segments.campaign_audience"
+                            f"{where} order by customer_id")
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def _restore(cell: str) -> str:
+    """The documented reverse of the export's rule: drop one leading apostrophe."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def test_hostile_names_reach_the_audience(hostile):
+    names = query(hostile, "select merchant_name from marts.dim_merchants")["merchant_name"]
+    assert {n[0] for n in names} == set(PREFIXES)  # staging kept the names as given
+    offers = _audience(hostile)["recommended_offers"].dropna()
+    assert any(o.startswith(PREFIXES) for o in offers)
+    coupon = query(hostile, "select * from segments.segment_offer_affinity "
+                            f"where coupon_name = '{FORMULA_COUPON}'")
+    assert not coupon.empty and coupon["is_recommended"].any()
+
+
+def test_csv_cells_never_start_a_formula_and_reconcile(hostile, tmp_path):
+    couponseg("export", "--warehouse", hostile, "--out", tmp_path)
+    rows = _csv_rows(tmp_path / "campaign_audience.csv")
+    assert tuple(rows[0]) == COLUMNS
+    for row in rows[1:]:
+        for cell in row:
+            assert not cell.startswith(UNSAFE_FIRST[:-1]), cell  # = + - @ tab CR
+    mart = _audience(hostile)
+    assert len(rows) - 1 == len(mart)
+    for row, expected in zip(rows[1:], mart.itertuples(index=False), strict=True):
+        for cell, value in zip(row, expected, strict=True):
+            want = "" if pd.isna(value) else (
+                f"{value:%Y-%m-%d}" if isinstance(value, pd.Timestamp) else str(value))
+            assert _restore(cell) == want
+    escaped = [c for r in rows[1:] for c in r if c.startswith("'")]
+    assert any(c[1] == "=" for c in escaped) and any(c[1] in "+-@" for c in escaped)
+
+
+def test_parquet_reconciles_and_manifest_counts(hostile, tmp_path):
+    couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--format", "parquet")
+    path = tmp_path / "campaign_audience.parquet"
+    exported = duckdb.sql(f"select * from read_parquet('{path}') order by customer_id").df()
+    mart = _audience(hostile)
+    pd.testing.assert_frame_equal(exported.reset_index(drop=True), mart, check_dtype=False)
+    manifest = json.loads((tmp_path / "campaign_audience.manifest.json").read_text())
+    assert manifest["files"] == [{
+        "name": path.name, "rows": len(mart), "bytes": path.stat().st_size,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}]
+    counts = mart.groupby(["segment_name", "campaign_group"]).size()
+    assert {(c["segment_name"], c["campaign_group"]): c["customers"]
+            for c in manifest["counts"]} == counts.to_dict()
+    settings = query(hostile, "select * from segments.campaign_settings").iloc[0]
+    assert manifest["as_of_date"] == f"{settings['as_of_date']:%Y-%m-%d}"
+    assert manifest["campaign"]["holdout_share"] == settings["holdout_share"]
+    assert manifest["model"]["algorithm"]
+
+
+def test_one_segment(hostile, tmp_path):
+    name = _audience(hostile)["segment_name"].iloc[0]
+    result = couponseg("export", "--warehouse", hostile, "--out", tmp_path,
+                       "--segment", name.upper())
+    files = [p for p in tmp_path.glob("campaign_audience_*.csv")]
+    assert len(files) == 1 and f"{len(_audience(hostile, name)):,} customers" in result.stdout
+    rows = _csv_rows(files[0])[1:]
+    assert {r[2] for r in rows} == {name} and len(rows) == len(_audience(hostile, name))
+
+
+def test_read_only_warehouse_folder_exports(hostile, tmp_path):
+    """The export only reads: a warehouse in a read-only folder is fine."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    warehouse = folder / "warehouse.duckdb"
+    shutil.copy(hostile, warehouse)
+    warehouse.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        couponseg("export", "--warehouse", warehouse, "--out", tmp_path / "out")
+    finally:
+        folder.chmod(0o755)
+    assert (tmp_path / "out" / "campaign_audience.csv").exists()
+
+
+def _fails(*args: object, expected: str) -> None:
+    result = couponseg("export", *args, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert expected in result.stderr, result.stderr
+
+
+def test_exit_2_cases(hostile, tmp_path):
+    _fails("--warehouse", tmp_path / "missing.duckdb", "--out", tmp_path / "o",
+           expected="does not exist")
+    junk = tmp_path / "junk.duckdb"
+    junk.write_text("not a database")
+    _fails("--warehouse", junk, "--out", tmp_path / "o", expected="cannot open warehouse")
+    _fails("--warehouse", hostile, "--out", tmp_path / "o", "--segment", "No such segment",
+           expected="unknown segment 'No such segment'")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    _fails("--warehouse", hostile, "--out", blocker / "sub", expected="cannot write to output")
+    stripped = tmp_path / "no_campaigns.duckdb"
+    shutil.copy(hostile, stripped)
+    with duckdb.connect(str(stripped)) as con:
+        con.execute("drop table segments.campaign_audience")
+    _fails("--warehouse", stripped, "--out", tmp_path / "o",
+           expected="has no table segments.campaign_audience")
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
