@@ -225,16 +225,24 @@ def run_dbt(args: list[str], dbt_vars: dict[str, object],
     return DbtCall(result.success and not failures, failures, len(results))
 
 
-def dbt_segment_params() -> dict[str, str]:
-    """segment_params of the (on Spark disabled) segment_model Python model, as dbt rendered
-    them from the vars: the settings live in dbt_project.yml only."""
-    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
-    for nodes in manifest.get("disabled", {}).values():
-        for node in nodes:
-            params = node.get("config", {}).get("segment_params")
-            if params:
-                return params
-    raise RuntimeError("segment_params not found in dbt's manifest (dbt_project.yml)")
+def dbt_segment_params(dbt_vars: dict[str, object]) -> dict[str, object]:
+    """segment_params of the (on Spark disabled) segment_model Python model, from where they
+    live: its config in models/segments/_segments__models.yml, whose values name dbt vars
+    (defaults in dbt_project.yml, overrides passed to this build)."""
+    import re
+
+    import yaml
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    values = {**(project.get("vars") or {}), **dbt_vars}
+    models = yaml.safe_load(
+        (DBT_PROJECT_DIR / "models" / "segments" / "_segments__models.yml").read_text())
+    config = next(m for m in models["models"] if m["name"] == "segment_model")["config"]
+    params = {}
+    for key, template in config["segment_params"].items():
+        found = re.fullmatch(r"\{\{\s*var\('(\w+)'\)\s*\}\}", str(template).strip())
+        params[key] = values[found.group(1)] if found else template
+    return params
 
 
 # ------------------------------------------------------------------ the Python step
@@ -341,7 +349,7 @@ def build(source: InputSource, dbt_vars: dict[str, object],
             [*common, "--select", *FEATURE_SELECTOR.split()], dbt_vars, report))]
         if not calls[-1].success:
             return SparkBuild(False, calls[-1].failures, calls[-1].nodes, stages)
-        timed("train", lambda: train_step(spark, dbt_segment_params()))
+        timed("train", lambda: train_step(spark, dbt_segment_params(dbt_vars)))
         calls.append(timed("dbt_centroids", lambda: run_dbt(
             [*common, "--select", CENTROID_SELECTOR, "--exclude", *FEATURE_SELECTOR.split()],
             dbt_vars, report)))
