@@ -21,12 +21,13 @@ offsets as (
     select
         cohorts.join_month,
         cohorts.cohort_customers,
-        cast(generate_series as integer) as months_since_join
+        cast(series.month_offset as integer) as months_since_join
     from cohorts
     cross join context
-    cross join generate_series(
-        0, cast({{ dbt.datediff('cohorts.join_month', 'context.as_of_date', 'month') }} as bigint)
-    )
+    {{ integer_series_join(
+        'month_offset', 0,
+        'cast(' ~ dbt.datediff('cohorts.join_month', 'context.as_of_date', 'month') ~ ' as bigint)'
+    ) }}
 ),
 
 active as (
