@@ -7,10 +7,15 @@ STAMP := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DBT_PROFILES_DIR := $(CURDIR)
 export COUPONSEG_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
+# Spark engine (--engine spark, dbt target spark): where its tables and metastore live.
+export COUPONSEG_SPARK_DIR ?= $(CURDIR)/data/spark
 DOCS_PORT ?= 8080
 BENCH_SIZES ?= workbook,sample,100k,1M,10M
+# Sizes the Spark engine is benchmarked at (a JVM and ~176 dbt nodes on Spark: minutes each).
+SPARK_BENCH_SIZES ?= sample,1M,10M
 
-.PHONY: setup demo test lint catalogue sql metrics docs docs-serve bench bench-full clean sample
+.PHONY: setup demo test lint docs docs-serve bench bench-full clean sample catalogue sql metrics spark-cluster \
+	spark-cluster-stop test-spark
 CATALOGUE := dbt_project/target/catalogue
 METRICS ?= burn_rate,claims
 GROUP_BY ?= metric_time__month,customer__city_name
@@ -22,7 +27,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,spark]'
 	@touch $(STAMP)
 
 ## Build the warehouse from the shipped sample, segment it and render the dashboard.
@@ -74,16 +79,29 @@ docs: setup
 	@echo "Catalogue: http://localhost:$(DOCS_PORT)/static_index.html"
 	cd dbt_project/target && ../../$(BIN)/python -m http.server $(DOCS_PORT) --bind 127.0.0.1
 
+## The full Spark parity check (both engines on the sample, local master and a standalone
+## cluster); `make test` runs the shorter Spark test.
+test-spark: setup
+	COUPONSEG_SPARK_FULL=1 $(BIN)/pytest -q tests/test_spark_parity.py
+
+## A standalone Spark master + worker on 127.0.0.1:7077 (from pyspark's spark-class); then
+## `export COUPONSEG_SPARK_MASTER=spark://127.0.0.1:7077`. Stop with `make spark-cluster-stop`.
+spark-cluster: setup
+	$(BIN)/python -m couponseg.spark_cluster start
+
+spark-cluster-stop:
+	$(BIN)/python -m couponseg.spark_cluster stop
+
 ## Benchmark: couponseg vs the pandas-notebook baseline at several sizes.
 bench: setup
-	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES)
+	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES) --spark-sizes $(SPARK_BENCH_SIZES)
 
 bench-full: setup
-	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES),50M
+	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES),50M --spark-sizes $(SPARK_BENCH_SIZES)
 
 ## Regenerate the committed sample (1,000 customers, seed 42).
 sample: setup
 	$(BIN)/couponseg generate --customers 1000 --seed 42 --out data/sample
 
 clean:
-	rm -rf data/output data/warehouse.duckdb* dbt_project/target dbt_project/logs
+	rm -rf data/output data/warehouse.duckdb* data/spark dbt_project/target dbt_project/logs

@@ -7,6 +7,12 @@ Writes bench/results.json, bench/RESULTS.md and bench/results.png (time and memo
 transactions). Figures are printed, never asserted: these machines are shared and noisy.
 
     python -m bench.run --sizes workbook,sample,100k,1M,10M[,50M] [--baseline-timeout 600]
+        [--engines couponseg,baseline,careful,spark] [--spark-sizes sample,1M,10M]
+
+Engines: couponseg (DuckDB), baseline (the notebook, silhouette on all rows), careful (the
+same notebook with the silhouette on a 20,000-customer sample), spark (couponseg build and
+report with --engine spark, local master, at --spark-sizes only). A run of some engines or
+sizes replaces those rows in bench/results.json and keeps the others.
 
 "workbook" is the real-size workbook (the real one when it is beside the repository): it is
 built twice, once fresh and once as the weekly rerun of the same warehouse.
@@ -125,20 +131,44 @@ def build_and_report(size: str, folder: Path, warehouse: Path, out: Path, tx: in
     return rows
 
 
+CAREFUL_SILHOUETTE_SAMPLE = 20_000
+
+
 def run_baseline(size: str, folder: Path, tx: int, cust: int, timeout: float,
-                 skip: str | None) -> list[dict]:
+                 skip: str | None, engine: str = "baseline") -> list[dict]:
     if skip:
-        return [record("baseline", "total", size, tx, cust,
+        return [record(engine, "total", size, tx, cust,
                        {"wall_s": None, "peak_rss_mb": None, "status": skip})]
-    m = measure([sys.executable, "-m", "bench.baseline", str(folder)], timeout)
+    command = [sys.executable, "-m", "bench.baseline", str(folder)]
+    if engine == "careful":
+        command.insert(3, f"--silhouette-sample={CAREFUL_SILHOUETTE_SAMPLE}")
+    m = measure(command, timeout)
     rows = []
     if m["status"] == "ok":
         detail = json.loads(m["stdout_tail"][-1])
         for stage, seconds in detail["stages"].items():
-            rows.append(record("baseline", stage, size, tx, cust,
+            rows.append(record(engine, stage, size, tx, cust,
                                {"wall_s": round(seconds, 2), "peak_rss_mb": None}))
-    rows.append(record("baseline", "total", size, tx, cust, m))
+    rows.append(record(engine, "total", size, tx, cust, m))
     return rows
+
+
+def run_spark(size: str, folder: Path, work: Path, tx: int, cust: int) -> list[dict]:
+    """couponseg build + report with --engine spark (local master), tables under work/."""
+    import os
+
+    env = {"COUPONSEG_SPARK_DIR": str(work / "spark")}
+    shutil.rmtree(work / "spark", ignore_errors=True)
+    os.environ.update(env)  # measure's child inherits it
+    build = measure(cli("build", "--engine", "spark", "--input", str(folder)))
+    report = measure(cli("report", "--engine", "spark", "--out", str(work / "spark_output")))
+    ok = build["status"] == "ok" and report["status"] == "ok"
+    total = {"wall_s": round(build["wall_s"] + report["wall_s"], 2),
+             "peak_rss_mb": max(build["peak_rss_mb"], report["peak_rss_mb"]),
+             "status": "ok" if ok else "failed"}
+    return [record("spark", "build", size, tx, cust, build),
+            record("spark", "report", size, tx, cust, report),
+            record("spark", "total", size, tx, cust, total)]
 
 
 def prepare(size: str) -> tuple[Path, list[dict]]:
@@ -175,10 +205,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="workbook,sample,100k,1M,10M")
     parser.add_argument("--baseline-timeout", type=float, default=600)
+    parser.add_argument("--engines", default="couponseg,baseline,careful,spark")
+    parser.add_argument("--spark-sizes", default="sample,1M,10M")
     args = parser.parse_args(argv)
-    results: list[dict] = []
-    baseline_dead: str | None = None
-    for size in args.sizes.split(","):
+    engines = set(args.engines.split(","))
+    sizes = args.sizes.split(",")
+    results = _kept_results(engines, sizes)
+    dead: dict[str, str] = {}
+    for size in sizes:
         print(f"== {size}", flush=True)
         folder, generated = prepare(size)
         cust, tx = counts(folder)
@@ -186,13 +220,28 @@ def main(argv: list[str] | None = None) -> int:
             results.append(record("couponseg", "generate", size, tx, cust, m))
         work = WORK / size
         work.mkdir(parents=True, exist_ok=True)
-        results += run_couponseg(size, folder, work, tx, cust)
-        rows = run_baseline(size, folder, tx, cust, args.baseline_timeout, baseline_dead)
-        results += rows
-        if rows[-1]["status"] != "ok" and not baseline_dead:
-            baseline_dead = f"not run: baseline already failed at {size} ({rows[-1]['status']})"
+        if "couponseg" in engines:
+            results += run_couponseg(size, folder, work, tx, cust)
+        if "spark" in engines and size in args.spark_sizes.split(","):
+            results += run_spark(size, folder, work, tx, cust)
+        for engine in ("baseline", "careful"):
+            if engine not in engines:
+                continue
+            rows = run_baseline(size, folder, tx, cust, args.baseline_timeout, dead.get(engine),
+                                engine)
+            results += rows
+            if rows[-1]["status"] != "ok" and engine not in dead:
+                dead[engine] = f"not run: {engine} already failed at {size} ({rows[-1]['status']})"
         write_outputs(results)
     return 0
+
+
+def _kept_results(engines: set[str], sizes: list[str]) -> list[dict]:
+    """The committed rows this run does not redo (other engines, or other sizes)."""
+    path = BENCH / "results.json"
+    old = json.loads(path.read_text()) if path.exists() else []
+    return [r for r in old if not (r["size"] in sizes and (
+        r["engine"] in engines or r["stage"] == "generate"))]
 
 
 def write_outputs(results: list[dict]) -> None:

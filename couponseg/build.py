@@ -158,13 +158,15 @@ def _command(paths: BuildPaths, dbt_vars: dict[str, object]) -> list[str]:
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
         "--vars", json.dumps(dbt_vars),
         "--target-path", str(paths.target), "--log-path", str(paths.dbt_dir / "logs"),
-        "--partial-parse-file-path", str(PARSE_CACHE),
         # Structured events on stdout (parsed below); the log file stays readable.
         "--log-format", "json", "--log-format-file", "debug", "--no-use-colors",
         # Unit tests check the SQL logic on fixed text fixtures; like dbt recommends, they
         # run in development and CI (tests/test_dbt_unit_tests.py), not in every production
         # build, where typed Parquet input would not accept their text fixtures.
         "--exclude-resource-type", "unit_test",
+        # dbt refuses a parse-cache path that does not exist (a fresh clone has none yet):
+        # then it parses fully and writes its cache into the target path, published below.
+        *(["--partial-parse-file-path", str(PARSE_CACHE)] if PARSE_CACHE.exists() else []),
     ]
 
 
@@ -258,6 +260,8 @@ def _clean_message(message: str) -> str:
     if found:
         return found.group(1).strip()
     lines = [ln.strip() for ln in (message or "").splitlines() if ln.strip()]
+    if lines and "Traceback (most recent call last)" in message:
+        return f"Python model failed: {lines[-1]}"  # the exception, not the first frames
     return " ".join(lines[:6])
 
 

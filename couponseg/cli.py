@@ -118,6 +118,9 @@ def _unusable_places(args: argparse.Namespace, for_report: bool = False) -> str 
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    if args.engine == "spark":
+        from couponseg.spark_engine import cli_build
+        return cli_build(args)
     from couponseg.build import BuildLocked, dbt_build
     from models_py.loader import INPUT_ENV, InputError, resolve_input
 
@@ -172,6 +175,9 @@ def _dot(_: str) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.engine == "spark":
+        from couponseg.spark_engine import cli_report
+        return cli_report(args)
     from dashboards.browser import BrowserError
     from dashboards.report import build_report
 
@@ -235,6 +241,10 @@ def parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_generate)
 
     def warehouse_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                        help="duckdb (default: one machine, the --warehouse file) or spark "
+                             "(dbt-spark; tables under $COUPONSEG_SPARK_DIR, default data/spark;"
+                             " master $COUPONSEG_SPARK_MASTER, default local[*])")
         sp.add_argument("--warehouse", type=Path, default=default_warehouse(),
                         help="DuckDB file (default: $COUPONSEG_WAREHOUSE or "
                              "data/warehouse.duckdb)")

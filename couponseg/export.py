@@ -80,11 +80,15 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
         raise ExportError(f"cannot open warehouse {warehouse} read-only: {exc}") from exc
 
 
-def _require_table(con: duckdb.DuckDBPyConnection, warehouse: Path, table: str) -> None:
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
-    found = con.execute("select count(*) from information_schema.tables "
-                        "where table_schema = ? and table_name = ?", [schema, name]).fetchone()
-    if not found[0]:
+    return bool(con.execute("select count(*) from information_schema.tables "
+                            "where table_schema = ? and table_name = ?", [schema, name]
+                            ).fetchone()[0])
+
+
+def _require_table(con: duckdb.DuckDBPyConnection, warehouse: Path, table: str) -> None:
+    if not _has_table(con, table):
         raise ExportError(f"warehouse {warehouse} has no table {table}: rebuild it with "
                           "`couponseg build` (the campaign models came with issue 13)")
 
@@ -152,11 +156,17 @@ def _json_value(value: object) -> object:
 
 
 def _model(con: duckdb.DuckDBPyConnection) -> dict:
-    """The segmentation that labelled the audience: whichever of model_version, algorithm
-    and model_params customer_segments carries."""
+    """The segmentation that labelled the audience: the stored model version(s) that scored
+    customer_segments (segments.segment_model), else whatever model columns it carries."""
     present = {r[0] for r in con.execute(
         "select column_name from information_schema.columns "
         "where table_schema = 'segments' and table_name = 'customer_segments'").fetchall()}
+    if "model_version" in present and _has_table(con, "segments.segment_model"):
+        rows = _records(con, "select model_version, trained_as_of, algorithm, params "
+                             "from segments.segment_model where model_version in "
+                             "(select distinct model_version from segments.customer_segments) "
+                             "order by model_version")
+        return rows[0] if len(rows) == 1 else {"models": rows}
     wanted = [c for c in ("model_version", "algorithm", "model_params") if c in present]
     if not wanted:
         return {}

@@ -23,6 +23,8 @@ def check_warehouse(path: Path, option: str = "--warehouse") -> None:
         raise UnusablePlace(f"{option} {path} is a folder; give a file path such as "
                             f"{path / 'warehouse.duckdb'}")
     _writable_folder(path.parent, f"{option} {path}")
+    if path.exists():  # the build would replace it: never someone's spreadsheet
+        _duckdb_file(path, option)
 
 
 def check_existing_warehouse(path: Path, option: str = "--warehouse") -> None:
@@ -32,6 +34,23 @@ def check_existing_warehouse(path: Path, option: str = "--warehouse") -> None:
         raise UnusablePlace(f"{option} {path} is a folder, not a warehouse file")
     if not path.exists():
         raise UnusablePlace(f"{option} {path} does not exist; run `couponseg build` first")
+    _duckdb_file(path, option)
+
+
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+
+
+def _duckdb_file(path: Path, option: str) -> None:
+    """An existing warehouse must be a DuckDB file: a typo such as ``--warehouse data.xlsx``
+    would otherwise be read as a warehouse (a traceback) or replaced by the build."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(12)
+    except OSError as exc:
+        raise UnusablePlace(f"{option} {path}: cannot read it ({exc.strerror})") from exc
+    if head[8:12] != DUCKDB_MAGIC:
+        raise UnusablePlace(f"{option} {path} exists but is not a DuckDB warehouse; "
+                            "give a new path or a warehouse built by couponseg")
 
 
 def check_output_folder(path: Path, option: str = "--out") -> None:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Chromium (renders the PDF), poppler-utils (pdftoppm, used by the tests) and fonts: Liberation
-# for text, Noto Color Emoji so emoji in names print as emoji instead of empty boxes.
+# Chromium (renders the PDF), poppler-utils (pdftoppm, used by the tests), fonts (Liberation
+# for text, Noto Color Emoji so emoji in names print as emoji instead of empty boxes), and
+# Java 17 for the Spark engine (pyspark starts a JVM).
 # Installs them with apt-get when missing; needs root (or sudo) on Debian/Ubuntu.
 set -euo pipefail
 missing=()
@@ -13,6 +14,7 @@ command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 if ! { command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi "emoji"; }; then
   missing+=(fonts-noto-color-emoji)
 fi
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing system packages: ${missing[*]}"
 SUDO=""

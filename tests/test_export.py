@@ -103,7 +103,9 @@ def test_parquet_reconciles_and_manifest_counts(hostile, tmp_path):
     settings = query(hostile, "select * from segments.campaign_settings").iloc[0]
     assert manifest["as_of_date"] == f"{settings['as_of_date']:%Y-%m-%d}"
     assert manifest["campaign"]["holdout_share"] == settings["holdout_share"]
-    assert manifest["model"]["algorithm"]
+    model = manifest["model"]
+    assert model["algorithm"] and model["model_version"] == int(
+        query(hostile, "select max(model_version) as v from segments.customer_segments")["v"][0])
 
 
 def test_one_segment(hostile, tmp_path):

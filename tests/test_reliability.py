@@ -173,14 +173,16 @@ def test_build_while_an_analyst_holds_the_file(built, previous, other_input):
 
 
 def _start_build(input_path, warehouse, **popen) -> subprocess.Popen:
-    """Start a real build in the background; return once it is writing its new file."""
+    """Start a real build in the background; return once its dbt child is writing the new
+    file (the CLI itself creates the file first, carrying the segment history into it)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "couponseg.cli", "build", "--input", str(input_path),
          "--warehouse", str(warehouse)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen,
     )
     deadline = time.time() + 120
-    while not list(warehouse.parent.glob(f"{warehouse.name}.building*")):
+    while not (list(warehouse.parent.glob(f"{warehouse.name}.building*"))
+               and _build_processes(warehouse)):
         assert time.time() < deadline and proc.poll() is None, "build never started writing"
         time.sleep(0.2)
     return proc

@@ -14,7 +14,7 @@
         'Nan', a merchant 'None'). The length guard and the OR chain (not IN, which DuckDB
         plans as a join) keep this cheap on tens of millions of rows. -#}
     case
-        when strlen(trim({{ column }})) > 4 then trim({{ column }})
+        when {{ text_length('trim(' ~ column ~ ')') }} > 4 then trim({{ column }})
         when
         {%- for token in null_tokens() %}
             {{ "or " if not loop.first }}lower(trim({{ column }})) = '{{ token }}'
@@ -76,7 +76,7 @@
         _source_row as source_row,
         {%- for column in columns %}
         {%- set family = types.get(column, 'text') %}
-        {%- set text = column if family == 'text' else 'cast(' ~ column ~ ' as varchar)' %}
+        {%- set text = column if family == 'text' else 'cast(' ~ column ~ ' as ' ~ text_type() ~ ')' %}
         {%- if column in typed and family in ('integer', 'decimal', 'date', 'timestamp') %}
         {{ column }}{{ "," if not loop.last }}
         {%- elif column in typed %}
@@ -102,9 +102,9 @@
         end
     {%- else -%}
         case
-            when cast(try_cast({{ column }} as bigint) as varchar) = {{ column }}
+            when cast(try_cast({{ column }} as bigint) as {{ text_type() }}) = {{ column }}
                 then try_cast({{ column }} as bigint)
-            when regexp_full_match({{ column }}, '[+-]?[0-9]+([.]0*)?')
+            when {{ regex_full_match(column, '[+-]?[0-9]+([.]0*)?') }}
                 then try_cast({{ column }} as bigint)
         end
     {%- endif -%}
@@ -130,11 +130,11 @@
     coalesce(
         try_cast({{ column }} as date),
         try_cast(try_cast({{ column }} as timestamp) as date),
-        try_cast(try_strptime({{ column }}, '%d/%m/%Y') as date),
-        try_cast(try_strptime({{ column }}, '%d-%m-%Y') as date),
-        try_cast(try_strptime({{ column }}, '%Y/%m/%d') as date),
+        {{ try_parse_date(column, '%d/%m/%Y') }},
+        {{ try_parse_date(column, '%d-%m-%Y') }},
+        {{ try_parse_date(column, '%Y/%m/%d') }},
         case
-            when regexp_full_match({{ column }}, '[0-9]{5}([.]0+)?')
+            when {{ regex_full_match(column, '[0-9]{5}([.]0+)?') }}
                 then date '1899-12-30' + cast(try_cast({{ column }} as double) as integer)
         end
     )
@@ -192,7 +192,7 @@
 {% macro row_signature(value_columns) -%}
     {%- set parts = [] -%}
     {%- for column in value_columns -%}
-        {%- do parts.append("coalesce(cast(" ~ column ~ " as varchar), '<null>')") -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ text_type() ~ "), '<null>')") -%}
         {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
     {%- endfor -%}
     {{ dbt.hash(dbt.concat(parts)) }}
@@ -200,11 +200,11 @@
 
 {% macro raw_values_json(columns, relation_alias) -%}
     {#- The raw row as a JSON object of text, so a rejected row can be read and fixed. -#}
-    json_object(
-    {%- for column in columns %}
-        '{{ column }}', cast({{ relation_alias }}.{{ column }} as varchar){{ "," if not loop.last }}
-    {%- endfor %}
-    )
+    {%- set pairs = [] -%}
+    {%- for column in columns -%}
+        {%- do pairs.append((column, 'cast(' ~ relation_alias ~ '.' ~ column ~ ' as ' ~ text_type() ~ ')')) -%}
+    {%- endfor -%}
+    {{ text_json_object(pairs) }}
 {%- endmacro %}
 
 {% macro source_columns() -%}

@@ -8,9 +8,9 @@
 {%- endmacro %}
 
 {% macro fmt_pct(expression) -%}
-    coalesce(cast(cast(round(100 * {{ expression }}) as integer) as varchar) || '%', 'n/a')
+    coalesce(cast(cast(round(100 * {{ expression }}) as integer) as {{ text_type() }}) || '%', 'n/a')
 {%- endmacro %}
 
 {% macro fmt_num(expression, digits=1) -%}
-    coalesce(cast(round(cast({{ expression }} as decimal(18, 4)), {{ digits }}) as varchar), 'n/a')
+    coalesce(cast(round(cast({{ expression }} as decimal(18, 4)), {{ digits }}) as {{ text_type() }}), 'n/a')
 {%- endmacro %}

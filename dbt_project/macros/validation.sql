@@ -49,11 +49,11 @@
 {% macro validate_lookup(raw_model, key, name) -%}
     {#- The three lookup tables (genders, cities, merchants) share one shape: an id and a name. -#}
     {%- set types = raw_column_types(raw_model) %}
-    with source as not materialized (
+    with source as {{ not_materialized() }}(
         {{ cleaned_source(raw_model, [key, name], typed=[key], types=types) }}
     ),
 
-    parsed as not materialized (
+    parsed as {{ not_materialized() }}(
         select
             source_row,
             {{ parse_id(key, types.get(key)) }} as {{ key }},

@@ -5,7 +5,7 @@
 select
     '{{ table }}' as source_table,
     validated.source_row,
-    cast(raw.{{ columns[0] }} as varchar) as source_key,
+    cast(raw.{{ columns[0] }} as {{ text_type() }}) as source_key,
     validated.reject_reason as reason,
     {{ raw_values_json(columns, 'raw') }} as raw_values
 from {{ ref('validated_' ~ table) }} as validated

@@ -1,6 +1,6 @@
 select
     branches.branch_id,
-    'Branch ' || cast(branches.branch_id as varchar) as branch_label,
+    'Branch ' || cast(branches.branch_id as {{ text_type() }}) as branch_label,
     branches.merchant_id,
     merchants.merchant_name
 from {{ ref('stg_branches') }} as branches

@@ -41,11 +41,13 @@ offsets as (
     select
         cohorts.join_month,
         cohorts.cohort_customers,
-        numbers.n as months_since_join
+        cast(series.month_offset as integer) as months_since_join
     from cohorts
     cross join context
-    cross join numbers
-    where numbers.n <= {{ dbt.datediff('cohorts.join_month', 'context.as_of_date', 'month') }}
+    {{ integer_series_join(
+        'month_offset', 0,
+        'cast(' ~ dbt.datediff('cohorts.join_month', 'context.as_of_date', 'month') ~ ' as bigint)'
+    ) }}
 ),
 
 active as (

@@ -50,7 +50,7 @@ select
     ) as worst_burn_rate_city,
     (select min(matured_burn_rate) from city_burns) as worst_city_burn_rate,
     (
-        select avg(case when matured_claims < 5 then 1.0 else 0.0 end)
+        select avg(cast(case when matured_claims < 5 then 1 else 0 end as double))
         from {{ ref('rpt_city_month_burn_rate') }}
     ) as thin_city_month_share,
     (

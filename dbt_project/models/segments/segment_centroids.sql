@@ -5,8 +5,7 @@ with per_segment as (
     select
         model_version,
         feature_names,
-        unnest(centroids) as centroid,
-        generate_subscripts(centroids, 1) - 1 as segment_id
+        {{ unnest_lists([('centroids', 'centroid')], 'segment_id', -1) }}
     from {{ ref('segment_model') }}
 ),
 
@@ -14,9 +13,7 @@ per_feature as (
     select
         model_version,
         segment_id,
-        unnest(feature_names) as feature,
-        generate_subscripts(feature_names, 1) as feature_order,
-        unnest(centroid) as value
+        {{ unnest_lists([('feature_names', 'feature'), ('centroid', 'value')], 'feature_order') }}
     from per_segment
 )
 
@@ -25,7 +22,7 @@ select
     cast(per_feature.segment_id as integer) as segment_id,
     coalesce(names.segment_type, 'Unnamed') as segment_type,
     coalesce(
-        names.segment_name, 'Segment ' || cast(per_feature.segment_id as varchar)
+        names.segment_name, 'Segment ' || cast(per_feature.segment_id as {{ text_type() }})
     ) as segment_name,
     per_feature.feature,
     cast(per_feature.feature_order as integer) as feature_order,

@@ -4,7 +4,7 @@ with candidates as (
     select
         model_version,
         sample_rows,
-        unnest(candidates) as candidate
+        {{ unnest_lists([('candidates', 'candidate')]) }}
     from {{ ref('segment_model') }}
 )
 

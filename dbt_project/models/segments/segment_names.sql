@@ -20,8 +20,7 @@ with new_models as (
 sampled as (
     select
         model_version,
-        unnest(sample_customer_ids) as customer_id,
-        unnest(sample_segment_ids) as segment_id
+        {{ unnest_lists([('sample_customer_ids', 'customer_id'), ('sample_segment_ids', 'segment_id')]) }}
     from new_models
 ),
 
@@ -127,7 +126,7 @@ select
         when count(*) over (partition by model_version, segment_type) > 1
             then ' ' || cast(row_number() over (
                 partition by model_version, segment_type order by segment_id
-            ) as varchar)
+            ) as {{ text_type() }})
         else ''
     end as segment_name
 from typed

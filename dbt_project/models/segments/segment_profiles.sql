@@ -9,7 +9,7 @@ with members as (
         segments.segment_name,
         segments.model_version,
         features.*,
-        case when features.has_transactions then 0.0 else 1.0 end as no_transaction_share
+        cast(case when features.has_transactions then 0 else 1 end as double) as no_transaction_share
     from {{ ref('customer_segments') }} as segments
     inner join {{ ref('customer_features') }} as features
         on segments.customer_id = features.customer_id
@@ -105,5 +105,5 @@ select
     segment_name,
     coalesce(segment_type, 'Unnamed') as segment_type,
     model_version,
-    * exclude (segment_id, segment_name, segment_type, model_version)
+    {{ star_except(['segment_id', 'segment_name', 'segment_type', 'model_version']) }}
 from named

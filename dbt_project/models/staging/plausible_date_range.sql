@@ -9,7 +9,7 @@
 {%- if family in ('integer', 'decimal', 'date', 'timestamp') -%}
     {%- set claim_value = 'transaction_date' -%}
 {%- else -%}
-    {%- set claim_value = clean_text('cast(transaction_date as varchar)') -%}
+    {%- set claim_value = clean_text('cast(transaction_date as ' ~ text_type() ~ ')') -%}
 {%- endif -%}
 {%- set earliest = "cast('" ~ var('earliest_plausible_date') ~ "' as date)" -%}
 

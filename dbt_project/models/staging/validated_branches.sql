@@ -1,11 +1,11 @@
 {%- set types = raw_column_types('raw_branches') -%}
 
-with source as not materialized (
+with source as {{ not_materialized() }}(
     {{ cleaned_source('raw_branches', ['branch_id', 'merchant_id'], typed=['branch_id', 'merchant_id'],
         types=types) }}
 ),
 
-parsed as not materialized (
+parsed as {{ not_materialized() }}(
     select
         source_row,
         branch_id as raw_branch_id,

@@ -1,13 +1,13 @@
 {%- set types = raw_column_types('raw_customers') -%}
 
-with source as not materialized (
+with source as {{ not_materialized() }}(
     {{ cleaned_source(
         'raw_customers', ['customer_id', 'join_date', 'city_id', 'gender_id'],
         typed=['customer_id', 'join_date', 'city_id', 'gender_id'], types=types
     ) }}
 ),
 
-parsed as not materialized (
+parsed as {{ not_materialized() }}(
     select
         source_row,
         customer_id as raw_customer_id,

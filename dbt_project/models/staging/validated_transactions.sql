@@ -1,6 +1,6 @@
 {%- set types = raw_column_types('raw_transactions') -%}
 
-with source as not materialized (
+with source as {{ not_materialized() }}(
     {{ cleaned_source('raw_transactions', [
         'transaction_id', 'customer_id', 'transaction_date', 'transaction_status',
         'coupon_name', 'burn_date', 'branch_id'
@@ -12,7 +12,7 @@ vocabulary as (
     select * from {{ ref('status_vocabulary') }}
 ),
 
-parsed as not materialized (
+parsed as {{ not_materialized() }}(
     select
         source.source_row,
         source.transaction_id as raw_transaction_id,

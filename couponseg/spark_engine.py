@@ -1,0 +1,484 @@
+"""The Apache Spark engine: the same dbt project, built on Spark through dbt-spark.
+
+dbt-spark runs Python models only on Databricks, so on Spark this module does what the dbt
+Python models do on DuckDB, around two dbt calls that share one Spark session (one JVM):
+
+1. load the input (CSV or Parquet folder) with pyspark into ``landing.*`` (raw.raw_* are views
+   over it: dbt_project/models/raw_spark);
+2. ``dbt build`` up to the feature mart (``+customer_features``);
+3. the Python step: segmentation on the features, written back as Spark tables in
+   ``python_step.*`` (segments' Spark-side models are views over them);
+4. ``dbt build`` of everything else (segments, reporting, their tests).
+
+Where the tables live: ``$COUPONSEG_SPARK_DIR`` (default ``data/spark``) holds
+``spark-warehouse/`` (Parquet files) and ``metastore/`` (the Derby metastore naming them). The
+master is ``$COUPONSEG_SPARK_MASTER`` (default ``local[*]``; ``spark://host:7077`` for a
+cluster). profiles.yml reads the same variables, so dbt and this module see one session.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models_py.loader import REQUIRED_COLUMNS, InputError, InputSource, input_manifest
+from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+
+SPARK_DIR_ENV = "COUPONSEG_SPARK_DIR"
+SPARK_MASTER_ENV = "COUPONSEG_SPARK_MASTER"
+LANDING_SCHEMA = "landing"
+PYTHON_STEP_SCHEMA = "python_step"
+# The dbt calls around the Python step: up to the feature mart (training reads it), then up
+# to the stored centroids (scoring reads them), then the rest.
+FEATURE_SELECTOR = "+customer_features +run_context"
+CENTROID_SELECTOR = "+segment_centroids"
+
+
+def spark_dir() -> Path:
+    """Folder holding the Spark warehouse and its metastore: $COUPONSEG_SPARK_DIR or
+    data/spark in the repository (never the current folder)."""
+    return Path(os.environ.get(SPARK_DIR_ENV) or REPO_ROOT / "data" / "spark").resolve()
+
+
+def spark_master() -> str:
+    return os.environ.get(SPARK_MASTER_ENV) or "local[*]"
+
+
+def session_settings(folder: Path | None = None, master: str | None = None) -> dict[str, str]:
+    """The session's settings, the same as profiles.yml's spark target (which reads the same
+    environment variables), so dbt-spark reuses the session this module starts."""
+    folder = Path(folder or spark_dir()).resolve()
+    return {
+        "spark.master": master or spark_master(),
+        # The driver listens on loopback unless told otherwise (a cluster on other machines
+        # needs an address they can reach: COUPONSEG_SPARK_DRIVER_HOST).
+        "spark.driver.host": os.environ.get("COUPONSEG_SPARK_DRIVER_HOST", "127.0.0.1"),
+        "spark.driver.bindAddress": os.environ.get("COUPONSEG_SPARK_DRIVER_HOST", "127.0.0.1"),
+        "spark.sql.warehouse.dir": str(folder / "spark-warehouse"),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={folder / 'metastore'}",
+        "spark.driver.memory": os.environ.get("COUPONSEG_SPARK_DRIVER_MEMORY", "2g"),
+        "spark.sql.shuffle.partitions": os.environ.get("COUPONSEG_SPARK_SHUFFLE_PARTITIONS",
+                                                       "4"),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.enabled": "false",
+        "spark.sql.ansi.enabled": "false",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+    }
+
+
+@contextmanager
+def spark_session(folder: Path | None = None, master: str | None = None) -> Iterator:
+    """A Hive-enabled session on the warehouse folder; stopped (JVM and executors released)
+    on exit. The environment is set too, so dbt's profile renders the same settings."""
+    folder = Path(folder or spark_dir()).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ[SPARK_DIR_ENV] = str(folder)
+    os.environ[SPARK_MASTER_ENV] = master or spark_master()
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("couponseg").enableHiveSupport()
+    for key, value in session_settings(folder, master).items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    # pyspark logs every failed query as a JSON stack trace; dbt reports the error itself.
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
+    try:
+        yield session
+    finally:
+        session.stop()
+
+
+# ------------------------------------------------------------------ loading
+def _sniff_csv(path: Path) -> tuple[str, str]:
+    """(encoding, delimiter) of a CSV, as DuckDB's reader would take it: UTF-8 unless the
+    bytes are not, then Latin-1; the delimiter that splits the header line most."""
+    head = path.read_bytes()[: 1 << 16]
+    try:
+        text, encoding = head.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the block's end
+            text, encoding = head.decode("latin-1"), "ISO-8859-1"
+        else:
+            text, encoding = head[: exc.start].decode("utf-8"), "UTF-8"
+    header = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    delimiter = max((",", ";", "\t", "|"), key=header.count)
+    return encoding, delimiter
+
+
+def _column_map(found: list[str], table: str, where: str) -> dict[str, str]:
+    by_name = {c.strip().lower().lstrip("\ufeff"): c for c in found}
+    missing = [c for c in REQUIRED_COLUMNS[table] if c not in by_name]
+    if missing:
+        raise InputError(f"{where}: missing column(s) {', '.join(missing)} "
+                         f"(found: {', '.join(found) or 'no columns'})")
+    return {c: by_name[c] for c in REQUIRED_COLUMNS[table]}
+
+
+def _with_row_numbers(frame):
+    """_source_row = position in the file + 1 (the header is row 1), computed in the JVM:
+    each partition's ids are offset by the rows of the partitions before it (a single file's
+    splits are read in file order). A file read as one partition needs no counting pass."""
+    from pyspark.sql import functions as F
+
+    if frame.rdd.getNumPartitions() == 1:
+        return frame.withColumn("_source_row", F.monotonically_increasing_id() + 2)
+    tagged = frame.withColumn("_mid", F.monotonically_increasing_id()) \
+        .withColumn("_pid", F.spark_partition_id())
+    counts = sorted(tagged.groupBy("_pid").agg(F.count("*").alias("n"),
+                                               F.min("_mid").alias("first")).collect())
+    bases, offset = [], 0
+    for row in counts:
+        bases.append((row["_pid"], offset - row["first"] + 2))
+        offset += row["n"]
+    base = frame.sparkSession.createDataFrame(bases, "_pid int, _base bigint")
+    return tagged.join(F.broadcast(base), "_pid") \
+        .withColumn("_source_row", F.col("_mid") + F.col("_base")).drop("_mid", "_pid", "_base")
+
+
+def _read_table(spark, path: Path, table: str):
+    """One input table as given: text from CSV, the file's own types from Parquet."""
+    from pyspark.sql import functions as F
+
+    where = f"{path.name} (table '{table}')"
+    try:
+        if path.suffix.lower() == ".parquet":
+            base = spark.read.parquet(str(path))
+            frame = base.withColumn("_source_row", F.col("_metadata.row_index") + 2)
+        else:
+            encoding, delimiter = _sniff_csv(path)
+            base = (spark.read.option("header", True).option("sep", delimiter)
+                    .option("encoding", encoding).option("inferSchema", False)
+                    .option("mode", "PERMISSIVE").csv(str(path)))
+            frame = _with_row_numbers(base)
+        columns = _column_map([c for c in base.columns], table, where)
+    except InputError:
+        raise
+    except Exception as exc:  # pyspark raises AnalysisException and others for bad files
+        kind = "Parquet" if path.suffix.lower() == ".parquet" else "CSV"
+        raise InputError(f"{path.name}: not a readable {kind} file "
+                         f"({str(exc).splitlines()[0]})") from exc
+    return frame.select(*[F.col(f"`{spelled}`").alias(name) for name, spelled in columns.items()],
+                        "_source_row")
+
+
+def load_raw(spark, source: InputSource) -> None:
+    """Write the six input tables and the input manifest into landing.*.
+
+    Only CSV / Parquet folders: a workbook is read on one machine (DuckDB engine). Empty or
+    unreadable tables were already refused by the CLI's check of the input (the same
+    loader as the DuckDB engine's), before Spark started."""
+    if source.kind != "folder":
+        raise InputError(
+            f"Input {source.path}: the Spark engine reads a folder of <table>.csv / "
+            "<table>.parquet; export the workbook's sheets as CSV, or build it with the "
+            "default engine (--engine duckdb)")
+    spark.sql(f"create database if not exists {LANDING_SCHEMA}")
+    for table, path in source.table_files().items():
+        frame = _read_table(spark, path, table)
+        frame.write.mode("overwrite").format("parquet").saveAsTable(f"{LANDING_SCHEMA}.{table}")
+    manifest = input_manifest(source.path).to_pandas()
+    spark.createDataFrame(manifest).write.mode("overwrite").format("parquet") \
+        .saveAsTable(f"{LANDING_SCHEMA}.input_manifest")
+
+
+# ------------------------------------------------------------------ dbt
+@dataclass
+class DbtCall:
+    """One dbt invocation's outcome."""
+
+    success: bool
+    failures: list[str] = field(default_factory=list)
+    nodes: int = 0
+
+
+def run_dbt(args: list[str], dbt_vars: dict[str, object],
+            report: Callable[[str], None] = print) -> DbtCall:
+    """dbt in this process (so it reuses this process's Spark session) on the spark target."""
+    from dbt.cli.main import dbtRunner
+
+    command = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+               str(PROFILES_DIR), "--target", "spark", "--vars", json.dumps(dbt_vars)]
+    events: list[str] = []
+
+    def on_event(event) -> None:
+        if event.info.name in ("LogTestResult", "LogModelResult", "LogSeedResult",
+                               "LogNodeNoOpResult"):
+            report("  " + event.info.msg.split("  ", 1)[-1].strip())
+        elif event.info.level == "error":
+            events.append(event.info.msg)
+
+    result = dbtRunner(callbacks=[on_event]).invoke(command)
+    results = list(getattr(result.result, "results", None) or [])
+    failures = [f"{r.node.name}: {' '.join((r.message or '').split())[:400]}"
+                for r in results if str(r.status) in ("error", "fail", "runtime error")]
+    if result.exception is not None:
+        failures.append(str(result.exception))
+    if not result.success and not failures:
+        failures = events[-6:] or ["dbt failed"]
+    return DbtCall(result.success and not failures, failures, len(results))
+
+
+def dbt_segment_params(dbt_vars: dict[str, object]) -> dict[str, object]:
+    """segment_params of the (on Spark disabled) segment_model Python model, from where they
+    live: its config in models/segments/_segments__models.yml, whose values name dbt vars
+    (defaults in dbt_project.yml, overrides passed to this build)."""
+    import re
+
+    import yaml
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    values = {**(project.get("vars") or {}), **dbt_vars}
+    models = yaml.safe_load(
+        (DBT_PROJECT_DIR / "models" / "segments" / "_segments__models.yml").read_text())
+    config = next(m for m in models["models"] if m["name"] == "segment_model")["config"]
+    params = {}
+    for key, template in config["segment_params"].items():
+        found = re.fullmatch(r"\{\{\s*var\('(\w+)'\)\s*\}\}", str(template).strip())
+        params[key] = values[found.group(1)] if found else template
+    return params
+
+
+# ------------------------------------------------------------------ the Python step
+# What dbt's Python models do on DuckDB (models_py.segmentation.dbt_adapter), on Spark:
+# training reads a fixed-size sample through Spark and appends a model version when one is
+# needed; scoring runs the same pure function, score_batch, on every partition of the
+# features (mapInPandas), so no step holds the whole table in one process.
+SCORED_SCHEMA = ("customer_id bigint, segment_id int, segment_name string, "
+                 "distance_to_centroid double, confidence double, projection_x double, "
+                 "projection_y double, model_version int")
+
+
+def _table_or_none(spark, name: str):
+    return spark.table(name) if spark.catalog.tableExists(name) else None
+
+
+def train_step(spark, config: dict) -> str | None:
+    """Append a model version to python_step.segment_model when the stored one cannot be
+    reused; return why it trained (None: reused)."""
+    from pyspark.sql import functions as F
+
+    from models_py.segmentation.dbt_adapter import settings
+    from models_py.segmentation.features import source_columns
+    from models_py.segmentation.store import training_reason
+
+    context = spark.table("marts.run_context").toPandas().iloc[0]
+    wanted = settings(config, context)
+    stored = _table_or_none(spark, f"{PYTHON_STEP_SCHEMA}.segment_model")
+    previous = stored.toArrow().to_pandas() if stored is not None else None
+    reason = training_reason(previous, wanted)
+    if reason is None:
+        return None
+    from models_py.segmentation.training import train
+
+    version = 1 if previous is None or previous.empty else int(previous["model_version"].max()) + 1
+    columns = source_columns(wanted.specs)
+    sample = (spark.table("marts.customer_features").select(*columns)
+              .withColumn("_pick", F.xxhash64("customer_id", F.lit(wanted.seed)))
+              .orderBy("_pick", "customer_id").limit(wanted.sample_size)
+              .drop("_pick").toPandas())
+    rows = train(sample, wanted, version, context["as_of_date"],
+                 str(context["input_fingerprint"]), reason)
+    spark.sql(f"create database if not exists {PYTHON_STEP_SCHEMA}")
+    spark.createDataFrame(rows).write.mode("append").format("parquet") \
+        .saveAsTable(f"{PYTHON_STEP_SCHEMA}.segment_model")
+    return reason
+
+
+def score_step(spark) -> None:
+    """Every customer scored with the latest stored model, partition by partition on the
+    executors, written to python_step.customer_segments."""
+    from models_py.segmentation.scoring import SegmentModel, score_batch
+
+    model = SegmentModel.from_frames(spark.table("segments.segment_model").toArrow().to_pandas(),
+                                     spark.table("segments.segment_centroids").toPandas())
+
+    def score(batches):
+        for batch in batches:
+            yield score_batch(batch, model)
+
+    scored = spark.table("marts.customer_features").select(*model.source_columns) \
+        .mapInPandas(score, SCORED_SCHEMA)
+    scored.write.mode("overwrite").format("parquet") \
+        .saveAsTable(f"{PYTHON_STEP_SCHEMA}.customer_segments")
+
+
+# ------------------------------------------------------------------ the whole build
+@dataclass
+class SparkBuild:
+    """Outcome of ``build``: success, failures, dbt nodes run, seconds per stage."""
+
+    success: bool
+    failures: list[str] = field(default_factory=list)
+    nodes: int = 0
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+def build(source: InputSource, dbt_vars: dict[str, object],
+          report: Callable[[str], None] = print, folder: Path | None = None,
+          master: str | None = None, until: str = "reporting", tests: bool = True
+          ) -> SparkBuild:
+    """Load, dbt up to the feature mart, the Python step, dbt for the rest: one session.
+
+    ``until="segments"`` stops once every customer is scored; ``tests=False`` builds models
+    and seeds without their data tests (the short Spark test in `make test`)."""
+    stages: dict[str, float] = {}
+    # cautious: a test runs in the call that has built all of its parents, so the two calls
+    # split the tests between them (none twice, none left out).
+    common = ["build", "--quiet", "--exclude-resource-type", "unit_test",
+              "--indirect-selection", "cautious"]
+    if not tests:
+        common += ["--resource-type", "model", "--resource-type", "seed"]
+
+    def timed(name: str, step: Callable[[], object]) -> object:
+        start = time.perf_counter()
+        value = step()
+        stages[name] = round(time.perf_counter() - start, 2)
+        return value
+
+    with spark_session(folder, master) as spark:
+        stages["session"] = 0.0
+        timed("load", lambda: load_raw(spark, source))
+        calls = [timed("dbt_features", lambda: run_dbt(
+            [*common, "--select", *FEATURE_SELECTOR.split()], dbt_vars, report))]
+        if not calls[-1].success:
+            return SparkBuild(False, calls[-1].failures, calls[-1].nodes, stages)
+        timed("train", lambda: train_step(spark, dbt_segment_params(dbt_vars)))
+        calls.append(timed("dbt_centroids", lambda: run_dbt(
+            [*common, "--select", CENTROID_SELECTOR, "--exclude", *FEATURE_SELECTOR.split()],
+            dbt_vars, report)))
+        if calls[-1].success:
+            timed("score", lambda: score_step(spark))
+        if calls[-1].success and until != "segments":
+            calls.append(timed("dbt_rest", lambda: run_dbt(
+                [*common, "--exclude", CENTROID_SELECTOR, *FEATURE_SELECTOR.split()],
+                dbt_vars, report)))
+        nodes = sum(call.nodes for call in calls)
+        if not calls[-1].success:
+            return SparkBuild(False, calls[-1].failures, nodes, stages)
+        if until != "segments":
+            timed("snapshot", lambda: export_snapshot(spark, snapshot_path(folder)))
+        return SparkBuild(True, [], nodes, stages)
+
+
+# ------------------------------------------------------------------ reading the result
+# What the report and the CLI's summary read: every reporting model, and the tables the
+# summary quotes. The dashboards read DuckDB, so these are copied into a local read-only
+# DuckDB file: the same renderer, the same PDF.
+SNAPSHOT_TABLES = ("marts.run_context", "audit.audit_row_reconciliation",
+                   "audit.audit_rejection_summary", "segments.segment_profiles")
+
+
+def snapshot_path(folder: Path | None = None) -> Path:
+    return Path(folder or spark_dir()).resolve() / "snapshot.duckdb"
+
+
+def export_snapshot(spark, target: Path) -> Path:
+    """Copy the reporting schema and SNAPSHOT_TABLES from Spark into a new DuckDB file,
+    swapped in over ``target`` once complete (a reader never sees half a file)."""
+    import duckdb
+
+    names = [f"reporting.{row.tableName}" for row in spark.sql("show tables in reporting")
+             .collect() if not row.isTemporary]
+    names += [n for n in SNAPSHOT_TABLES if spark.catalog.tableExists(n)]
+    building = target.with_name(target.name + ".building")
+    building.unlink(missing_ok=True)
+    with duckdb.connect(str(building)) as con:
+        for name in names:
+            schema, table = name.split(".")
+            arrow = spark.table(name).toArrow()  # noqa: F841 (read by DuckDB below)
+            con.execute(f"create schema if not exists {schema}")
+            con.execute(f"create table {schema}.{table} as select * from arrow")
+    os.replace(building, target)
+    return target
+
+
+# ------------------------------------------------------------------ the CLI's Spark side
+def cli_build(args) -> int:
+    """``couponseg build --engine spark``: the same checks, output and exit codes as the
+    DuckDB build; the tables go to $COUPONSEG_SPARK_DIR instead of a DuckDB file."""
+    from couponseg.cli import _dot, _fail, _preflight, _say, _summarise
+    from models_py.loader import resolve_input
+
+    start = time.perf_counter()
+    try:
+        source = resolve_input(args.input)
+        _say(f"Checking input {source.path} ...")
+        if source.kind != "folder":
+            raise InputError(
+                f"Input {source.path}: the Spark engine reads a folder of <table>.csv / "
+                "<table>.parquet; export the workbook's sheets as CSV, or build it with the "
+                "default engine (--engine duckdb)")
+        _preflight(str(source.path))
+    except InputError as exc:
+        return _fail(str(exc), 2)
+    _say(f"Building on Spark ({spark_master()}) into {spark_dir()} with dbt-spark ...")
+    dbt_vars = {"as_of": args.as_of or "", "segment_seed": args.seed}
+    try:
+        result = build(source, dbt_vars, report=_say if args.verbose else _dot)
+    except InputError as exc:
+        return _fail(str(exc), 2)
+    if not args.verbose:
+        print(flush=True)
+    if not result.success:
+        details = "\n  ".join(result.failures)
+        return _fail(f"Spark build failed.\n  {details}", 1)
+    _say(f"Built on Spark ({result.nodes} models, seeds and tests passed) in "
+         f"{time.perf_counter() - start:.1f} s; stages (s): {result.stages}")
+    _summarise(snapshot_path())
+    return 0
+
+
+def cli_report(args) -> int:
+    """``couponseg report --engine spark``: the reporting tables read from Spark into a
+    local DuckDB file, rendered by the same dashboards code as the DuckDB engine's."""
+    from couponseg.cli import _fail, _say
+    from dashboards.browser import BrowserError
+    from dashboards.report import build_report
+
+    start = time.perf_counter()
+    try:
+        with spark_session() as spark:
+            if not spark.catalog.tableExists("reporting.rpt_kpis"):
+                return _fail(f"no Spark build in {spark_dir()}: run "
+                             "`couponseg build --engine spark` first", 2)
+            snapshot = export_snapshot(spark, snapshot_path())
+        pdf, html = build_report(snapshot, Path(args.out))
+    except (BrowserError, FileNotFoundError, RuntimeError) as exc:
+        return _fail(str(exc), 2)
+    _say(f"Report written from Spark in {time.perf_counter() - start:.1f} s:\n"
+         f"  PDF:  {pdf}\n  HTML: {html}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m couponseg.spark_engine --input DIR [--until segments] [--no-tests]``: a
+    Spark build without the report (tests and benchmarks; users run ``couponseg build
+    --engine spark``). Prints the stage times as JSON on the last line."""
+    import argparse
+    import sys
+
+    from models_py.loader import resolve_input
+
+    p = argparse.ArgumentParser(prog="python -m couponseg.spark_engine")
+    p.add_argument("--input", required=True)
+    p.add_argument("--until", choices=("segments", "reporting"), default="reporting")
+    p.add_argument("--no-tests", action="store_true")
+    p.add_argument("--as-of", default="")
+    args = p.parse_args(argv)
+    result = build(resolve_input(args.input), {"as_of": args.as_of}, until=args.until,
+                   tests=not args.no_tests)
+    for failure in result.failures:
+        print(f"FAILED {failure}", file=sys.stderr)
+    print(json.dumps({"success": result.success, "nodes": result.nodes, **result.stages}))
+    return 0 if result.success else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

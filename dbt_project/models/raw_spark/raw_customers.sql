@@ -1,0 +1,2 @@
+-- On Spark: the customers table as couponseg.spark_engine loaded it (see _raw_spark__sources.yml).
+select * from {{ source('spark_landing', 'customers') }}

@@ -1,0 +1,154 @@
+"""Findings of the hostile review of issues 10 and 12, each shown by a real CLI run."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+from conftest import REPO, couponseg, query
+from damage import append, read_tables, write_folder
+
+PARSE_CACHE = REPO / "dbt_project" / "target" / "partial_parse.msgpack"
+
+
+def test_first_build_of_a_fresh_clone_succeeds(tmp_path):
+    """A fresh clone has no dbt parse cache yet; dbt refused the missing
+    --partial-parse-file-path and every build failed until someone ran dbt by hand."""
+    aside = tmp_path / "partial_parse.msgpack"
+    if PARSE_CACHE.exists():
+        shutil.move(PARSE_CACHE, aside)
+    try:
+        result = couponseg("build", "--input", REPO / "data" / "sample",
+                           "--warehouse", tmp_path / "w.duckdb", check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert PARSE_CACHE.exists()  # the next build parses partially again
+    finally:
+        if aside.exists() and not PARSE_CACHE.exists():
+            PARSE_CACHE.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(aside, PARSE_CACHE)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> dict:
+    """The shipped sample plus one row per hostile value of issue 10's brief."""
+    tables = read_tables(REPO / "data" / "sample")
+    c, t, cities = tables["customers"], tables["transactions"], tables["cities"]
+    rows = {
+        "big_customer": append(c, customer_id="9007199254740993", join_date="2023-01-01",
+                               city_id="1", gender_id="1"),
+        "tiny_customer": append(c, customer_id="1e-400", join_date="2023-01-01",
+                                city_id="1", gender_id="1"),
+        "infinite_join": append(c, customer_id="5001", join_date="infinity", city_id="1",
+                                gender_id="1"),
+        "bare_year_join": append(c, customer_id="5002", join_date="2024", city_id="1",
+                                 gender_id="1"),
+        "nan_city_customer": append(c, customer_id="5003", join_date="2023-01-01",
+                                    city_id="99", gender_id="1"),
+        "late_joiner": append(c, customer_id="5004", join_date="2024-06-01", city_id="1",
+                              gender_id="1"),
+    }
+    append(cities, city_id="99", city_name="Nan")
+    rows |= {
+        "big_tx": append(t, transaction_id="9007199254740995",
+                         customer_id="9007199254740993", transaction_date="2023-02-01",
+                         transaction_status="subscribed", coupon_name="big", branch_id="1"),
+        "tiny_tx": append(t, transaction_id="6001", customer_id="1e-400",
+                          transaction_date="2023-02-01", transaction_status="subscribed",
+                          coupon_name="tiny", branch_id="1"),
+        "burn_2099": append(t, transaction_id="6002", customer_id="1",
+                            transaction_date="2024-05-01", transaction_status="burned",
+                            coupon_name="far", burn_date="2099-01-01", branch_id="1"),
+        "null_coupon": append(t, transaction_id="6003", customer_id="5003",
+                              transaction_date="2024-05-01", transaction_status="subscribed",
+                              coupon_name="NULL ", branch_id="1"),
+        "before_join": append(t, transaction_id="6004", customer_id="5004",
+                              transaction_date="2024-01-01", transaction_status="subscribed",
+                              coupon_name="early", branch_id="1"),
+    }
+    folder = write_folder(tables, tmp_path_factory.mktemp("hostile") / "in")
+    warehouse = folder.parent / "w.duckdb"
+    result = couponseg("build", "--input", folder, "--warehouse", warehouse, check=False)
+    return {"rows": rows, "warehouse": warehouse, "result": result, "folder": folder}
+
+
+def _rejected(hostile: dict) -> dict[tuple[str, int], str]:
+    frame = query(hostile["warehouse"],
+                  "select source_table, source_row, reason from audit.audit_rejected_rows")
+    return {(r.source_table, int(r.source_row)): r.reason for r in frame.itertuples()}
+
+
+def test_hostile_build_succeeds(hostile):
+    assert hostile["result"].returncode == 0, hostile["result"].stdout
+
+
+@pytest.mark.parametrize(("table", "row", "reason"), [
+    ("customers", "tiny_customer", "invalid_customer_id"),
+    ("customers", "infinite_join", "implausible_join_date"),
+    ("customers", "bare_year_join", "invalid_join_date"),
+    ("transactions", "tiny_tx", "invalid_customer_id"),
+    ("transactions", "burn_2099", "implausible_burn_date"),
+    ("transactions", "before_join", "claim_before_join"),
+])
+def test_hostile_rows_rejected_with_their_reason(hostile, table, row, reason):
+    assert _rejected(hostile).get((table, hostile["rows"][row])) == reason
+
+
+def test_hostile_values_kept_exactly(hostile):
+    w = hostile["warehouse"]
+    assert query(w, "select count(*) n from marts.dim_customers "
+                    "where customer_id = 9007199254740993").n[0] == 1
+    fact = query(w, "select transaction_id, customer_id, coupon_name "
+                    "from marts.fct_coupon_transactions "
+                    "where transaction_id in (9007199254740995, 6003)")
+    assert sorted(fact.transaction_id) == [6003, 9007199254740995]
+    assert set(fact.coupon_name) == {"big", "NULL"}  # a name, trimmed, never null
+    cities = query(w, "select city_name from marts.dim_customers where customer_id = 5003")
+    assert list(cities.city_name) == ["Nan"]
+
+
+def test_hostile_as_of_is_latest_kept_date(hostile):
+    w = hostile["warehouse"]
+    as_of = query(w, "select as_of_date from marts.run_context").as_of_date[0]
+    sample = read_tables(REPO / "data" / "sample")
+    latest = max(pd.to_datetime(sample["transactions"].transaction_date).max(),
+                 pd.to_datetime(sample["transactions"].burn_date).max(),
+                 pd.to_datetime(sample["customers"].join_date).max(),
+                 pd.Timestamp("2024-06-01"))
+    assert pd.Timestamp(as_of) == latest
+    assert "WARNING" in hostile["result"].stdout
+
+
+def test_hostile_raw_equals_kept_plus_rejected(hostile):
+    recon = query(hostile["warehouse"], "from audit.audit_row_reconciliation")
+    assert len(recon) == 6
+    for r in recon.to_dict("records"):
+        assert r["raw_rows"] == r["kept_rows"] + r["after_as_of_rows"] + r["rejected_rows"], r
+        assert r["reconciles"], r
+
+
+@pytest.mark.parametrize("content", [b"not a database\n", b""])
+@pytest.mark.parametrize("command", ["build", "report"])
+def test_warehouse_that_is_not_duckdb_is_refused(tmp_path, command, content):
+    """`--warehouse` naming an existing non-DuckDB file (a typo such as data.xlsx) ended in a
+    DuckDB traceback (exit 1); the build could also have replaced the user's file."""
+    warehouse = tmp_path / "notes.duckdb"
+    warehouse.write_bytes(content)
+    extra = (["--input", REPO / "data" / "sample"] if command == "build"
+             else ["--out", tmp_path / "out"])
+    result = couponseg(command, "--warehouse", warehouse, *extra, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "not a DuckDB warehouse" in result.stderr
+    assert warehouse.read_bytes() == content
+
+
+def test_python_model_failure_says_why_not_where(tmp_path):
+    """An --as-of before every join leaves no customer to segment; the CLI printed only the
+    first frames of the Python traceback, cut before the reason."""
+    result = couponseg("build", "--input", REPO / "data" / "sample", "--as-of", "1990-01-01",
+                       "--warehouse", tmp_path / "w.duckdb", check=False)
+    assert result.returncode != 0
+    assert "segmentation needs at least 20 customers, got 0" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "w.duckdb").exists()

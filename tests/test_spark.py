@@ -1,0 +1,75 @@
+"""The Spark engine, short version (part of `make test`): the generated input loaded by
+pyspark, dbt-spark building every model up to the feature mart, and the Python step's
+segments, on a local master; the features and the segments equal the DuckDB build's.
+
+The full parity check (every model and test on Spark, the report, a standalone cluster) is
+tests/test_spark_parity.py, run by `make test-spark`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import REPO, couponseg
+from spark_parity import (
+    assert_frames_equal,
+    duckdb_table,
+    run_spark,
+    spark_table,
+    spark_tables,
+    stages,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def spark_features(generated, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("spark_short")
+    result = run_spark(["--input", generated, "--until", "segments", "--no-tests"], folder,
+                       module="couponseg.spark_engine")
+    return folder, stages(result)
+
+
+def test_raw_tables_are_loaded_as_given(spark_features, built):
+    folder, _ = spark_features
+    for table in ("customers", "transactions"):
+        duck = duckdb_table(built.warehouse, f"raw.raw_{table}")
+        spark = spark_table(folder, f"landing.{table}")
+        assert_frames_equal(duck, spark, ["_source_row"], f"raw_{table}")
+
+
+def test_customer_features_equal_duckdb(spark_features, built):
+    folder, result = spark_features
+    assert result["success"]
+    duck = duckdb_table(built.warehouse, "marts.customer_features")
+    assert_frames_equal(duck, spark_table(folder, "marts.customer_features"),
+                        ["customer_id"], "customer_features")
+
+
+def test_segments_equal_duckdb(spark_features, built):
+    folder, _ = spark_features
+    duck = duckdb_table(built.warehouse, "segments.customer_segments")
+    spark = spark_table(folder, "python_step.customer_segments")
+    assert_frames_equal(duck[["customer_id", "segment_id"]], spark, ["customer_id"],
+                        "customer_segments")
+
+
+def test_staged_tables_have_duckdb_row_counts(spark_features, built):
+    folder, _ = spark_features
+    names = [n for n in spark_tables(folder) if n.startswith(("staging.", "marts."))]
+    assert "staging.validated_transactions" in names
+    for name in names:
+        assert len(spark_table(folder, name)) == len(duckdb_table(built.warehouse, name)), name
+
+
+def test_a_workbook_on_spark_is_refused_with_a_clear_message(tmp_path):
+    """The Spark engine reads CSV / Parquet folders; a workbook stops before Spark starts."""
+    workbook = tmp_path / "input.xlsx"
+    with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
+        for csv in sorted((REPO / "data" / "sample").glob("*.csv")):
+            pd.read_csv(csv, dtype=str).to_excel(writer, sheet_name=csv.stem, index=False)
+    result = couponseg("build", "--engine", "spark", "--input", workbook,
+                       "--warehouse", tmp_path / "unused.duckdb", check=False)
+    assert result.returncode == 2
+    assert "input.xlsx" in result.stderr and "export the workbook's sheets as CSV" in result.stderr
