@@ -259,7 +259,9 @@ def test_long_names_leave_the_charts_their_width(long_names, tmp_path):
                                      if _orange(row[3 * x: 3 * x + 3])))
         return widest
 
-    assert widest_bar(0.5, 1.0, 0.2, 0.55) > width // 10, "branch chart squeezed"
+    # Squeezed bars are a few pixels wide; a real one is tens (58 of 585 here once the page
+    # also carries the data-quality and campaign work), so 5 % of the width tells them apart.
+    assert widest_bar(0.5, 1.0, 0.2, 0.55) > width // 20, "branch chart squeezed"
     assert widest_bar(0.0, 1.0, 0.6, 0.9) > width // 5, "merchant chart squeezed"
 
 
