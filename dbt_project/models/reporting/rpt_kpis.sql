@@ -45,7 +45,29 @@ periods as (
         {{ 2 * period_days - 1 }} as end_days_before
 ),
 
--- One pass over the transactions for both periods (each row meets the two period rows).
+-- All-time totals in one pass over the transactions.
+tx_totals as (
+    select
+        count(*) as claims,
+        count_if(is_burnt) as burns,
+        cast(count_if(is_matured and is_burnt) as double)
+        / nullif(count_if(is_matured), 0) as matured_burn_rate
+    from tx
+),
+
+-- Only transactions inside one of the two periods can count in them: the few months before
+-- each feed's end, not the whole history, meet the two period rows below.
+recent_tx as (
+    select *
+    from tx
+    where
+        tx.claim_days_before_end between 0 and {{ 2 * period_days - 1 }}
+        or tx.burn_days_before_end between 0 and {{ 2 * period_days - 1 }}
+        or tx.claim_days_before_activity_end between 0 and {{ 2 * period_days - 1 }}
+        or tx.burn_days_before_activity_end between 0 and {{ 2 * period_days - 1 }}
+),
+
+-- One pass over the recent transactions for both periods (each meets the two period rows).
 per_period_activity as (
     select
         periods.period,
@@ -64,7 +86,7 @@ per_period_activity as (
                 then tx.customer_id
         end) as active_customers
     from periods
-    cross join tx
+    cross join recent_tx as tx
     group by periods.period
 ),
 
@@ -104,25 +126,21 @@ totals as (
         'claims_all_time' as kpi,
         'Coupons claimed (all time)' as label,
         2 as sort_order,
-        cast((select count(*) from tx) as double) as value,
+        cast((select claims from tx_totals) as double) as value,
         'count' as unit
     union all
     select
         'burns_all_time' as kpi,
         'Coupons burnt (all time)' as label,
         3 as sort_order,
-        cast((select count_if(is_burnt) from tx) as double) as value,
+        cast((select burns from tx_totals) as double) as value,
         'count' as unit
     union all
     select
         'matured_burn_rate' as kpi,
         'Burn rate (matured claims)' as label,
         4 as sort_order,
-        (
-            select cast(count_if(is_burnt) as double) / nullif(count(*), 0)
-            from tx
-            where is_matured
-        ) as value,
+        (select matured_burn_rate from tx_totals) as value,
         'share' as unit
 ),
 

@@ -139,12 +139,14 @@ counted as (
             and coalesce(offers.coupon_name, '') = coalesce(offer_counts.coupon_name, '')
 ),
 
+-- The segment's own rate, from the merchant counts (every claim is at one merchant's branch)
+-- rather than another pass over every claim.
 baseline as (
     select
         segment_id,
-        sum(case when is_matured then 1 else 0 end) as segment_matured_claims,
-        sum(case when is_matured and is_burnt then 1 else 0 end) as segment_matured_burns
-    from segment_claims
+        sum(matured_claims) as segment_matured_claims,
+        sum(matured_burns) as segment_matured_burns
+    from merchant_counts
     group by segment_id
 ),
 
