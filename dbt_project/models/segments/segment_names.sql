@@ -35,10 +35,9 @@ members as (
     select
         sampled.model_version,
         sampled.segment_id,
-        features.claims,
-        features.burn_rate,
-        features.recency_days,
-        features.tenure_days,
+        {%- for feature in z_features %}
+        features.{{ feature }},
+        {%- endfor %}
         case when features.has_transactions then 0.0 else 1.0 end as no_transaction_share
     from sampled
     inner join {{ ref('customer_features') }} as features
