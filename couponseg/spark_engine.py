@@ -34,9 +34,9 @@ SPARK_DIR_ENV = "COUPONSEG_SPARK_DIR"
 SPARK_MASTER_ENV = "COUPONSEG_SPARK_MASTER"
 LANDING_SCHEMA = "landing"
 PYTHON_STEP_SCHEMA = "python_step"
-# The dbt calls around the Python step: up to the feature mart (training reads it), then up
-# to the stored centroids (scoring reads them), then the rest.
-FEATURE_SELECTOR = "+customer_features +run_context"
+# The dbt calls around the Python step: up to the feature mart and the training sample
+# (training reads them), then up to the stored centroids (scoring reads them), then the rest.
+FEATURE_SELECTOR = "+segment_training_sample +run_context"
 CENTROID_SELECTOR = "+segment_centroids"
 
 
@@ -264,7 +264,6 @@ def _table_or_none(spark, name: str):
 def train_step(spark, config: dict) -> str | None:
     """Append a model version to python_step.segment_model when the stored one cannot be
     reused; return why it trained (None: reused)."""
-    from pyspark.sql import functions as F
 
     from models_py.segmentation.dbt_adapter import settings
     from models_py.segmentation.features import source_columns
@@ -281,10 +280,9 @@ def train_step(spark, config: dict) -> str | None:
 
     version = 1 if previous is None or previous.empty else int(previous["model_version"].max()) + 1
     columns = source_columns(wanted.specs)
-    sample = (spark.table("marts.customer_features").select(*columns)
-              .withColumn("_pick", F.xxhash64("customer_id", F.lit(wanted.seed)))
-              .orderBy("_pick", "customer_id").limit(wanted.sample_size)
-              .drop("_pick").toPandas())
+    picked = spark.table("segments.segment_training_sample").select("customer_id")
+    sample = spark.table("marts.customer_features").select(*columns) \
+        .join(picked, "customer_id").toPandas()
     rows = train(sample, wanted, version, context["as_of_date"],
                  str(context["input_fingerprint"]), reason)
     spark.sql(f"create database if not exists {PYTHON_STEP_SCHEMA}")
