@@ -23,6 +23,6 @@
 {% macro sample_rank(customer_id, seed) -%}
     {%- set p = 2147483647 -%}
     {%- set s = (seed | int) % p -%}
-    {%- set step = '((' ~ customer_id ~ ' % ' ~ p ~ ') * 48271 + ' ~ s ~ ') % ' ~ p -%}
+    {%- set step = '(((' ~ customer_id ~ ' % ' ~ p ~ ') * 48271 + ' ~ s ~ ') % ' ~ p ~ ')' -%}
     ({{ step }} * {{ step }} + {{ s }}) % {{ p }}
 {%- endmacro %}
