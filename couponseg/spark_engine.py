@@ -264,7 +264,6 @@ def _table_or_none(spark, name: str):
 def train_step(spark, config: dict) -> str | None:
     """Append a model version to python_step.segment_model when the stored one cannot be
     reused; return why it trained (None: reused)."""
-
     from models_py.segmentation.dbt_adapter import settings
     from models_py.segmentation.features import source_columns
     from models_py.segmentation.store import training_reason
