@@ -48,7 +48,10 @@ def _prepare(path: Path, customers: int) -> None:
         context = con.sql("select date '2024-10-01' as as_of_date, 'bench' as "
                           "input_fingerprint, 90 as burn_window_days")
         config = {"seed": 42, "k_min": 2, "k_max": 10, "sample_size": 3000, "retrain": False}
-        model = segment_model(con.table("customer_features"), context, None, config)
+        # any fixed-size sample will do here (the product's is segment_training_sample)
+        sample = con.sql("select customer_id from customer_features "
+                         "using sample reservoir(3000 rows) repeatable (42)")
+        model = segment_model(con.table("customer_features"), sample, context, None, config)
         con.register("new_model", model)
         con.execute("create table segment_model as select * from new_model")
         con.execute("""

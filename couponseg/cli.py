@@ -13,8 +13,17 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Protocol
 
 from models_py.paths import DEFAULT_INPUT, DEFAULT_OUTPUT_DIR, default_warehouse
+
+
+class BuildOutcome(Protocol):
+    """What finish_build reads of either engine's build result."""
+
+    success: bool
+    failures: list[str]
+    nodes: int
 
 
 def _say(message: str) -> None:
@@ -148,14 +157,23 @@ def cmd_build(args: argparse.Namespace) -> int:
                                 "COUPONSEG_DBT_THREADS": _dbt_threads(source.size_bytes())})
     except BuildLocked as exc:
         return _fail(str(exc), 2)
+    return finish_build(args, result, start, built=str(result.warehouse),
+                        failed="build failed; the previous warehouse is unchanged.",
+                        warehouse=result.warehouse)
+
+
+def finish_build(args: argparse.Namespace, result: BuildOutcome, start: float, *, built: str,
+                 failed: str, warehouse: Path, note: str = "") -> int:
+    """The end of a build on either engine, so both close the same way: the line of
+    progress dots ended, then the failures (exit 1) or the time taken and the summary."""
     if not args.verbose:
         print(flush=True)
     if not result.success:
         details = "\n  ".join(result.failures)
-        return _fail(f"build failed; the previous warehouse is unchanged.\n  {details}", 1)
-    _say(f"Built {result.warehouse} ({result.nodes} models, seeds and tests passed) in "
-         f"{time.perf_counter() - start:.1f} s")
-    _summarise(result.warehouse)
+        return _fail(f"{failed}\n  {details}", 1)
+    _say(f"Built {built} ({result.nodes} models, seeds and tests passed) in "
+         f"{time.perf_counter() - start:.1f} s{note}")
+    _summarise(warehouse)
     return 0
 
 

@@ -34,9 +34,9 @@ SPARK_DIR_ENV = "COUPONSEG_SPARK_DIR"
 SPARK_MASTER_ENV = "COUPONSEG_SPARK_MASTER"
 LANDING_SCHEMA = "landing"
 PYTHON_STEP_SCHEMA = "python_step"
-# The dbt calls around the Python step: up to the feature mart (training reads it), then up
-# to the stored centroids (scoring reads them), then the rest.
-FEATURE_SELECTOR = "+customer_features +run_context"
+# The dbt calls around the Python step: up to the feature mart and the training sample
+# (training reads them), then up to the stored centroids (scoring reads them), then the rest.
+FEATURE_SELECTOR = "+segment_training_sample +run_context"
 CENTROID_SELECTOR = "+segment_centroids"
 
 
@@ -190,16 +190,18 @@ def load_raw(spark, source: InputSource) -> None:
 
 # ------------------------------------------------------------------ dbt
 @dataclass
-class DbtCall:
-    """One dbt invocation's outcome."""
+class SparkOutcome:
+    """Outcome of one dbt invocation or of a whole ``build``: success, failures, dbt nodes
+    run, and (a whole build only) seconds per stage."""
 
     success: bool
     failures: list[str] = field(default_factory=list)
     nodes: int = 0
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 def run_dbt(args: list[str], dbt_vars: dict[str, object],
-            report: Callable[[str], None] = print) -> DbtCall:
+            report: Callable[[str], None] = print) -> SparkOutcome:
     """dbt in this process (so it reuses this process's Spark session) on the spark target."""
     from dbt.cli.main import dbtRunner
 
@@ -222,7 +224,7 @@ def run_dbt(args: list[str], dbt_vars: dict[str, object],
         failures.append(str(result.exception))
     if not result.success and not failures:
         failures = events[-6:] or ["dbt failed"]
-    return DbtCall(result.success and not failures, failures, len(results))
+    return SparkOutcome(result.success and not failures, failures, len(results))
 
 
 def dbt_segment_params(dbt_vars: dict[str, object]) -> dict[str, object]:
@@ -262,8 +264,6 @@ def _table_or_none(spark, name: str):
 def train_step(spark, config: dict) -> str | None:
     """Append a model version to python_step.segment_model when the stored one cannot be
     reused; return why it trained (None: reused)."""
-    from pyspark.sql import functions as F
-
     from models_py.segmentation.dbt_adapter import settings
     from models_py.segmentation.features import source_columns
     from models_py.segmentation.store import training_reason
@@ -279,10 +279,9 @@ def train_step(spark, config: dict) -> str | None:
 
     version = 1 if previous is None or previous.empty else int(previous["model_version"].max()) + 1
     columns = source_columns(wanted.specs)
-    sample = (spark.table("marts.customer_features").select(*columns)
-              .withColumn("_pick", F.xxhash64("customer_id", F.lit(wanted.seed)))
-              .orderBy("_pick", "customer_id").limit(wanted.sample_size)
-              .drop("_pick").toPandas())
+    picked = spark.table("segments.segment_training_sample").select("customer_id")
+    sample = spark.table("marts.customer_features").select(*columns) \
+        .join(picked, "customer_id").toPandas()
     rows = train(sample, wanted, version, context["as_of_date"],
                  str(context["input_fingerprint"]), reason)
     spark.sql(f"create database if not exists {PYTHON_STEP_SCHEMA}")
@@ -310,20 +309,10 @@ def score_step(spark) -> None:
 
 
 # ------------------------------------------------------------------ the whole build
-@dataclass
-class SparkBuild:
-    """Outcome of ``build``: success, failures, dbt nodes run, seconds per stage."""
-
-    success: bool
-    failures: list[str] = field(default_factory=list)
-    nodes: int = 0
-    stages: dict[str, float] = field(default_factory=dict)
-
-
 def build(source: InputSource, dbt_vars: dict[str, object],
           report: Callable[[str], None] = print, folder: Path | None = None,
           master: str | None = None, until: str = "reporting", tests: bool = True
-          ) -> SparkBuild:
+          ) -> SparkOutcome:
     """Load, dbt up to the feature mart, the Python step, dbt for the rest: one session.
 
     ``until="segments"`` stops once every customer is scored; ``tests=False`` builds models
@@ -348,7 +337,7 @@ def build(source: InputSource, dbt_vars: dict[str, object],
         calls = [timed("dbt_features", lambda: run_dbt(
             [*common, "--select", *FEATURE_SELECTOR.split()], dbt_vars, report))]
         if not calls[-1].success:
-            return SparkBuild(False, calls[-1].failures, calls[-1].nodes, stages)
+            return SparkOutcome(False, calls[-1].failures, calls[-1].nodes, stages)
         timed("train", lambda: train_step(spark, dbt_segment_params(dbt_vars)))
         calls.append(timed("dbt_centroids", lambda: run_dbt(
             [*common, "--select", CENTROID_SELECTOR, "--exclude", *FEATURE_SELECTOR.split()],
@@ -361,10 +350,10 @@ def build(source: InputSource, dbt_vars: dict[str, object],
                 dbt_vars, report)))
         nodes = sum(call.nodes for call in calls)
         if not calls[-1].success:
-            return SparkBuild(False, calls[-1].failures, nodes, stages)
+            return SparkOutcome(False, calls[-1].failures, nodes, stages)
         if until != "segments":
             timed("snapshot", lambda: export_snapshot(spark, snapshot_path(folder)))
-        return SparkBuild(True, [], nodes, stages)
+        return SparkOutcome(True, [], nodes, stages)
 
 
 # ------------------------------------------------------------------ reading the result
@@ -403,7 +392,7 @@ def export_snapshot(spark, target: Path) -> Path:
 def cli_build(args) -> int:
     """``couponseg build --engine spark``: the same checks, output and exit codes as the
     DuckDB build; the tables go to $COUPONSEG_SPARK_DIR instead of a DuckDB file."""
-    from couponseg.cli import _dot, _fail, _preflight, _say, _summarise
+    from couponseg.cli import _dot, _fail, _preflight, _say, finish_build
     from models_py.loader import resolve_input
 
     start = time.perf_counter()
@@ -424,15 +413,8 @@ def cli_build(args) -> int:
         result = build(source, dbt_vars, report=_say if args.verbose else _dot)
     except InputError as exc:
         return _fail(str(exc), 2)
-    if not args.verbose:
-        print(flush=True)
-    if not result.success:
-        details = "\n  ".join(result.failures)
-        return _fail(f"Spark build failed.\n  {details}", 1)
-    _say(f"Built on Spark ({result.nodes} models, seeds and tests passed) in "
-         f"{time.perf_counter() - start:.1f} s; stages (s): {result.stages}")
-    _summarise(snapshot_path())
-    return 0
+    return finish_build(args, result, start, built="on Spark", failed="Spark build failed.",
+                        warehouse=snapshot_path(), note=f"; stages (s): {result.stages}")
 
 
 def cli_report(args) -> int:

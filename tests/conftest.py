@@ -4,8 +4,11 @@ Chromium). Session-scoped, because a build takes seconds; tests only read them."
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +39,18 @@ def couponseg(*args: str, check: bool = True, timeout: float = 600
 def query(warehouse: Path, sql: str) -> pd.DataFrame:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql).df()
+
+
+def sigkill_and_wait(proc: subprocess.Popen, survivors: Callable[[], list[int]],
+                     timeout: float = 10) -> list[int]:
+    """SIGKILL ``proc`` alone (not its group), reap it, then give what it started up to
+    ``timeout`` s to die with it; return the pids ``survivors()`` still finds."""
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + timeout
+    while (left := survivors()) and time.time() < deadline:
+        time.sleep(0.1)
+    return left
 
 
 @dataclass

@@ -14,7 +14,7 @@ import time
 import pandas as pd
 import pypdf
 import pytest
-from conftest import REPO, couponseg, query
+from conftest import REPO, couponseg, query, sigkill_and_wait
 
 from couponseg.build import dbt_build, run_results_path
 from couponseg.generate import generate
@@ -107,12 +107,8 @@ def test_sigkill_of_the_cli_stops_its_dbt_child(built, previous):
     children = _build_processes(previous)
     assert children, "no dbt child found"
     assert all(_holds(pid, previous.with_name("warehouse.duckdb.lock")) for pid in children)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    deadline = time.time() + 10
-    while _build_processes(previous) and time.time() < deadline:
-        time.sleep(0.1)
-    assert _build_processes(previous) == [], "the dbt child outlived the CLI"
+    assert sigkill_and_wait(proc, lambda: _build_processes(previous)) == [], \
+        "the dbt child outlived the CLI"
     assert _digest(previous) == before
     couponseg("build", "--input", built.input, "--warehouse", previous)  # no "another build"
     assert not list(previous.parent.glob("warehouse.duckdb.building*"))

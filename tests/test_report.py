@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ import time
 import duckdb
 import pypdf
 import pytest
-from conftest import REPO, couponseg, query
+from conftest import REPO, couponseg, query, sigkill_and_wait
 
 from dashboards.browser import BrowserError, dump_dom, find_browser
 from dashboards.report import SECTION_TITLES, build_report
@@ -139,10 +138,6 @@ def test_sigkill_of_report_stops_its_browser(built, tmp_path):
     with open(f"/proc/{browsers[0]}/cmdline", "rb") as handle:
         profile = next(arg for arg in handle.read().decode().split("\0")
                        if arg.startswith("--user-data-dir="))
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    deadline = time.time() + 10
-    while _processes_with(profile) and time.time() < deadline:
-        time.sleep(0.1)
-    assert _processes_with(profile) == [], "Chromium outlived the report"
+    assert sigkill_and_wait(proc, lambda: _processes_with(profile)) == [], \
+        "Chromium outlived the report"
     assert not list(out.glob(".dashboard.*.pdf")), "an orphaned Chromium went on printing"

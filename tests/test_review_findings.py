@@ -29,6 +29,14 @@ def test_first_build_of_a_fresh_clone_succeeds(tmp_path):
             shutil.move(aside, PARSE_CACHE)
 
 
+def _claim(transactions: pd.DataFrame, transaction_id: str, customer_id: str, date: str,
+           coupon_name: str, **more: str) -> int:
+    """Append a transaction at branch 1 (a claim unless ``more`` says otherwise)."""
+    return append(transactions, **{"transaction_status": "subscribed", **more},
+                  transaction_id=transaction_id, customer_id=customer_id,
+                  transaction_date=date, coupon_name=coupon_name, branch_id="1")
+
+
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> dict:
     """The shipped sample plus one row per hostile value of issue 10's brief."""
@@ -50,21 +58,12 @@ def hostile(tmp_path_factory) -> dict:
     }
     append(cities, city_id="99", city_name="Nan")
     rows |= {
-        "big_tx": append(t, transaction_id="9007199254740995",
-                         customer_id="9007199254740993", transaction_date="2023-02-01",
-                         transaction_status="subscribed", coupon_name="big", branch_id="1"),
-        "tiny_tx": append(t, transaction_id="6001", customer_id="1e-400",
-                          transaction_date="2023-02-01", transaction_status="subscribed",
-                          coupon_name="tiny", branch_id="1"),
-        "burn_2099": append(t, transaction_id="6002", customer_id="1",
-                            transaction_date="2024-05-01", transaction_status="burned",
-                            coupon_name="far", burn_date="2099-01-01", branch_id="1"),
-        "null_coupon": append(t, transaction_id="6003", customer_id="5003",
-                              transaction_date="2024-05-01", transaction_status="subscribed",
-                              coupon_name="NULL ", branch_id="1"),
-        "before_join": append(t, transaction_id="6004", customer_id="5004",
-                              transaction_date="2024-01-01", transaction_status="subscribed",
-                              coupon_name="early", branch_id="1"),
+        "big_tx": _claim(t, "9007199254740995", "9007199254740993", "2023-02-01", "big"),
+        "tiny_tx": _claim(t, "6001", "1e-400", "2023-02-01", "tiny"),
+        "burn_2099": _claim(t, "6002", "1", "2024-05-01", "far", transaction_status="burned",
+                            burn_date="2099-01-01"),
+        "null_coupon": _claim(t, "6003", "5003", "2024-05-01", "NULL "),
+        "before_join": _claim(t, "6004", "5004", "2024-01-01", "early"),
     }
     folder = write_folder(tables, tmp_path_factory.mktemp("hostile") / "in")
     warehouse = folder.parent / "w.duckdb"

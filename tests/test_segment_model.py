@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 from conftest import REPO, couponseg, query
 from pypdf import PdfReader
 from sklearn.metrics import adjusted_rand_score
@@ -50,6 +51,35 @@ def large(tmp_path_factory):
     warehouse = work / "warehouse.duckdb"
     couponseg("build", "--input", work / "input", "--warehouse", warehouse)
     return work / "input", warehouse
+
+
+def _sample_rank(customer_id: int, seed: int) -> int:
+    """The sample_rank macro (dbt_project/macros/segment_features.sql) in Python's exact
+    integers; SQL's % keeps the dividend's sign, Python's does not."""
+    p = 2**31 - 1
+
+    def mod(a: int) -> int:
+        return abs(a) % p * (1 if a >= 0 else -1)
+
+    s = seed % p
+    step = mod(mod(customer_id) * 48271 + s)
+    return mod(step * step + s)
+
+
+def test_training_sample_is_the_sample_rank_definition(large):
+    """DuckDB trains on the segment_sample_size customers that sample_rank puts first (ties
+    by id), the definition the Spark engine reads too: not the first ids, not a hash."""
+    _, warehouse = large
+    settings = yaml.safe_load((REPO / "dbt_project" / "dbt_project.yml").read_text())["vars"]
+    seed, size = int(settings["segment_seed"]), int(settings["segment_sample_size"])
+    ids = query(warehouse, "select customer_id from marts.customer_features")["customer_id"]
+    expected = sorted(sorted(ids, key=lambda i: (_sample_rank(int(i), seed), i))[:size])
+    trained = query(warehouse, "select unnest(sample_customer_ids) as customer_id "
+                    "from segments.segment_model")["customer_id"]
+    assert len(ids) > size and expected != sorted(ids)[:size]
+    assert sorted(trained) == expected
+    view = query(warehouse, "select customer_id, sample_rank from segments.segment_training_sample")
+    assert view["sample_rank"].tolist() == [_sample_rank(int(i), seed) for i in view["customer_id"]]
 
 
 def test_sample_trained_model_recovers_archetypes_for_everyone(large):

@@ -81,60 +81,20 @@ rated as (
         {{ wilson_bound('burners', 'customers', 'low') }} as burner_share_low,
         {{ wilson_bound('burners', 'customers', 'high') }} as burner_share_high
     from per_group
-),
-
-compared as (
-    select
-        treated.segment_name,
-        treated.customers as treatment_customers,
-        held.customers as holdout_customers,
-        treated.matured_claims as treatment_matured_claims,
-        held.matured_claims as holdout_matured_claims,
-        treated.burn_rate as treatment_burn_rate,
-        held.burn_rate as holdout_burn_rate,
-        treated.burn_rate - held.burn_rate as burn_rate_difference,
-        sqrt(
-            power(treated.burn_rate - treated.burn_rate_low, 2)
-            + power(held.burn_rate_high - held.burn_rate, 2)
-        ) as burn_rate_margin_low,
-        sqrt(
-            power(treated.burn_rate_high - treated.burn_rate, 2)
-            + power(held.burn_rate - held.burn_rate_low, 2)
-        ) as burn_rate_margin_high,
-        treated.burner_share as treatment_burner_share,
-        held.burner_share as holdout_burner_share,
-        treated.burner_share - held.burner_share as burner_share_difference,
-        sqrt(
-            power(treated.burner_share - treated.burner_share_low, 2)
-            + power(held.burner_share_high - held.burner_share, 2)
-        ) as burner_share_margin_low,
-        sqrt(
-            power(treated.burner_share_high - treated.burner_share, 2)
-            + power(held.burner_share - held.burner_share_low, 2)
-        ) as burner_share_margin_high
-    from rated as treated
-    inner join rated as held
-        on
-            treated.segment_name = held.segment_name
-            and treated.campaign_group = 'treatment'
-            and held.campaign_group = 'holdout'
 )
 
 select
-    segment_name,
-    treatment_customers,
-    holdout_customers,
-    treatment_matured_claims,
-    holdout_matured_claims,
-    treatment_burn_rate,
-    holdout_burn_rate,
-    burn_rate_difference,
-    burn_rate_difference - burn_rate_margin_low as burn_rate_difference_low,
-    burn_rate_difference + burn_rate_margin_high as burn_rate_difference_high,
-    treatment_burner_share,
-    holdout_burner_share,
-    burner_share_difference,
-    burner_share_difference - burner_share_margin_low as burner_share_difference_low,
-    burner_share_difference + burner_share_margin_high as burner_share_difference_high
-from compared
-order by segment_name
+    treated.segment_name,
+    treated.customers as treatment_customers,
+    held.customers as holdout_customers,
+    treated.matured_claims as treatment_matured_claims,
+    held.matured_claims as holdout_matured_claims,
+    {{ newcombe_difference('burn_rate') }},
+    {{ newcombe_difference('burner_share') }}
+from rated as treated
+inner join rated as held
+    on
+        treated.segment_name = held.segment_name
+        and treated.campaign_group = 'treatment'
+        and held.campaign_group = 'holdout'
+order by treated.segment_name

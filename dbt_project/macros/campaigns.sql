@@ -62,3 +62,21 @@
         else {{ column }}
     end
 {%- endmacro %}
+
+{#- Treatment against holdout on one metric of the readout: both groups' values, their
+    difference, and its 95 % interval by Newcombe's hybrid score method (each side's margin
+    from the two Wilson intervals, <metric>_low / <metric>_high). Five columns named after
+    the metric, for a join of the rated groups as treated and held. -#}
+{% macro newcombe_difference(metric, treated='treated', held='held') -%}
+    {%- set t = treated ~ '.' ~ metric -%}
+    {%- set h = held ~ '.' ~ metric -%}
+    {{ t }} as treatment_{{ metric }},
+    {{ h }} as holdout_{{ metric }},
+    {{ t }} - {{ h }} as {{ metric }}_difference,
+    {{ t }} - {{ h }} - sqrt(
+        power({{ t }} - {{ t }}_low, 2) + power({{ h }}_high - {{ h }}, 2)
+    ) as {{ metric }}_difference_low,
+    {{ t }} - {{ h }} + sqrt(
+        power({{ t }}_high - {{ t }}, 2) + power({{ h }} - {{ h }}_low, 2)
+    ) as {{ metric }}_difference_high
+{%- endmacro %}

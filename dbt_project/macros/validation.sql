@@ -75,3 +75,15 @@
         ) }} as reject_reason
     from flagged
 {%- endmacro %}
+
+{% macro kept_rows(validated_model, columns) -%}
+    {#- A stg_ model is the rows its validated_ table kept: the same columns, without the
+        verdict. One definition, so every table's staging view filters the same way. -#}
+    select
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        source_row
+    from {{ ref(validated_model) }}
+    where reject_reason is null
+{%- endmacro %}

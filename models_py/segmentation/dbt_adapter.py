@@ -28,17 +28,18 @@ def settings(config: dict, run_context) -> TrainingSettings:
     )
 
 
-def _sample(features, columns: list[str], seed: int, size: int):
-    """A fixed-size random sample chosen in the database (a seeded hash of the id), so
-    training reads a few thousand rows whatever the customer count."""
-    picked = features.project(", ".join(columns) + f", hash(customer_id, {seed}) as _pick")
-    return picked.order("_pick, customer_id").limit(size).project(", ".join(columns)).df()
+def _sample(features, sample, columns: list[str]):
+    """The training rows: the customers the ``segment_training_sample`` view picks (one SQL
+    definition, which the Spark engine reads too), so training reads a few thousand rows
+    whatever the customer count."""
+    return features.join(sample.project("customer_id"), "customer_id") \
+        .project(", ".join(columns)).df()
 
 
-def segment_model(features, run_context, previous, config: dict) -> pa.Table:
+def segment_model(features, sample, run_context, previous, config: dict) -> pa.Table:
     """The rows to add to ``segments.segment_model``: one new version, or none when the
-    latest stored model is reused. ``previous`` is the stored table's rows, None on a first
-    build."""
+    latest stored model is reused. ``sample``: the customer ids to train on (read only when
+    training); ``previous``: the stored table's rows, None on a first build."""
     context = run_context.df().iloc[0]
     wanted = settings(config, context)
     reason = training_reason(previous, wanted)
@@ -48,8 +49,8 @@ def segment_model(features, run_context, previous, config: dict) -> pa.Table:
     from models_py.segmentation.training import train  # scikit-learn: only when training
 
     version = 1 if previous is None or previous.empty else int(previous["model_version"].max()) + 1
-    sample = _sample(features, source_columns(wanted.specs), wanted.seed, wanted.sample_size)
-    return train(sample, wanted, version, context["as_of_date"],
+    rows = _sample(features, sample, source_columns(wanted.specs))
+    return train(rows, wanted, version, context["as_of_date"],
                  str(context["input_fingerprint"]), reason)
 
 

@@ -27,28 +27,20 @@ frequency as (
 select
     (select sum(share) from cities where city_rank <= 3) as top3_city_share,
     (select count(*) from cities) as city_count,
-    (select city_name from cities order by city_rank desc limit 1) as smallest_city,
-    (select customers from cities order by city_rank desc limit 1) as smallest_city_customers,
+    {{ first_in_order('city_name', 'cities', 'city_rank desc') }} as smallest_city,
+    {{ first_in_order('customers', 'cities', 'city_rank desc') }} as smallest_city_customers,
     (select sum(claims) from monthly) as total_claims,
     (select sum(burns) from monthly) as total_burns,
-    (select month from monthly order by claims desc, month asc limit 1) as peak_claim_month,
+    {{ first_in_order('month', 'monthly', 'claims desc, month asc') }} as peak_claim_month,
     (select max(claims) from monthly) as peak_claims,
-    (
-        select month from matured_months order by burn_rate desc, month asc limit 1
-    ) as best_matured_month,
-    (select max(burn_rate) from matured_months) as best_matured_month_rate,
-    (
-        select month from matured_months order by burn_rate asc, month asc limit 1
-    ) as worst_matured_month,
-    (select min(burn_rate) from matured_months) as worst_matured_month_rate,
-    (
-        select city_name from city_burns order by matured_burn_rate desc, city_name asc limit 1
-    ) as best_burn_rate_city,
-    (select max(matured_burn_rate) from city_burns) as best_city_burn_rate,
-    (
-        select city_name from city_burns order by matured_burn_rate asc, city_name asc limit 1
-    ) as worst_burn_rate_city,
-    (select min(matured_burn_rate) from city_burns) as worst_city_burn_rate,
+    {{ best_and_worst('matured_months', 'month', 'burn_rate', [
+        'best_matured_month', 'best_matured_month_rate',
+        'worst_matured_month', 'worst_matured_month_rate'
+    ]) }},
+    {{ best_and_worst('city_burns', 'city_name', 'matured_burn_rate', [
+        'best_burn_rate_city', 'best_city_burn_rate',
+        'worst_burn_rate_city', 'worst_city_burn_rate'
+    ]) }},
     (
         select avg(cast(case when matured_claims < 5 then 1 else 0 end as double))
         from {{ ref('rpt_city_month_burn_rate') }}
@@ -61,7 +53,5 @@ select
         select count(*) from {{ ref('rpt_top_merchants') }} where not has_branch
     ) as merchants_without_branch,
     (select count(*) from {{ ref('rpt_top_merchants') }}) as merchant_count,
-    (
-        select claims_per_customer from frequency
-        order by customers desc, claims_per_customer asc limit 1
-    ) as most_common_claim_count
+    {{ first_in_order('claims_per_customer', 'frequency', 'customers desc, claims_per_customer asc') }}
+    as most_common_claim_count

@@ -17,13 +17,11 @@ with context as (
 
 claims as (
     select
-        members.segment_id,
-        tx.claim_date,
-        tx.is_burnt,
-        tx.is_matured
-    from {{ ref('fct_coupon_transactions') }} as tx
-    inner join {{ ref('customer_segments') }} as members
-        on tx.customer_id = members.customer_id
+        segment_id,
+        claim_date,
+        is_burnt,
+        is_matured
+    from {{ ref('segment_claims') }}
 ),
 
 platform as (

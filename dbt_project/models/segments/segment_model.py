@@ -12,5 +12,5 @@ def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append",
                on_schema_change="append_new_columns")
     previous = session.sql(f"select * from {dbt.this}").df() if dbt.is_incremental else None
-    return segment_model(dbt.ref("customer_features"), dbt.ref("run_context"), previous,
-                         dbt.config.get("segment_params"))
+    return segment_model(dbt.ref("customer_features"), dbt.ref("segment_training_sample"),
+                         dbt.ref("run_context"), previous, dbt.config.get("segment_params"))

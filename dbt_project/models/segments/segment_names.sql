@@ -5,6 +5,13 @@
 -- z-scores (segment mean against all sampled customers). A type used by several segments
 -- gets a suffix (2, 3, ...) in segment-id order.
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns') }}
+{#- Features compared as z-scores; each playbook threshold column min_<x> / max_<x> is a lower
+    / upper bound on the segment's <x> (null: no bound). -#}
+{%- set z_features = ['claims', 'burn_rate', 'recency_days', 'tenure_days'] %}
+{%- set playbook_bounds = [
+    'min_no_transaction_share', 'max_z_tenure_days', 'min_z_recency_days',
+    'min_z_burn_rate', 'max_z_burn_rate', 'min_z_claims'
+] %}
 
 with new_models as (
     select
@@ -28,10 +35,9 @@ members as (
     select
         sampled.model_version,
         sampled.segment_id,
-        features.claims,
-        features.burn_rate,
-        features.recency_days,
-        features.tenure_days,
+        {%- for feature in z_features %}
+        features.{{ feature }},
+        {%- endfor %}
         case when features.has_transactions then 0.0 else 1.0 end as no_transaction_share
     from sampled
     inner join {{ ref('customer_features') }} as features
@@ -41,14 +47,10 @@ members as (
 population as (
     select
         model_version,
-        avg(claims) as mean_claims,
-        stddev_pop(claims) as sd_claims,
-        avg(burn_rate) as mean_burn_rate,
-        stddev_pop(burn_rate) as sd_burn_rate,
-        avg(recency_days) as mean_recency_days,
-        stddev_pop(recency_days) as sd_recency_days,
-        avg(tenure_days) as mean_tenure_days,
-        stddev_pop(tenure_days) as sd_tenure_days
+        {%- for feature in z_features %}
+        avg({{ feature }}) as mean_{{ feature }},
+        stddev_pop({{ feature }}) as sd_{{ feature }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from members
     group by model_version
 ),
@@ -58,14 +60,11 @@ profiled as (
         members.model_version,
         members.segment_id,
         avg(members.no_transaction_share) as no_transaction_share,
-        (avg(members.claims) - any_value(population.mean_claims))
-        / nullif(any_value(population.sd_claims), 0) as z_claims,
-        (avg(members.burn_rate) - any_value(population.mean_burn_rate))
-        / nullif(any_value(population.sd_burn_rate), 0) as z_burn_rate,
-        (avg(members.recency_days) - any_value(population.mean_recency_days))
-        / nullif(any_value(population.sd_recency_days), 0) as z_recency_days,
-        (avg(members.tenure_days) - any_value(population.mean_tenure_days))
-        / nullif(any_value(population.sd_tenure_days), 0) as z_tenure_days
+        {%- for feature in z_features %}
+        (avg(members.{{ feature }}) - any_value(population.mean_{{ feature }}))
+        / nullif(any_value(population.sd_{{ feature }}), 0) as z_{{ feature }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
     from members
     inner join population on members.model_version = population.model_version
     group by members.model_version, members.segment_id
@@ -82,30 +81,13 @@ matched as (
         ) as rule_rank
     from profiled
     inner join {{ ref('segment_playbooks') }} as playbooks
-        on (
-            playbooks.min_no_transaction_share is null
-            or profiled.no_transaction_share >= playbooks.min_no_transaction_share
-        )
-        and (
-            playbooks.max_z_tenure_days is null
-            or profiled.z_tenure_days <= playbooks.max_z_tenure_days
-        )
-        and (
-            playbooks.min_z_recency_days is null
-            or profiled.z_recency_days >= playbooks.min_z_recency_days
-        )
-        and (
-            playbooks.min_z_burn_rate is null
-            or profiled.z_burn_rate >= playbooks.min_z_burn_rate
-        )
-        and (
-            playbooks.max_z_burn_rate is null
-            or profiled.z_burn_rate <= playbooks.max_z_burn_rate
-        )
-        and (
-            playbooks.min_z_claims is null
-            or profiled.z_claims >= playbooks.min_z_claims
-        )
+        on
+        {%- for bound in playbook_bounds %}
+            {{ 'and ' if not loop.first }}(
+                playbooks.{{ bound }} is null
+                or profiled.{{ bound[4:] }} {{ '>=' if bound.startswith('min_') else '<=' }} playbooks.{{ bound }}
+            )
+        {%- endfor %}
 ),
 
 typed as (

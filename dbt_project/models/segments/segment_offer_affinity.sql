@@ -34,14 +34,12 @@ merchants as (
 
 segment_claims as (
     select
-        members.segment_id,
-        tx.merchant_id,
-        tx.coupon_name,
-        tx.is_burnt,
-        tx.is_matured
-    from {{ ref('fct_coupon_transactions') }} as tx
-    inner join {{ ref('customer_segments') }} as members
-        on tx.customer_id = members.customer_id
+        segment_id,
+        merchant_id,
+        coupon_name,
+        is_burnt,
+        is_matured
+    from {{ ref('segment_claims') }}
 ),
 
 repeated_coupons as (

@@ -1,8 +1,3 @@
 {{ config(materialized='view') }}
 
-select
-    branch_id,
-    merchant_id,
-    source_row
-from {{ ref('validated_branches') }}
-where reject_reason is null
+{{ kept_rows('validated_branches', ['branch_id', 'merchant_id']) }}

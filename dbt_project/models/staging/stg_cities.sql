@@ -1,8 +1,3 @@
 {{ config(materialized='view') }}
 
-select
-    city_id,
-    city_name,
-    source_row
-from {{ ref('validated_cities') }}
-where reject_reason is null
+{{ kept_rows('validated_cities', ['city_id', 'city_name']) }}

@@ -1,10 +1,3 @@
 {{ config(materialized='view') }}
 
-select
-    customer_id,
-    join_date,
-    city_id,
-    gender_id,
-    source_row
-from {{ ref('validated_customers') }}
-where reject_reason is null
+{{ kept_rows('validated_customers', ['customer_id', 'join_date', 'city_id', 'gender_id']) }}

@@ -1,8 +1,3 @@
 {{ config(materialized='view') }}
 
-select
-    gender_id,
-    gender_name,
-    source_row
-from {{ ref('validated_genders') }}
-where reject_reason is null
+{{ kept_rows('validated_genders', ['gender_id', 'gender_name']) }}

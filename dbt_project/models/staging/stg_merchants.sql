@@ -1,8 +1,3 @@
 {{ config(materialized='view') }}
 
-select
-    merchant_id,
-    merchant_name,
-    source_row
-from {{ ref('validated_merchants') }}
-where reject_reason is null
+{{ kept_rows('validated_merchants', ['merchant_id', 'merchant_name']) }}
