@@ -126,6 +126,19 @@ def _unusable_places(args: argparse.Namespace, for_report: bool = False) -> str 
     return None
 
 
+def build_vars(args: argparse.Namespace) -> dict[str, object]:
+    """The dbt vars a build passes, the same for both engines: only what the user gave, so
+    every default stays where it lives (dbt_project.yml). The input goes by environment, not
+    as a dbt var: vars are part of dbt's parse state, so a new input path would make every
+    weekly run re-parse the whole project (~3 s)."""
+    dbt_vars: dict[str, object] = {"as_of": args.as_of or ""}
+    if args.seed is not None:
+        dbt_vars["segment_seed"] = args.seed
+    if args.retrain:
+        dbt_vars["segment_retrain"] = True
+    return dbt_vars
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     if args.engine == "spark":
         from couponseg.spark_engine import cli_build
@@ -142,16 +155,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         _preflight(str(source.path))
     except InputError as exc:
         return _fail(str(exc), 2)
-    # The input goes by environment, not as a dbt var: vars are part of dbt's parse state, so
-    # a new input path would make every weekly run re-parse the whole project (~3 s).
-    dbt_vars = {"as_of": args.as_of or ""}
-    if args.seed is not None:
-        dbt_vars["segment_seed"] = args.seed
-    if args.retrain:
-        dbt_vars["segment_retrain"] = True
     _say(f"Building warehouse {args.warehouse} with dbt ...")
     try:
-        result = dbt_build(Path(args.warehouse), dbt_vars,
+        result = dbt_build(Path(args.warehouse), build_vars(args),
                            report=_say if args.verbose else _dot,
                            env={INPUT_ENV: str(source.path),
                                 "COUPONSEG_DBT_THREADS": _dbt_threads(source.size_bytes())})

@@ -392,7 +392,7 @@ def export_snapshot(spark, target: Path) -> Path:
 def cli_build(args) -> int:
     """``couponseg build --engine spark``: the same checks, output and exit codes as the
     DuckDB build; the tables go to $COUPONSEG_SPARK_DIR instead of a DuckDB file."""
-    from couponseg.cli import _dot, _fail, _preflight, _say, finish_build
+    from couponseg.cli import _dot, _fail, _preflight, _say, build_vars, finish_build
     from models_py.loader import resolve_input
 
     start = time.perf_counter()
@@ -408,9 +408,8 @@ def cli_build(args) -> int:
     except InputError as exc:
         return _fail(str(exc), 2)
     _say(f"Building on Spark ({spark_master()}) into {spark_dir()} with dbt-spark ...")
-    dbt_vars = {"as_of": args.as_of or "", "segment_seed": args.seed}
     try:
-        result = build(source, dbt_vars, report=_say if args.verbose else _dot)
+        result = build(source, build_vars(args), report=_say if args.verbose else _dot)
     except InputError as exc:
         return _fail(str(exc), 2)
     return finish_build(args, result, start, built="on Spark", failed="Spark build failed.",

@@ -73,3 +73,17 @@ def test_a_workbook_on_spark_is_refused_with_a_clear_message(tmp_path):
                        "--warehouse", tmp_path / "unused.duckdb", check=False)
     assert result.returncode == 2
     assert "input.xlsx" in result.stderr and "export the workbook's sheets as CSV" in result.stderr
+
+
+def test_both_engines_pass_only_the_settings_the_user_gave():
+    """A build without --seed leaves segment_seed to dbt_project.yml on both engines (the
+    Spark CLI once passed seed None, and training stopped on int(None))."""
+    from couponseg.cli import build_vars, parser
+
+    for engine in ("duckdb", "spark"):
+        plain = parser().parse_args(["build", "--engine", engine])
+        assert build_vars(plain) == {"as_of": ""}
+        given = parser().parse_args(["build", "--engine", engine, "--seed", "7", "--retrain",
+                                     "--as-of", "2024-06-30"])
+        assert build_vars(given) == {"as_of": "2024-06-30", "segment_seed": 7,
+                                     "segment_retrain": True}
