@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -69,6 +70,10 @@ def session_settings(folder: Path | None = None, master: str | None = None) -> d
         "spark.ui.enabled": "false",
         "spark.sql.ansi.enabled": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
+        # The Python step's workers run this interpreter (the one with scikit-learn and the
+        # project installed), not whatever `python3` the executor finds first; a cluster
+        # whose machines keep it elsewhere names theirs in PYSPARK_PYTHON.
+        "spark.pyspark.python": os.environ.get("PYSPARK_PYTHON") or sys.executable,
     }
 
 

@@ -174,7 +174,7 @@ select
     cast(null as double) as previous_value,
     totals.unit,
     cast(null as double) as delta_share,
-    cast(null as varchar) as feed,
+    cast(null as {{ dbt.type_string() }}) as feed,
     cast(null as integer) as period_days,
     cast(null as date) as period_start_date,
     cast(null as date) as period_end_date,
