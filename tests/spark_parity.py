@@ -94,7 +94,7 @@ def assert_frames_equal(duck: pd.DataFrame, spark: pd.DataFrame, key: list[str],
         else:
             x = np.array([_plain(v) for v in a], dtype=object)
             y = np.array([_plain(v) for v in b], dtype=object)
-            same = np.array([u == v for u, v in zip(x, y, strict=True)])
+            same = np.array([u == v for u, v in zip(x, y, strict=True)], dtype=bool)
         bad = np.flatnonzero(~same)
         assert not len(bad), (f"{what}.{column}: {len(bad)} rows differ, e.g. key "
                               f"{left.loc[bad[0], key].to_dict()}: DuckDB {x[bad[0]]!r}, "
