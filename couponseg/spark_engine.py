@@ -70,10 +70,6 @@ def session_settings(folder: Path | None = None, master: str | None = None) -> d
         "spark.ui.enabled": "false",
         "spark.sql.ansi.enabled": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
-        # The Python step's workers run this interpreter (the one with scikit-learn and the
-        # project installed), not whatever `python3` the executor finds first; a cluster
-        # whose machines keep it elsewhere names theirs in PYSPARK_PYTHON.
-        "spark.pyspark.python": os.environ.get("PYSPARK_PYTHON") or sys.executable,
     }
 
 
@@ -85,6 +81,11 @@ def spark_session(folder: Path | None = None, master: str | None = None) -> Iter
     folder.mkdir(parents=True, exist_ok=True)
     os.environ[SPARK_DIR_ENV] = str(folder)
     os.environ[SPARK_MASTER_ENV] = master or spark_master()
+    # The Python step's workers run this interpreter (the one with scikit-learn and the
+    # project installed), not whatever `python3` comes first on the executor's PATH. pyspark
+    # reads PYSPARK_PYTHON when the session starts; a cluster whose machines keep the
+    # interpreter elsewhere sets it.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName("couponseg").enableHiveSupport()
