@@ -21,8 +21,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def spark_env(folder: Path, master: str | None = None) -> dict[str, str]:
-    env = {**os.environ, "COUPONSEG_SPARK_DIR": str(folder),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", "PYSPARK_PYTHON": sys.executable}
+    # No PYSPARK_PYTHON: the CLI must find its own interpreter for the executors, as it
+    # does for a user who runs it by hand.
+    env = {key: value for key, value in os.environ.items() if key != "PYSPARK_PYTHON"}
+    env.update({"COUPONSEG_SPARK_DIR": str(folder), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"})
     if master:
         env["COUPONSEG_SPARK_MASTER"] = master
     return env
