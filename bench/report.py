@@ -77,6 +77,7 @@ def write_markdown(results: list[dict], path: Path) -> None:
         mb = "-" if r["peak_rss_mb"] is None else f"{r['peak_rss_mb']:.0f}"
         lines.append(f"| {r['engine']} | {r['stage']} | {r['size']} | {r['transactions']:,} | "
                      f"{wall} | {mb} | {r['status']} |")
+    lines += _breakdown()
     lines += segment_scoring.section()
     lines += ["", "![time and memory against transactions](results.png)", ""]
     path.write_text("\n".join(lines))
@@ -141,3 +142,22 @@ def write_plot(results: list[dict], path: Path) -> None:
         fig.write_image(path)
     except Exception as exc:  # no Chromium: keep the numbers, say why the picture is missing
         print(f"plot not written ({exc}); the tables in RESULTS.md hold the figures")
+
+
+def _breakdown(top: int = 15) -> list[str]:
+    """Where the largest size's first build spent its dbt time (bench/breakdown.json)."""
+    import json
+
+    path = Path(__file__).resolve().parent / "breakdown.json"
+    if not path.exists():
+        return []
+    sizes = json.loads(path.read_text())
+    order = ["workbook", "sample", "100k", "1M", "10M", "50M"]
+    largest = max(sizes, key=lambda size: order.index(size) if size in order else -1)
+    nodes = sizes[largest]
+    lines = ["", f"## Where the time goes at {largest} (dbt node seconds, first build)", "",
+             f"From that build's run_results.json: {sum(nodes.values()):.1f} s over all "
+             "nodes; the largest below, every data test together.", "",
+             "| node | s |", "|---|---|"]
+    lines += [f"| {name} | {seconds:.1f} |" for name, seconds in list(nodes.items())[:top]]
+    return lines
