@@ -86,9 +86,10 @@ def test_warehouse_without_segments_still_renders(built, tmp_path):
     warehouse = tmp_path / "no_segments.duckdb"
     shutil.copy(built.warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as con:
-        for (table,) in con.execute("select table_name from information_schema.tables "
-                                    "where table_schema = 'segments'").fetchall():
-            con.execute(f"drop table segments.{table} cascade")
+        for table, kind in con.execute(
+                "select table_name, table_type from information_schema.tables "
+                "where table_schema = 'segments' order by table_type desc").fetchall():
+            con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} segments.{table} cascade")
     pdf, _ = build_report(warehouse, tmp_path / "out")
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(pdf).pages)
     assert "has no segments" in text and "Demographics" in text
