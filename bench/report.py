@@ -34,6 +34,8 @@ def write_markdown(results: list[dict], path: Path) -> None:
              "| baseline MB | baseline / couponseg |", "|---|---|---|---|---|---|---|---|"]
     for size in dict.fromkeys(df["size"]):
         part = df[(df["size"] == size) & (df["stage"] == "total")]
+        if not (part["engine"] == "couponseg").any():
+            continue  # a partial run: this size's couponseg rows are still to come
         ours = part[part["engine"] == "couponseg"].iloc[0]
         base = part[part["engine"] == "baseline"]
         base = base.iloc[0] if len(base) else None

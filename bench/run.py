@@ -132,6 +132,10 @@ def record(engine: str, stage: str, size: str, tx: int, customers: int, m: dict)
 
 def run_couponseg(size: str, folder: Path, work: Path, tx: int, cust: int) -> list[dict]:
     warehouse, out = work / "warehouse.duckdb", work / "output"
+    # A first build starts from nothing: a warehouse left by an earlier run would hand its
+    # stored segment model to this build, which would then skip training.
+    for stale in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        stale.unlink(missing_ok=True)
     rows = build_and_report(size, folder, warehouse, out, tx, cust)
     if size == "workbook":  # the weekly case: the same warehouse rebuilt, dbt's parse reused
         rows += build_and_report(size, folder, warehouse, out, tx, cust, suffix="_rerun")
