@@ -11,7 +11,7 @@ export COUPONSEG_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 export COUPONSEG_SPARK_DIR ?= $(CURDIR)/data/spark
 DOCS_PORT ?= 8080
 BENCH_SIZES ?= workbook,sample,100k,1M,10M
-# Sizes the Spark engine is benchmarked at (a JVM and ~176 dbt nodes on Spark: minutes each).
+# Sizes the Spark engine is benchmarked at (a JVM and ~300 dbt nodes on Spark: 2.5-5 minutes each).
 SPARK_BENCH_SIZES ?= sample,1M,10M
 
 .PHONY: setup demo test lint docs docs-serve bench bench-full clean sample catalogue sql metrics spark-cluster \
