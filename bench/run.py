@@ -54,41 +54,41 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "couponseg.cli", *args]
 
 
-def segment_seconds(warehouse: Path) -> float:
-    """Wall time of the segmentation Python models in the last build (training or reusing
-    the model, scoring every customer): from the first one's start to the last one's end."""
+def _spans(warehouse: Path) -> list[tuple[str, str, float, float]]:
+    """(node unique_id, timing step, start, end) of every timed step of the last build of
+    ``warehouse``, from dbt's run_results.json; times in seconds since the epoch."""
     from datetime import datetime
 
     from couponseg.build import run_results_path
 
-    results = json.loads(run_results_path(warehouse).read_text())
-    spans = [t for r in results["results"]
-             if r["unique_id"].split(".")[-1] in ("segment_model", "customer_segments")
-             for t in r["timing"]]
+    def at(text: str) -> float:
+        return datetime.fromisoformat(text.rstrip("Z")).timestamp()
+
+    results = json.loads(run_results_path(warehouse).read_text())["results"]
+    return [(r["unique_id"], t["name"], at(t["started_at"]), at(t["completed_at"]))
+            for r in results for t in r["timing"] if t.get("started_at")]
+
+
+def segment_seconds(warehouse: Path) -> float:
+    """Wall time of the segmentation Python models in the last build (training or reusing
+    the model, scoring every customer): from the first one's start to the last one's end."""
+    spans = [(start, end) for node, _, start, end in _spans(warehouse)
+             if node.split(".")[-1] in ("segment_model", "customer_segments")]
     if not spans:
         return 0.0
-    start = min(datetime.fromisoformat(t["started_at"].rstrip("Z")) for t in spans)
-    end = max(datetime.fromisoformat(t["completed_at"].rstrip("Z")) for t in spans)
-    return round((end - start).total_seconds(), 2)
+    return round(max(end for _, end in spans) - min(start for start, _ in spans), 2)
 
 
 def node_seconds(warehouse: Path) -> dict[str, float]:
     """Seconds per dbt node of the last build, grouped as the README quotes them: each model
     by name, every data test together ("data tests")."""
-    from datetime import datetime
-
-    from couponseg.build import run_results_path
-
     seconds: dict[str, float] = {}
-    for result in json.loads(run_results_path(warehouse).read_text())["results"]:
-        spans = [t for t in result["timing"] if t["name"] == "execute" and t.get("started_at")]
-        if not spans:
+    for node, step, start, end in _spans(warehouse):
+        if step != "execute":
             continue
-        took = (datetime.fromisoformat(spans[0]["completed_at"].rstrip("Z"))
-                - datetime.fromisoformat(spans[0]["started_at"].rstrip("Z"))).total_seconds()
-        kind, _, name = result["unique_id"].split(".")[:3]
+        kind, _, name = node.split(".")[:3]
         key = "data tests" if kind == "test" else name
-        seconds[key] = round(seconds.get(key, 0.0) + took, 2)
+        seconds[key] = round(seconds.get(key, 0.0) + end - start, 2)
     return dict(sorted(seconds.items(), key=lambda item: -item[1]))
 
 
