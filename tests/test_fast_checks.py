@@ -1,0 +1,114 @@
+"""The DuckDB rewrites of the checks that read every transaction (macros/data_tests.sql) find
+exactly what the plain versions find: dbt's unique, relationships and unique_combination tests
+still fail on a broken mart, and coupon names claimed often enough still get their own offers
+(repeated_values), checked against pandas on the same rows."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import couponseg, query
+
+from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
+
+BROKEN_TESTS = {
+    "unique_fct_coupon_transactions_transaction_id": 1,
+    "relationships_fct_coupon_transactions_customer_id__customer_id__ref_dim_customers_": 1,
+    "unique_combination_fct_customer_active_months_customer_id__activity_month": 1,
+}
+
+
+def _break_marts(warehouse: Path) -> None:
+    """One copied transaction, one transaction of a customer who does not exist, one copied
+    customer-month: each breaks exactly one of BROKEN_TESTS once."""
+    with duckdb.connect(str(warehouse)) as con:
+        kept = "from staging.validated_transactions where reject_reason is null"
+        con.execute(f"insert into staging.validated_transactions select * {kept} limit 1")
+        con.execute(f"""insert into staging.validated_transactions
+            select * replace (-7 as customer_id, -7 as transaction_id) {kept} limit 1""")
+        con.execute("insert into marts.fct_customer_active_months "
+                    "select * from marts.fct_customer_active_months limit 1")
+
+
+def _dbt_test(warehouse: Path, target: Path, select: list[str], input_path: Path) -> dict:
+    dbt = Path(sys.executable).parent / "dbt"
+    subprocess.run(
+        [str(dbt), "test", "--select", *select, "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(PROFILES_DIR), "--target-path", str(target)],
+        env={**os.environ, "COUPONSEG_WAREHOUSE": str(warehouse),
+             "COUPONSEG_INPUT": str(input_path)},
+        capture_output=True, text=True, timeout=600,
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[2]: (r["status"], r["failures"]) for r in results}
+
+
+def test_generic_tests_still_fail_on_broken_marts(built, tmp_path):
+    warehouse = tmp_path / "broken.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    clean = _dbt_test(warehouse, tmp_path / "clean", list(BROKEN_TESTS), built.input)
+    assert clean == {name: ("pass", 0) for name in BROKEN_TESTS}
+    _break_marts(warehouse)
+    broken = _dbt_test(warehouse, tmp_path / "broken", list(BROKEN_TESTS), built.input)
+    assert broken == {name: ("fail", n) for name, n in BROKEN_TESTS.items()}
+    # the failing rows have dbt's own shape: the repeated value and how many rows carry it
+    stored = _dbt_test(warehouse, tmp_path / "stored", [*BROKEN_TESTS, "--store-failures"],
+                       built.input)
+    assert stored == broken
+    rows = query(warehouse, _stored_failures(warehouse, "unique_fct_coupon_transactions_"))
+    assert list(rows.columns) == ["unique_field", "n_records"]
+    assert rows["n_records"].tolist() == [2]
+    rows = query(warehouse, _stored_failures(warehouse, "relationships_fct_coupon_trans"))
+    assert rows["from_field"].tolist() == [-7]
+
+
+def _stored_failures(warehouse: Path, prefix: str) -> str:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (schema, name), = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_name like ?", [prefix + "%"]).fetchall()
+    return f'select * from "{schema}"."{name}"'
+
+
+@pytest.fixture(scope="module")
+def repeated_names(generated, tmp_path_factory) -> Path:
+    """The generated input with three coupon names used many times: 'SPRING' on 30 claims at
+    one merchant's branches, 'ALMOST' on 29 there, 'SPLIT' on 30 spread over two merchants."""
+    folder = tmp_path_factory.mktemp("repeated_names")
+    for path in generated.iterdir():
+        shutil.copy(path, folder / path.name)
+    tx = pd.read_csv(folder / "transactions.csv", dtype=object)
+    branches = pd.read_csv(folder / "branches.csv", dtype=object)
+    merchant_of = dict(zip(branches["branch_id"], branches["merchant_id"], strict=True))
+    by_merchant = tx.groupby(tx["branch_id"].map(merchant_of)).groups
+    first, second = sorted(by_merchant, key=lambda m: -len(by_merchant[m]))[:2]
+    at_first, at_second = list(by_merchant[first]), list(by_merchant[second])
+    tx.loc[at_first[:30], "coupon_name"] = "SPRING"
+    tx.loc[at_first[30:59], "coupon_name"] = "ALMOST"
+    tx.loc[at_first[59:74] + at_second[:15], "coupon_name"] = "SPLIT"
+    tx.to_csv(folder / "transactions.csv", index=False)
+    work = tmp_path_factory.mktemp("repeated_built")
+    couponseg("build", "--input", folder, "--warehouse", work / "warehouse.duckdb")
+    return work / "warehouse.duckdb"
+
+
+def test_coupon_offers_are_the_names_claimed_often_enough(repeated_names):
+    facts = query(repeated_names, "select merchant_id, coupon_name "
+                                  "from marts.fct_coupon_transactions")
+    counts = facts.groupby(["merchant_id", "coupon_name"]).size()
+    expected = {(int(m), c) for (m, c), n in counts.items() if n >= 30}
+    assert {c for _, c in expected} == {"SPRING"}  # the kept rows, as pandas counts them
+    offers = query(repeated_names, """
+        select merchant_id, coupon_name, sum(claims) as claims
+        from segments.segment_offer_affinity where offer_level = 'coupon'
+        group by all""")
+    assert {(int(r.merchant_id), r.coupon_name) for r in offers.itertuples()} == expected
+    assert offers["claims"].tolist() == [30]
