@@ -159,8 +159,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         result = dbt_build(Path(args.warehouse), build_vars(args),
                            report=_say if args.verbose else _dot,
-                           env={INPUT_ENV: str(source.path),
-                                "COUPONSEG_DBT_THREADS": _dbt_threads(source.size_bytes())})
+                           env={INPUT_ENV: str(source.path)})
     except BuildLocked as exc:
         return _fail(str(exc), 2)
     return finish_build(args, result, start, built=str(result.warehouse),
@@ -181,17 +180,6 @@ def finish_build(args: argparse.Namespace, result: BuildOutcome, start: float, *
          f"{time.perf_counter() - start:.1f} s{note}")
     _summarise(warehouse)
     return 0
-
-
-SMALL_INPUT_BYTES = 100 * 2**20
-
-
-def _dbt_threads(input_bytes: int) -> str:
-    """dbt threads: 2 for small inputs, where ~175 nodes of start-up overhead dominate and
-    overlap well; 1 for large ones, where each heavy query already uses every core and a
-    second one at the same time would only add memory. $COUPONSEG_DBT_THREADS overrides."""
-    return os.environ.get("COUPONSEG_DBT_THREADS") or (
-        "2" if input_bytes < SMALL_INPUT_BYTES else "1")
 
 
 def _dot(_: str) -> None:
