@@ -55,10 +55,6 @@ class InputSource:
             return dict.fromkeys(TABLES, self.path)
         return {t: _table_file(self.path, t) for t in TABLES}
 
-    def size_bytes(self) -> int:
-        """Bytes on disk of the files the tables come from."""
-        return sum(path.stat().st_size for path in dict.fromkeys(self.table_files().values()))
-
     def fingerprint(self) -> str:
         """sha256 over the input's bytes, so a report says exactly which data it shows."""
         digest = hashlib.sha256()

@@ -31,7 +31,10 @@ def _break_marts(warehouse: Path) -> None:
     customer-month: each breaks exactly one of BROKEN_TESTS once."""
     with duckdb.connect(str(warehouse)) as con:
         kept = "from staging.validated_transactions where reject_reason is null"
-        con.execute(f"insert into staging.validated_transactions select * {kept} limit 1")
+        copied = con.execute(f"select * {kept} limit 1").fetchone()
+        for _ in range(2):  # three copies of one transaction: one failing value, 3 rows
+            con.execute(f"insert into staging.validated_transactions values "
+                        f"({', '.join('?' * len(copied))})", copied)
         con.execute(f"""insert into staging.validated_transactions
             select * replace (-7 as customer_id, -7 as transaction_id) {kept} limit 1""")
         con.execute("insert into marts.fct_customer_active_months "
@@ -59,15 +62,32 @@ def test_generic_tests_still_fail_on_broken_marts(built, tmp_path):
     _break_marts(warehouse)
     broken = _dbt_test(warehouse, tmp_path / "broken", list(BROKEN_TESTS), built.input)
     assert broken == {name: ("fail", n) for name, n in BROKEN_TESTS.items()}
+    # DuckDB ran the project's versions (macros/data_tests.sql), not dbt's
+    compiled = {name: _compiled(tmp_path / "broken", name) for name in BROKEN_TESTS}
+    assert "lag(transaction_id) over" in compiled["unique_fct_coupon_transactions_transaction_id"]
+    relationships = compiled[next(n for n in BROKEN_TESTS if n.startswith("relationships"))]
+    assert "not in" in relationships  # over parent keys without nulls, like the children:
+    assert relationships.count("where customer_id is not null") == 2
+    assert "is not distinct from lag(activity_month)" in compiled[
+        "unique_combination_fct_customer_active_months_customer_id__activity_month"]
     # the failing rows have dbt's own shape: the repeated value and how many rows carry it
     stored = _dbt_test(warehouse, tmp_path / "stored", [*BROKEN_TESTS, "--store-failures"],
                        built.input)
     assert stored == broken
     rows = query(warehouse, _stored_failures(warehouse, "unique_fct_coupon_transactions_"))
     assert list(rows.columns) == ["unique_field", "n_records"]
-    assert rows["n_records"].tolist() == [2]
+    assert rows["n_records"].tolist() == [3]
     rows = query(warehouse, _stored_failures(warehouse, "relationships_fct_coupon_trans"))
     assert rows["from_field"].tolist() == [-7]
+    rows = query(warehouse, _stored_failures(warehouse, "unique_combination_fct_custome"))
+    assert rows["copies"].tolist() == [2]
+
+
+def _compiled(target: Path, test_name: str) -> str:
+    """The SQL dbt ran for the test (run_results keeps it; long names are hashed on disk)."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    code, = (r["compiled_code"] for r in results if r["unique_id"].split(".")[2] == test_name)
+    return code
 
 
 def _stored_failures(warehouse: Path, prefix: str) -> str:

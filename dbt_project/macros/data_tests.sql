@@ -80,6 +80,10 @@ group by {{ columns | join(', ') }}
 {% macro repeated_values(relation, columns, at_least) %}
     {#- Select of the combinations of `columns` (none null) that occur at least `at_least`
         times in `relation`: duplicate keys, coupon names claimed often enough. -#}
+    {%- if at_least is not integer or at_least < 1 %}
+        {{ exceptions.raise_compiler_error(
+            'repeated_values: at_least must be a whole number of at least 1, got ' ~ at_least) }}
+    {%- endif %}
     {{ return(adapter.dispatch('repeated_values', 'couponseg')(relation, columns, at_least)) }}
 {% endmacro %}
 
