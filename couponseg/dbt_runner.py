@@ -1,11 +1,27 @@
 """Entry point of the dbt child process that ``dbt_build`` starts: ``python -m
 couponseg.dbt_runner <dbt args>``.
 
-Same as the ``dbt`` command, with one difference at the end: once dbt has finished, DuckDB is
-closed explicitly (so the warehouse file is checkpointed and complete) and the process exits
-without tearing down dbt's large module graph, which otherwise costs about a second per run,
-a tenth of a small build. Should the adapter's internals ever change so that DuckDB cannot be
-closed here, the process exits the ordinary way instead.
+Same as the ``dbt`` command, with two differences:
+
+* Data tests do not hold up the models downstream of what they test. ``dbt build`` normally
+  makes every model wait for the tests of everything it reads, so that a failed test stops bad
+  data from spreading. Here the build writes a new warehouse file that replaces the published
+  one only when every model and every test passed (couponseg/build.py), so bad data cannot
+  reach anyone either way; waiting would only keep the second core idle while the tests of the
+  fact table run. Every test still runs, after the models it reads, and any failure still
+  fails the build.
+* A node is taken from the queue only when a thread is free to run it, and of the nodes ready
+  then, the one with the longest chain of nodes still to come after it runs first. dbt hands
+  every ready node to its thread pool at once, so the pool runs them in the order they became
+  ready: the feature mart, ready after the fact table's reporting tables and tests, waited for
+  all of them. Now the fact table's heavy descendants and the segmentation start as soon as
+  they can, and reporting tables and tests fill the other core.
+* Once dbt has finished, DuckDB is closed explicitly (so the warehouse file is checkpointed and
+  complete) and the process exits without tearing down dbt's large module graph, which
+  otherwise costs about a second per run, a tenth of a small build.
+
+Should dbt's or the adapter's internals ever change so that either cannot be done here, dbt
+runs as it would by itself (tests holding up models, its own order, the ordinary exit).
 """
 
 from __future__ import annotations
@@ -35,10 +51,66 @@ def _close_duckdb() -> bool:
     return True
 
 
+def _tests_do_not_hold_up_models() -> bool:
+    """Leave out the edges ``dbt build`` adds from each data test to the models downstream of
+    what it tests (``Linker.add_test_edges``); False if dbt no longer has that step."""
+    from dbt.compilation import Linker
+
+    if not callable(getattr(Linker, "add_test_edges", None)):
+        return False
+    Linker.add_test_edges = lambda self, manifest: None
+    return True
+
+
+def _longest_chain_first() -> bool:
+    """Order dbt's queue of ready nodes by the longest chain of descendants, longest first
+    (``GraphQueue._get_scores``: lower runs first); False if dbt no longer has that step."""
+    import networkx as nx
+    from dbt.graph.queue import GraphQueue
+
+    if not callable(getattr(GraphQueue, "_get_scores", None)):
+        return False
+
+    def scores(self, graph: nx.DiGraph) -> dict[str, int]:
+        chain: dict[str, int] = {}
+        for node in reversed(list(nx.topological_sort(graph))):
+            chain[node] = 1 + max((chain[child] for child in graph.successors(node)), default=0)
+        return {node: -length for node, length in chain.items()}
+
+    GraphQueue._get_scores = scores
+    return True
+
+
+def _one_node_per_free_thread() -> bool:
+    """Make ``dbt build`` wait for a free thread before it takes the next node from its queue
+    (``BuildTask.handle_job_queue``), so that the queue's order is the order nodes run in;
+    False if dbt no longer has that step."""
+    from dbt.task.build import BuildTask
+
+    take_next = getattr(BuildTask, "handle_job_queue", None)
+    if not callable(take_next):
+        return False
+
+    def handle_job_queue(self, pool, callback) -> None:
+        queue, threads = self.job_queue, getattr(pool, "max_threads", None)
+        some_task_done = getattr(queue, "some_task_done", None)
+        if threads and some_task_done is not None:
+            with some_task_done:
+                while len(queue.in_progress) >= threads:
+                    some_task_done.wait(timeout=1.0)
+        take_next(self, pool, callback)
+
+    BuildTask.handle_job_queue = handle_job_queue
+    return True
+
+
 def main(args: list[str]) -> tuple[int, bool]:
     """Run dbt; return its exit code (0 ok, 1 failures, 2 error) and whether DuckDB closed."""
     from dbt.cli.main import dbtRunner
 
+    _tests_do_not_hold_up_models()
+    _longest_chain_first()
+    _one_node_per_free_thread()
     result = dbtRunner().invoke(args)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         print(f"dbt failed: {result.exception}", file=sys.stderr)

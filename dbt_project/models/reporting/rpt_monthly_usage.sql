@@ -1,13 +1,6 @@
 -- Claims and burns per calendar month. burn_rate is the share of the month's claims burnt so
 -- far; claims younger than the burn window have not matured, so recent months read low.
-with months as (
-    select claim_month as month from {{ ref('fct_coupon_transactions') }}
-    union
-    select burn_month as month from {{ ref('fct_coupon_transactions') }}
-    where burn_month is not null
-),
-
-claims as (
+with claims as (
     select
         claim_month as month,
         count(*) as claims,
@@ -24,6 +17,14 @@ burns as (
     from {{ ref('fct_coupon_transactions') }}
     where burn_month is not null
     group by burn_month
+),
+
+-- every month with a claim or a burn, from the two monthly counts (not two more passes over
+-- every transaction)
+months as (
+    select month from claims
+    union
+    select month from burns
 )
 
 select
