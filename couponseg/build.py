@@ -272,8 +272,8 @@ def _node_name(unique_id: str) -> str:
 
 
 def _failures(results: list[dict]) -> list[str]:
-    return [
-        f"{_node_name(r['unique_id'])}: {_clean_message(r.get('message') or '')}"
-        for r in results
-        if r.get("status") in ("error", "fail", "runtime error")
-    ]
+    """Failed tests first (a failed test usually names the cause), then errors of models."""
+    failed = [r for r in results if r.get("status") in ("error", "fail", "runtime error")]
+    failed.sort(key=lambda r: not r["unique_id"].startswith("test."))
+    return [f"{_node_name(r['unique_id'])}: {_clean_message(r.get('message') or '')}"
+            for r in failed]

@@ -3,13 +3,15 @@ couponseg.dbt_runner <dbt args>``.
 
 Same as the ``dbt`` command, with two differences:
 
-* Data tests do not hold up the models downstream of what they test. ``dbt build`` normally
-  makes every model wait for the tests of everything it reads, so that a failed test stops bad
-  data from spreading. Here the build writes a new warehouse file that replaces the published
-  one only when every model and every test passed (couponseg/build.py), so bad data cannot
-  reach anyone either way; waiting would only keep the second core idle while the tests of the
-  fact table run. Every test still runs, after the models it reads, and any failure still
-  fails the build.
+* The data tests of the transaction-grain models (``meta: {tests_hold_up_models: false}`` in
+  dbt_project.yml) do not hold up the models downstream of them. ``dbt build`` normally makes
+  every model wait for the tests of everything it reads, so that a failed test stops bad data
+  from spreading. Here the build writes a new warehouse file that replaces the published one
+  only when every model and every test passed (couponseg/build.py), so bad data cannot reach
+  anyone either way; waiting for the tests over every transaction would only keep the second
+  core idle. Tests of every other model (the run context, lookups, customers, features,
+  segments) still hold up their descendants, so a bad setting stops at its own test rather
+  than crashing a model further down. Every test still runs and any failure fails the build.
 * A node is taken from the queue only when a thread is free to run it, and of the nodes ready
   then, the one with the longest chain of nodes still to come after it runs first. dbt hands
   every ready node to its thread pool at once, so the pool runs them in the order they became
@@ -51,15 +53,42 @@ def _close_duckdb() -> bool:
     return True
 
 
-def _tests_do_not_hold_up_models() -> bool:
-    """Leave out the edges ``dbt build`` adds from each data test to the models downstream of
-    what it tests (``Linker.add_test_edges``); False if dbt no longer has that step."""
+def _released_tests_do_not_hold_up_models() -> bool:
+    """After dbt adds its edges from each data test to the models downstream of what it tests
+    (``Linker.add_test_edges``), take out those of tests of models whose meta says
+    ``tests_hold_up_models: false``; False if dbt no longer has that step."""
     from dbt.compilation import Linker
 
-    if not callable(getattr(Linker, "add_test_edges", None)):
+    add_test_edges = getattr(Linker, "add_test_edges", None)
+    if not callable(add_test_edges):
         return False
-    Linker.add_test_edges = lambda self, manifest: None
+
+    def add_test_edges_except_released(self, manifest) -> None:
+        add_test_edges(self, manifest)
+        released = [(test, model) for test, model, kind in self.graph.edges(data="edge_type")
+                    if kind == "parent_test" and _tests_released(manifest, test)]
+        self.graph.remove_edges_from(released)
+
+    Linker.add_test_edges = add_test_edges_except_released
     return True
+
+
+def _tests_released(manifest, test_id: str) -> bool:
+    """Whether the test only tests models marked ``tests_hold_up_models: false``: the model a
+    generic test is attached to, or every model a singular test reads."""
+    test = manifest.nodes.get(test_id)
+    if test is None:
+        return False
+    attached = getattr(test, "attached_node", None)
+    tested = [attached] if attached else list(test.depends_on_nodes)
+    return bool(tested) and all(_meta(manifest.nodes.get(node)).get("tests_hold_up_models")
+                                is False for node in tested)
+
+
+def _meta(node) -> dict:
+    """A node's meta, from its properties and its config (dbt_project.yml's ``+meta``)."""
+    config = getattr(node, "config", None)
+    return {**(getattr(node, "meta", None) or {}), **(getattr(config, "meta", None) or {})}
 
 
 def _longest_chain_first() -> bool:
@@ -108,7 +137,7 @@ def main(args: list[str]) -> tuple[int, bool]:
     """Run dbt; return its exit code (0 ok, 1 failures, 2 error) and whether DuckDB closed."""
     from dbt.cli.main import dbtRunner
 
-    _tests_do_not_hold_up_models()
+    _released_tests_do_not_hold_up_models()
     _longest_chain_first()
     _one_node_per_free_thread()
     result = dbtRunner().invoke(args)

@@ -68,6 +68,12 @@ def test_data_test_failing_inside_dbt_keeps_previous_warehouse(built, previous):
                 json.loads(run_results_path(previous).read_text())["results"]}
     assert statuses[_only(statuses, "not_null_int_run_context_burn_window_days")] == "fail"
     assert statuses["model.couponseg.int_run_context"] == "success"  # dbt really ran
+    # the run context's tests hold up what follows: the failed test is named first and no
+    # model ran on the bad setting (only the transaction-grain tests run alongside models)
+    assert result.failures[0].startswith("not_null_int_run_context_burn_window_days:")
+    assert statuses["model.couponseg.customer_features"] == "skipped"
+    assert "model.couponseg.segment_model" not in statuses or \
+        statuses["model.couponseg.segment_model"] == "skipped"
     assert _digest(previous) == before
     assert not list(previous.parent.glob("warehouse.duckdb.building*"))
 
@@ -232,3 +238,31 @@ def test_rerun_is_idempotent(built, tmp_path):
                 if not line.startswith("Generated:")]
 
     assert text(built.out / "dashboard.pdf") == text(tmp_path / "out" / "dashboard.pdf")
+
+
+def test_only_transaction_grain_tests_run_alongside_models(built):
+    """couponseg/dbt_runner.py: the tests of the models marked tests_hold_up_models: false
+    hold up nothing; every other test still holds up the models downstream of what it tests
+    (dbt's graph with its test edges, as the build used it)."""
+    summary = json.loads((built.warehouse.parent / f"{built.warehouse.name}.dbt" / "target"
+                          / "graph_summary.json").read_text())["with_test_edges"]
+    name_of = {int(k): v["name"] for k, v in summary.items()}
+    successors = {v["name"]: [name_of[s] for s in v.get("succ", [])] for v in summary.values()}
+
+    def held_up_by(test: str) -> set[str]:
+        """Models reachable from the test through dbt's graph (what waits for it)."""
+        seen, todo = set(), list(successors[test])
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo.extend(successors[node])
+        return {node for node in seen if node.startswith("model.")}
+
+    tests = [name for name in successors if name.startswith("test.")]
+    released = [t for t in tests if "fct_coupon_transactions" in t
+                or "fct_customer_active_months" in t]
+    assert any("unique_fct_coupon_transactions_transaction_id" in t for t in released)
+    assert {t: held_up_by(t) for t in released} == dict.fromkeys(released, set())
+    context_test = next(t for t in tests if "not_null_int_run_context" in t)
+    assert "model.couponseg.customer_features" in held_up_by(context_test)

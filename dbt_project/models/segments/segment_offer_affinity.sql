@@ -32,7 +32,7 @@ merchants as (
     where has_branch
 ),
 
-segment_claims as (
+segment_claims as {{ not_materialized() }}(
     select
         segment_id,
         merchant_id,
