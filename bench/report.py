@@ -159,7 +159,9 @@ def _breakdown(top: int = 15) -> list[str]:
     nodes = sizes[largest]
     lines = ["", f"## Where the time goes at {largest} (dbt node seconds, first build)", "",
              f"From that build's run_results.json: {sum(nodes.values()):.1f} s over all "
-             "nodes; the largest below, every data test together.", "",
+             "nodes; the largest below, every data test together. dbt runs two nodes at a "
+             "time, so these seconds overlap (their sum exceeds the build's wall time) and a "
+             "node sharing the cores with another takes longer than it would alone.", "",
              "| node | s |", "|---|---|"]
     lines += [f"| {name} | {seconds:.1f} |" for name, seconds in list(nodes.items())[:top]]
     return lines
