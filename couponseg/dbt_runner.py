@@ -1,7 +1,7 @@
 """Entry point of the dbt child process that ``dbt_build`` starts: ``python -m
 couponseg.dbt_runner <dbt args>``.
 
-Same as the ``dbt`` command, with two differences:
+Same as the ``dbt`` command, with three differences:
 
 * The data tests of the transaction-grain models (``meta: {tests_hold_up_models: false}`` in
   dbt_project.yml) do not hold up the models downstream of them. ``dbt build`` normally makes
