@@ -137,6 +137,9 @@ def main(args: list[str]) -> tuple[int, bool]:
     """Run dbt; return its exit code (0 ok, 1 failures, 2 error) and whether DuckDB closed."""
     from dbt.cli.main import dbtRunner
 
+    from couponseg import dbt_overhead
+
+    dbt_overhead.apply()
     _released_tests_do_not_hold_up_models()
     _longest_chain_first()
     _one_node_per_free_thread()

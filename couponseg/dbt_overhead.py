@@ -1,0 +1,129 @@
+"""Cut dbt's fixed Python cost per node, which is most of a small build's time.
+
+A build runs ~310 nodes and, on small and medium inputs, spends most of its time in dbt's own
+Python rather than in DuckDB: one process, one interpreter lock, so its two threads take turns.
+Profiled on the shipped sample, about a fifth of that went into log events that nobody reads
+(every SQL statement, connection and transaction is an event, turned into a protobuf message
+twice, then filtered out by every logger) and a few percent into rebuilding the same result-table
+type detectors for every query. These patches skip that work and change nothing dbt writes:
+the same events reach the same loggers, the same result tables come back.
+
+Each patch replaces one dbt-core 1.11 / dbt-common internal and returns False, leaving dbt as
+it is, when that internal is not there. ``DBT_LOG_LEVEL_FILE=debug`` brings every SQL statement
+back into ``logs/dbt.log`` (the build's default file level is ``info``: couponseg/build.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+
+def skip_events_no_logger_writes() -> bool:
+    """Return early from dbt's event manager for an event below the level of every logger (and
+    one no callback but dbt's own behaviour-change tracker reads), before it is turned into a
+    message; False if the event manager no longer looks as expected."""
+    from dbt_common.events.event_manager import EventManager
+    from dbt_common.events.logger import _log_level_map
+
+    fire = getattr(EventManager, "fire_event", None)
+    if not callable(fire):
+        return False
+
+    def fire_event(self, e, level=None, node=None, force_warn_or_error_handling=False) -> None:
+        if force_warn_or_error_handling or _heard(self, level or e.level_tag(), _log_level_map):
+            fire(self, e, level, node, force_warn_or_error_handling)
+
+    EventManager.fire_event = fire_event
+    return True
+
+
+def _heard(manager, level, ranks: dict) -> bool:
+    """Whether some logger writes events of ``level`` or some callback may read them."""
+    rank = ranks.get(level)
+    loggers = getattr(manager, "loggers", None)
+    if rank is None or loggers is None:
+        return True
+    if any(getattr(callback, "__name__", "") != "track_behavior_change_warn"
+           for callback in getattr(manager, "callbacks", [])):
+        return True
+    return any(ranks.get(getattr(logger, "level", None), 0) <= rank for logger in loggers)
+
+
+def build_event_messages_when_read() -> bool:
+    """Make dbt's events build their protobuf message on first use instead of in
+    ``BaseEvent.__init__``, so an event that no logger writes costs no conversion; False if
+    dbt-common's events no longer build it there."""
+    from dbt_common.events.base_types import BaseEvent
+
+    build = getattr(BaseEvent, "__init__", None)
+    if not callable(build) or "pb_msg" in vars(BaseEvent):
+        return False
+
+    def lazy_init(self, *args, **kwargs) -> None:
+        object.__setattr__(self, "_pending", (args, kwargs))
+
+    def message(self):
+        args, kwargs = object.__getattribute__(self, "_pending")
+        build(self, *args, **kwargs)  # sets pb_msg (and reports a malformed event as dbt does)
+        return object.__getattribute__(self, "pb_msg")
+
+    def get_attribute(self, key):
+        if key == "pb_msg":
+            return message(self)
+        return getattr(object.__getattribute__(self, "pb_msg")
+                       if "pb_msg" in vars(self) else message(self), key)
+
+    def set_attribute(self, key, value) -> None:
+        if key == "pb_msg":
+            object.__setattr__(self, key, value)
+        else:
+            setattr(self.pb_msg, key, value)
+
+    BaseEvent.__init__ = lazy_init
+    BaseEvent.__getattr__ = get_attribute
+    BaseEvent.__setattr__ = set_attribute
+    return True
+
+
+def reuse_result_type_testers() -> bool:
+    """Build each of dbt's result-table type detectors once (``build_type_tester``), instead of
+    once per query: each builds date parsers whose set-up is the costly part. The detectors
+    hold no state between tables. False if dbt-common no longer has that function."""
+    from dbt_common.clients import agate_helper
+
+    build = getattr(agate_helper, "build_type_tester", None)
+    if not callable(build):
+        return False
+
+    @lru_cache(maxsize=256)
+    def cached(text_columns: tuple[str, ...], string_null_values: tuple[str, ...] | None):
+        return build(text_columns, string_null_values=string_null_values)
+
+    def build_type_tester(text_columns: Iterable[str],
+                          string_null_values: Iterable[str] | None = ("null", "")):
+        nulls = None if string_null_values is None else tuple(string_null_values)
+        return cached(tuple(text_columns), nulls)
+
+    agate_helper.build_type_tester = build_type_tester
+    return True
+
+
+def reuse_one_empty_table() -> bool:
+    """Return one shared empty result table for every statement that fetches nothing
+    (``agate_helper.empty_table``): building one sets up date parsers, and agate tables are
+    never changed in place. False if dbt-common no longer has that function."""
+    from dbt_common.clients import agate_helper
+
+    empty_table = getattr(agate_helper, "empty_table", None)
+    if not callable(empty_table):
+        return False
+    agate_helper.empty_table = lru_cache(maxsize=1)(empty_table)
+    return True
+
+
+def apply() -> list[str]:
+    """Apply every patch; return the names of those that could not be applied."""
+    patches = (skip_events_no_logger_writes, build_event_messages_when_read,
+               reuse_result_type_testers, reuse_one_empty_table)
+    return [patch.__name__ for patch in patches if not patch()]
