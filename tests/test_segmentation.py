@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import query
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from models_py.segmentation.features import feature_specs, source_columns, transform_columns
+from models_py.segmentation.metrics import distance_matrix, quality
 from models_py.segmentation.scoring import OUTPUT_COLUMNS, SegmentModel, score_batch
 from models_py.segmentation.selection import choose
 from models_py.segmentation.store import TrainingSettings
@@ -92,6 +93,24 @@ def test_model_selection_table_complete(built):
         assert sorted(sel.loc[sel["algorithm"] == k_alg, "k"]) == list(range(2, 11))
     metrics = ["inertia", "silhouette", "davies_bouldin", "calinski_harabasz", "stability_ari"]
     assert sel.loc[sel["algorithm"] != "dbscan", metrics].notna().all().all()
+
+
+def test_selection_silhouette_equals_scikit_learns():
+    """Model selection computes the sample's distances once and each silhouette from them;
+    the numbers must be scikit-learn's, including singleton clusters and DBSCAN noise."""
+    rng = np.random.default_rng(7)
+    x = np.vstack([rng.normal(loc=3 * i, size=(150, 4)) for i in range(4)])
+    distances = distance_matrix(x)
+    assert distances is not None
+    labelings = [np.repeat(np.arange(4), 150), rng.integers(0, 6, size=len(x)),
+                 np.r_[np.zeros(len(x) - 2, dtype=int), 1, 2],  # two singleton clusters
+                 np.where(rng.random(len(x)) < 0.1, -1, np.repeat(np.arange(4), 150))]
+    for labels in labelings:
+        keep = labels >= 0
+        fast = quality(x, labels, seed=0, distances=distances)["silhouette"]
+        assert fast == pytest.approx(silhouette_score(x[keep], labels[keep]), abs=1e-12)
+        assert quality(x, labels, seed=0)["silhouette"] == pytest.approx(fast, abs=1e-12)
+    assert distance_matrix(np.zeros((10_000, 2))) is None  # 800 MB: scored the slow way
 
 
 def _table(**columns) -> pd.DataFrame:

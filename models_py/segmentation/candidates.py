@@ -74,11 +74,12 @@ def _ward_tree(x: np.ndarray) -> np.ndarray:
     """Ward's merge tree of x, built once and cut at every k (the same clustering as
     AgglomerativeClustering(linkage="ward") for each k, at the cost of one)."""
     key = hashlib.sha1(np.ascontiguousarray(x).tobytes()).digest()
-    if key not in _WARD_TREES:
+    tree = _WARD_TREES.get(key)  # candidates are scored in threads: read the cache once
+    if tree is None:
         if len(_WARD_TREES) > 16:
             _WARD_TREES.clear()
-        _WARD_TREES[key] = ward(x)
-    return _WARD_TREES[key]
+        tree = _WARD_TREES[key] = ward(x)
+    return tree
 
 
 def dbscan_eps_grid(x: np.ndarray, quantiles: tuple[float, ...] = (0.90, 0.95, 0.98)
