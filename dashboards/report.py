@@ -350,7 +350,7 @@ def _block_html(block: go.Figure | str | list, chart_id: str) -> str:
         cells = "".join(_block_html(b, f"{chart_id}-{i}") for i, b in enumerate(block))
         return f'<div class="col">{cells}</div>'
     fig_html = block.to_html(full_html=False, include_plotlyjs=False, div_id=chart_id,
-                             config={"displayModeBar": False, "responsive": False})
+                             config={"staticPlot": True, "responsive": False})
     return f'<div class="chart">{fig_html}</div>'
 
 
