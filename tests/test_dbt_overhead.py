@@ -1,0 +1,52 @@
+"""The dbt child's overhead patches (couponseg/dbt_overhead.py) apply to the installed dbt and
+change nothing a user reads: dbt.log keeps every node's start and result by default, and gets
+every SQL statement back with dbt's own DBT_LOG_LEVEL_FILE=debug."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from conftest import REPO, Built
+
+from couponseg.generate import generate
+
+
+def test_every_patch_applies_to_the_installed_dbt():
+    """Each patch replaces a dbt internal and quietly does nothing when it is gone: this fails
+    instead when a dbt upgrade takes one away."""
+    code = ("from dbt.cli.main import dbtRunner\n"
+            "from couponseg import dbt_overhead\n"
+            "print(dbt_overhead.apply())")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=REPO, check=True)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def _log(warehouse) -> str:
+    return (warehouse.parent / f"{warehouse.name}.dbt" / "logs" / "dbt.log").read_text()
+
+
+def test_dbt_log_has_every_node_but_no_sql_by_default(built: Built):
+    log = _log(built.warehouse)
+    assert "START sql table model marts.customer_features" in log
+    assert "OK created sql table model marts.customer_features" in log
+    assert "PASS unique_customer_features_customer_id" in log
+    assert "Completed successfully" in log
+    assert "[debug]" not in log
+    assert "On model.couponseg.customer_features:" not in log
+
+
+def test_dbt_log_level_debug_brings_every_sql_statement_back(tmp_path):
+    generate(tmp_path / "input", customers=60, seed=3)
+    warehouse = tmp_path / "warehouse.duckdb"
+    result = subprocess.run(
+        [sys.executable, "-m", "couponseg.cli", "build", "--input", tmp_path / "input",
+         "--warehouse", warehouse], capture_output=True, text=True, cwd=REPO, timeout=600,
+        env={**os.environ, "DBT_LOG_LEVEL_FILE": "debug"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    log = _log(warehouse)
+    assert "[debug]" in log
+    assert "On model.couponseg.customer_features:" in log
+    assert "OK created sql table model marts.customer_features" in log
