@@ -77,6 +77,11 @@ def run_results_path(warehouse: Path) -> Path:
     return BuildPaths.of(Path(warehouse).resolve()).run_results
 
 
+def dbt_log_path(warehouse: Path) -> Path:
+    """dbt's log of the builds of ``warehouse`` (named in the message of a failed build)."""
+    return BuildPaths.of(Path(warehouse).resolve()).dbt_dir / "logs" / "dbt.log"
+
+
 class BuildLocked(RuntimeError):
     """A second build of the same warehouse was started while one is running."""
 

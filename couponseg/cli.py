@@ -143,7 +143,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.engine == "spark":
         from couponseg.spark_engine import cli_build
         return cli_build(args)
-    from couponseg.build import BuildLocked, dbt_build
+    from couponseg.build import BuildLocked, dbt_build, dbt_log_path
     from models_py.loader import INPUT_ENV, InputError, resolve_input
 
     start = time.perf_counter()
@@ -163,7 +163,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     except BuildLocked as exc:
         return _fail(str(exc), 2)
     return finish_build(args, result, start, built=str(result.warehouse),
-                        failed="build failed; the previous warehouse is unchanged.",
+                        failed="build failed; the previous warehouse is unchanged. dbt's log: "
+                        f"{dbt_log_path(result.warehouse)} (rerun with DBT_LOG_LEVEL_FILE=debug "
+                        "for every SQL statement and stack trace).",
                         warehouse=result.warehouse)
 
 

@@ -18,10 +18,48 @@ def test_every_patch_applies_to_the_installed_dbt():
     instead when a dbt upgrade takes one away."""
     code = ("from dbt.cli.main import dbtRunner\n"
             "from couponseg import dbt_overhead\n"
+            "from dbt_common.events.base_types import EventLevel\n"
+            "from dbt_common.events.logger import _log_level_map\n"
+            "assert _log_level_map[EventLevel.DEBUG] == dbt_overhead.DEBUG_RANK\n"
             "print(dbt_overhead.apply())")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=REPO, check=True)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+EVENTS_CHECK = """
+import io
+from dbt.cli.main import dbtRunner
+from couponseg import dbt_overhead
+from dbt_common.events.base_types import EventLevel
+from dbt_common.events.event_manager import EventManager
+from dbt_common.events.logger import LineFormat, LoggerConfig
+from dbt_common.events.types import Note
+
+dbt_overhead.apply()
+out = io.StringIO()
+manager = EventManager()
+manager.add_logger(LoggerConfig(name="quiet", level=EventLevel.ERROR,
+                                line_format=LineFormat.Json, output_stream=out))
+manager.fire_event(Note(msg="a debug line"), level=EventLevel.DEBUG)
+print("debug written:", "a debug line" in out.getvalue())
+manager.warn_error = True
+manager.require_warn_or_error_handling = True
+try:
+    manager.fire_event(Note(msg="a warning"), level=EventLevel.WARN)
+    print("warning raised: False")
+except Exception as exc:
+    print("warning raised:", type(exc).__name__ == "EventCompilationError")
+"""
+
+
+def test_only_debug_events_nobody_logs_are_dropped():
+    """A warning no logger writes must still fail a --warn-error run (dbt raises it from the
+    event manager); only debug events (SQL statements, connections) are skipped."""
+    result = subprocess.run([sys.executable, "-c", EVENTS_CHECK], capture_output=True,
+                            text=True, cwd=REPO, check=True)
+    assert result.stdout.split("\n")[:2] == ["debug written: False", "warning raised: True"], \
+        result.stdout + result.stderr
 
 
 def _log(warehouse) -> str:

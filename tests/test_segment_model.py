@@ -165,6 +165,9 @@ def test_killed_and_failed_builds_leave_history_as_it_was(large, tmp_path):
     failed = couponseg("build", "--input", tiny, "--warehouse", warehouse, "--retrain",
                        check=False)
     assert failed.returncode == 1 and "segment_model" in failed.stderr
+    # The message says where dbt's log is and how to get every statement into it.
+    log = warehouse.parent / f"{warehouse.name}.dbt" / "logs" / "dbt.log"
+    assert str(log.resolve()) in failed.stderr and "DBT_LOG_LEVEL_FILE=debug" in failed.stderr
     pd.testing.assert_frame_equal(_history(warehouse), history)
     pd.testing.assert_frame_equal(_runs(warehouse), runs)
 
