@@ -23,9 +23,9 @@ from functools import lru_cache
 
 
 def skip_events_no_logger_writes() -> bool:
-    """Return early from dbt's event manager for an event below the level of every logger (and
-    one no callback but dbt's own behaviour-change tracker reads), before it is turned into a
-    message; False if the event manager no longer looks as expected."""
+    """Return early from dbt's event manager for a debug event below the level of every logger
+    (and one no callback but dbt's own behaviour-change tracker reads), before it is turned
+    into a message; False if the event manager no longer looks as expected."""
     from dbt_common.events.event_manager import EventManager
     from dbt_common.events.logger import _log_level_map
 
