@@ -67,6 +67,10 @@ class BuildPaths:
     def run_results(self) -> Path:
         return self.target / "run_results.json"
 
+    @property
+    def logs(self) -> Path:
+        return self.dbt_dir / "logs"
+
     def discard_building(self) -> None:
         for path in (self.building, Path(f"{self.building}.wal")):
             path.unlink(missing_ok=True)
@@ -79,7 +83,7 @@ def run_results_path(warehouse: Path) -> Path:
 
 def dbt_log_path(warehouse: Path) -> Path:
     """dbt's log of the builds of ``warehouse`` (named in the message of a failed build)."""
-    return BuildPaths.of(Path(warehouse).resolve()).dbt_dir / "logs" / "dbt.log"
+    return BuildPaths.of(Path(warehouse).resolve()).logs / "dbt.log"
 
 
 class BuildLocked(RuntimeError):
@@ -165,7 +169,7 @@ def _command(paths: BuildPaths, dbt_vars: dict[str, object]) -> list[str]:
         sys.executable, "-m", "couponseg.dbt_runner", "build",
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
         "--vars", json.dumps(dbt_vars),
-        "--target-path", str(paths.target), "--log-path", str(paths.dbt_dir / "logs"),
+        "--target-path", str(paths.target), "--log-path", str(paths.logs),
         # Structured events on stdout (parsed below); the log file stays readable.
         "--log-format", "json", "--log-format-file", "debug", "--no-use-colors",
         # Unit tests check the SQL logic on fixed text fixtures; like dbt recommends, they

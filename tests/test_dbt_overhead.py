@@ -10,6 +10,7 @@ import sys
 
 from conftest import REPO, Built
 
+from couponseg.build import dbt_log_path
 from couponseg.generate import generate
 
 
@@ -63,7 +64,7 @@ def test_only_debug_events_nobody_logs_are_dropped():
 
 
 def _log(warehouse) -> str:
-    return (warehouse.parent / f"{warehouse.name}.dbt" / "logs" / "dbt.log").read_text()
+    return dbt_log_path(warehouse).read_text()
 
 
 def test_dbt_log_has_every_node_but_no_sql_by_default(built: Built):

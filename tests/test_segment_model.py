@@ -22,6 +22,7 @@ from conftest import REPO, couponseg, query
 from pypdf import PdfReader
 from sklearn.metrics import adjusted_rand_score
 
+from couponseg.build import dbt_log_path
 from couponseg.generate import generate
 from couponseg.segment_runs import CARRIED_TABLES
 
@@ -166,8 +167,8 @@ def test_killed_and_failed_builds_leave_history_as_it_was(large, tmp_path):
                        check=False)
     assert failed.returncode == 1 and "segment_model" in failed.stderr
     # The message says where dbt's log is and how to get every statement into it.
-    log = warehouse.parent / f"{warehouse.name}.dbt" / "logs" / "dbt.log"
-    assert str(log.resolve()) in failed.stderr and "DBT_LOG_LEVEL_FILE=debug" in failed.stderr
+    assert str(dbt_log_path(warehouse)) in failed.stderr
+    assert "DBT_LOG_LEVEL_FILE=debug" in failed.stderr
     pd.testing.assert_frame_equal(_history(warehouse), history)
     pd.testing.assert_frame_equal(_runs(warehouse), runs)
 
