@@ -4,6 +4,7 @@ the stored model scoring exactly as the warehouse did."""
 from __future__ import annotations
 
 import datetime as dt
+import tracemalloc
 
 import numpy as np
 import pandas as pd
@@ -111,6 +112,19 @@ def test_selection_silhouette_equals_scikit_learns():
         assert fast == pytest.approx(silhouette_score(x[keep], labels[keep]), abs=1e-12)
         assert quality(x, labels, seed=0)["silhouette"] == pytest.approx(fast, abs=1e-12)
     assert distance_matrix(np.zeros((10_000, 2))) is None  # 800 MB: scored the slow way
+
+
+def test_silhouette_with_noise_makes_no_copy_of_the_distances():
+    """Noise is left out of the silhouette without a copy of the distance matrix (the
+    sample's matrix is 72 MB and two candidates are scored at a time)."""
+    x = np.random.default_rng(3).normal(size=(2_000, 4))
+    distances = distance_matrix(x)
+    labels = np.where(np.arange(len(x)) % 10 == 0, -1, np.arange(len(x)) % 3)
+    tracemalloc.start()
+    quality(x, labels, seed=0, distances=distances)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < distances.nbytes / 4, f"{peak:,} bytes for a {distances.nbytes:,}-byte matrix"
 
 
 def _table(**columns) -> pd.DataFrame:

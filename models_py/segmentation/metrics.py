@@ -41,16 +41,23 @@ def distance_matrix(x: np.ndarray) -> np.ndarray | None:
 def silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
     """Mean silhouette from a full distance matrix: the same definition as scikit-learn's
     (a point alone in its cluster scores 0), with each point's distance sums per cluster from
-    one matrix product. Equal to ``silhouette_score`` up to rounding (~1e-16)."""
-    ids, cluster = np.unique(labels, return_inverse=True)
-    rows = np.arange(len(labels))
+    one matrix product. Equal to ``silhouette_score`` up to rounding (~1e-16).
+
+    Noise (label -1) is left out as if its rows and columns were not in ``distances``: its
+    membership column is all zeros, so no copy of the matrix without it is needed (a copy per
+    noise-leaving candidate, two candidates at a time, was most of selection's memory).
+    """
+    keep = labels >= 0
+    ids, cluster = np.unique(labels[keep], return_inverse=True)
     members = np.zeros((len(labels), len(ids)))
-    members[rows, cluster] = 1.0
-    sums = distances @ members
-    others_in_own = members.sum(axis=0)[cluster] - 1
-    own = np.divide(sums[rows, cluster], others_in_own, out=np.zeros(len(labels)),
+    members[np.flatnonzero(keep), cluster] = 1.0
+    sums = (distances @ members)[keep]
+    sizes = members.sum(axis=0)
+    rows = np.arange(len(cluster))
+    others_in_own = sizes[cluster] - 1
+    own = np.divide(sums[rows, cluster], others_in_own, out=np.zeros(len(cluster)),
                     where=others_in_own > 0)
-    means = sums / members.sum(axis=0)
+    means = sums / sizes
     means[rows, cluster] = np.inf
     nearest = means.min(axis=1)
     score = np.where(others_in_own > 0, (nearest - own) / np.maximum(own, nearest), 0.0)
@@ -71,7 +78,7 @@ def quality(x: np.ndarray, labels: np.ndarray, seed: int,
     if 2 <= n_clusters < len(xs):
         out["silhouette"] = (
             float(silhouette_score(xs, ls, random_state=seed)) if distances is None
-            else silhouette(distances if keep.all() else distances[np.ix_(keep, keep)], ls))
+            else silhouette(distances, labels))
         out["davies_bouldin"] = float(davies_bouldin_score(xs, ls))
         out["calinski_harabasz"] = float(calinski_harabasz_score(xs, ls))
     else:
