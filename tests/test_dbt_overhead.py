@@ -89,3 +89,55 @@ def test_dbt_log_level_debug_brings_every_sql_statement_back(tmp_path):
     assert "[debug]" in log
     assert "On model.couponseg.customer_features:" in log
     assert "OK created sql table model marts.customer_features" in log
+
+
+NAMESPACE_CHECK = """
+from types import SimpleNamespace
+from dbt.cli.main import dbtRunner
+from dbt.clients.jinja import MacroGenerator, MacroStack
+from dbt.context.macros import MacroNamespaceBuilder
+from couponseg import dbt_overhead
+
+def macro(package, name):
+    return SimpleNamespace(package_name=package, name=name, unique_id=f"macro.{package}.{name}")
+
+# Names shared between packages decide precedence: the node's package, the root project,
+# other packages, then the internal ones (dbt_duckdb before dbt).
+by_package = {
+    "dbt": {n: macro("dbt", n) for n in ("a", "b", "c", "d", "other")},
+    "dbt_duckdb": {n: macro("dbt_duckdb", n) for n in ("b", "c")},
+    "couponseg": {n: macro("couponseg", n) for n in ("c", "e")},
+    "other": {n: macro("other", n) for n in ("c", "d", "f")},
+}
+
+def describe(value, ctx, stack):
+    if isinstance(value, dict):
+        return {k: describe(v, ctx, stack) for k, v in value.items()}
+    assert type(value) is MacroGenerator and value.context is ctx and value.stack is stack
+    return (value.macro.package_name, value.macro.name, value.node)
+
+def namespaces(search):
+    ctx, stack = {}, MacroStack()
+    ns = MacroNamespaceBuilder("couponseg", search, stack, ["dbt_duckdb", "dbt"], "node"
+                               ).build_namespace(by_package, ctx)
+    parts = [describe(getattr(ns, part), ctx, stack) for part in
+             ("local_namespace", "global_namespace", "packages", "global_project_namespace")]
+    flat = describe({key: ns[key] for key in ns}, ctx, stack)
+    return parts, flat, describe(dbt_overhead._flattened(ns), ctx, stack)
+
+before = {search: namespaces(search)[:2] for search in ("couponseg", "other")}
+assert dbt_overhead.build_macro_namespaces_in_one_pass()
+for search in ("couponseg", "other"):
+    parts, flat, merged = namespaces(search)
+    assert parts == before[search][0], (search, parts, before[search][0])
+    assert flat == merged == before[search][1], (search, flat, merged, before[search][1])
+print("same")
+"""
+
+
+def test_macro_namespaces_are_the_same_as_dbts():
+    """The one-pass macro namespace gives every name the same macro, bound the same way, as
+    dbt's own builder, with the same precedence between packages."""
+    result = subprocess.run([sys.executable, "-c", NAMESPACE_CHECK], capture_output=True,
+                            text=True, cwd=REPO, check=False)
+    assert result.stdout.strip() == "same", result.stdout + result.stderr
