@@ -109,6 +109,13 @@
     {{- dbt.spark__datediff(first_date, second_date, datepart) -}}
 {%- endmacro %}
 
+{% macro list_of(items) -%}
+    {#- A list (Spark: array) of the given SQL expressions, in order. -#}
+    {{- return(adapter.dispatch('list_of', 'couponseg')(items)) -}}
+{%- endmacro %}
+{% macro default__list_of(items) -%}[{{ items | join(', ') }}]{%- endmacro %}
+{% macro spark__list_of(items) -%}array({{ items | join(', ') }}){%- endmacro %}
+
 {% macro unnest_lists(pairs, index_alias=none, index_offset=0) -%}
     {#- Select-list items: one row per element of the (list, alias) pairs' lists, unnested
         side by side (the lists have equal lengths), and optionally the 1-based position
