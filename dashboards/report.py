@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 
 from dashboards import charts, insights
 from dashboards.browser import print_to_pdf
 from dashboards.data import ReportData, load_report_data
+from dashboards.plotlyjs import plotlyjs_for
 
 TITLE = "Coupon analytics dashboard"
 SECTION_TITLES = (
@@ -354,11 +354,19 @@ def _block_html(block: go.Figure | str | list, chart_id: str) -> str:
     return f'<div class="chart">{fig_html}</div>'
 
 
+def _figures(report_pages: list[Page]) -> list[go.Figure]:
+    """Every chart of the report (blocks may nest one level, a column inside a row)."""
+    def flat(blocks: list) -> list:
+        return [f for b in blocks for f in (flat(b) if isinstance(b, list) else [b])]
+    return [b for page in report_pages for row in page.blocks for b in flat(row)
+            if isinstance(b, go.Figure)]
+
+
 def render_html(data: ReportData, generated_at: dt.datetime) -> str:
     """The whole report as one self-contained HTML document."""
     css = (Path(__file__).parent / "report.css").read_text()
-    parts, n = [title_page(data, generated_at)], 0
-    for page in pages(data):
+    parts, n, report_pages = [title_page(data, generated_at)], 0, pages(data)
+    for page in report_pages:
         rows = []
         for row in page.blocks:
             cells = []
@@ -371,7 +379,7 @@ def render_html(data: ReportData, generated_at: dt.datetime) -> str:
         parts.append(f'<section class="page"><h2>{_esc(page.title)}</h2>{insight}'
                      f'{"".join(rows)}</section>')
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{TITLE}</title>'
-            f"<style>{css}</style><script>{get_plotlyjs()}</script></head>"
+            f"<style>{css}</style><script>{plotlyjs_for(_figures(report_pages))}</script></head>"
             f'<body>{"".join(parts)}</body></html>')
 
 

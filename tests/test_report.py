@@ -10,11 +10,14 @@ import sys
 import time
 
 import duckdb
+import plotly.graph_objects as go
 import pypdf
 import pytest
 from conftest import REPO, couponseg, query, sigkill_and_wait
+from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
 from dashboards.browser import BrowserError, dump_dom, find_browser
+from dashboards.plotlyjs import CARTESIAN_BUNDLE, cartesian_version, plotlyjs_for
 from dashboards.report import SECTION_TITLES, build_report
 
 A4_LANDSCAPE = (842, 595)
@@ -80,6 +83,23 @@ def test_html_twin_draws_its_charts(built):
     assert dom.count('class="main-svg"') >= 15  # plotly drew SVG charts
     for title in SECTION_TITLES:
         assert title in dom
+
+
+def test_report_embeds_the_cartesian_plotly_bundle(built):
+    """The report's charts need only the cartesian bundle (a third of the full plotly.js);
+    it must be the plotly.js version plotly draws figures for."""
+    assert cartesian_version() == get_plotlyjs_version(), (
+        "dashboards/vendor/plotly-cartesian.min.js is not plotly's plotly.js version: "
+        "replace it (dashboards/vendor/README.md); until then reports embed the full bundle")
+    page = (built.out / "dashboard.html").read_text()
+    assert "plotly.js (cartesian - minified)" in page
+    assert get_plotlyjs()[:2000] not in page
+
+
+def test_charts_the_cartesian_bundle_cannot_draw_get_the_full_one():
+    assert plotlyjs_for([go.Figure(go.Bar()), go.Figure(go.Heatmap())]) \
+        == CARTESIAN_BUNDLE.read_text()
+    assert plotlyjs_for([go.Figure(go.Bar()), go.Figure(go.Scattergeo())]) == get_plotlyjs()
 
 
 def test_warehouse_without_segments_still_renders(built, tmp_path):
