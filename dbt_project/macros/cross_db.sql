@@ -109,12 +109,12 @@
     {{- dbt.spark__datediff(first_date, second_date, datepart) -}}
 {%- endmacro %}
 
-{% macro list_of(items) -%}
+{% macro array_of(items) -%}
     {#- A list (Spark: array) of the given SQL expressions, in order. -#}
-    {{- return(adapter.dispatch('list_of', 'couponseg')(items)) -}}
+    {{- return(adapter.dispatch('array_of', 'couponseg')(items)) -}}
 {%- endmacro %}
-{% macro default__list_of(items) -%}[{{ items | join(', ') }}]{%- endmacro %}
-{% macro spark__list_of(items) -%}array({{ items | join(', ') }}){%- endmacro %}
+{% macro default__array_of(items) -%}[{{ items | join(', ') }}]{%- endmacro %}
+{% macro spark__array_of(items) -%}array({{ items | join(', ') }}){%- endmacro %}
 
 {% macro unnest_lists(pairs, index_alias=none, index_offset=0) -%}
     {#- Select-list items: one row per element of the (list, alias) pairs' lists, unnested

@@ -8,8 +8,8 @@ with activity as (
     select
         customer_id,
         {{ unnest_lists([
-            (list_of(['claim_month', 'burn_month']), 'activity_month'),
-            (list_of(['1', '0']), 'is_claim'),
+            (array_of(['claim_month', 'burn_month']), 'activity_month'),
+            (array_of(['1', '0']), 'is_claim'),
         ]) }}
     from {{ ref('fct_coupon_transactions') }}
 ),
