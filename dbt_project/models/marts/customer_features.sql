@@ -10,17 +10,22 @@ tx as (
 
 per_customer as (
     select
-        customer_id,
+        tx.customer_id,
         count(*) as claims,
-        count_if(is_burnt) as burns,
-        count_if(is_matured) as matured_claims,
-        count_if(is_matured and is_burnt) as matured_burns,
-        min(claim_date) as first_claim_date,
-        max(claim_date) as last_claim_date,
-        max(burn_date) as last_burn_date,
-        avg(days_to_burn) as mean_days_to_burn
+        count_if(tx.is_burnt) as burns,
+        count_if(tx.is_matured) as matured_claims,
+        count_if(tx.is_matured and tx.is_burnt) as matured_burns,
+        min(tx.claim_date) as first_claim_date,
+        max(tx.claim_date) as last_claim_date,
+        max(tx.burn_date) as last_burn_date,
+        avg(tx.days_to_burn) as mean_days_to_burn,
+        count_if(
+            tx.claim_date > context.impact_window_start
+            and tx.claim_date <= context.impact_window_end
+        ) as recent_claims
     from tx
-    group by customer_id
+    cross join context
+    group by tx.customer_id
 ),
 
 active_months as (
@@ -75,6 +80,7 @@ joined as (
         customers.join_date,
         context.as_of_date,
         coalesce(per_customer.claims, 0) as claims,
+        coalesce(per_customer.recent_claims, 0) as recent_claims,
         coalesce(per_customer.burns, 0) as burns,
         coalesce(per_customer.matured_claims, 0) as matured_claims,
         coalesce(per_customer.matured_burns, 0) as matured_burns,
@@ -102,6 +108,7 @@ select
     {{ dbt.datediff('join_date', 'as_of_date', 'day') }} as tenure_days,
     claims > 0 as has_transactions,
     claims,
+    recent_claims,
     burns,
     claims - burns as open_claims,
     cast(burns as double) / nullif(claims, 0) as burn_rate,

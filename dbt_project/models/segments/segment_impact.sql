@@ -8,51 +8,43 @@
 -- as-of date, and a window ending on a day without claims would read as a collapse.
 -- The gain assumes the claim pace holds and the campaign changes only the burn rate, for
 -- the whole segment (a holdout_share of it is held out and keeps today's rate).
-with context as (
+-- Counted per customer, then summed per segment: customer_features already holds each
+-- customer's matured claims, burns and claims in the window, so the segment totals cost a
+-- join of customers, not another join of every claim (4.6 s at 50M transactions).
+with window_bounds as (
     select
-        as_of_date,
-        least(as_of_date, coalesce(last_claim_date, as_of_date)) as window_end
-    from {{ ref('run_context') }}
+        impact_window_start as window_start,
+        impact_window_end as window_end
+    from {{ ref('int_run_context') }}
 ),
 
-claims as (
+members as (
     select
-        segment_id,
-        claim_date,
-        is_burnt,
-        is_matured
-    from {{ ref('segment_claims') }}
+        segments.segment_id,
+        features.recent_claims,
+        features.matured_claims,
+        features.matured_burns
+    from {{ ref('customer_segments') }} as segments
+    inner join {{ ref('customer_features') }} as features
+        on segments.customer_id = features.customer_id
 ),
 
+-- Every customer is in exactly one segment (tested), so the members' claims are all claims.
 platform as (
     select
-        cast(sum(case when is_matured and is_burnt then 1 else 0 end) as double)
-        / nullif(sum(case when is_matured then 1 else 0 end), 0) as platform_burn_rate
-    from {{ ref('fct_coupon_transactions') }}
-),
-
-window_bounds as (
-    select
-        window_end,
-        {{ dbt.dateadd('month', -var('impact_window_months'), 'window_end') }} as window_start
-    from context
+        cast(sum(matured_burns) as double)
+        / nullif(sum(matured_claims), 0) as platform_burn_rate
+    from members
 ),
 
 per_segment as (
     select
-        claims.segment_id,
-        cast(sum(
-            case
-                when claims.claim_date > window_bounds.window_start
-                    and claims.claim_date <= window_bounds.window_end then 1 else 0
-            end
-        ) as bigint) as window_claims,
-        cast(sum(case when claims.is_matured then 1 else 0 end) as bigint) as matured_claims,
-        cast(sum(case when claims.is_matured and claims.is_burnt then 1 else 0 end) as bigint)
-        as matured_burns
-    from claims
-    cross join window_bounds
-    group by claims.segment_id
+        segment_id,
+        cast(sum(recent_claims) as bigint) as window_claims,
+        cast(sum(matured_claims) as bigint) as matured_claims,
+        cast(sum(matured_burns) as bigint) as matured_burns
+    from members
+    group by segment_id
 ),
 
 offers as (
