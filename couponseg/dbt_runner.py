@@ -3,14 +3,16 @@ couponseg.dbt_runner <dbt args>``.
 
 Same as the ``dbt`` command, with four differences:
 
-* The data tests of the transaction-grain models (``meta: {tests_hold_up_models: false}`` in
-  dbt_project.yml) do not hold up the models downstream of them. ``dbt build`` normally makes
+* The data tests of the transaction-grain models and of the feature mart (``meta:
+  {tests_hold_up_models: false}`` in dbt_project.yml) do not hold up the models downstream
+  of them. ``dbt build`` normally makes
   every model wait for the tests of everything it reads, so that a failed test stops bad data
   from spreading. Here the build writes a new warehouse file that replaces the published one
   only when every model and every test passed (couponseg/build.py), so bad data cannot reach
   anyone either way; waiting for the tests over every transaction would only keep the second
-  core idle. Tests of every other model (the run context, lookups, customers, features,
-  segments) still hold up their descendants, so a bad setting stops at its own test rather
+  core idle, and waiting for the feature mart's would delay the segment model, whose input
+  the mart's enforced contract already checks. Tests of every other model (the run context,
+  lookups, customers, segments) still hold up their descendants, so a bad setting stops at its own test rather
   than crashing a model further down. Every test still runs and any failure fails the build.
 * A node is taken from the queue only when a thread is free to run it, and of the nodes ready
   then, the one with the longest chain of nodes still to come after it runs first. dbt hands

@@ -240,10 +240,11 @@ def test_rerun_is_idempotent(built, tmp_path):
     assert text(built.out / "dashboard.pdf") == text(tmp_path / "out" / "dashboard.pdf")
 
 
-def test_only_transaction_grain_tests_run_alongside_models(built):
+def test_only_released_models_tests_run_alongside_models(built):
     """couponseg/dbt_runner.py: the tests of the models marked tests_hold_up_models: false
-    hold up nothing; every other test still holds up the models downstream of what it tests
-    (dbt's graph with its test edges, as the build used it)."""
+    (the transaction-grain models and the feature mart) hold up nothing; every other test
+    still holds up the models downstream of what it tests (dbt's graph with its test edges,
+    as the build used it)."""
     summary = json.loads((built.warehouse.parent / f"{built.warehouse.name}.dbt" / "target"
                           / "graph_summary.json").read_text())["with_test_edges"]
     name_of = {int(k): v["name"] for k, v in summary.items()}
@@ -260,9 +261,23 @@ def test_only_transaction_grain_tests_run_alongside_models(built):
         return {node for node in seen if node.startswith("model.")}
 
     tests = [name for name in successors if name.startswith("test.")]
-    released = [t for t in tests if "fct_coupon_transactions" in t
-                or "fct_customer_active_months" in t]
+    manifest = json.loads((built.warehouse.parent / f"{built.warehouse.name}.dbt" / "target"
+                           / "manifest.json").read_text())["nodes"]
+    released_models = {f"model.couponseg.{name}" for name in (
+        "validated_transactions", "stg_transactions", "fct_coupon_transactions",
+        "fct_customer_active_months", "customer_features")}
+
+    def tests_only_released(test: str) -> bool:
+        node = manifest[test]
+        attached = node.get("attached_node")
+        tested = [attached] if attached else node["depends_on"]["nodes"]
+        return all(model in released_models for model in tested)
+
+    released = [t for t in tests if tests_only_released(t)]
     assert any("unique_fct_coupon_transactions_transaction_id" in t for t in released)
+    assert any("unique_customer_features_customer_id" in t for t in released)
     assert {t: held_up_by(t) for t in released} == dict.fromkeys(released, set())
     context_test = next(t for t in tests if "not_null_int_run_context" in t)
     assert "model.couponseg.customer_features" in held_up_by(context_test)
+    customers_test = next(t for t in tests if "unique_dim_customers_customer_id" in t)
+    assert "model.couponseg.segment_model" in held_up_by(customers_test)

@@ -4,7 +4,9 @@ with context as (
     select * from {{ ref('int_run_context') }}
 ),
 
-tx as (
+-- Read by two groupings; inlined, each reads the (cheap) view again rather than DuckDB
+-- buffering every transaction for both: 1.8 s against 2.1 s at 10M transactions.
+tx as {{ not_materialized() }}(
     select * from {{ ref('fct_coupon_transactions') }}
 ),
 
