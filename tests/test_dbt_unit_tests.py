@@ -44,6 +44,7 @@ EXPECTED = {
     "conflicting_duplicate_customers_are_all_rejected",
     "customer_features_edge_cases",
     "active_months_merge_claims_and_burns",
+    "impact_window_ends_with_the_claim_feed",
 }
 
 
