@@ -12,8 +12,9 @@ Same as the ``dbt`` command, with four differences:
   anyone either way; waiting for the tests over every transaction would only keep the second
   core idle, and waiting for the feature mart's would delay the segment model, whose input
   the mart's enforced contract already checks. Tests of every other model (the run context,
-  lookups, customers, segments) still hold up their descendants, so a bad setting stops at its own test rather
-  than crashing a model further down. Every test still runs and any failure fails the build.
+  lookups, customers, segments) still hold up their descendants, so a bad setting stops at
+  its own test rather than crashing a model further down. Every test still runs and any
+  failure fails the build.
 * A node is taken from the queue only when a thread is free to run it, and of the nodes ready
   then, the one with the longest chain of nodes still to come after it runs first. dbt hands
   every ready node to its thread pool at once, so the pool runs them in the order they became
