@@ -76,12 +76,17 @@ profiled as (
         per_segment.cities,
         top_city.top_city,
         cast(top_city.top_city_customers as double) / per_segment.customers as top_city_share
+        {#- Means and z-scores rounded to 10 decimals: their sums run in parallel, in an order
+            (so last bits) that varies between runs over many customers; rounded, the same
+            input gives the same table. #}
         {%- for feature in features %}
             ,
-            per_segment.mean_{{ feature }},
-            (per_segment.mean_{{ feature }} - population.pop_mean_{{ feature }})
-            / nullif(population.pop_sd_{{ feature }}, 0) as z_{{ feature }},
-            population.pop_mean_{{ feature }}
+            round(per_segment.mean_{{ feature }}, 10) as mean_{{ feature }},
+            round(
+                (per_segment.mean_{{ feature }} - population.pop_mean_{{ feature }})
+                / nullif(population.pop_sd_{{ feature }}, 0), 10
+            ) as z_{{ feature }},
+            round(population.pop_mean_{{ feature }}, 10) as pop_mean_{{ feature }}
     
             {%- endfor %}
     from per_segment
