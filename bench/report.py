@@ -87,10 +87,31 @@ def write_markdown(results: list[dict], path: Path) -> None:
         mb = "-" if r["peak_rss_mb"] is None else f"{r['peak_rss_mb']:.0f}"
         lines.append(f"| {r['engine']} | {r['stage']} | {r['size']} | {r['transactions']:,} | "
                      f"{wall} | {mb} | {r['status']} |")
+    lines += _machines(results)
     lines += _breakdown()
     lines += segment_scoring.section()
     lines += ["", "![time and memory against transactions](results.png)", ""]
     path.write_text("\n".join(lines))
+
+
+def _machines(results: list[dict]) -> list[str]:
+    """Which run measured which rows, and how fast its machine was (bench/machine.py)."""
+    import json
+
+    path = Path(__file__).resolve().parent / "machine.json"
+    machines = json.loads(path.read_text()) if path.exists() else {}
+    runs = pd.Series([r.get("run") or "before calibration" for r in results]).value_counts()
+    lines = ["", "## Runs and machines", "",
+             "Seconds compare across runs only as far as the machines do: each run first times "
+             "a fixed workload (bench/machine.py; smaller is faster). Ratios within one run "
+             "need no correction.", "",
+             "| run | rows | CPU | cores | Python loop s | DuckDB grouping s |",
+             "|---|---|---|---|---|---|"]
+    for run, rows in runs.items():
+        m = machines.get(run, {})
+        lines.append(f"| {run} | {rows} | {m.get('cpu', '-')} | {m.get('cores', '-')} | "
+                     f"{m.get('python_loop_s', '-')} | {m.get('duckdb_grouping_s', '-')} |")
+    return lines
 
 
 def _other_engines(df: pd.DataFrame) -> list[str]:

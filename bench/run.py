@@ -123,10 +123,26 @@ def counts(folder: Path) -> tuple[int, int]:
     return rows("customers"), rows("transactions")
 
 
+# This run: its id (start time) and the machine's calibration (bench/machine.py), stored in
+# bench/machine.json so every row says which run, on which machine, measured it.
+RUN: dict[str, object] = {}
+
+
+def start_run() -> None:
+    from datetime import datetime
+
+    from bench.machine import calibrate
+
+    RUN["run"] = datetime.now().strftime("%Y-%m-%dT%H:%M")
+    RUN.update(calibrate())
+    print(f"machine: {RUN}", flush=True)
+
+
 def record(engine: str, stage: str, size: str, tx: int, customers: int, m: dict) -> dict:
     row = {"engine": engine, "stage": stage, "size": size, "transactions": tx,
            "customers": customers, "wall_s": m.get("wall_s"),
-           "peak_rss_mb": m.get("peak_rss_mb"), "status": m.get("status", "ok")}
+           "peak_rss_mb": m.get("peak_rss_mb"), "status": m.get("status", "ok"),
+           "run": RUN.get("run")}
     print(f"  {engine:<9} {stage:<9} {size:>6} {row['wall_s']!s:>8} s "
           f"{row['peak_rss_mb']!s:>8} MB  {row['status']}", flush=True)
     return row
@@ -253,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     engines = set(args.engines.split(","))
     sizes = args.sizes.split(",")
     results = _kept_results(engines, sizes)
+    start_run()
     dead: dict[str, str] = {}
     for size in sizes:
         print(f"== {size}", flush=True)
@@ -290,6 +307,12 @@ def write_outputs(results: list[dict]) -> None:
     from bench.report import write_markdown, write_plot
 
     (BENCH / "results.json").write_text(json.dumps(results, indent=1))
+    machines_path = BENCH / "machine.json"
+    machines = json.loads(machines_path.read_text()) if machines_path.exists() else {}
+    machines[str(RUN["run"])] = {k: v for k, v in RUN.items() if k != "run"}
+    used = {r.get("run") for r in results}
+    machines_path.write_text(json.dumps({k: v for k, v in machines.items() if k in used},
+                                        indent=1))
     write_markdown(results, BENCH / "RESULTS.md")
     write_plot(results, BENCH / "results.png")
 

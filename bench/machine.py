@@ -1,0 +1,67 @@
+"""How fast is the machine the benchmark ran on: a fixed workload, timed, stored with the run.
+
+These machines are shared and not all alike (the same code has taken 26 s at 10M on one and
+64 s on another). Absolute seconds from two runs compare only when the machines do, so every
+run records this calibration beside its figures: a fixed single-thread Python loop and a fixed
+DuckDB grouping on two threads, best of three. Ratios within one run need no correction;
+figures from two runs can be read through the ratio of their calibrations.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+
+def _python_loop() -> None:
+    total = 0
+    for i in range(5_000_000):
+        total += i
+
+
+def _duckdb_grouping() -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("set threads = 2")
+    con.execute("create table t as select i % 1000003 as k, i as v "
+                "from range(20000000) as r(i)")
+    con.execute("select k, sum(v), count(*) from t group by k").fetchall()
+    con.close()
+
+
+def _best_of(work: Callable[[], None], runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return round(min(times), 3)
+
+
+def _cpu_model() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def calibrate() -> dict[str, object]:
+    """The machine and its calibration seconds (smaller is faster)."""
+    return {
+        "date": date.today().isoformat(),
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "python_loop_s": _best_of(_python_loop),
+        "duckdb_grouping_s": _best_of(_duckdb_grouping),
+    }
+
+
+if __name__ == "__main__":
+    print(calibrate())
