@@ -87,19 +87,23 @@ def write_markdown(results: list[dict], path: Path) -> None:
         mb = "-" if r["peak_rss_mb"] is None else f"{r['peak_rss_mb']:.0f}"
         lines.append(f"| {r['engine']} | {r['stage']} | {r['size']} | {r['transactions']:,} | "
                      f"{wall} | {mb} | {r['status']} |")
-    lines += _machines(results)
+    lines += machines_section(results, _load_machines())
     lines += _breakdown()
     lines += segment_scoring.section()
     lines += ["", "![time and memory against transactions](results.png)", ""]
     path.write_text("\n".join(lines))
 
 
-def _machines(results: list[dict]) -> list[str]:
-    """Which run measured which rows, and how fast its machine was (bench/machine.py)."""
+def _load_machines() -> dict[str, dict]:
     import json
 
     path = Path(__file__).resolve().parent / "machine.json"
-    machines = json.loads(path.read_text()) if path.exists() else {}
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def machines_section(results: list[dict], machines: dict[str, dict]) -> list[str]:
+    """Which run measured which rows, and how fast its machine was (bench/machine.py):
+    rows kept from an earlier run must not pass for this run's."""
     runs = pd.Series([r.get("run") or "before calibration" for r in results]).value_counts()
     lines = ["", "## Runs and machines", "",
              "Seconds compare across runs only as far as the machines do: each run first times "

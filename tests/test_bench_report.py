@@ -1,0 +1,32 @@
+"""The benchmark's report says which run, on which machine, measured each row.
+
+Figures from two machines differ by more than most changes being measured (the same code
+has taken 26 s and 64 s at 10M on two of these shared machines), so RESULTS.md must never
+let rows kept from an earlier run pass for this run's.
+"""
+
+from bench.machine import calibrate
+from bench.report import machines_section
+
+
+def _row(run: str | None) -> dict:
+    return {"engine": "couponseg", "stage": "total", "size": "1M", "transactions": 1,
+            "customers": 1, "wall_s": 1.0, "peak_rss_mb": 1.0, "status": "ok", "run": run}
+
+
+def test_each_run_is_listed_with_its_machine_and_row_count() -> None:
+    machines = {"2026-12-02T19:13": {"cpu": "AMD EPYC", "cores": 2, "python_loop_s": 0.31,
+                                     "duckdb_grouping_s": 3.2}}
+    lines = machines_section([_row("2026-12-02T19:13"), _row("2026-12-02T19:13"),
+                              _row(None)], machines)
+    table = {line.split(" | ")[0].strip("| "): line for line in lines if line.startswith("| 20")
+             or line.startswith("| before")}
+    assert "| 2 | AMD EPYC | 2 | 0.31 | 3.2 |" in table["2026-12-02T19:13"]
+    assert "| 1 | - | - | - | - |" in table["before calibration"]
+
+
+def test_calibration_times_a_fixed_workload() -> None:
+    figures = calibrate()
+    assert figures["cores"] >= 1
+    assert 0 < figures["python_loop_s"] < 60
+    assert 0 < figures["duckdb_grouping_s"] < 120
