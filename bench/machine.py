@@ -1,9 +1,10 @@
 """How fast is the machine the benchmark ran on: a fixed workload, timed, stored with the run.
 
-These machines are shared and not all alike (the same code has taken 26 s at 10M on one and
-64 s on another). Absolute seconds from two runs compare only when the machines do, so every
-run records this calibration beside its figures: a fixed single-thread Python loop and a fixed
-DuckDB grouping on two threads, best of three. Ratios within one run need no correction;
+These machines are shared and not all alike (the same code has taken 26.3 s at 10M end to
+end on one and 78.3 s on another: bench/results.json of 2234dd9 and of the run after it).
+Absolute seconds from two runs compare only when the machines do, so every run records
+this calibration beside its figures: a fixed single-thread Python loop and a fixed DuckDB
+grouping on two threads, best of three. Ratios within one run need no correction;
 figures from two runs can be read through the ratio of their calibrations.
 """
 

@@ -1,7 +1,7 @@
 """The benchmark's report says which run, on which machine, measured each row.
 
 Figures from two machines differ by more than most changes being measured (the same code
-has taken 26 s and 64 s at 10M on two of these shared machines), so RESULTS.md must never
+has taken 26.3 s and 78.3 s at 10M on two of these shared machines), so RESULTS.md must never
 let rows kept from an earlier run pass for this run's.
 """
 
@@ -19,14 +19,13 @@ def test_each_run_is_listed_with_its_machine_and_row_count() -> None:
                                      "duckdb_grouping_s": 3.2}}
     lines = machines_section([_row("2026-12-02T19:13"), _row("2026-12-02T19:13"),
                               _row(None)], machines)
-    table = {line.split(" | ")[0].strip("| "): line for line in lines if line.startswith("| 20")
-             or line.startswith("| before")}
-    assert "| 2 | AMD EPYC | 2 | 0.31 | 3.2 |" in table["2026-12-02T19:13"]
-    assert "| 1 | - | - | - | - |" in table["before calibration"]
+    assert "| 2026-12-02T19:13 | 2 | AMD EPYC | 2 | 0.31 | 3.2 |" in lines
+    assert "| before calibration | 1 | - | - | - | - |" in lines
 
 
 def test_calibration_times_a_fixed_workload() -> None:
     figures = calibrate()
     assert figures["cores"] >= 1
-    assert 0 < figures["python_loop_s"] < 60
-    assert 0 < figures["duckdb_grouping_s"] < 120
+    # Times are printed, never judged (shared machines): only that they were taken.
+    assert figures["python_loop_s"] > 0
+    assert figures["duckdb_grouping_s"] > 0
