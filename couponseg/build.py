@@ -11,6 +11,12 @@ Each warehouse has its own dbt folder beside it (``<warehouse>.dbt/``: target an
 last build), so two builds of different warehouses never share ``run_results.json``. They
 share one parse cache (``dbt_project/target/partial_parse.msgpack``): read by every build,
 replaced atomically after each one, so dbt's partial parsing keeps working.
+
+dbt re-parses the whole project (~8 s of a 25 s build of the sample) whenever its profile
+changes, and the profile holds the database path. So dbt never sees the warehouse's own
+name: it runs in the dbt folder and opens ``warehouse.duckdb`` there, a symbolic link to
+``<warehouse>.building``. Every build of every warehouse then has the same profile, and one
+parse cache serves them all.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
 from models_py.processes import die_with_parent
 
 BUILD_SUFFIX = ".building"
+DBT_DATABASE_NAME = "warehouse.duckdb"  # the one name dbt opens (see the module docstring)
 PARSE_CACHE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
 
 
@@ -64,6 +71,11 @@ class BuildPaths:
         return self.dbt_dir / "target"
 
     @property
+    def link(self) -> Path:
+        """The fixed name dbt opens: a link to ``building`` in the dbt folder."""
+        return self.dbt_dir / DBT_DATABASE_NAME
+
+    @property
     def run_results(self) -> Path:
         return self.target / "run_results.json"
 
@@ -72,8 +84,16 @@ class BuildPaths:
         return self.dbt_dir / "logs"
 
     def discard_building(self) -> None:
-        for path in (self.building, Path(f"{self.building}.wal")):
+        """Remove what a build leaves behind. The link's write-ahead log matters most: a
+        killed build's log would be replayed into the next build's new file."""
+        for path in (self.building, Path(f"{self.building}.wal"), self.link,
+                     Path(f"{self.link}.wal")):
             path.unlink(missing_ok=True)
+        shutil.rmtree(Path(f"{self.link}.tmp"), ignore_errors=True)  # DuckDB's spill folder
+
+    def link_building(self) -> None:
+        self.dbt_dir.mkdir(parents=True, exist_ok=True)
+        self.link.symlink_to(os.path.relpath(self.building, self.dbt_dir))
 
 
 def run_results_path(warehouse: Path) -> Path:
@@ -128,6 +148,7 @@ def dbt_build(
         # into the new one (paths.building) belong here, before dbt starts.
         try:
             carry_forward(paths.warehouse, paths.building)  # segment models and history
+            paths.link_building()
             return _run_dbt(paths, dbt_vars, report, env or {}, lock_fd)
         finally:
             paths.discard_building()
@@ -153,15 +174,13 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
 
 
 def _environment(paths: BuildPaths, extra_env: dict[str, str]) -> dict[str, str]:
-    # dbt re-parses the whole project (~3 s) whenever its profile changes, and the profile
-    # holds the database path. So dbt runs in the warehouse's folder with a relative path of
-    # a fixed name (not per process): the profile is the same for every warehouse with the
-    # same file name, wherever it lives. The lock guarantees nobody else is writing it.
-    # logs/dbt.log keeps dbt's info lines (each node, each failure); the debug lines (every
-    # SQL statement) cost about a fifth of a small build to produce, so they are written only
-    # when DBT_LOG_LEVEL_FILE=debug asks for them (couponseg/dbt_overhead.py).
+    # dbt runs in the dbt folder and opens the link of a fixed name (module docstring), so
+    # the profile is the same for every warehouse. The lock guarantees nobody else is
+    # writing it. logs/dbt.log keeps dbt's info lines (each node, each failure); the debug
+    # lines (every SQL statement) cost about a fifth of a small build to produce, so they are
+    # written only when DBT_LOG_LEVEL_FILE=debug asks for them (couponseg/dbt_overhead.py).
     return {"DBT_LOG_LEVEL_FILE": "info", **os.environ, **extra_env,
-            "COUPONSEG_WAREHOUSE": paths.building.name, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+            "COUPONSEG_WAREHOUSE": DBT_DATABASE_NAME, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
 
 
 def _command(paths: BuildPaths, dbt_vars: dict[str, object]) -> list[str]:
@@ -204,7 +223,7 @@ def _stream(command: list[str], env: dict[str, str], paths: BuildPaths,
     errors: deque[str] = deque(maxlen=12)
     stderr_path = paths.dbt_dir / "stderr.log"
     with open(stderr_path, "w") as stderr, subprocess.Popen(
-        command, env=env, cwd=paths.building.parent, stdout=subprocess.PIPE, stderr=stderr,
+        command, env=env, cwd=paths.dbt_dir, stdout=subprocess.PIPE, stderr=stderr,
         text=True, bufsize=1, pass_fds=(lock_fd,), preexec_fn=die_with_parent(),
     ) as proc:
         for line in proc.stdout:
