@@ -10,6 +10,10 @@ export COUPONSEG_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 # Spark engine (--engine spark, dbt target spark): where its tables and metastore live.
 export COUPONSEG_SPARK_DIR ?= $(CURDIR)/data/spark
 DOCS_PORT ?= 8080
+# pytest workers of `make test`: a dbt build keeps about one core busy, so one per core. Each
+# worker takes whole test files (their module fixtures are built once) and builds the shared
+# session fixtures it needs itself.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 BENCH_SIZES ?= workbook,sample,100k,1M,10M
 # Sizes the Spark engine is benchmarked at (a JVM and ~300 dbt nodes on Spark: 2.5-5 minutes each).
 SPARK_BENCH_SIZES ?= sample,1M,10M
@@ -37,7 +41,7 @@ demo: setup
 
 ## Lint (ruff + sqlfluff), then the test suite (real dbt builds, real PDFs).
 test: setup lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .

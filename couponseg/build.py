@@ -76,6 +76,11 @@ class BuildPaths:
         return self.dbt_dir / DBT_DATABASE_NAME
 
     @property
+    def parse_cache(self) -> Path:
+        """This build's own copy of the shared parse cache, the one dbt reads."""
+        return self.dbt_dir / "partial_parse.msgpack"
+
+    @property
     def run_results(self) -> Path:
         return self.target / "run_results.json"
 
@@ -161,7 +166,8 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
     # and an older copy here must not replace a newer shared one.
     for stale in (paths.run_results, paths.target / PARSE_CACHE.name):
         stale.unlink(missing_ok=True)
-    code, errors = _stream(_command(paths, dbt_vars), _environment(paths, extra_env),
+    has_cache = _take_parse_cache(paths.parse_cache)
+    code, errors = _stream(_command(paths, dbt_vars, has_cache), _environment(paths, extra_env),
                            paths, report, lock_fd)
     _publish_parse_cache(paths.target / PARSE_CACHE.name)
     results = _run_results(paths.run_results)
@@ -183,7 +189,7 @@ def _environment(paths: BuildPaths, extra_env: dict[str, str]) -> dict[str, str]
             "COUPONSEG_WAREHOUSE": DBT_DATABASE_NAME, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
 
 
-def _command(paths: BuildPaths, dbt_vars: dict[str, object]) -> list[str]:
+def _command(paths: BuildPaths, dbt_vars: dict[str, object], has_cache: bool) -> list[str]:
     return [
         sys.executable, "-m", "couponseg.dbt_runner", "build",
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
@@ -197,8 +203,20 @@ def _command(paths: BuildPaths, dbt_vars: dict[str, object]) -> list[str]:
         "--exclude-resource-type", "unit_test",
         # dbt refuses a parse-cache path that does not exist (a fresh clone has none yet):
         # then it parses fully and writes its cache into the target path, published below.
-        *(["--partial-parse-file-path", str(PARSE_CACHE)] if PARSE_CACHE.exists() else []),
+        *(["--partial-parse-file-path", str(paths.parse_cache)] if has_cache else []),
     ]
+
+
+def _take_parse_cache(copy: Path) -> bool:
+    """Copy the shared parse cache for this build alone: dbt refuses a cache path that is
+    gone when it starts, and another build may replace (or a user delete) the shared one
+    between our look and dbt's."""
+    copy.unlink(missing_ok=True)
+    try:
+        shutil.copyfile(PARSE_CACHE, copy)
+    except OSError:  # none yet (a fresh clone): dbt parses fully and writes one
+        return False
+    return True
 
 
 def _publish_parse_cache(written: Path) -> None:
