@@ -45,7 +45,8 @@ test: setup lint
 
 lint: setup
 	$(BIN)/ruff check .
-	COUPONSEG_WAREHOUSE=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar
+	COUPONSEG_WAREHOUSE=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar \
+		--processes 0
 	@$(MAKE) --no-print-directory catalogue
 
 ## Catalogue quality: dbt-score over every model, macro and seed (fails under the score in

@@ -96,9 +96,16 @@ class BuildPaths:
             path.unlink(missing_ok=True)
         shutil.rmtree(Path(f"{self.link}.tmp"), ignore_errors=True)  # DuckDB's spill folder
 
-    def link_building(self) -> None:
+    def link_building(self) -> str:
+        """Link the fixed name to ``building``; return the path dbt should open. Where the
+        folder takes no symbolic links (some network and FAT disks), dbt opens the building
+        file itself: a full parse per build, the same warehouse."""
         self.dbt_dir.mkdir(parents=True, exist_ok=True)
-        self.link.symlink_to(os.path.relpath(self.building, self.dbt_dir))
+        try:
+            self.link.symlink_to(os.path.relpath(self.building, self.dbt_dir))
+        except OSError:
+            return str(self.building)
+        return DBT_DATABASE_NAME
 
 
 def run_results_path(warehouse: Path) -> Path:
@@ -153,8 +160,9 @@ def dbt_build(
         # into the new one (paths.building) belong here, before dbt starts.
         try:
             carry_forward(paths.warehouse, paths.building)  # segment models and history
-            paths.link_building()
-            return _run_dbt(paths, dbt_vars, report, env or {}, lock_fd)
+            database = paths.link_building()
+            return _run_dbt(paths, dbt_vars, report, {**(env or {}),
+                                                      "COUPONSEG_WAREHOUSE": database}, lock_fd)
         finally:
             paths.discard_building()
 
@@ -186,7 +194,7 @@ def _environment(paths: BuildPaths, extra_env: dict[str, str]) -> dict[str, str]
     # lines (every SQL statement) cost about a fifth of a small build to produce, so they are
     # written only when DBT_LOG_LEVEL_FILE=debug asks for them (couponseg/dbt_overhead.py).
     return {"DBT_LOG_LEVEL_FILE": "info", **os.environ, **extra_env,
-            "COUPONSEG_WAREHOUSE": DBT_DATABASE_NAME, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
 
 
 def _command(paths: BuildPaths, dbt_vars: dict[str, object], has_cache: bool) -> list[str]:

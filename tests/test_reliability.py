@@ -16,7 +16,7 @@ import pypdf
 import pytest
 from conftest import REPO, couponseg, query, sigkill_and_wait
 
-from couponseg.build import dbt_build, run_results_path
+from couponseg.build import dbt_build, dbt_log_path, run_results_path
 from couponseg.generate import generate
 from models_py.loader import INPUT_ENV
 
@@ -135,7 +135,7 @@ def test_killed_process_group_keeps_previous_warehouse(built, previous):
 
 def test_builds_of_two_warehouses_at_once_keep_their_own_results(built, other_input,
                                                                   tmp_path):
-    first, second = tmp_path / "one" / "w.duckdb", tmp_path / "two" / "w.duckdb"
+    first, second = tmp_path / "one" / "w.duckdb", tmp_path / "two" / "weekly run.duckdb"
     procs = [subprocess.Popen([sys.executable, "-m", "couponseg.cli", "build", "--input",
                                str(source), "--warehouse", str(warehouse)],
                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -149,6 +149,10 @@ def test_builds_of_two_warehouses_at_once_keep_their_own_results(built, other_in
         assert run["args"]["target_path"] == str(run_results_path(warehouse).parent)
         assert {r["status"] for r in run["results"]} <= {"success", "pass", "no-op"}
     assert runs[0]["metadata"]["invocation_id"] != runs[1]["metadata"]["invocation_id"]
+    # Every warehouse, whatever its name, gives dbt the same profile: the shared parse cache
+    # serves them all (a changed profile would make dbt parse the whole project again).
+    for warehouse in (first, second):
+        assert "profile has changed" not in dbt_log_path(warehouse).read_text()
 
 
 def test_build_while_an_analyst_holds_the_file(built, previous, other_input):
