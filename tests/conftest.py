@@ -3,7 +3,10 @@ Chromium). Session-scoped, because a build takes seconds; tests only read them."
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -63,21 +66,48 @@ class Built:
     stdout: str
 
 
-@pytest.fixture(scope="session")
-def generated(tmp_path_factory) -> Path:
-    """Generated input with planted archetypes, a seed the sample does not use."""
-    folder = tmp_path_factory.mktemp("generated")
-    generate(folder, customers=1200, seed=7)
-    return folder
+def _built_once(tmp_path_factory, name: str, make: Callable[[Path], Built]) -> Built:
+    """``make(folder)`` once for the whole test run. Under `make test` each pytest-xdist
+    worker has its own session, so each would build the shared warehouses itself: the first
+    builds under a lock, the others wait and read the same files (tests only read them)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return make(tmp_path_factory.mktemp(name))
+    root = tmp_path_factory.getbasetemp().parent  # shared by the workers of this run
+    folder, record = root / name, root / f"{name}.json"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if record.exists():
+            fields = json.loads(record.read_text())
+            return Built(Path(fields["input"]), Path(fields["warehouse"]), Path(fields["out"]),
+                         fields["stdout"])
+        shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+        folder.mkdir()
+        done = make(folder)
+        record.write_text(json.dumps({"input": str(done.input), "warehouse": str(done.warehouse),
+                                      "out": str(done.out), "stdout": done.stdout}))
+        return done
 
 
-@pytest.fixture(scope="session")
-def built(generated, tmp_path_factory) -> Built:
-    """`couponseg run` on generated data: warehouse plus dashboard."""
-    work = tmp_path_factory.mktemp("built")
+def _run(source: Path, work: Path) -> Built:
     warehouse, out = work / "warehouse.duckdb", work / "output"
-    result = couponseg("run", "--input", generated, "--warehouse", warehouse, "--out", out)
-    return Built(generated, warehouse, out, result.stdout)
+    result = couponseg("run", "--input", source, "--warehouse", warehouse, "--out", out)
+    return Built(source, warehouse, out, result.stdout)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Built:
+    """`couponseg run` on generated data (1,200 customers with planted archetypes, a seed
+    the sample does not use): its input, warehouse and dashboard."""
+    def make(work: Path) -> Built:
+        generate(work / "input", customers=1200, seed=7)
+        return _run(work / "input", work)
+    return _built_once(tmp_path_factory, "built", make)
+
+
+@pytest.fixture(scope="session")
+def generated(built) -> Path:
+    """The generated input of ``built``."""
+    return built.input
 
 
 @pytest.fixture(scope="session")
@@ -85,10 +115,7 @@ def real_built(tmp_path_factory) -> Built:
     """`couponseg run` on the real workbook, when it is beside the repository."""
     if not REAL_WORKBOOK.exists():
         pytest.skip(f"real workbook not present at {REAL_WORKBOOK}")
-    work = tmp_path_factory.mktemp("real")
-    warehouse, out = work / "warehouse.duckdb", work / "output"
-    result = couponseg("run", "--input", REAL_WORKBOOK, "--warehouse", warehouse, "--out", out)
-    return Built(REAL_WORKBOOK, warehouse, out, result.stdout)
+    return _built_once(tmp_path_factory, "real", lambda work: _run(REAL_WORKBOOK, work))
 
 
 # The files that build most (several minutes each on 2 cores). `make test` hands whole files
