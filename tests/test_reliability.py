@@ -232,7 +232,8 @@ def test_rerun_is_idempotent(built, tmp_path):
                        ("marts.customer_features", "customer_id"),
                        ("segments.customer_segments", "customer_id"),
                        ("segments.segment_model_selection", "algorithm, k, params"),
-                       ("segments.segment_recommendations", "segment_id")]:
+                       ("segments.segment_recommendations", "segment_id"),
+                       ("segments.campaign_audience", "customer_id")]:  # same seed, same groups
         sql = f"select * from {table} order by {key}"
         pd.testing.assert_frame_equal(query(built.warehouse, sql), query(again, sql))
 
