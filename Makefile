@@ -11,8 +11,8 @@ export COUPONSEG_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 export COUPONSEG_SPARK_DIR ?= $(CURDIR)/data/spark
 DOCS_PORT ?= 8080
 # pytest workers of `make test`: a dbt build keeps about one core busy, so one per core. Each
-# worker takes whole test files (their module fixtures are built once) and builds the shared
-# session fixtures it needs itself.
+# worker takes whole test files (their module fixtures are built once), the longest first
+# (tests/conftest.py); the warehouses many files share are built once for all workers.
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 BENCH_SIZES ?= workbook,sample,100k,1M,10M
 # Sizes the Spark engine is benchmarked at (a JVM and ~300 dbt nodes on Spark: 2.5-5 minutes each).
@@ -41,7 +41,7 @@ demo: setup
 
 ## Lint (ruff + sqlfluff), then the test suite (real dbt builds, real PDFs).
 test: setup lint
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: setup
 	$(BIN)/ruff check .

@@ -21,6 +21,7 @@ parse cache serves them all.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -91,19 +92,21 @@ class BuildPaths:
     def discard_building(self) -> None:
         """Remove what a build leaves behind. The link's write-ahead log matters most: a
         killed build's log would be replayed into the next build's new file."""
-        for path in (self.building, Path(f"{self.building}.wal"), self.link,
-                     Path(f"{self.link}.wal")):
-            path.unlink(missing_ok=True)
-        shutil.rmtree(Path(f"{self.link}.tmp"), ignore_errors=True)  # DuckDB's spill folder
+        for database in (self.building, self.link):  # and DuckDB's files beside either
+            for suffix in ("", ".wal", ".wal.checkpoint", ".wal.recovery"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
+            shutil.rmtree(Path(f"{database}.tmp"), ignore_errors=True)  # the spill folder
 
     def link_building(self) -> str:
         """Link the fixed name to ``building``; return the path dbt should open. Where the
         folder takes no symbolic links (some network and FAT disks), dbt opens the building
         file itself: a full parse per build, the same warehouse."""
         self.dbt_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            self.link.symlink_to(os.path.relpath(self.building, self.dbt_dir))
-        except OSError:
+        try:  # absolute: the dbt folder may itself be a link to another disk
+            self.link.symlink_to(self.building)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS):
+                raise
             return str(self.building)
         return DBT_DATABASE_NAME
 

@@ -212,7 +212,10 @@ def run_dbt(args: list[str], dbt_vars: dict[str, object],
     from dbt.cli.main import dbtRunner
 
     command = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-               str(PROFILES_DIR), "--target", "spark", "--vars", json.dumps(dbt_vars)]
+               str(PROFILES_DIR), "--target", "spark", "--vars", json.dumps(dbt_vars),
+               # Its own artifacts and parse cache, beside its tables: the DuckDB builds'
+               # shared cache (dbt_project/target) holds the other profile.
+               "--target-path", str(spark_dir() / "dbt-target")]
     events: list[str] = []
 
     def on_event(event) -> None:

@@ -236,6 +236,8 @@ def test_rerun_is_idempotent(built, tmp_path):
                        ("segments.campaign_audience", "customer_id")]:  # same seed, same groups
         sql = f"select * from {table} order by {key}"
         pd.testing.assert_frame_equal(query(built.warehouse, sql), query(again, sql))
+    groups = query(again, "select distinct campaign_group from segments.campaign_audience")
+    assert {"treatment", "holdout"} <= set(groups["campaign_group"])  # not a vacuous check
 
     def text(pdf):
         pages = [p.extract_text() for p in pypdf.PdfReader(pdf).pages]
