@@ -20,15 +20,27 @@ PR_SET_PDEATHSIG = 1
 def die_with_parent() -> Callable[[], None] | None:
     """A ``preexec_fn`` that has the kernel SIGKILL the child when this process dies; None
     where ``prctl`` does not exist (not Linux)."""
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
+    prctl = _prctl()  # looked up here: no library loading between fork and exec
+    if prctl is None:
         return None
     parent = os.getpid()
+    return lambda: die_with(parent, prctl)
 
-    def hook() -> None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # the parent died before the line above
-            os.kill(os.getpid(), signal.SIGKILL)
 
-    return hook
+def die_with(parent: int, prctl: Callable[..., int] | None = None) -> None:
+    """Called first thing in a child: have the kernel SIGKILL this process when ``parent``
+    dies (for a child started from a threaded parent, such as dbt, where a ``preexec_fn``
+    is not safe); nothing where ``prctl`` does not exist."""
+    prctl = prctl or _prctl()
+    if prctl is None:
+        return
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _prctl() -> Callable[..., int] | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None

@@ -4,12 +4,19 @@ the stored model scoring exactly as the warehouse did."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
 import tracemalloc
+from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import query
+from conftest import query, sigkill_and_wait
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from models_py.segmentation.features import feature_specs, source_columns, transform_columns
@@ -18,6 +25,7 @@ from models_py.segmentation.scoring import OUTPUT_COLUMNS, SegmentModel, score_b
 from models_py.segmentation.selection import choose
 from models_py.segmentation.store import TrainingSettings
 from models_py.segmentation.training import train
+from models_py.segmentation.training_process import TrainingFailed, train_in_child
 
 SETTINGS = TrainingSettings(seed=42, k_min=2, k_max=10, sample_size=3000, burn_window_days=90)
 
@@ -67,11 +75,13 @@ def test_stored_model_scores_exactly_as_the_warehouse(built):
 
 
 def test_training_is_repeatable_and_order_free(built):
+    """Same model in any row order, and the same in the child process dbt trains in as in
+    this one."""
     features = _features(built.warehouse, source_columns(SETTINGS.specs))
     as_of = dt.date(2024, 1, 1)
     first = train(features, SETTINGS, 1, as_of, "x", "first build").to_pylist()[0]
-    second = train(features.sample(frac=1, random_state=3), SETTINGS, 1, as_of, "x",
-                   "first build").to_pylist()[0]
+    second = train_in_child(features.sample(frac=1, random_state=3), SETTINGS, 1, as_of, "x",
+                            "first build").to_pylist()[0]
     assert first == second
     stored = query(built.warehouse, "select centroids, algorithm from segments.segment_model")
     np.testing.assert_allclose(np.array(first["centroids"]),
@@ -200,6 +210,75 @@ def test_too_few_customers_is_a_clear_error():
                           "recency_days": 3, "tenure_days": 100, "mean_days_to_burn": 10})
     with pytest.raises(ValueError, match="at least 20 customers"):
         train(frame, SETTINGS, 1, dt.date(2024, 1, 1), "x", "first build")
+
+
+def test_training_child_says_why_it_stopped():
+    """The child's reason reaches dbt: bad data as the same ValueError, anything else as
+    TrainingFailed naming the error (here a column the sample lacks)."""
+    frame = pd.DataFrame({"customer_id": range(5), "claims": 1, "burns": 0, "burn_rate": 0.5,
+                          "recency_days": 3, "tenure_days": 100, "mean_days_to_burn": 10})
+    with pytest.raises(ValueError, match="at least 20 customers, got 5"):
+        train_in_child(frame, SETTINGS, 1, dt.date(2024, 1, 1), "x", "first build")
+    bigger = pd.concat([frame] * 10, ignore_index=True).drop(columns="tenure_days")
+    bigger["customer_id"] = range(len(bigger))
+    with pytest.raises(TrainingFailed, match="KeyError: 'tenure_days'"):
+        train_in_child(bigger, SETTINGS, 1, dt.date(2024, 1, 1), "x", "first build")
+
+
+def _training_children(parent: int) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent \
+                and b"models_py.segmentation.training_process" in cmdline:
+            found.append(int(pid))
+    return found
+
+
+def test_training_child_dies_with_the_process_that_started_it(built, tmp_path):
+    """SIGKILL of the process training (dbt, in a build) leaves no child training on."""
+    features = tmp_path / "features.parquet"
+    _features(built.warehouse, source_columns(SETTINGS.specs)).to_parquet(features)
+    script = (
+        "import datetime as dt, pandas as pd\n"
+        "from models_py.segmentation.store import TrainingSettings\n"
+        "from models_py.segmentation.training_process import train_in_child\n"
+        f"settings = TrainingSettings(**{asdict(SETTINGS)!r})\n"
+        f"train_in_child(pd.read_parquet({str(features)!r}), settings, 1, "
+        "dt.date(2024, 1, 1), 'x', 'first build')\n")
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 60
+    while not (children := _training_children(parent.pid)) or not _training(children[0]):
+        assert parent.poll() is None and time.monotonic() < deadline, "no training child"
+        time.sleep(0.05)
+    os.kill(children[0], signal.SIGSTOP)  # mid-training: it cannot finish and exit by itself
+    try:
+        assert sigkill_and_wait(parent, lambda: [p for p in children
+                                                 if _state(p) not in ("Z", "gone")]) == []
+    finally:
+        for pid in children:
+            if _state(pid) != "gone":
+                os.kill(pid, signal.SIGKILL)
+
+
+def _training(pid: int) -> bool:
+    """The child got past its start (it asks to die with its parent first) into training:
+    scikit-learn's compiled code is loaded."""
+    try:
+        return "sklearn" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
 
 
 def _run_row(**overrides) -> pd.DataFrame:

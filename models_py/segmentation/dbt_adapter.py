@@ -13,6 +13,7 @@ import pyarrow as pa
 from models_py.segmentation.features import source_columns
 from models_py.segmentation.scoring import OUTPUT_SCHEMA, SegmentModel, score_record_batch
 from models_py.segmentation.store import MODEL_SCHEMA, TrainingSettings, training_reason
+from models_py.segmentation.training_process import train_in_child
 
 BATCH_ROWS = 1_000_000
 
@@ -46,12 +47,10 @@ def segment_model(features, sample, run_context, previous, config: dict) -> pa.T
     if reason is None:
         return MODEL_SCHEMA.empty_table()
 
-    from models_py.segmentation.training import train  # scikit-learn: only when training
-
     version = 1 if previous is None or previous.empty else int(previous["model_version"].max()) + 1
     rows = _sample(features, sample, source_columns(wanted.specs))
-    return train(rows, wanted, version, context["as_of_date"],
-                 str(context["input_fingerprint"]), reason)
+    return train_in_child(rows, wanted, version, context["as_of_date"],
+                          str(context["input_fingerprint"]), reason)
 
 
 def customer_segments(features, model, centroids, batch_rows: int = BATCH_ROWS
