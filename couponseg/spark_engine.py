@@ -284,15 +284,17 @@ def train_step(spark, config: dict) -> str | None:
     reason = training_reason(previous, wanted)
     if reason is None:
         return None
-    from models_py.segmentation.training import train
+    # In a child process, as on DuckDB: training forks worker processes, and this process
+    # runs the JVM gateway's threads.
+    from models_py.segmentation.training_process import train_in_child
 
     version = 1 if previous is None or previous.empty else int(previous["model_version"].max()) + 1
     columns = source_columns(wanted.specs)
     picked = spark.table("segments.segment_training_sample").select("customer_id")
     sample = spark.table("marts.customer_features").select(*columns) \
         .join(picked, "customer_id").toPandas()
-    rows = train(sample, wanted, version, context["as_of_date"],
-                 str(context["input_fingerprint"]), reason)
+    rows = train_in_child(sample, wanted, version, context["as_of_date"],
+                          str(context["input_fingerprint"]), reason)
     spark.sql(f"create database if not exists {PYTHON_STEP_SCHEMA}")
     spark.createDataFrame(rows).write.mode("append").format("parquet") \
         .saveAsTable(f"{PYTHON_STEP_SCHEMA}.segment_model")

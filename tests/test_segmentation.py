@@ -19,12 +19,13 @@ import pytest
 from conftest import query, sigkill_and_wait
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
+from models_py.segmentation import selection
 from models_py.segmentation.features import feature_specs, source_columns, transform_columns
 from models_py.segmentation.metrics import distance_matrix, quality
 from models_py.segmentation.scoring import OUTPUT_COLUMNS, SegmentModel, score_batch
 from models_py.segmentation.selection import choose
 from models_py.segmentation.store import TrainingSettings
-from models_py.segmentation.training import train
+from models_py.segmentation.training import _standardise, train
 from models_py.segmentation.training_process import TrainingFailed, train_in_child
 
 SETTINGS = TrainingSettings(seed=42, k_min=2, k_max=10, sample_size=3000, burn_window_days=90)
@@ -86,6 +87,22 @@ def test_training_is_repeatable_and_order_free(built):
     stored = query(built.warehouse, "select centroids, algorithm from segments.segment_model")
     np.testing.assert_allclose(np.array(first["centroids"]),
                                np.array(stored["centroids"].iloc[0].tolist()), atol=1e-9)
+
+
+def test_scoring_in_worker_processes_equals_scoring_one_by_one(built, monkeypatch):
+    """Model selection scores candidates in forked workers; the table and the winner are the
+    ones scoring each candidate here, in order, gives."""
+    features = _features(built.warehouse, source_columns(SETTINGS.specs))
+    x, _, _ = _standardise(transform_columns(
+        {c: features[c].to_numpy(dtype=float, na_value=np.nan) for c in features.columns},
+        SETTINGS.specs))
+    assert selection.scoring_workers() > 1  # (the machines this runs on have 2 cores or more)
+    table, winner, outcome = selection.select_model(x, 2, 10, 42)
+    monkeypatch.setattr(selection, "scoring_workers", lambda: 1)
+    alone, alone_winner, alone_outcome = selection.select_model(x, 2, 10, 42)
+    pd.testing.assert_frame_equal(table, alone)
+    assert outcome == alone_outcome
+    np.testing.assert_array_equal(winner.centres_, alone_winner.centres_)
 
 
 def test_segment_zero_has_highest_value(built):

@@ -74,7 +74,7 @@ def _ward_tree(x: np.ndarray) -> np.ndarray:
     """Ward's merge tree of x, built once and cut at every k (the same clustering as
     AgglomerativeClustering(linkage="ward") for each k, at the cost of one)."""
     key = hashlib.sha1(np.ascontiguousarray(x).tobytes()).digest()
-    tree = _WARD_TREES.get(key)  # candidates are scored in threads: read the cache once
+    tree = _WARD_TREES.get(key)  # per process: each scoring worker builds its own
     if tree is None:
         if len(_WARD_TREES) > 16:
             _WARD_TREES.clear()
