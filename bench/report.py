@@ -24,8 +24,8 @@ def write_markdown(results: list[dict], path: Path) -> None:
              "24 GiB); each stage timed in a fresh process; peak MB is the peak RSS of the "
              "stage's largest process (dbt's, for a build). Since 2026-12-03T07:22 segment "
              "training runs in processes of its own beside dbt, which this figure leaves out: "
-             "up to 1M transactions it fell by about the size of a training process, the "
-             "memory used did not.", "",
+             "up to 1M transactions it fell because training left dbt's process, not because "
+             "the build uses less memory.", "",
              "## End to end (build + report from the input files)", "",
              "couponseg on DuckDB (the default engine); the notebook baseline with the "
              "silhouette on all rows; the careful baseline, the same notebook with the "

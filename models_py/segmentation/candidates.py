@@ -57,7 +57,7 @@ class Candidate(ClusterMixin, BaseEstimator):
                 reg_covar=1e-4,
             ).fit(x).predict(x)
         if self.algorithm == "ward":
-            return fcluster(_ward_tree(x), self.k, criterion="maxclust") - 1
+            return fcluster(ward_tree(x), self.k, criterion="maxclust") - 1
         if self.algorithm == "dbscan":
             return DBSCAN(eps=self.eps, min_samples=10).fit_predict(x)
         raise ValueError(f"unknown algorithm {self.algorithm!r}")
@@ -70,11 +70,11 @@ class Candidate(ClusterMixin, BaseEstimator):
 _WARD_TREES: dict[bytes, np.ndarray] = {}
 
 
-def _ward_tree(x: np.ndarray) -> np.ndarray:
+def ward_tree(x: np.ndarray) -> np.ndarray:
     """Ward's merge tree of x, built once and cut at every k (the same clustering as
     AgglomerativeClustering(linkage="ward") for each k, at the cost of one)."""
     key = hashlib.sha1(np.ascontiguousarray(x).tobytes()).digest()
-    tree = _WARD_TREES.get(key)  # per process: each scoring worker builds its own
+    tree = _WARD_TREES.get(key)  # per process: workers inherit what was built before the fork
     if tree is None:
         if len(_WARD_TREES) > 16:
             _WARD_TREES.clear()

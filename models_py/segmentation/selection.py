@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,8 @@ from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
-from models_py.segmentation.candidates import Candidate, candidate_grid
+from models_py.processes import die_with
+from models_py.segmentation.candidates import Candidate, candidate_grid, ward_tree
 from models_py.segmentation.metrics import distance_matrix, quality
 
 ACTIONABLE_K = (3, 8)
@@ -139,10 +141,10 @@ def select_model(x: np.ndarray, k_min: int, k_max: int, seed: int
     The sample is small (a few thousand rows), where starting OpenMP/BLAS thread teams for
     each of ~180 fits costs more than it gains: one thread each. Candidates are scored in
     forked worker processes instead (``scoring_workers``), which share the sample and its
-    distance matrix with this process and do not share its interpreter lock: on the 2-core
-    bench machine (1,000 customers) 1.6 s against 2.9 s one by one, and 4.0 s with two
-    threads, which took turns on the lock. Every candidate is seeded on its own, so the table
-    is the same whichever way it is scored.
+    distance matrix with this process and do not share its interpreter lock: training 1,000
+    customers on the 2-core bench machine took 2.1 s so, 2.9 s one by one and 4.0 s with two
+    threads, which took turns on the lock (one-off timings). Every candidate is seeded on its
+    own, so the table is the same whichever way it is scored.
     """
     with threadpool_limits(limits=1):
         grid = candidate_grid(x, k_min, k_max, seed)
@@ -174,19 +176,26 @@ def _score_grid(grid: list[Candidate], x: np.ndarray, seed: int,
     workers = scoring_workers()
     if workers == 1:
         return [_score(candidate, x, seed, distances) for candidate in grid]
+    if any(candidate.algorithm == "ward" for candidate in grid):
+        ward_tree(x)  # built once here and inherited, not once per worker
     # Forked, so the workers read grid, x and the distances from this process's memory
-    # (initargs are not pickled under fork); only each result travels back.
-    with mp.get_context("fork").Pool(workers, initializer=_share,
-                                     initargs=(grid, x, seed, distances)) as pool:
-        return pool.map(_score_shared, range(len(grid)), chunksize=1)
+    # (initargs are not pickled under fork); only each result travels back. An executor,
+    # not a Pool: a worker that dies (out of memory, a crash) fails the map with
+    # BrokenProcessPool instead of leaving it waiting for ever.
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_share,
+                             initargs=(os.getpid(), grid, x, seed, distances)) as pool:
+        return list(pool.map(_score_shared, range(len(grid))))
 
 
 _SHARED: tuple = ()
 
 
-def _share(grid: list[Candidate], x: np.ndarray, seed: int,
+def _share(parent: int, grid: list[Candidate], x: np.ndarray, seed: int,
            distances: np.ndarray | None) -> None:
+    """Worker start: die with the training process (a fork does not inherit that), one
+    thread per numeric library, and the shared inputs."""
     global _SHARED
+    die_with(parent)
     threadpool_limits(limits=1)
     _SHARED = (grid, x, seed, distances)
 

@@ -1,7 +1,7 @@
 """Train a segment model in a child process of its own.
 
 Why a process: dbt runs Python models on its worker threads, inside dbt's own interpreter.
-Model selection is ~150 small fits whose NumPy and scikit-learn calls are mostly too short to
+Model selection is ~180 small fits whose NumPy and scikit-learn calls are mostly too short to
 let go of the interpreter lock for long, and while it trains, dbt's other thread runs the data
 tests, which are pure Python too: the two took turns on one lock while the second core waited.
 A child has its own interpreter, so training and dbt really run side by side. The child runs
@@ -10,7 +10,8 @@ seed, same numbers); only where it runs changes. It dies with the dbt process th
 (``processes.die_with``), so a killed build leaves nothing training.
 
 The sample goes to the child as an Arrow stream on stdin (with the other arguments as JSON in
-the stream's metadata), and the model row comes back as an Arrow stream on stdout.
+the stream's metadata), and the model row comes back as an Arrow stream on stdout, or, when
+training fails, a JSON object saying why (exit code 1).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
+import traceback
 from dataclasses import asdict
 
 import pandas as pd
@@ -29,16 +32,18 @@ from models_py.processes import die_with
 from models_py.segmentation.store import TrainingSettings
 
 ARGUMENTS_KEY = b"couponseg.training"
+STDERR_TAIL_LINES = 20
 
 
 class TrainingFailed(RuntimeError):
-    """The child stopped for a reason other than a ValueError (which is re-raised as is)."""
+    """The child stopped for a reason other than bad data (a ValueError from training, which
+    is re-raised as a ValueError with the same message)."""
 
 
 def train_in_child(sample: pd.DataFrame, settings: TrainingSettings, version: int,
                    as_of: dt.date, fingerprint: str, reason: str) -> pa.Table:
     """``training.train(...)``, run in a child process; its errors are raised here with the
-    child's own message (a ValueError stays a ValueError: it says what is wrong with the data)."""
+    child's own message. What the child prints on stderr (warnings) is passed on."""
     arguments = {"settings": asdict(settings), "version": version,
                  "as_of": pd.Timestamp(as_of).date().isoformat(), "fingerprint": fingerprint,
                  "reason": reason}
@@ -51,18 +56,30 @@ def train_in_child(sample: pd.DataFrame, settings: TrainingSettings, version: in
         [sys.executable, "-m", "models_py.segmentation.training_process", str(os.getpid())],
         input=sink.getvalue().to_pybytes(), capture_output=True, check=False,
     )
+    stderr = child.stderr.decode(errors="replace")
     if child.returncode != 0:
-        _raise_childs_error(child.returncode, child.stderr.decode(errors="replace"))
+        _raise_childs_error(child.returncode, child.stdout, stderr)
+    sys.stderr.write(stderr)
     return pa.ipc.open_stream(child.stdout).read_all()
 
 
-def _raise_childs_error(returncode: int, stderr: str) -> None:
-    last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
-    kind, _, message = last.partition(": ")
-    if kind == "ValueError":
-        raise ValueError(message)
-    raise TrainingFailed(f"segment training stopped (exit code {returncode}): "
-                         f"{last or 'no message'}")
+def _raise_childs_error(returncode: int, stdout: bytes, stderr: str) -> None:
+    """The child's own account (a JSON object on stdout) when it gave one; else how it
+    ended (a signal: killed, out of memory) and the end of what it printed."""
+    try:
+        failure = json.loads(stdout)
+    except ValueError:
+        failure = None
+    if isinstance(failure, dict) and failure.get("bad_data"):
+        raise ValueError(failure["message"])
+    if isinstance(failure, dict):
+        raise TrainingFailed(f"segment training stopped: {failure['type']}: "
+                             f"{failure['message']}\n{failure['traceback']}")
+    ending = (f"killed by {signal.Signals(-returncode).name}" if returncode < 0
+              else f"exit code {returncode}")
+    tail = "\n".join(stderr.strip().splitlines()[-STDERR_TAIL_LINES:]) or "no output"
+    raise TrainingFailed(f"segment training process stopped ({ending}); its last output:\n"
+                         f"{tail}")
 
 
 def _main(parent: int) -> int:
@@ -71,17 +88,24 @@ def _main(parent: int) -> int:
 
     table = pa.ipc.open_stream(sys.stdin.buffer.read()).read_all()
     arguments = json.loads(table.schema.metadata[ARGUMENTS_KEY])
+    sample = table.replace_schema_metadata(None).to_pandas()
     try:
-        model = train(table.replace_schema_metadata(None).to_pandas(),
-                      TrainingSettings(**arguments["settings"]), arguments["version"],
+        model = train(sample, TrainingSettings(**arguments["settings"]), arguments["version"],
                       dt.date.fromisoformat(arguments["as_of"]), arguments["fingerprint"],
                       arguments["reason"])
-    except ValueError as error:  # bad data, said in one line the parent re-raises
-        print(f"ValueError: {error}", file=sys.stderr)
+    except Exception as error:  # noqa: BLE001 - every failure is reported to the parent
+        _report(error, bad_data=isinstance(error, ValueError))
         return 1
     with pa.ipc.new_stream(sys.stdout.buffer, model.schema) as writer:
         writer.write_table(model)
     return 0
+
+
+def _report(error: Exception, bad_data: bool) -> None:
+    """The failure as one JSON object on stdout, which the parent re-raises: a ValueError
+    from training says what is wrong with the data, anything else is a fault of ours."""
+    json.dump({"bad_data": bad_data, "type": type(error).__name__, "message": str(error),
+               "traceback": traceback.format_exc()}, sys.stdout)
 
 
 if __name__ == "__main__":
