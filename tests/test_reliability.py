@@ -14,7 +14,7 @@ import time
 import pandas as pd
 import pypdf
 import pytest
-from conftest import REPO, couponseg, query, sigkill_and_wait
+from conftest import REPO, couponseg, processes_with, query, sigkill_and_wait
 
 from couponseg.build import dbt_build, dbt_log_path, run_results_path
 from couponseg.generate import generate
@@ -86,18 +86,8 @@ def _only(statuses: dict[str, str], name: str) -> str:
 
 def _build_processes(warehouse) -> list[int]:
     """Processes of a build of ``warehouse``: the dbt child names the warehouse's dbt folder
-    on its command line (read from /proc; psutil is not installed)."""
-    marker = f"{warehouse}.dbt".encode()
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                cmdline = open(f"/proc/{entry}/cmdline", "rb").read()  # noqa: SIM115
-            except OSError:
-                continue
-            if marker in cmdline and b"couponseg.dbt_runner" in cmdline:
-                found.append(int(entry))
-    return found
+    on its command line."""
+    return processes_with(f"{warehouse}.dbt", "couponseg.dbt_runner")
 
 
 def _holds(pid: int, path) -> bool:

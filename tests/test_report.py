@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ import duckdb
 import plotly.graph_objects as go
 import pypdf
 import pytest
-from conftest import REPO, couponseg, query, sigkill_and_wait
+from conftest import REPO, couponseg, processes_with, query, sigkill_and_wait
 from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
 from dashboards.browser import BrowserError, dump_dom, find_browser
@@ -132,19 +131,6 @@ def test_report_on_real_workbook(real_built):
     assert "12 of 20 merchants own no branch" in text.replace("\n", " ")
 
 
-def _processes_with(marker: str) -> list[int]:
-    """Pids whose command line contains ``marker`` (read from /proc; no psutil here)."""
-    found = []
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                if marker.encode() in handle.read():
-                    found.append(int(entry))
-        except OSError:
-            continue
-    return found
-
-
 def test_sigkill_of_report_stops_its_browser(built, tmp_path):
     """The browser printing the PDF, and the helpers it started, die with the CLI at once
     (an orphan would go on and write the PDF the dead report can no longer rename)."""
@@ -153,12 +139,12 @@ def test_sigkill_of_report_stops_its_browser(built, tmp_path):
                              str(built.warehouse), "--out", str(out)], cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while not (browsers := _processes_with(f"--print-to-pdf={out}")):
+    while not (browsers := processes_with(f"--print-to-pdf={out}")):
         assert time.time() < deadline and proc.poll() is None, "the browser never started"
         time.sleep(0.05)
     with open(f"/proc/{browsers[0]}/cmdline", "rb") as handle:
         profile = next(arg for arg in handle.read().decode().split("\0")
                        if arg.startswith("--user-data-dir="))
-    assert sigkill_and_wait(proc, lambda: _processes_with(profile)) == [], \
+    assert sigkill_and_wait(proc, lambda: processes_with(profile)) == [], \
         "Chromium outlived the report"
     assert not list(out.glob(".dashboard.*.pdf")), "an orphaned Chromium went on printing"

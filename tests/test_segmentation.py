@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import query, sigkill_and_wait
+from conftest import processes_with, query, sigkill_and_wait
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from models_py.segmentation import selection, training_process
@@ -260,22 +260,11 @@ def test_training_child_killed_or_losing_a_worker_fails_the_build_not_hangs(monk
         selection.select_model(x, 2, 3, 42)
 
 
-def _training_children(parent: int) -> list[int]:
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent \
-                and b"models_py.segmentation.training_process" in cmdline:
-            found.append(int(pid))
-    return found
-
-
-def test_training_child_dies_with_the_process_that_started_it(built, tmp_path):
-    """SIGKILL of the process training (dbt, in a build) leaves no child training on."""
+def test_training_process_and_its_workers_die_with_the_process_that_started_it(built,
+                                                                             tmp_path):
+    """SIGKILL of the process training (dbt, in a build) leaves nothing training on: neither
+    its child nor the child's scoring workers, even stopped mid-training (so none can finish
+    and exit by itself)."""
     features = tmp_path / "features.parquet"
     _features(built.warehouse, source_columns(SETTINGS.specs)).to_parquet(features)
     script = (
@@ -286,34 +275,30 @@ def test_training_child_dies_with_the_process_that_started_it(built, tmp_path):
         f"train_in_child(pd.read_parquet({str(features)!r}), settings, 1, "
         "dt.date(2024, 1, 1), 'x', 'first build')\n")
     parent = subprocess.Popen([sys.executable, "-c", script])
+    # The child's command line ends with its parent's pid; forked workers share it.
+    training = ("models_py.segmentation.training_process", f"\0{parent.pid}\0")
+    workers = selection.scoring_workers()
+    expected = 1 + (workers if workers > 1 else 0)
     deadline = time.monotonic() + 60
-    while not (children := _training_children(parent.pid)) or not _training(children[0]):
-        assert parent.poll() is None and time.monotonic() < deadline, "no training child"
+    while len(pids := processes_with(*training)) < expected or not all(map(_training, pids)):
+        assert parent.poll() is None and time.monotonic() < deadline, "no training processes"
         time.sleep(0.05)
-    os.kill(children[0], signal.SIGSTOP)  # mid-training: it cannot finish and exit by itself
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
     try:
-        assert sigkill_and_wait(parent, lambda: [p for p in children
-                                                 if _state(p) not in ("Z", "gone")]) == []
+        assert sigkill_and_wait(parent, lambda: processes_with(*training)) == []
     finally:
-        for pid in children:
-            if _state(pid) != "gone":
-                os.kill(pid, signal.SIGKILL)
+        for pid in processes_with(*training):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _training(pid: int) -> bool:
-    """The child got past its start (it asks to die with its parent first) into training:
+    """Past its start (where it asks to die with its parent) and into training:
     scikit-learn's compiled code is loaded."""
     try:
         return "sklearn" in Path(f"/proc/{pid}/maps").read_text()
     except OSError:
         return False
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "gone"
 
 
 def _run_row(**overrides) -> pd.DataFrame:
