@@ -50,8 +50,7 @@ def train_in_child(sample: pd.DataFrame, settings: TrainingSettings, version: in
     table = pa.Table.from_pandas(sample, preserve_index=False)
     table = table.replace_schema_metadata({ARGUMENTS_KEY: json.dumps(arguments).encode()})
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
+    _send(table, sink)
     child = subprocess.run(
         [sys.executable, "-m", "models_py.segmentation.training_process", str(os.getpid())],
         input=sink.getvalue().to_pybytes(), capture_output=True, check=False,
@@ -96,9 +95,14 @@ def _main(parent: int) -> int:
     except Exception as error:  # noqa: BLE001 - every failure is reported to the parent
         _report(error, bad_data=isinstance(error, ValueError))
         return 1
-    with pa.ipc.new_stream(sys.stdout.buffer, model.schema) as writer:
-        writer.write_table(model)
+    _send(model, sys.stdout.buffer)
     return 0
+
+
+def _send(table: pa.Table, sink) -> None:
+    """``table`` as an Arrow stream: the sample to the child, the model back."""
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
 
 
 def _report(error: Exception, bad_data: bool) -> None:
