@@ -3,6 +3,7 @@ the stored model scoring exactly as the warehouse did."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -284,12 +285,14 @@ def test_training_process_and_its_workers_die_with_the_process_that_started_it(b
         assert parent.poll() is None and time.monotonic() < deadline, "no training processes"
         time.sleep(0.05)
     for pid in pids:
-        os.kill(pid, signal.SIGSTOP)
+        with contextlib.suppress(ProcessLookupError):  # a worker done with the last candidate
+            os.kill(pid, signal.SIGSTOP)
     try:
         assert sigkill_and_wait(parent, lambda: processes_with(*training)) == []
     finally:
         for pid in processes_with(*training):
-            os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _training(pid: int) -> bool:
