@@ -25,6 +25,7 @@ from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
+from models_py.cores import usable_cores
 from models_py.processes import die_with
 from models_py.segmentation.candidates import Candidate, candidate_grid, ward_tree
 from models_py.segmentation.metrics import distance_matrix, quality
@@ -162,12 +163,12 @@ def select_model(x: np.ndarray, k_min: int, k_max: int, seed: int
 
 
 def scoring_workers() -> int:
-    """Worker processes for scoring: the cores this process may use, at most
-    ``MAX_SCORING_WORKERS``; 1 (score here, one by one) where processes cannot be forked."""
+    """Worker processes for scoring: the cores this process may use (its affinity, capped by
+    a cgroup CPU quota), at most ``MAX_SCORING_WORKERS``; 1 (score here, one by one) where
+    processes cannot be forked."""
     if "fork" not in mp.get_all_start_methods():
         return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(MAX_SCORING_WORKERS, cores or 1))
+    return min(MAX_SCORING_WORKERS, usable_cores())
 
 
 def _score_grid(grid: list[Candidate], x: np.ndarray, seed: int,
