@@ -6,7 +6,7 @@ let rows kept from an earlier run pass for this run's.
 """
 
 from bench.machine import calibrate
-from bench.report import machines_section
+from bench.report import machines_section, write_markdown
 
 
 def _row(run: str | None) -> dict:
@@ -23,9 +23,28 @@ def test_each_run_is_listed_with_its_machine_and_row_count() -> None:
     assert "| before calibration | 1 | - | - | - | - |" in lines
 
 
+def test_no_ratio_between_rows_of_two_runs(tmp_path) -> None:
+    """A baseline row kept from an earlier run is shown, never divided by this run's row."""
+    baseline = {**_row("2026-12-02T19:13"), "engine": "baseline", "wall_s": 4.0}
+    path = tmp_path / "RESULTS.md"
+    write_markdown([_row("2026-12-03T08:50"), baseline], path)
+    assert "| 1M | 1 | 1 | 1.0 | 1 | 4.0 | 1 | n/a (two runs) |" in path.read_text()
+    write_markdown([_row("2026-12-03T08:50"), {**baseline, "run": "2026-12-03T08:50"}], path)
+    assert "| 1M | 1 | 1 | 1.0 | 1 | 4.0 | 1 | 4.0x |" in path.read_text()
+
+
 def test_calibration_times_a_fixed_workload() -> None:
-    figures = calibrate()
+    figures = calibrate(runs=1)
     assert figures["cores"] >= 1
     # Times are printed, never judged (shared machines): only that they were taken.
     assert figures["python_loop_s"] > 0
     assert figures["duckdb_grouping_s"] > 0
+
+
+def test_careful_ratio_only_within_one_run(tmp_path) -> None:
+    careful = {**_row("2026-12-02T19:13"), "engine": "careful", "wall_s": 2.0}
+    path = tmp_path / "RESULTS.md"
+    write_markdown([_row("2026-12-03T08:50"), careful], path)
+    assert "| 1M | 1 | 1.0 | 2.0 | 1 | n/a (two runs) |" in path.read_text()
+    write_markdown([_row("2026-12-03T08:50"), {**careful, "run": "2026-12-03T08:50"}], path)
+    assert "| 1M | 1 | 1.0 | 2.0 | 1 | 2.0x |" in path.read_text()
