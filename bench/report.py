@@ -70,9 +70,9 @@ def write_markdown(results: list[dict], path: Path) -> None:
                   "project, the settings and the warehouse file name, not on the input or the "
                   "folder); only a fresh clone or a changed project parses everything again. "
                   "The rerun scores with the stored segment model (no model "
-                  "selection); the retrain run, last, is the same rerun with `--retrain` (a change "
-                  "of dbt vars, so it re-parses the project). The rerun is timed as two "
-                  "commands (`build`, then `report`) and as one `couponseg run`."
+                  "selection); the retrain run, last, is the same rerun with `--retrain` (new "
+                  "dbt vars: the first build with them parses the whole project). The rerun is "
+                  "timed as two commands (`build`, then `report`) and as one `couponseg run`."
                   "", "", "| size | first run s | rerun s (build + report) | rerun s "
                   "(`couponseg run`) | rerun with --retrain s |",
                   "|---|---|---|---|---|"]

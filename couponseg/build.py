@@ -9,8 +9,10 @@ killed with its parent (``PR_SET_PDEATHSIG``), so a SIGKILL of the CLI stops the
 
 Each warehouse has its own dbt folder beside it (``<warehouse>.dbt/``: target and logs of its
 last build), so two builds of different warehouses never share ``run_results.json``. They
-share one parse cache (``dbt_project/target/partial_parse.msgpack``): read by every build,
-replaced atomically after each one, so dbt's partial parsing keeps working.
+share dbt's parse caches (``dbt_project/target/parse_caches/``): one per set of dbt vars and
+profile settings, because dbt re-parses everything when either differs from its cache's. A
+build reads the cache of its own settings and replaces it atomically afterwards, so an
+``--as-of`` or ``--retrain`` build neither pays for nor spoils the weekly build's cache.
 
 dbt re-parses the whole project (~8 s of a 25 s build of the sample) whenever its profile
 changes, and the profile holds the database path. So dbt never sees the warehouse's own
@@ -21,8 +23,10 @@ parse cache serves them all.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -41,7 +45,12 @@ from models_py.processes import die_with_parent
 
 BUILD_SUFFIX = ".building"
 DBT_DATABASE_NAME = "warehouse.duckdb"  # the one name dbt opens (see the module docstring)
-PARSE_CACHE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+PARSE_CACHES = DBT_PROJECT_DIR / "target" / "parse_caches"
+PARSE_CACHE_NAME = "partial_parse.msgpack"  # what dbt writes into its target path
+KEPT_PARSE_CACHES = 8  # the most recently used settings keep their cache (~2 MB each)
+# The environment variables the profile reads: dbt's parse cache records the rendered profile.
+PROFILE_ENV = tuple(sorted(set(re.findall(r"env_var\('(\w+)'",
+                                          (PROFILES_DIR / "profiles.yml").read_text()))))
 
 
 @dataclass
@@ -175,12 +184,13 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
     paths.target.mkdir(parents=True, exist_ok=True)
     # Only what this run writes counts: dbt leaves the parse cache alone when nothing changed,
     # and an older copy here must not replace a newer shared one.
-    for stale in (paths.run_results, paths.target / PARSE_CACHE.name):
+    for stale in (paths.run_results, paths.target / PARSE_CACHE_NAME):
         stale.unlink(missing_ok=True)
-    has_cache = _take_parse_cache(paths.parse_cache)
-    code, errors = _stream(_command(paths, dbt_vars, has_cache), _environment(paths, extra_env),
-                           paths, report, lock_fd)
-    _publish_parse_cache(paths.target / PARSE_CACHE.name)
+    env = _environment(paths, extra_env)
+    shared = parse_cache_for(dbt_vars, env)
+    has_cache = _take_parse_cache(shared, paths.parse_cache)
+    code, errors = _stream(_command(paths, dbt_vars, has_cache), env, paths, report, lock_fd)
+    _publish_parse_cache(paths.target / PARSE_CACHE_NAME, shared)
     results = _run_results(paths.run_results)
     failures = _failures(results)
     if code == 0 and not failures:
@@ -218,31 +228,56 @@ def _command(paths: BuildPaths, dbt_vars: dict[str, object], has_cache: bool) ->
     ]
 
 
-def _take_parse_cache(copy: Path) -> bool:
+def parse_cache_for(dbt_vars: dict[str, object], env: dict[str, str]) -> Path:
+    """The shared parse cache of builds with these dbt vars and this profile (the values of
+    the environment variables profiles.yml reads, the warehouse name dbt opens among them)."""
+    settings = [dbt_vars, {name: env.get(name) for name in PROFILE_ENV}]
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+    return PARSE_CACHES / f"partial_parse.{key.hexdigest()[:16]}.msgpack"
+
+
+def _take_parse_cache(shared: Path, copy: Path) -> bool:
     """Copy the shared parse cache for this build alone: dbt refuses a cache path that is
     gone when it starts, and another build may replace (or a user delete) the shared one
     between our look and dbt's."""
     copy.unlink(missing_ok=True)
     try:
-        shutil.copyfile(PARSE_CACHE, copy)
-    except OSError:  # none yet (a fresh clone): dbt parses fully and writes one
+        shutil.copyfile(shared, copy)
+    except OSError:  # none yet for these settings (a fresh clone): dbt parses fully
         return False
+    with contextlib.suppress(OSError):
+        os.utime(shared)  # recently used: kept when old caches are removed
     return True
 
 
-def _publish_parse_cache(written: Path) -> None:
-    """Make this build's parse cache the shared one. dbt writes it in place (not atomically)
-    into the target path, so it goes to a temporary name first and is renamed: a build
-    starting meanwhile reads either the old cache or the new one, never half of one."""
+def _publish_parse_cache(written: Path, shared: Path) -> None:
+    """Make this build's parse cache the shared one of its settings. dbt writes it in place
+    (not atomically) into the target path, so it goes to a temporary name first and is
+    renamed: a build starting meanwhile reads either the old cache or the new one, never
+    half of one. Only the most recently used ``KEPT_PARSE_CACHES`` stay."""
     if not written.exists():
         return
-    PARSE_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    staged = PARSE_CACHE.with_name(f"{PARSE_CACHE.name}.{os.getpid()}")
+    staged = shared.with_name(f".{shared.name}.{os.getpid()}")
     try:
+        shared.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(written, staged)
-        os.replace(staged, PARSE_CACHE)
+        os.replace(staged, shared)
     except OSError:  # a read-only checkout: dbt then parses fully every time
         staged.unlink(missing_ok=True)
+        return
+    _remove_old_parse_caches(shared.parent)
+
+
+def _remove_old_parse_caches(folder: Path) -> None:
+    def used(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:  # removed meanwhile by another build
+            return 0.0
+
+    caches = sorted(folder.glob("partial_parse.*.msgpack"), key=used, reverse=True)
+    for old in caches[KEPT_PARSE_CACHES:]:
+        old.unlink(missing_ok=True)
 
 
 def _stream(command: list[str], env: dict[str, str], paths: BuildPaths,

@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 
 import pandas as pd
 import pytest
 from conftest import REPO, couponseg, query
 from damage import append, read_tables, write_folder
 
-PARSE_CACHE = REPO / "dbt_project" / "target" / "partial_parse.msgpack"
+from couponseg.build import DBT_DATABASE_NAME, parse_cache_for
+from couponseg.cli import build_vars, parser
 
 
 def test_first_build_of_a_fresh_clone_succeeds(tmp_path):
     """A fresh clone has no dbt parse cache yet; dbt refused the missing
-    --partial-parse-file-path and every build failed until someone ran dbt by hand."""
-    aside = tmp_path / "partial_parse.msgpack"
-    if PARSE_CACHE.exists():
-        shutil.move(PARSE_CACHE, aside)
-    try:
-        result = couponseg("build", "--input", REPO / "data" / "sample",
-                           "--warehouse", tmp_path / "w.duckdb", check=False)
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert PARSE_CACHE.exists()  # the next build parses partially again
-    finally:
-        if aside.exists() and not PARSE_CACHE.exists():
-            PARSE_CACHE.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(aside, PARSE_CACHE)
+    --partial-parse-file-path and every build failed until someone ran dbt by hand. A seed
+    no other test uses has a parse cache of its own (couponseg/build.py), removed here
+    first: this build finds none, as on a fresh clone, and no other build can race it."""
+    seed = "2718281"
+    env = {**os.environ, "COUPONSEG_WAREHOUSE": DBT_DATABASE_NAME}  # what the build passes
+    cache = parse_cache_for(build_vars(parser().parse_args(["build", "--seed", seed])), env)
+    cache.unlink(missing_ok=True)
+    result = couponseg("build", "--input", REPO / "data" / "sample", "--seed", seed,
+                       "--warehouse", tmp_path / "w.duckdb", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert cache.exists()  # the next build with these settings parses partially again
 
 
 def _claim(transactions: pd.DataFrame, transaction_id: str, customer_id: str, date: str,
