@@ -39,6 +39,32 @@ def couponseg(*args: str, check: bool = True, timeout: float = 600
     return result
 
 
+def dbt_on_copy(warehouse: Path, *args: str, input_path: Path, target: Path,
+                timeout: float = 600) -> subprocess.CompletedProcess:
+    """`dbt <args>` by hand on ``warehouse``, a copy of a built one that must be named
+    warehouse.duckdb: run from its folder, with the input by environment and the vars of a
+    weekly build, dbt sees the profile and vars the builds see and reuses their parse cache
+    (couponseg/build.py) instead of parsing the whole project again."""
+    from couponseg.build import DBT_DATABASE_NAME, parse_cache_for
+    from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
+
+    assert warehouse.name == DBT_DATABASE_NAME, warehouse
+    env = {**os.environ, "COUPONSEG_WAREHOUSE": DBT_DATABASE_NAME,
+           "COUPONSEG_INPUT": str(input_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+    dbt_vars = {"as_of": ""}
+    cache, local = parse_cache_for(dbt_vars, env), warehouse.parent / "partial_parse.msgpack"
+    try:
+        shutil.copyfile(cache, local)
+        reuse = ["--partial-parse-file-path", str(local)]
+    except OSError:  # no build with these settings yet: dbt parses fully
+        reuse = []
+    command = [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir",
+               str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR), "--target-path",
+               str(target), "--vars", json.dumps(dbt_vars), *reuse]
+    return subprocess.run(command, cwd=warehouse.parent, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
 def query(warehouse: Path, sql: str) -> pd.DataFrame:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql).df()

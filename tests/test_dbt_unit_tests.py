@@ -7,29 +7,20 @@ warehouse built from text input, with the real dbt."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import yaml
+from conftest import dbt_on_copy
 
-from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
+from models_py.paths import DBT_PROJECT_DIR
 
 
 def test_dbt_unit_tests_pass(built, tmp_path):
-    warehouse = tmp_path / "unit.duckdb"
+    warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(built.warehouse, warehouse)
-    dbt = Path(sys.executable).parent / "dbt"
     target = tmp_path / "target"
-    result = subprocess.run(
-        [str(dbt), "test", "--select", "test_type:unit", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(PROFILES_DIR), "--target-path", str(target),
-         "--vars", json.dumps({"input": str(built.input)})],
-        env={**os.environ, "COUPONSEG_WAREHOUSE": str(warehouse)},
-        capture_output=True, text=True, timeout=600,
-    )
+    result = dbt_on_copy(warehouse, "test", "--select", "test_type:unit",
+                         input_path=built.input, target=target)
     assert result.returncode == 0, result.stdout[-3000:]
     results = json.loads((target / "run_results.json").read_text())["results"]
     ran = {r["unique_id"].split(".")[-1]: r["status"] for r in results

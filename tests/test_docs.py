@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, dbt_on_copy
 
 from dashboards.browser import dump_dom
 
 
 def test_docs_site_lists_the_marts(built, tmp_path):
     target = tmp_path / "target"
-    env = {**os.environ, "COUPONSEG_WAREHOUSE": str(tmp_path / "docs.duckdb"),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
-    shutil.copy(built.warehouse, tmp_path / "docs.duckdb")
-    dbt = Path(sys.executable).parent / "dbt"
-    subprocess.run(
-        [str(dbt), "docs", "generate", "--static", "--project-dir", str(REPO / "dbt_project"),
-         "--profiles-dir", str(REPO), "--target-path", str(target),
-         "--vars", f"{{input: '{built.input}'}}"],
-        env=env, check=True, capture_output=True, timeout=300,
-    )
+    shutil.copy(built.warehouse, tmp_path / "warehouse.duckdb")
+    result = dbt_on_copy(tmp_path / "warehouse.duckdb", "docs", "generate", "--static",
+                         input_path=built.input, target=target, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
     catalog = (target / "catalog.json").read_text()
     for model in ("customer_features", "fct_coupon_transactions", "customer_segments"):
         assert model in catalog

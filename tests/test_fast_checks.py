@@ -6,18 +6,13 @@ still fail on a broken mart, and coupon names claimed often enough still get the
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from conftest import couponseg, query
-
-from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
+from conftest import couponseg, dbt_on_copy, query
 
 BROKEN_TESTS = {
     "unique_fct_coupon_transactions_transaction_id": 1,
@@ -42,20 +37,14 @@ def _break_marts(warehouse: Path) -> None:
 
 
 def _dbt_test(warehouse: Path, target: Path, select: list[str], input_path: Path) -> dict:
-    dbt = Path(sys.executable).parent / "dbt"
-    subprocess.run(
-        [str(dbt), "test", "--select", *select, "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(PROFILES_DIR), "--target-path", str(target)],
-        env={**os.environ, "COUPONSEG_WAREHOUSE": str(warehouse),
-             "COUPONSEG_INPUT": str(input_path)},
-        capture_output=True, text=True, timeout=600,
-    )
+    dbt_on_copy(warehouse, "test", "--select", *select, input_path=input_path, target=target)
     results = json.loads((target / "run_results.json").read_text())["results"]
     return {r["unique_id"].split(".")[2]: (r["status"], r["failures"]) for r in results}
 
 
 def test_generic_tests_still_fail_on_broken_marts(built, tmp_path):
-    warehouse = tmp_path / "broken.duckdb"
+    warehouse = tmp_path / "copy" / "warehouse.duckdb"
+    warehouse.parent.mkdir()
     shutil.copy(built.warehouse, warehouse)
     clean = _dbt_test(warehouse, tmp_path / "clean", list(BROKEN_TESTS), built.input)
     assert clean == {name: ("pass", 0) for name in BROKEN_TESTS}

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import re
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, couponseg, query
+from conftest import REPO, Built, couponseg, query
 from damage import BIGINT_MAX, exact_id, ids_differing_from_raw, write_folder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from couponseg.build import run_results_path
 
 EARLIEST = dt.date(2000, 1, 1)  # var earliest_plausible_date
 FEED_SHARE, DAYS_AFTER_FEED = 0.99, 365  # vars plausible_feed_share, plausible_days_after_feed
@@ -187,16 +185,10 @@ def test_hostile_values_are_parsed_exactly_or_rejected(case, tmp_path_factory):
     assert {n.strip() for n in names[:2]} <= coupons
 
 
-def _compiled_reason_order(tmp_path: Path) -> dict[str, list[str]]:
-    """Compile the validated_* models (without building) and read the order of the reasons
-    in each one's first_failing CASE."""
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO),
-           "COUPONSEG_WAREHOUSE": str(tmp_path / "w.duckdb")}
-    target = tmp_path / "target"
-    subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "compile", "--select", "validated_*",
-         "--target-path", str(target), "--quiet"],
-        cwd=REPO / "dbt_project", env=env, check=True, capture_output=True, timeout=300)
+def _compiled_reason_order(built: Built) -> dict[str, list[str]]:
+    """The order of the reasons in the first_failing CASE of each validated_* model, as the
+    build ran it (dbt keeps the compiled SQL of the last build in its target folder)."""
+    target = run_results_path(built.warehouse).parent
     order = {}
     for path in (target / "compiled").rglob("validated_*.sql"):
         table = path.stem.removeprefix("validated_")
@@ -204,11 +196,11 @@ def _compiled_reason_order(tmp_path: Path) -> dict[str, list[str]]:
     return order
 
 
-def test_check_order_in_sql_equals_seed_priority(tmp_path):
+def test_check_order_in_sql_equals_seed_priority(built):
     """First failing check wins, so the order of the checks is a rule: the reject_reasons seed
     states it (priority) and the SQL must run the checks in exactly that order."""
     seed = pd.read_csv(REPO / "dbt_project" / "seeds" / "reject_reasons.csv")
-    compiled = _compiled_reason_order(tmp_path)
+    compiled = _compiled_reason_order(built)
     assert set(compiled) == set(seed["source_table"])
     for table, reasons in compiled.items():
         listed = seed[seed["source_table"] == table].sort_values("priority")["reason"]
