@@ -97,7 +97,8 @@ def _holds(pid: int, path) -> bool:
 
 def test_sigkill_of_the_cli_stops_its_dbt_child(built, previous):
     """SIGKILL of the CLI alone (not its process group): the dbt child dies with it, never
-    finishes writing, and the next build starts at once and succeeds."""
+    finishes writing, and the next build starts at once and succeeds; while that one runs, a
+    second concurrent build is refused clearly."""
     before = _digest(previous)
     proc = _start_build(built.input, previous)
     children = _build_processes(previous)
@@ -106,7 +107,11 @@ def test_sigkill_of_the_cli_stops_its_dbt_child(built, previous):
     assert sigkill_and_wait(proc, lambda: _build_processes(previous)) == [], \
         "the dbt child outlived the CLI"
     assert _digest(previous) == before
-    couponseg("build", "--input", built.input, "--warehouse", previous)  # no "another build"
+    recovery = _start_build(built.input, previous)  # no "another build": the lock is free
+    second = couponseg("build", "--input", built.input, "--warehouse", previous, check=False)
+    assert recovery.wait(timeout=300) == 0
+    assert second.returncode == 2 and "another build" in second.stderr
+    assert "Traceback" not in second.stderr
     assert not list(previous.parent.glob("warehouse.duckdb.building*"))
     assert _customers(previous) > 0
 
@@ -123,16 +128,28 @@ def test_killed_process_group_keeps_previous_warehouse(built, previous):
     assert not list(previous.parent.glob("warehouse.duckdb.building*"))
 
 
-def test_builds_of_two_warehouses_at_once_keep_their_own_results(built, other_input,
-                                                                  tmp_path):
-    first, second = tmp_path / "one" / "w.duckdb", tmp_path / "two" / "weekly run.duckdb"
-    procs = [subprocess.Popen([sys.executable, "-m", "couponseg.cli", "build", "--input",
-                               str(source), "--warehouse", str(warehouse)],
+@pytest.fixture(scope="module")
+def two_at_once(built, other_input, tmp_path_factory) -> dict:
+    """Two warehouses built at the same time: ``built``'s input again with `couponseg run`
+    (its dashboard too: test_rerun_is_idempotent compares both with ``built``'s), and
+    other_input with `couponseg build`, under a name with a space."""
+    work = tmp_path_factory.mktemp("two_at_once")
+    first, second = work / "one" / "w.duckdb", work / "two" / "weekly run.duckdb"
+    out = work / "one" / "out"
+    commands = (["run", "--input", built.input, "--warehouse", first, "--out", out],
+                ["build", "--input", other_input, "--warehouse", second])
+    procs = [subprocess.Popen([sys.executable, "-m", "couponseg.cli", *map(str, command)],
                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True)
-             for source, warehouse in ((built.input, first), (other_input, second))]
+             for command in commands]
     outcomes = [proc.communicate(timeout=600) for proc in procs]
-    assert [proc.returncode for proc in procs] == [0, 0], outcomes
+    return {"first": first, "second": second, "out": out, "outcomes": outcomes,
+            "codes": [proc.returncode for proc in procs]}
+
+
+def test_builds_of_two_warehouses_at_once_keep_their_own_results(built, two_at_once):
+    first, second = two_at_once["first"], two_at_once["second"]
+    assert two_at_once["codes"] == [0, 0], two_at_once["outcomes"]
     assert _customers(first) == _customers(built.warehouse) != _customers(second) == 300
     runs = [json.loads(run_results_path(w).read_text()) for w in (first, second)]
     for warehouse, run in zip((first, second), runs, strict=True):
@@ -207,17 +224,11 @@ def test_report_during_a_build_reads_the_last_good_warehouse(built, previous, ot
     assert f"{_customers(built.warehouse):,}" in title
 
 
-def test_second_concurrent_build_is_refused_clearly(built, previous):
-    proc = _start_build(built.input, previous)
-    second = couponseg("build", "--input", built.input, "--warehouse", previous, check=False)
-    assert proc.wait(timeout=300) == 0
-    assert second.returncode == 2 and "another build" in second.stderr
-    assert "Traceback" not in second.stderr
-
-
-def test_rerun_is_idempotent(built, tmp_path):
-    again = tmp_path / "again.duckdb"
-    couponseg("run", "--input", built.input, "--warehouse", again, "--out", tmp_path / "out")
+def test_rerun_is_idempotent(built, two_at_once):
+    """The same input built again into a new warehouse (while another build runs) gives the
+    same marts, segments, campaign groups and dashboard text."""
+    assert two_at_once["codes"][0] == 0, two_at_once["outcomes"][0]
+    again, out = two_at_once["first"], two_at_once["out"]
     for table, key in [("marts.fct_coupon_transactions", "transaction_id"),
                        ("marts.customer_features", "customer_id"),
                        ("segments.customer_segments", "customer_id"),
@@ -234,7 +245,7 @@ def test_rerun_is_idempotent(built, tmp_path):
         return [line for page in pages for line in page.splitlines()
                 if not line.startswith("Generated:")]
 
-    assert text(built.out / "dashboard.pdf") == text(tmp_path / "out" / "dashboard.pdf")
+    assert text(built.out / "dashboard.pdf") == text(out / "dashboard.pdf")
 
 
 def test_only_released_models_tests_run_alongside_models(built):

@@ -12,20 +12,7 @@ from damage import append, read_tables, write_folder
 from couponseg.build import DBT_DATABASE_NAME, parse_cache_for
 from couponseg.cli import build_vars, parser
 
-
-def test_first_build_of_a_fresh_clone_succeeds(tmp_path):
-    """A fresh clone has no dbt parse cache yet; dbt refused the missing
-    --partial-parse-file-path and every build failed until someone ran dbt by hand. A seed
-    no other test uses has a parse cache of its own (couponseg/build.py), removed here
-    first: this build finds none, as on a fresh clone, and no other build can race it."""
-    seed = "2718281"
-    env = {**os.environ, "COUPONSEG_WAREHOUSE": DBT_DATABASE_NAME}  # what the build passes
-    cache = parse_cache_for(build_vars(parser().parse_args(["build", "--seed", seed])), env)
-    cache.unlink(missing_ok=True)
-    result = couponseg("build", "--input", REPO / "data" / "sample", "--seed", seed,
-                       "--warehouse", tmp_path / "w.duckdb", check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert cache.exists()  # the next build with these settings parses partially again
+FRESH_SEED = "2718281"  # used by no other build: its parse cache is this module's alone
 
 
 def _claim(transactions: pd.DataFrame, transaction_id: str, customer_id: str, date: str,
@@ -66,8 +53,15 @@ def hostile(tmp_path_factory) -> dict:
     }
     folder = write_folder(tables, tmp_path_factory.mktemp("hostile") / "in")
     warehouse = folder.parent / "w.duckdb"
-    result = couponseg("build", "--input", folder, "--warehouse", warehouse, check=False)
-    return {"rows": rows, "warehouse": warehouse, "result": result, "folder": folder}
+    # Also a first build without a parse cache (test_first_build_of_a_fresh_clone_succeeds):
+    # a seed no other test uses has a cache of its own, removed first.
+    cache = parse_cache_for(build_vars(parser().parse_args(["build", "--seed", FRESH_SEED])),
+                            {**os.environ, "COUPONSEG_WAREHOUSE": DBT_DATABASE_NAME})
+    cache.unlink(missing_ok=True)
+    result = couponseg("build", "--input", folder, "--warehouse", warehouse,
+                       "--seed", FRESH_SEED, check=False)
+    return {"rows": rows, "warehouse": warehouse, "result": result, "folder": folder,
+            "parse_cache": cache}
 
 
 def _rejected(hostile: dict) -> dict[tuple[str, int], str]:
@@ -78,6 +72,15 @@ def _rejected(hostile: dict) -> dict[tuple[str, int], str]:
 
 def test_hostile_build_succeeds(hostile):
     assert hostile["result"].returncode == 0, hostile["result"].stdout
+
+
+def test_first_build_of_a_fresh_clone_succeeds(hostile):
+    """A fresh clone has no dbt parse cache yet; dbt refused the missing
+    --partial-parse-file-path and every build failed until someone ran dbt by hand. The
+    hostile build found no cache for its settings, as on a fresh clone (no other build can
+    race it: the settings are its own)."""
+    assert hostile["result"].returncode == 0, hostile["result"].stdout + hostile["result"].stderr
+    assert hostile["parse_cache"].exists()  # the next build with them parses partially again
 
 
 @pytest.mark.parametrize(("table", "row", "reason"), [
