@@ -159,6 +159,25 @@ def real_built(tmp_path_factory) -> Built:
     return _built_once(tmp_path_factory, "real", lambda work: _run(REAL_WORKBOOK, work))
 
 
+REAL_AS_OF = "2024-04-30"
+
+
+@pytest.fixture(scope="session")
+def real_as_of(tmp_path_factory) -> Built:
+    """`couponseg build --as-of 2024-04-30` of the real workbook (the shipped sample when the
+    workbook is not beside the repository): a point in time, three months before the last
+    claim. test_as_of compares it with a build of the input cut at that date; test_campaigns
+    measures its campaign audience on what happened after it."""
+    source = REAL_WORKBOOK if REAL_WORKBOOK.exists() else REPO / "data" / "sample"
+
+    def make(work: Path) -> Built:
+        warehouse = work / "warehouse.duckdb"
+        result = couponseg("build", "--input", source, "--as-of", REAL_AS_OF,
+                           "--warehouse", warehouse)
+        return Built(source, warehouse, work / "output", result.stdout)
+    return _built_once(tmp_path_factory, "real_as_of", make)
+
+
 # The files that build most (several minutes each on 2 cores). `make test` hands whole files
 # to its workers in collection order, so these go first: a long file started last would
 # leave the other worker idle while it finishes.
