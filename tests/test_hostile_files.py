@@ -104,16 +104,10 @@ def test_mixed_line_endings_with_a_surplus_field_names_the_row(tmp_path):
     assert "mixes CRLF and LF" in str(error.value)
 
 
-def test_mixed_line_endings_build_end_to_end(clean, tmp_path):
-    folder = _folder(clean, tmp_path)
-    path = folder / "transactions.csv"
-    lines = path.read_text().splitlines()
-    path.write_bytes("".join(ln + ("\r\n" if i % 3 else "\n")
-                             for i, ln in enumerate(lines)).encode())
-    warehouse = tmp_path / "w.duckdb"
-    couponseg("build", "--input", folder, "--warehouse", warehouse)
-    recon = query(warehouse, "select raw_rows from audit.audit_row_reconciliation "
-                             "where source_table = 'transactions'")
+def test_mixed_line_endings_build_end_to_end(clean, long_names):
+    """long_names' transactions.csv ends its lines in CRLF and LF, mixed."""
+    recon = query(long_names / "w.duckdb", "select raw_rows from audit.audit_row_reconciliation"
+                                           " where source_table = 'transactions'")
     assert recon["raw_rows"][0] == len(clean["transactions"])
 
 
@@ -224,8 +218,8 @@ EMOJI_CITY = "Alexandria \U0001F31F\U0001F389"
 
 @pytest.fixture(scope="module")
 def long_names(generated, tmp_path_factory):
-    """A run whose busiest merchant has a 10,000-character name and whose first city ends in
-    emoji."""
+    """A run whose busiest merchant has a 10,000-character name, whose first city ends in
+    emoji, and whose transactions.csv mixes CRLF and LF line endings."""
     tables = read_tables(generated)
     busiest = tables["branches"]["merchant_id"].value_counts().index[0]
     merchants = tables["merchants"]
@@ -233,6 +227,10 @@ def long_names(generated, tmp_path_factory):
     tables["cities"].loc[0, "city_name"] = EMOJI_CITY
     work = tmp_path_factory.mktemp("long_names")
     folder = write_folder(tables, work / "in")
+    path = folder / "transactions.csv"
+    lines = path.read_text().splitlines()
+    path.write_bytes("".join(ln + ("\r\n" if i % 3 else "\n")
+                             for i, ln in enumerate(lines)).encode())
     couponseg("run", "--input", folder, "--warehouse", work / "w.duckdb", "--out", work / "out")
     return work
 
