@@ -159,7 +159,8 @@ def run_of(rows: pd.DataFrame, engine: str, size: str) -> str | None:
     """The run that measured ``engine`` at ``size`` (None: not measured, or before runs
     were recorded)."""
     row = rows[(rows["engine"] == engine) & (rows["size"] == size)]
-    return row["run"].iloc[0] if len(row) and "run" in row else None
+    run = row["run"].iloc[0] if len(row) and "run" in row else None
+    return None if pd.isna(run) else run
 
 
 def write_plot(results: list[dict], path: Path) -> None:

@@ -33,6 +33,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,9 +49,9 @@ BUILD_SUFFIX = ".building"
 DBT_DATABASE_NAME = "warehouse.duckdb"  # the one name dbt opens (see the module docstring)
 PARSE_CACHES = DBT_PROJECT_DIR / "target" / "parse_caches"
 PARSE_CACHE_NAME = "partial_parse.msgpack"  # what dbt writes into its target path
-KEPT_PARSE_CACHES = 8  # the most recently used settings keep their cache (~2 MB each)
+KEPT_PARSE_CACHES = 16  # the most recently used settings keep their cache (~2 MB each)
 # The environment variables the profile reads: dbt's parse cache records the rendered profile.
-PROFILE_ENV = tuple(sorted(set(re.findall(r"env_var\('(\w+)'",
+PROFILE_ENV = tuple(sorted(set(re.findall(r"""env_var\(\s*['"](\w+)""",
                                           (PROFILES_DIR / "profiles.yml").read_text()))))
 
 
@@ -187,10 +189,14 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
     for stale in (paths.run_results, paths.target / PARSE_CACHE_NAME):
         stale.unlink(missing_ok=True)
     env = _environment(paths, extra_env)
+    # Where the disk takes no symbolic links dbt opens the building file by its own path,
+    # a profile of this warehouse alone: it parses fully and its parse is not kept.
+    linked = env.get("COUPONSEG_WAREHOUSE") == DBT_DATABASE_NAME
     shared = parse_cache_for(dbt_vars, env)
-    has_cache = _take_parse_cache(shared, paths.parse_cache)
+    has_cache = linked and _take_parse_cache(shared, paths.parse_cache)
     code, errors = _stream(_command(paths, dbt_vars, has_cache), env, paths, report, lock_fd)
-    _publish_parse_cache(paths.target / PARSE_CACHE_NAME, shared)
+    if linked:
+        _publish_parse_cache(paths.target / PARSE_CACHE_NAME, shared)
     results = _run_results(paths.run_results)
     failures = _failures(results)
     if code == 0 and not failures:
@@ -257,18 +263,23 @@ def _publish_parse_cache(written: Path, shared: Path) -> None:
     half of one. Only the most recently used ``KEPT_PARSE_CACHES`` stay."""
     if not written.exists():
         return
-    staged = shared.with_name(f".{shared.name}.{os.getpid()}")
+    staged = None
     try:
         shared.parent.mkdir(parents=True, exist_ok=True)
+        handle, staged = tempfile.mkstemp(dir=shared.parent, prefix=f".{shared.name}.")
+        os.close(handle)  # a name no other process (or container) can be given
         shutil.copyfile(written, staged)
         os.replace(staged, shared)
     except OSError:  # a read-only checkout: dbt then parses fully every time
-        staged.unlink(missing_ok=True)
+        if staged:
+            Path(staged).unlink(missing_ok=True)
         return
     _remove_old_parse_caches(shared.parent)
 
 
-def _remove_old_parse_caches(folder: Path) -> None:
+def _remove_old_parse_caches(folder: Path, now: float | None = None) -> None:
+    """Keep the ``KEPT_PARSE_CACHES`` most recently used caches; remove copies a killed
+    build left half-published (an hour old: no publication takes that long)."""
     def used(path: Path) -> float:
         try:
             return path.stat().st_mtime
@@ -276,7 +287,9 @@ def _remove_old_parse_caches(folder: Path) -> None:
             return 0.0
 
     caches = sorted(folder.glob("partial_parse.*.msgpack"), key=used, reverse=True)
-    for old in caches[KEPT_PARSE_CACHES:]:
+    now = time.time() if now is None else now
+    stale = [p for p in folder.glob(".partial_parse.*") if 0 < used(p) < now - 3600]
+    for old in [*caches[KEPT_PARSE_CACHES:], *stale]:
         old.unlink(missing_ok=True)
 
 

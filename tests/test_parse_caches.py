@@ -6,6 +6,9 @@ with no cache for its settings)."""
 from __future__ import annotations
 
 import os
+import re
+
+from conftest import REPO
 
 from couponseg import build
 from couponseg.build import parse_cache_for
@@ -22,7 +25,8 @@ def test_the_key_is_the_vars_and_what_the_profile_reads():
     assert parse_cache_for({"as_of": ""}, {**ENV, "COUPONSEG_WAREHOUSE": "/x.building"}) \
         != weekly  # the fallback where the disk takes no symbolic links
     assert parse_cache_for({"as_of": ""}, {**ENV, "HOME": "/home/x"}) == weekly
-    assert {"COUPONSEG_WAREHOUSE", "COUPONSEG_MEMORY_LIMIT"} <= set(build.PROFILE_ENV)
+    named = set(re.findall(r"COUPONSEG_\w+", (REPO / "profiles.yml").read_text()))
+    assert len(named) > 5 and set(build.PROFILE_ENV) == named  # every variable it reads
 
 
 def test_only_the_most_recently_used_caches_stay(tmp_path, monkeypatch):
@@ -32,7 +36,11 @@ def test_only_the_most_recently_used_caches_stay(tmp_path, monkeypatch):
         cache.write_bytes(b"x")
         os.utime(cache, (1_000_000 - age, 1_000_000 - age))
     (tmp_path / "other.txt").write_text("not a cache")
-    build._remove_old_parse_caches(tmp_path)
+    for name, age in ((".partial_parse.0.msgpack.killed", 4000),
+                      (".partial_parse.0.msgpack.now", 5)):
+        (tmp_path / name).write_bytes(b"half")  # copies being published; one a kill left
+        os.utime(tmp_path / name, (1_000_000 - age, 1_000_000 - age))
+    build._remove_old_parse_caches(tmp_path, now=1_000_000)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "other.txt", "partial_parse.0.msgpack", "partial_parse.1.msgpack",
-        "partial_parse.2.msgpack"]
+        ".partial_parse.0.msgpack.now", "other.txt", "partial_parse.0.msgpack",
+        "partial_parse.1.msgpack", "partial_parse.2.msgpack"]

@@ -1,4 +1,4 @@
-{#- dbt-spark's column comment of a view or table built with persist_docs, cut to the 256
+{#- dbt-spark's column comment of a view built with persist_docs, cut to the 256
     characters the Hive metastore keeps (COLUMNS_V2.COMMENT is VARCHAR(256)). dbt-spark passes
     the whole description: the metastore refuses the longer comment, its handler retries ten
     times two seconds apart (silently: Spark logs that handler at FATAL only), then Spark
