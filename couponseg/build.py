@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from couponseg.segment_runs import carry_forward
-from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
+from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, WAREHOUSE_ENV
 from models_py.processes import die_with_parent
 
 BUILD_SUFFIX = ".building"
@@ -176,7 +176,7 @@ def dbt_build(
             carry_forward(paths.warehouse, paths.building)  # segment models and history
             database = paths.link_building()
             return _run_dbt(paths, dbt_vars, report, {**(env or {}),
-                                                      "COUPONSEG_WAREHOUSE": database}, lock_fd)
+                                                      WAREHOUSE_ENV: database}, lock_fd)
         finally:
             paths.discard_building()
 
@@ -191,9 +191,9 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
     env = _environment(paths, extra_env)
     # Where the disk takes no symbolic links dbt opens the building file by its own path,
     # a profile of this warehouse alone: it parses fully and its parse is not kept.
-    linked = env.get("COUPONSEG_WAREHOUSE") == DBT_DATABASE_NAME
+    linked = env.get(WAREHOUSE_ENV) == DBT_DATABASE_NAME
     shared = parse_cache_for(dbt_vars, env)
-    has_cache = linked and _take_parse_cache(shared, paths.parse_cache)
+    has_cache = linked and take_parse_cache(shared, paths.parse_cache)
     code, errors = _stream(_command(paths, dbt_vars, has_cache), env, paths, report, lock_fd)
     if linked:
         _publish_parse_cache(paths.target / PARSE_CACHE_NAME, shared)
@@ -242,7 +242,13 @@ def parse_cache_for(dbt_vars: dict[str, object], env: dict[str, str]) -> Path:
     return PARSE_CACHES / f"partial_parse.{key.hexdigest()[:16]}.msgpack"
 
 
-def _take_parse_cache(shared: Path, copy: Path) -> bool:
+def build_parse_cache(dbt_vars: dict[str, object]) -> Path:
+    """The shared parse cache a build with these vars reads and replaces in this process's
+    environment (dbt opening the linked warehouse name): for dbt run by hand as a build."""
+    return parse_cache_for(dbt_vars, {**os.environ, WAREHOUSE_ENV: DBT_DATABASE_NAME})
+
+
+def take_parse_cache(shared: Path, copy: Path) -> bool:
     """Copy the shared parse cache for this build alone: dbt refuses a cache path that is
     gone when it starts, and another build may replace (or a user delete) the shared one
     between our look and dbt's."""

@@ -10,8 +10,9 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 PROFILES_DIR = REPO_ROOT
 DEFAULT_INPUT = REPO_ROOT / "data" / "sample"
 DEFAULT_OUTPUT_DIR = REPO_ROOT / "data" / "output"
+WAREHOUSE_ENV = "COUPONSEG_WAREHOUSE"  # the warehouse dbt's profile opens (profiles.yml)
 
 
 def default_warehouse() -> Path:
     """COUPONSEG_WAREHOUSE if set, else data/warehouse.duckdb in the repository."""
-    return Path(os.environ.get("COUPONSEG_WAREHOUSE", REPO_ROOT / "data" / "warehouse.duckdb"))
+    return Path(os.environ.get(WAREHOUSE_ENV, REPO_ROOT / "data" / "warehouse.duckdb"))

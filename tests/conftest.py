@@ -45,19 +45,16 @@ def dbt_on_copy(warehouse: Path, *args: str, input_path: Path, target: Path,
     warehouse.duckdb: run from its folder, with the input by environment and the vars of a
     weekly build, dbt sees the profile and vars the builds see and reuses their parse cache
     (couponseg/build.py) instead of parsing the whole project again."""
-    from couponseg.build import DBT_DATABASE_NAME, parse_cache_for
+    from couponseg.build import DBT_DATABASE_NAME, build_parse_cache, take_parse_cache
     from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
 
     assert warehouse.name == DBT_DATABASE_NAME, warehouse
     env = {**os.environ, "COUPONSEG_WAREHOUSE": DBT_DATABASE_NAME,
            "COUPONSEG_INPUT": str(input_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
     dbt_vars = {"as_of": ""}
-    cache, local = parse_cache_for(dbt_vars, env), warehouse.parent / "partial_parse.msgpack"
-    try:
-        shutil.copyfile(cache, local)
-        reuse = ["--partial-parse-file-path", str(local)]
-    except OSError:  # no build with these settings yet: dbt parses fully
-        reuse = []
+    local = warehouse.parent / "partial_parse.msgpack"
+    reuse = (["--partial-parse-file-path", str(local)]
+             if take_parse_cache(build_parse_cache(dbt_vars), local) else [])
     command = [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir",
                str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR), "--target-path",
                str(target), "--vars", json.dumps(dbt_vars), *reuse]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import pytest
 from conftest import REPO, couponseg, query
 from damage import append, read_tables, write_folder
 
-from couponseg.build import DBT_DATABASE_NAME, parse_cache_for
+from couponseg.build import build_parse_cache
 from couponseg.cli import build_vars, parser
 
 FRESH_SEED = "2718281"  # used by no other build: its parse cache is this module's alone
@@ -55,8 +53,7 @@ def hostile(tmp_path_factory) -> dict:
     warehouse = folder.parent / "w.duckdb"
     # Also a first build without a parse cache (test_first_build_of_a_fresh_clone_succeeds):
     # a seed no other test uses has a cache of its own, removed first.
-    cache = parse_cache_for(build_vars(parser().parse_args(["build", "--seed", FRESH_SEED])),
-                            {**os.environ, "COUPONSEG_WAREHOUSE": DBT_DATABASE_NAME})
+    cache = build_parse_cache(build_vars(parser().parse_args(["build", "--seed", FRESH_SEED])))
     cache.unlink(missing_ok=True)
     result = couponseg("build", "--input", folder, "--warehouse", warehouse,
                        "--seed", FRESH_SEED, check=False)
