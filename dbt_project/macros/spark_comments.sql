@@ -2,8 +2,8 @@
     characters the Hive metastore keeps (COLUMNS_V2.COMMENT is VARCHAR(256)). dbt-spark passes
     the whole description: the metastore refuses the longer comment, its handler retries ten
     times two seconds apart (silently: Spark logs that handler at FATAL only), then Spark
-    stores the relation in its own format. Each relation with one long column description
-    cost a Spark build 20 s. Only dbt-spark calls this macro; DuckDB keeps whole comments. -#}
+    stores the relation in its own format: about 20 s of a Spark build per relation with one
+    long column description. Only dbt-spark calls this macro; DuckDB keeps whole comments. -#}
 {% macro get_column_comment_sql(column_name, column_dict) -%}
   {%- set description = column_dict[column_name]["description"]
       if column_name in column_dict else none -%}
