@@ -26,12 +26,13 @@ REAL_WORKBOOK = REPO.parent / "shared" / "data" / "E-commerce_data.xlsx"
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
 
-def couponseg(*args: str, check: bool = True, timeout: float = 600
-              ) -> subprocess.CompletedProcess:
-    """Run the real console command in a child process."""
+def couponseg(*args: str, check: bool = True, timeout: float = 600,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the real console command in a child process (``env``: variables added to ours)."""
     result = subprocess.run(
         [sys.executable, "-m", "couponseg.cli", *map(str, args)],
         capture_output=True, text=True, timeout=timeout, cwd=REPO,
+        env={**os.environ, **(env or {})},
     )
     if check and result.returncode != 0:
         raise AssertionError(f"couponseg {' '.join(map(str, args))} failed:\n"

@@ -7,7 +7,7 @@ import pytest
 from conftest import REPO, couponseg, query
 from damage import append, read_tables, write_folder
 
-from couponseg.build import build_parse_cache
+from couponseg.build import build_parse_cache, dbt_log_path
 from couponseg.cli import build_vars, parser
 
 FRESH_SEED = "2718281"  # used by no other build: its parse cache is this module's alone
@@ -52,11 +52,12 @@ def hostile(tmp_path_factory) -> dict:
     folder = write_folder(tables, tmp_path_factory.mktemp("hostile") / "in")
     warehouse = folder.parent / "w.duckdb"
     # Also a first build without a parse cache (test_first_build_of_a_fresh_clone_succeeds):
-    # a seed no other test uses has a cache of its own, removed first.
+    # a seed no other test uses has a cache of its own, removed first. And a build asked for
+    # dbt's debug log (test_dbt_log_level_debug_brings_every_sql_statement_back).
     cache = build_parse_cache(build_vars(parser().parse_args(["build", "--seed", FRESH_SEED])))
     cache.unlink(missing_ok=True)
     result = couponseg("build", "--input", folder, "--warehouse", warehouse,
-                       "--seed", FRESH_SEED, check=False)
+                       "--seed", FRESH_SEED, check=False, env={"DBT_LOG_LEVEL_FILE": "debug"})
     return {"rows": rows, "warehouse": warehouse, "result": result, "folder": folder,
             "parse_cache": cache}
 
@@ -69,6 +70,15 @@ def _rejected(hostile: dict) -> dict[tuple[str, int], str]:
 
 def test_hostile_build_succeeds(hostile):
     assert hostile["result"].returncode == 0, hostile["result"].stdout
+
+
+def test_dbt_log_level_debug_brings_every_sql_statement_back(hostile):
+    """dbt's debug events are dropped unless a logger writes them (couponseg/dbt_overhead.py);
+    DBT_LOG_LEVEL_FILE=debug brings every SQL statement back into dbt.log."""
+    log = dbt_log_path(hostile["warehouse"]).read_text()
+    assert "[debug]" in log
+    assert "On model.couponseg.customer_features:" in log
+    assert "OK created sql table model marts.customer_features" in log
 
 
 def test_first_build_of_a_fresh_clone_succeeds(hostile):
