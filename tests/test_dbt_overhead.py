@@ -1,6 +1,7 @@
 """The dbt child's overhead patches (couponseg/dbt_overhead.py) apply to the installed dbt and
-change nothing a user reads: dbt.log keeps every node's start and result by default, and gets
-every SQL statement back with dbt's own DBT_LOG_LEVEL_FILE=debug."""
+change nothing a user reads: dbt.log keeps every node's start and result by default (and gets
+every SQL statement back with dbt's own DBT_LOG_LEVEL_FILE=debug: tests/test_review_findings.py,
+on its hostile build)."""
 
 from __future__ import annotations
 

@@ -202,22 +202,26 @@ def test_readers_during_a_build_see_the_last_good_warehouse(built, previous, oth
     snapshot taken before the swap, and a new session sees the new numbers."""
     old = query(previous, "select input_fingerprint from marts.run_context")
     reader = _analyst(previous)
-    first = reader.stdout.readline().strip()
-    proc = _start_build(other_input, previous)
-    children = _build_processes(previous)
-    for pid in children:
-        os.kill(pid, signal.SIGSTOP)
     try:
-        report = couponseg("report", "--warehouse", previous, "--out", tmp_path / "out")
-    finally:
+        first = reader.stdout.readline().strip()
+        proc = _start_build(other_input, previous)
+        children = _build_processes(previous)
+        assert children  # the build's dbt child, held below while the report runs
         for pid in children:
-            os.kill(pid, signal.SIGCONT)
-    assert proc.wait(timeout=300) == 0
-    reader.stdin.write("\n")
-    reader.stdin.flush()
-    second = reader.stdout.readline().strip()
-    reader.wait(timeout=30)
-    assert first == second == f"{_customers(built.warehouse)}"  # the snapshot before the swap
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            report = couponseg("report", "--warehouse", previous, "--out", tmp_path / "out")
+        finally:
+            for pid in children:
+                os.kill(pid, signal.SIGCONT)
+        assert proc.wait(timeout=300) == 0
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        second = reader.stdout.readline().strip()
+    finally:
+        reader.kill()  # released even when an assertion above failed
+        reader.wait(timeout=30)
+    assert first == second == f"{_customers(built.warehouse)}" != "300"  # the old snapshot
     assert _customers(previous) == 300  # a new session: the new build's numbers
     assert "PDF:" in report.stdout
     title = pypdf.PdfReader(tmp_path / "out" / "dashboard.pdf").pages[0].extract_text()

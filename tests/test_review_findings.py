@@ -53,7 +53,8 @@ def hostile(tmp_path_factory) -> dict:
     warehouse = folder.parent / "w.duckdb"
     # Also a first build without a parse cache (test_first_build_of_a_fresh_clone_succeeds):
     # a seed no other test uses has a cache of its own, removed first. And a build asked for
-    # dbt's debug log (test_dbt_log_level_debug_brings_every_sql_statement_back).
+    # dbt's debug log (test_dbt_log_level_debug_brings_every_sql_statement_back; the log level
+    # is not part of the parse-cache key, and a build without a cache failed at any level).
     cache = build_parse_cache(build_vars(parser().parse_args(["build", "--seed", FRESH_SEED])))
     cache.unlink(missing_ok=True)
     result = couponseg("build", "--input", folder, "--warehouse", warehouse,
