@@ -62,8 +62,8 @@ catalogue: setup
 	@if [ -f "$(CATALOGUE)/catalogue.duckdb" ]; then \
 		cd dbt_project && COUPONSEG_WAREHOUSE=$(CURDIR)/$(CATALOGUE)/catalogue.duckdb \
 			../$(BIN)/dbt docs generate -q --no-compile --target-path target/catalogue && cd .. && \
-		$(BIN)/dbt-coverage compute doc --run-artifacts-dir $(CATALOGUE) | grep '^Total' | sed 's/^Total */Documented columns: /' && \
-		$(BIN)/dbt-coverage compute test --run-artifacts-dir $(CATALOGUE) | grep '^Total' | sed 's/^Total */Tested columns: /'; \
+		$(BIN)/dbt-coverage compute doc --run-artifacts-dir $(CATALOGUE) --cov-report $(CATALOGUE)/coverage-doc.json | grep '^Total' | sed 's/^Total */Documented columns: /' && \
+		$(BIN)/dbt-coverage compute test --run-artifacts-dir $(CATALOGUE) --cov-report $(CATALOGUE)/coverage-test.json | grep '^Total' | sed 's/^Total */Tested columns: /'; \
 	else echo "dbt-coverage: no warehouse at $(COUPONSEG_WAREHOUSE) (make demo builds one)"; fi
 	@rm -f $(CATALOGUE)/catalogue.duckdb
 
