@@ -19,7 +19,16 @@ import duckdb
 import pandas as pd
 import pytest
 
+from couponseg.build import (
+    DBT_DATABASE_NAME,
+    PARSE_CACHE_NAME,
+    build_parse_cache,
+    take_parse_cache,
+)
+from couponseg.cli import build_vars, parser
 from couponseg.generate import generate
+from models_py.loader import INPUT_ENV
+from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, WAREHOUSE_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_WORKBOOK = REPO.parent / "shared" / "data" / "E-commerce_data.xlsx"
@@ -46,14 +55,11 @@ def dbt_on_copy(warehouse: Path, *args: str, input_path: Path, target: Path,
     warehouse.duckdb: run from its folder, with the input by environment and the vars of a
     weekly build, dbt sees the profile and vars the builds see and reuses their parse cache
     (couponseg/build.py) instead of parsing the whole project again."""
-    from couponseg.build import DBT_DATABASE_NAME, build_parse_cache, take_parse_cache
-    from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
-
     assert warehouse.name == DBT_DATABASE_NAME, warehouse
-    env = {**os.environ, "COUPONSEG_WAREHOUSE": DBT_DATABASE_NAME,
-           "COUPONSEG_INPUT": str(input_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
-    dbt_vars = {"as_of": ""}
-    local = warehouse.parent / "partial_parse.msgpack"
+    env = {**os.environ, WAREHOUSE_ENV: DBT_DATABASE_NAME, INPUT_ENV: str(input_path),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+    dbt_vars = build_vars(parser().parse_args(["build"]))  # a weekly build's
+    local = warehouse.parent / PARSE_CACHE_NAME
     reuse = (["--partial-parse-file-path", str(local)]
              if take_parse_cache(build_parse_cache(dbt_vars), local) else [])
     command = [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir",

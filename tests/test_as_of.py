@@ -6,9 +6,11 @@ date."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
-from conftest import REAL_AS_OF, REAL_WORKBOOK, REPO, couponseg, query
+from conftest import REAL_AS_OF, couponseg, query
 from damage import read_tables, truncate_to, write_folder
 
 AS_OF = REAL_AS_OF
@@ -22,13 +24,12 @@ MARTS = {
 }
 
 
-def _input_tables() -> tuple[object, dict[str, pd.DataFrame]]:
-    """The real workbook when it is beside the repository, else the shipped sample, as text
-    tables (ISO dates) that a folder build reads like the original."""
-    if not REAL_WORKBOOK.exists():
-        sample = REPO / "data" / "sample"
-        return sample, read_tables(sample)
-    sheets = pd.read_excel(REAL_WORKBOOK, sheet_name=None, engine="openpyxl")
+def _input_tables(source: Path) -> dict[str, pd.DataFrame]:
+    """The input real_as_of built (the real workbook, or a folder such as the shipped sample)
+    as text tables (ISO dates) that a folder build reads like the original."""
+    if source.is_dir():
+        return read_tables(source)
+    sheets = pd.read_excel(source, sheet_name=None, engine="openpyxl")
     tables = {}
     for name, frame in sheets.items():
         frame = frame.copy()
@@ -39,7 +40,7 @@ def _input_tables() -> tuple[object, dict[str, pd.DataFrame]]:
             else:
                 frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
         tables[name] = frame
-    return REAL_WORKBOOK, tables
+    return tables
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +48,7 @@ def pair(real_as_of, tmp_path_factory) -> dict:
     """The full input built as of AS_OF (shared with test_campaigns), and the input cut at
     AS_OF built as of the same date."""
     work = tmp_path_factory.mktemp("as_of")
-    source, tables = _input_tables()
-    assert source == real_as_of.input
+    tables = _input_tables(real_as_of.input)
     cut = work / "cut.duckdb"
     truncated = write_folder(truncate_to(tables, AS_OF), work / "truncated")
     couponseg("build", "--input", truncated, "--as-of", AS_OF, "--warehouse", cut)

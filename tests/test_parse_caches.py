@@ -11,9 +11,10 @@ import re
 from conftest import REPO
 
 from couponseg import build
-from couponseg.build import parse_cache_for
+from couponseg.build import DBT_DATABASE_NAME, parse_cache_for
+from models_py.paths import WAREHOUSE_ENV
 
-ENV = {"COUPONSEG_WAREHOUSE": "warehouse.duckdb", "HOME": "/root"}
+ENV = {WAREHOUSE_ENV: DBT_DATABASE_NAME, "HOME": "/root"}
 
 
 def test_the_key_is_the_vars_and_what_the_profile_reads():
@@ -22,7 +23,7 @@ def test_the_key_is_the_vars_and_what_the_profile_reads():
     assert parse_cache_for({"as_of": "2024-06-30"}, ENV) != weekly
     assert parse_cache_for({"as_of": "", "segment_retrain": True}, ENV) != weekly
     assert parse_cache_for({"as_of": ""}, {**ENV, "COUPONSEG_MEMORY_LIMIT": "4GB"}) != weekly
-    assert parse_cache_for({"as_of": ""}, {**ENV, "COUPONSEG_WAREHOUSE": "/x.building"}) \
+    assert parse_cache_for({"as_of": ""}, {**ENV, WAREHOUSE_ENV: "/x.building"}) \
         != weekly  # the fallback where the disk takes no symbolic links
     assert parse_cache_for({"as_of": ""}, {**ENV, "HOME": "/home/x"}) == weekly
     named = set(re.findall(r"COUPONSEG_\w+", (REPO / "profiles.yml").read_text()))
