@@ -11,5 +11,5 @@
     {%- set description = description[:255] ~ "…" -%}
   {%- endif -%}
   {{ adapter.quote(column_name) }}
-  {%- if description %} comment '{{ description | replace("'", "\\'") }}'{% endif %}
+  {%- if description %} comment '{{ spark_escape_text(description) }}'{% endif %}
 {%- endmacro %}

@@ -1,7 +1,7 @@
 {#- dbt-spark's seed loader, with one fix: in session mode it wraps text values in quotes
     without escaping them, so a seed value with an apostrophe (reject_reasons'
     descriptions: "customer's") breaks the insert. Text is escaped the way Spark reads string
-    literals (backslash) before dbt-spark quotes it; everything else is as in dbt-spark 1.11. -#}
+    literals (spark_escape_text) before dbt-spark quotes it; everything else is as in dbt-spark 1.11. -#}
 {% macro spark__load_csv_rows(model, agate_table) %}
 
   {% set batch_size = get_batch_size() %}
@@ -15,7 +15,7 @@
       {% for row in chunk %}
           {% for value in row %}
               {% if value is string %}
-                  {% do bindings.append(value | replace('\\', '\\\\') | replace("'", "\\'")) %}
+                  {% do bindings.append(spark_escape_text(value)) %}
               {% else %}
                   {% do bindings.append(value) %}
               {% endif %}
