@@ -17,9 +17,13 @@ TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 BENCH_SIZES ?= workbook,sample,100k,1M,10M
 # Sizes the Spark engine is benchmarked at (a JVM and ~300 dbt nodes on Spark: 2.5-5 minutes each).
 SPARK_BENCH_SIZES ?= sample,1M,10M
+# `make bench-compare`: this code against an earlier commit on this machine. 1e37af5's bench
+# run measured the 50M build at 122.6 s, the figure later releases promise not to be slower than.
+COMPARE_BASE ?= 1e37af5
+COMPARE_SIZE ?= 50M
 
 .PHONY: setup demo test lint docs docs-serve bench bench-full clean sample catalogue sql metrics spark-cluster \
-	spark-cluster-stop test-spark
+	spark-cluster-stop test-spark bench-compare
 CATALOGUE := dbt_project/target/catalogue
 METRICS ?= burn_rate,claims
 GROUP_BY ?= metric_time__month,customer__city_name
@@ -103,6 +107,11 @@ bench: setup
 
 bench-full: setup
 	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES),50M --spark-sizes $(SPARK_BENCH_SIZES)
+
+## This working tree against COMPARE_BASE on this machine, runs alternating (bench/compare.py):
+## seconds from two machines cannot say whether a change made the build slower.
+bench-compare: setup
+	$(BIN)/python -m bench.compare --base $(COMPARE_BASE) --size $(COMPARE_SIZE)
 
 ## Regenerate the committed sample (1,000 customers, seed 42).
 sample: setup
