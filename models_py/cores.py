@@ -5,47 +5,106 @@ and in its affinity mask; only the cgroup's quota (``cpu.max`` in cgroup v2,
 ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` in v1) says that it gets one core's time. Forking
 a worker per visible core there makes the workers take turns on that one core, slower than
 one process. The quota of every cgroup from this one up to the root counts: the smallest wins.
+
+Where each hierarchy is mounted comes from ``/proc/self/mountinfo``, as the JVM and Go's
+runtime find it: a hybrid host mounts cgroup v2 at ``/sys/fs/cgroup/unified`` and each v1
+controller in a folder of its own, and a container's mount may show only a subtree of the
+hierarchy (its "root" field), which ``/proc/self/cgroup`` names from the top. Without
+mountinfo, the conventional folders under ``/sys/fs/cgroup`` are tried.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 PROC_CGROUP = Path("/proc/self/cgroup")
+PROC_MOUNTINFO = Path("/proc/self/mountinfo")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
-def usable_cores(proc_cgroup: Path = PROC_CGROUP, cgroup_root: Path = CGROUP_ROOT) -> int:
+@dataclass(frozen=True)
+class Mount:
+    """A cgroup hierarchy's mount: its folder, the part of the hierarchy it shows (``root``),
+    and for v1 the controllers it carries."""
+
+    folder: Path
+    root: str
+    version: int
+    controllers: frozenset[str] = frozenset()
+
+
+def usable_cores(proc_cgroup: Path = PROC_CGROUP, cgroup_root: Path = CGROUP_ROOT,
+                 mountinfo: Path = PROC_MOUNTINFO) -> int:
     """The cores of the affinity mask, at most the cgroup CPU quota rounded up (at least 1)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    quota = cgroup_cpu_quota(proc_cgroup, cgroup_root)
+    quota = cgroup_cpu_quota(proc_cgroup, cgroup_root, mountinfo)
     if quota is not None:
         cores = min(cores or 1, math.ceil(quota))
     return max(1, cores or 1)
 
 
-def cgroup_cpu_quota(proc_cgroup: Path = PROC_CGROUP,
-                     cgroup_root: Path = CGROUP_ROOT) -> float | None:
+def cgroup_cpu_quota(proc_cgroup: Path = PROC_CGROUP, cgroup_root: Path = CGROUP_ROOT,
+                     mountinfo: Path = PROC_MOUNTINFO) -> float | None:
     """The CPU quota in cores (1.5 = one and a half cores' time), None when there is none
     or it cannot be read (no cgroups, not Linux)."""
     try:
         lines = proc_cgroup.read_text().splitlines()
     except OSError:
         return None
+    mounts = cgroup_mounts(mountinfo) or conventional_mounts(cgroup_root)
     quotas = []
     for line in lines:
         _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
         if controllers == "":  # cgroup v2: one hierarchy, cpu.max holds "quota period"
-            quotas += [_v2_quota(folder) for folder in _up_from(cgroup_root, path)]
-        elif "cpu" in controllers.split(","):  # cgroup v1: the cpu controller's own mount
-            mount = next((cgroup_root / name for name in (controllers, "cpu", "cpu,cpuacct")
-                          if (cgroup_root / name).is_dir()), None)
-            if mount is not None:
-                quotas += [_v1_quota(folder) for folder in _up_from(mount, path)]
+            quotas += [_v2_quota(folder) for mount in mounts if mount.version == 2
+                       for folder in _folders(mount, path)]
+        elif "cpu" in controllers.split(","):  # cgroup v1: the cpu controller's hierarchy
+            quotas += [_v1_quota(folder) for mount in mounts
+                       if mount.version == 1 and "cpu" in mount.controllers
+                       for folder in _folders(mount, path)]
     found = [quota for quota in quotas if quota is not None]
     return min(found) if found else None
+
+
+def cgroup_mounts(mountinfo: Path = PROC_MOUNTINFO) -> list[Mount]:
+    """The cgroup mounts ``mountinfo`` lists (empty when it cannot be read). A line is
+    "id parent dev root mount-point options [optional fields] - fstype source super-options"."""
+    try:
+        lines = mountinfo.read_text().splitlines()
+    except OSError:
+        return []
+    mounts = []
+    for line in lines:
+        before, _, after = line.partition(" - ")
+        fields, tail = before.split(), after.split()
+        if len(fields) < 5 or len(tail) < 3 or tail[0] not in ("cgroup", "cgroup2"):
+            continue
+        folder = Path(fields[4].replace("\\040", " "))
+        if tail[0] == "cgroup2":
+            mounts.append(Mount(folder, fields[3], 2))
+        else:
+            mounts.append(Mount(folder, fields[3], 1, frozenset(tail[2].split(","))))
+    return mounts
+
+
+def conventional_mounts(cgroup_root: Path = CGROUP_ROOT) -> list[Mount]:
+    """Where cgroups are usually mounted, for when mountinfo cannot be read: v2 at the root,
+    the v1 cpu controller in a folder named for it (alone or with cpuacct)."""
+    v1 = [Mount(cgroup_root / name, "/", 1, frozenset(name.split(",")))
+          for name in ("cpu", "cpu,cpuacct") if (cgroup_root / name).is_dir()]
+    return [Mount(cgroup_root, "/", 2), *v1[:1]]
+
+
+def _folders(mount: Mount, path: str) -> list[Path]:
+    """The folders of cgroup ``path`` (named from the top of its hierarchy) under ``mount``,
+    which shows the hierarchy from ``mount.root`` down."""
+    root = mount.root.rstrip("/")
+    if root and (path == root or path.startswith(root + "/")):
+        path = path[len(root):]
+    return _up_from(mount.folder, path)
 
 
 def _up_from(mount: Path, path: str) -> list[Path]:
