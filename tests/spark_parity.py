@@ -17,6 +17,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from couponseg.spark_engine import SPARK_DIR_ENV, SPARK_MASTER_ENV
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -24,9 +26,9 @@ def spark_env(folder: Path, master: str | None = None) -> dict[str, str]:
     # No PYSPARK_PYTHON: the CLI must find its own interpreter for the executors, as it
     # does for a user who runs it by hand.
     env = {key: value for key, value in os.environ.items() if key != "PYSPARK_PYTHON"}
-    env.update({"COUPONSEG_SPARK_DIR": str(folder), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"})
+    env.update({SPARK_DIR_ENV: str(folder), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"})
     if master:
-        env["COUPONSEG_SPARK_MASTER"] = master
+        env[SPARK_MASTER_ENV] = master
     return env
 
 

@@ -14,7 +14,8 @@ import duckdb
 import pypdf
 from conftest import REAL_WORKBOOK, couponseg, query
 
-from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
+from models_py.loader import INPUT_ENV
+from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, WAREHOUSE_ENV
 
 
 def _dbt(*args: str, warehouse: Path, target: Path) -> subprocess.CompletedProcess:
@@ -22,8 +23,7 @@ def _dbt(*args: str, warehouse: Path, target: Path) -> subprocess.CompletedProce
     result = subprocess.run(
         [str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
          str(PROFILES_DIR), "--target-path", str(target)],
-        env={**os.environ, "COUPONSEG_WAREHOUSE": str(warehouse),
-             "COUPONSEG_INPUT": str(REAL_WORKBOOK)},
+        env={**os.environ, WAREHOUSE_ENV: str(warehouse), INPUT_ENV: str(REAL_WORKBOOK)},
         capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:]

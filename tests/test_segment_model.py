@@ -25,6 +25,7 @@ from sklearn.metrics import adjusted_rand_score
 from couponseg.build import dbt_log_path
 from couponseg.generate import generate
 from couponseg.segment_runs import CARRIED_TABLES
+from models_py.paths import WAREHOUSE_ENV
 
 CUTOFF = "2024-03-31"
 
@@ -180,7 +181,7 @@ def test_hand_run_dbt_build_keeps_history_and_takes_the_burn_window(large, tmp_p
     warehouse = tmp_path / "hand.duckdb"
     shutil.copy(built, warehouse)
     runs_before = _runs(warehouse)
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "COUPONSEG_WAREHOUSE": str(warehouse)}
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), WAREHOUSE_ENV: str(warehouse)}
     subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "build", "--vars",
          json.dumps({"input": str(source), "burn_window_days": 60}),

@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 from conftest import REPO, query
 
+from models_py.paths import WAREHOUSE_ENV
+
 BIN = Path(sys.executable).parent
 
 
@@ -26,7 +28,7 @@ def mf(built, tmp_path_factory):
     project = work / "dbt_project"
     shutil.copytree(REPO / "dbt_project", project,
                     ignore=shutil.ignore_patterns("target", "logs"))
-    env = {**os.environ, "COUPONSEG_WAREHOUSE": str(warehouse), "DBT_PROFILES_DIR": str(REPO),
+    env = {**os.environ, WAREHOUSE_ENV: str(warehouse), "DBT_PROFILES_DIR": str(REPO),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
     subprocess.run([str(BIN / "dbt"), "parse", "-q"], cwd=project, env=env, check=True,
                    capture_output=True, timeout=300)
