@@ -5,8 +5,8 @@ may be gone: these shared machines differ by more than most changes (the code th
 122.6 s at 50M on 2026-11-23 takes over 300 s on a slower one). Seconds from two machines
 cannot answer it; the earlier commit's code and this working tree, run on the same input on
 the same machine, can. The base commit is exported with ``git archive`` into a temporary
-folder and runs with this checkout's installed packages (a warning says when its
-pyproject.toml pins others). Runs alternate base, head, head, base, ... so that a machine
+folder and runs with this checkout's installed packages (a warning names any of its pins
+they do not satisfy). Runs alternate base, head, head, base, ... so that a machine
 that slows down or speeds up during the run charges both sides alike. Each run is a build
 into a fresh warehouse (training the segment model, as a first build does) then the report,
 each stage timed in a fresh process by bench.measure. Before the timed runs each side builds
@@ -31,6 +31,7 @@ import sys
 import tempfile
 import tomllib
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from bench.run import REPO, SIZES, WORK, counts, prepare
@@ -141,12 +142,26 @@ def summary(runs: list[dict]) -> dict:
             "head_over_base": ratio}
 
 
-def _warn_on_other_pins(base: Side, this: Side) -> None:
-    theirs = pinned((base.root / "pyproject.toml").read_text())
-    ours = pinned((this.root / "pyproject.toml").read_text())
-    if theirs != ours:
-        print(f"warning: {base.commit} pins other packages than this checkout; it runs with "
-              f"this checkout's: {sorted(set(theirs) ^ set(ours))}", flush=True)
+def unmet_pins(pyproject: str) -> list[str]:
+    """The pins of a pyproject.toml that the installed packages do not satisfy ("name==1.0"
+    pins only; others are not checked): the base runs with this checkout's packages."""
+    unmet = []
+    for pin in pinned(pyproject):
+        name, _, version = pin.partition("==")
+        try:
+            installed = metadata.version(name.split("[")[0].strip())
+        except metadata.PackageNotFoundError:
+            installed = None
+        if version and installed != version.strip():
+            unmet.append(f"{pin} (installed: {installed or 'none'})")
+    return unmet
+
+
+def _warn_on_unmet_pins(base: Side) -> None:
+    unmet = unmet_pins((base.root / "pyproject.toml").read_text())
+    if unmet:
+        print(f"warning: {base.commit} runs with this checkout's packages, not its own pins: "
+              f"{', '.join(unmet)}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="couponseg-compare-") as tmp:
         sides = {"base": export(args.base, Path(tmp) / "base"), "head": head()}
-        _warn_on_other_pins(sides["base"], sides["head"])
+        _warn_on_unmet_pins(sides["base"])
         folder = input_folder(args.size)
         if not args.no_warm_up:
             for side in sides.values():

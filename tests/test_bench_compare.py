@@ -6,10 +6,11 @@ The timed runs themselves are `make bench-compare` (minutes at 50M), never a uni
 from __future__ import annotations
 
 import subprocess
+from importlib import metadata
 
 from conftest import REPO
 
-from bench.compare import cli_module, export, head, schedule, summary
+from bench.compare import cli_module, export, head, schedule, summary, unmet_pins
 
 OLD_PYPROJECT = '[project]\nname = "x"\n[project.scripts]\ncouponseg = "models_py.cli:main"\n'
 
@@ -47,3 +48,13 @@ def test_summary_compares_medians_of_good_runs_only():
     assert summary(runs) == {"base_median_s": 338.0, "head_median_s": 260.4,
                              "head_over_base": 0.77}
     assert summary([_run("base", 10.0)])["head_over_base"] is None
+
+
+def test_only_pins_the_installed_packages_miss_are_named():
+    """The base runs with this checkout's packages: a pin they satisfy is no news."""
+    duckdb = metadata.version("duckdb")
+    pyproject = ('[project]\nname = "x"\ndependencies = [\n'
+                 f'  "duckdb=={duckdb}",\n  "duckdb==0.0.1",\n  "no-such-package==1.0",\n'
+                 '  "pandas>=1",\n]\n')
+    assert unmet_pins(pyproject) == ["duckdb==0.0.1 (installed: " + duckdb + ")",
+                                     "no-such-package==1.0 (installed: none)"]
