@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,10 +51,10 @@ def cgroup_cpu_quota(proc_cgroup: Path = PROC_CGROUP, cgroup_root: Path = CGROUP
                      mountinfo: Path = PROC_MOUNTINFO) -> float | None:
     """The CPU quota in cores (1.5 = one and a half cores' time), None when there is none
     or it cannot be read (no cgroups, not Linux)."""
-    try:
-        lines = proc_cgroup.read_text().splitlines()
-    except OSError:
+    text = _text(proc_cgroup)
+    if text is None:
         return None
+    lines = text.splitlines()
     mounts = cgroup_mounts(mountinfo) or conventional_mounts(cgroup_root)
     quotas = []
     for line in lines:
@@ -72,37 +73,42 @@ def cgroup_cpu_quota(proc_cgroup: Path = PROC_CGROUP, cgroup_root: Path = CGROUP
 def cgroup_mounts(mountinfo: Path = PROC_MOUNTINFO) -> list[Mount]:
     """The cgroup mounts ``mountinfo`` lists (empty when it cannot be read). A line is
     "id parent dev root mount-point options [optional fields] - fstype source super-options"."""
-    try:
-        lines = mountinfo.read_text().splitlines()
-    except OSError:
-        return []
     mounts = []
-    for line in lines:
+    for line in (_text(mountinfo) or "").splitlines():
         before, _, after = line.partition(" - ")
         fields, tail = before.split(), after.split()
         if len(fields) < 5 or len(tail) < 3 or tail[0] not in ("cgroup", "cgroup2"):
             continue
-        folder = Path(fields[4].replace("\\040", " "))
+        root, folder = _unescape(fields[3]), Path(_unescape(fields[4]))
         if tail[0] == "cgroup2":
-            mounts.append(Mount(folder, fields[3], 2))
+            mounts.append(Mount(folder, root, 2))
         else:
-            mounts.append(Mount(folder, fields[3], 1, frozenset(tail[2].split(","))))
+            mounts.append(Mount(folder, root, 1, frozenset(tail[2].split(","))))
     return mounts
+
+
+def _unescape(field: str) -> str:
+    """mountinfo writes a space, tab, newline and backslash in a path as \\040, \\011, \\012
+    and \\134; /proc/self/cgroup does not escape them."""
+    return re.sub(r"\\([0-7]{3})", lambda octal: chr(int(octal.group(1), 8)), field)
 
 
 def conventional_mounts(cgroup_root: Path = CGROUP_ROOT) -> list[Mount]:
     """Where cgroups are usually mounted, for when mountinfo cannot be read: v2 at the root,
     the v1 cpu controller in a folder named for it (alone or with cpuacct)."""
     v1 = [Mount(cgroup_root / name, "/", 1, frozenset(name.split(",")))
-          for name in ("cpu", "cpu,cpuacct") if (cgroup_root / name).is_dir()]
+          for name in ("cpu", "cpu,cpuacct") if _is_dir(cgroup_root / name)]
     return [Mount(cgroup_root, "/", 2), *v1[:1]]
 
 
 def _folders(mount: Mount, path: str) -> list[Path]:
     """The folders of cgroup ``path`` (named from the top of its hierarchy) under ``mount``,
-    which shows the hierarchy from ``mount.root`` down."""
+    which shows the hierarchy from ``mount.root`` down; none when the mount shows another
+    part of the hierarchy than the one ``path`` is in (its folders are other cgroups')."""
     root = mount.root.rstrip("/")
-    if root and (path == root or path.startswith(root + "/")):
+    if root:
+        if path != root and not path.startswith(root + "/"):
+            return []
         path = path[len(root):]
     return _up_from(mount.folder, path)
 
@@ -134,7 +140,20 @@ def _ratio(quota: str, period: str) -> float | None:
 
 
 def _read(path: Path) -> str:
+    return (_text(path) or "").strip()
+
+
+def _text(path: Path) -> str | None:
+    """The file's text, None when it cannot be read; bytes that are not UTF-8 (a mount path
+    may hold any) are kept as surrogates rather than failing the build over a core count."""
     try:
-        return path.read_text().strip()
+        return path.read_bytes().decode("utf-8", "surrogateescape")
     except OSError:
-        return ""
+        return None
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False

@@ -124,7 +124,35 @@ def test_v2_mounted_elsewhere_with_a_space_in_its_path(tmp_path):
     assert cgroup_cpu_quota(proc, tmp_path / "fs", info) == 2.5
 
 
+def test_escaped_root_and_a_mount_of_another_subtree(tmp_path):
+    """systemd names units with backslashes (my\\x2dbox), which mountinfo writes as \\134 in
+    the root field; a mount showing another part of the hierarchy holds other cgroups'
+    folders, whose quota is not this process's."""
+    proc = tmp_path / "cgroup"
+    proc.write_text("1:cpu:/machine/my\\x2dbox/app\n")
+    info = tmp_path / "mountinfo"
+    info.write_text(f"32 31 0:29 /machine/my\\134x2dbox {tmp_path / 'own'} rw - cgroup cg rw,cpu\n"
+                    f"33 31 0:29 /other {tmp_path / 'other'} rw - cgroup cg rw,cpu\n")
+    for folder, quota in (("own/app", "300000"), ("other", "100000")):
+        _write(tmp_path / folder / "cpu.cfs_quota_us", quota + "\n")
+        _write(tmp_path / folder / "cpu.cfs_period_us", "100000\n")
+    assert cgroup_cpu_quota(proc, tmp_path / "fs", info) == 3.0
+
+
+def test_a_mount_path_that_is_not_utf8_does_not_fail_the_build(tmp_path):
+    info = tmp_path / "mountinfo"
+    info.write_bytes(b"50 23 0:40 / /mnt/caf\xe9 rw - ext4 /dev/x rw\n"
+                     + f"41 31 0:38 / {tmp_path / 'v2'} rw - cgroup2 cgroup2 rw\n".encode())
+    proc = tmp_path / "cgroup"
+    proc.write_bytes(b"0::/\xff\n")
+    _write(tmp_path / "v2" / "cpu.max", "100000 100000\n")
+    assert cgroup_cpu_quota(proc, tmp_path / "fs", info) == 1.0
+    assert usable_cores(proc, tmp_path / "fs", info) == 1
+
+
 def test_this_machines_mountinfo_is_read():
     """The real file parses, and every cgroup mount it names is a folder that exists."""
     mounts = cgroup_mounts()
+    if Path("/sys/fs/cgroup").is_dir():
+        assert mounts
     assert all(mount.folder.is_dir() and mount.version in (1, 2) for mount in mounts)
