@@ -1,22 +1,26 @@
 """Is this code slower than an earlier commit? Both, on one machine, in one run.
 
 A promise such as "the 50M build is not slower than 122.6 s" was measured on a machine that
-may be gone: these shared machines differ by more than most changes (the code that took
-122.6 s at 50M on 2026-11-23 takes over 300 s on a slower one). Seconds from two machines
-cannot answer it; the earlier commit's code and this working tree, run on the same input on
-the same machine, can. The base commit is exported with ``git archive`` into a temporary
-folder and runs with this checkout's installed packages (a warning names any of its pins
-they do not satisfy). Runs alternate base, head, head, base, ... so that a machine
-that slows down or speeds up during the run charges both sides alike. Each run is a build
-into a fresh warehouse (training the segment model, as a first build does) then the report,
-each stage timed in a fresh process by bench.measure. Before the timed runs each side builds
-the shipped sample once, so that dbt's parse of its project is warm, as in `make bench`,
-where the small sizes run first.
+may be gone: these shared machines differ by more than most changes (bench/machine.py
+records how much). Seconds from two machines cannot answer it; the earlier commit's code and
+this checkout's, run on the same input on the same machine, can. Both sides are exported
+with ``git archive`` into folders of their own (head from this checkout's tracked files as
+they are, uncommitted changes included, via ``git stash create``), so editing the checkout
+during a run changes neither side. Each side runs through its own CLI module with this
+checkout's installed packages (a warning names the base's pins they do not satisfy), with
+the project's settings (COUPONSEG_*, DBT_*) cleared so that both run on their own defaults.
+Runs alternate base, head, head, base, ... so that a machine that slows down or speeds up
+during the run charges both sides alike. Each run is a build into a fresh warehouse (training
+the segment model, as a first build does) then the report, each stage timed in a fresh
+process by bench/measure.py. Before the timed runs each side builds the shipped sample once,
+so that dbt's parse of its project is warm, as in `make bench`, where the small sizes run
+first.
 
-    python -m bench.compare --base 1e37af5 --size 50M [--rounds 2] [--no-warm-up]
+    python -m bench.compare --base 1e37af5 --size 50M [--rounds 2] [--out FILE]
 
 Prints each run and a summary, and writes bench/compare.json (the calibration of the
-machine, both commits, every run). Figures are printed, never asserted.
+machine, both commits, every run). Figures are printed, never asserted; the exit status is
+1 when a side has no good run (the file is then left as it was).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -34,9 +38,17 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from bench.run import REPO, SIZES, WORK, counts, prepare
 
 OUTPUT = REPO / "bench" / "compare.json"
+# Settings of the project (profiles.yml, the CLI) and of dbt: cleared for both sides.
+CLEARED_PREFIXES = ("COUPONSEG_", "DBT_")
+
+
+class CompareError(Exception):
+    """A comparison that cannot start or has nothing to compare; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -52,52 +64,95 @@ class Side:
 def cli_module(pyproject: str) -> str:
     """The module behind the ``couponseg`` command ("couponseg.cli:main" -> "couponseg.cli"):
     it moved between releases (models_py.cli before the CLI had a package of its own)."""
-    entry = tomllib.loads(pyproject)["project"]["scripts"]["couponseg"]
+    try:
+        entry = tomllib.loads(pyproject)["project"]["scripts"]["couponseg"]
+    except KeyError as missing:
+        raise CompareError("its pyproject.toml declares no `couponseg` command") from missing
     return entry.split(":", 1)[0]
 
 
-def pinned(pyproject: str) -> list[str]:
-    """The runtime dependencies a pyproject.toml pins."""
-    return sorted(tomllib.loads(pyproject)["project"].get("dependencies", []))
-
-
 def git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
-                          check=True).stdout.strip()
+    result = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise CompareError(f"git {' '.join(args)}: {result.stderr.strip()}")
+    return result.stdout.strip()
 
 
-def export(commit: str, dest: Path) -> Side:
+def resolve(commit: str) -> str:
+    """The full sha of ``commit``, or a CompareError that says what to do."""
+    if commit.startswith("-"):
+        raise CompareError(f"{commit!r} is not a commit")
+    try:
+        return git("rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}")
+    except CompareError:
+        shallow = git("rev-parse", "--is-shallow-repository") == "true"
+        hint = " (this clone is shallow: `git fetch --unshallow`)" if shallow else ""
+        raise CompareError(f"no commit {commit!r} in this repository{hint}") from None
+
+
+def export(name: str, commit: str, dest: Path) -> Side:
     """The commit's files (no .git) in ``dest``, via ``git archive``."""
     dest.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=REPO,
                              capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
-    sha = git("rev-parse", "--short", f"{commit}^{{commit}}")
-    return Side("base", sha, dest, cli_module((dest / "pyproject.toml").read_text()))
+    pyproject = dest / "pyproject.toml"
+    if not pyproject.exists():
+        raise CompareError(f"{commit[:7]} has no pyproject.toml: not a couponseg release")
+    return Side(name, commit[:7], dest, cli_module(pyproject.read_text()))
 
 
-def head() -> Side:
-    """This working tree, as it is (``-dirty`` when it has uncommitted changes)."""
-    described = git("describe", "--always", "--dirty")
-    return Side("head", described, REPO, cli_module((REPO / "pyproject.toml").read_text()))
+def head_commit() -> tuple[str, str]:
+    """(commit to export, label): HEAD, or a stash commit of the uncommitted changes to
+    tracked files (``-dirty``; untracked files are left out and a warning says so)."""
+    stash = git("stash", "create")
+    if git("status", "--porcelain", "--untracked-files=normal").count("?? "):
+        print("warning: untracked files are not part of the head side", flush=True)
+    described = git("describe", "--always", "HEAD")
+    return (stash, f"{described}-dirty") if stash else (resolve("HEAD"), described)
 
 
 def schedule(rounds: int) -> list[str]:
-    """base, head, head, base, base, head, ...: each side as often early as late."""
+    """base, head, head, base, base, head, ...: over an even number of rounds each side runs
+    as often early as late."""
+    if rounds < 1:
+        raise CompareError("--rounds must be at least 1")
     pairs = [("base", "head") if i % 2 == 0 else ("head", "base") for i in range(rounds)]
     return [name for pair in pairs for name in pair]
 
 
+def side_env(side: Side, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment ``side``'s commands run in: its own files first on the import path,
+    its own dbt profile, and none of the project's or dbt's settings from this shell."""
+    base = os.environ if environ is None else environ
+    env = {key: value for key, value in base.items() if not key.startswith(CLEARED_PREFIXES)}
+    return {**env, "PYTHONPATH": str(side.root), "DBT_PROFILES_DIR": str(side.root),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+
+
+def cleared_settings() -> list[str]:
+    return sorted(key for key in os.environ if key.startswith(CLEARED_PREFIXES))
+
+
 def _stage(side: Side, *args: str) -> dict:
-    """One CLI command of ``side`` in a fresh process, timed by this checkout's bench.measure."""
-    env = {**os.environ, "PYTHONPATH": str(side.root), "DBT_PROFILES_DIR": str(side.root),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
-    env.pop("COUPONSEG_WAREHOUSE", None)
+    """One CLI command of ``side`` in a fresh process, timed by bench/measure.py; its whole
+    process group is killed if this one is interrupted, so no build runs on orphaned."""
     measure = [sys.executable, str(REPO / "bench" / "measure.py"), "--",
                sys.executable, "-m", side.cli_module, *args]
-    out = subprocess.run(measure, cwd=side.root, env=env, capture_output=True, text=True,
-                         check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    proc = subprocess.Popen(measure, cwd=side.root, env=side_env(side), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate()
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    lines = stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        return {"wall_s": None, "peak_rss_mb": None,
+                "status": f"measure failed: {(stderr.strip().splitlines() or ['?'])[-1][:200]}"}
+    return json.loads(lines[-1])
 
 
 def input_folder(size: str) -> Path:
@@ -109,59 +164,100 @@ def input_folder(size: str) -> Path:
 
 
 def build_and_report(side: Side, folder: Path, work: Path) -> dict:
-    """A first build of ``folder`` into a fresh warehouse in ``work``, then the report; the
-    folder is removed afterwards (a 50M warehouse is 2 GB)."""
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    try:
-        return _timed_build_and_report(side, folder, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _timed_build_and_report(side: Side, folder: Path, work: Path) -> dict:
+    """A first build of ``folder`` into a fresh warehouse in ``work``, then the report."""
     warehouse = work / "warehouse.duckdb"
     build = _stage(side, "build", "--input", str(folder), "--warehouse", str(warehouse))
-    report = _stage(side, "report", "--warehouse", str(warehouse), "--out", str(work / "out"))
+    report = (_stage(side, "report", "--warehouse", str(warehouse), "--out", str(work / "out"))
+              if build["status"] == "ok" else {"wall_s": None, "status": "not run"})
     ok = build["status"] == "ok" and report["status"] == "ok"
     return {"side": side.name, "commit": side.commit, "build_s": build["wall_s"],
-            "report_s": report["wall_s"], "total_s": round(build["wall_s"] + report["wall_s"], 2),
-            "peak_rss_mb": max(build["peak_rss_mb"], report["peak_rss_mb"]),
+            "report_s": report["wall_s"],
+            "total_s": round(build["wall_s"] + report["wall_s"], 2) if ok else None,
+            "peak_rss_mb": build["peak_rss_mb"],
             "status": "ok" if ok else f"build {build['status']}; report {report['status']}"}
 
 
 def summary(runs: list[dict]) -> dict:
-    """Median total of each side and head / base (below 1: head is faster)."""
-    medians = {}
+    """Median total of each side's good runs, how many were good, and head / base (below 1:
+    head is faster)."""
+    result: dict[str, object] = {}
     for name in ("base", "head"):
-        totals = [run["total_s"] for run in runs if run["side"] == name and run["status"] == "ok"]
-        medians[name] = round(statistics.median(totals), 1) if totals else None
-    ratio = (round(medians["head"] / medians["base"], 2)
-             if medians["base"] and medians["head"] else None)
-    return {"base_median_s": medians["base"], "head_median_s": medians["head"],
-            "head_over_base": ratio}
+        mine = [run for run in runs if run["side"] == name]
+        totals = [run["total_s"] for run in mine if run["status"] == "ok"]
+        result[f"{name}_median_s"] = round(statistics.median(totals), 1) if totals else None
+        result[f"{name}_ok_runs"] = f"{len(totals)}/{len(mine)}"
+    base, head = result["base_median_s"], result["head_median_s"]
+    result["head_over_base"] = round(head / base, 2) if base and head else None
+    return result
 
 
 def unmet_pins(pyproject: str) -> list[str]:
-    """The pins of a pyproject.toml that the installed packages do not satisfy ("name==1.0"
-    pins only; others are not checked): the base runs with this checkout's packages."""
+    """The runtime requirements of a pyproject.toml that the installed packages do not
+    satisfy (requirements whose markers do not apply here are skipped)."""
     unmet = []
-    for pin in pinned(pyproject):
-        name, _, version = pin.partition("==")
+    for text in tomllib.loads(pyproject)["project"].get("dependencies", []):
         try:
-            installed = metadata.version(name.split("[")[0].strip())
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            unmet.append(f"{text} (not understood)")
+            continue
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        try:
+            installed = metadata.version(requirement.name)
         except metadata.PackageNotFoundError:
             installed = None
-        if version and installed != version.strip():
-            unmet.append(f"{pin} (installed: {installed or 'none'})")
+        if installed is None or not requirement.specifier.contains(installed, prereleases=True):
+            unmet.append(f"{text} (installed: {installed or 'none'})")
     return unmet
 
 
-def _warn_on_unmet_pins(base: Side) -> None:
-    unmet = unmet_pins((base.root / "pyproject.toml").read_text())
+def _sides(base: str, tmp: Path) -> dict[str, Side]:
+    head_sha, head_label = head_commit()
+    sides = {"base": export("base", resolve(base), tmp / "base"),
+             "head": export("head", head_sha, tmp / "head")}
+    sides["head"] = Side("head", head_label, sides["head"].root, sides["head"].cli_module)
+    unmet = unmet_pins((sides["base"].root / "pyproject.toml").read_text())
     if unmet:
-        print(f"warning: {base.commit} runs with this checkout's packages, not its own pins: "
-              f"{', '.join(unmet)}", flush=True)
+        print(f"warning: {sides['base'].commit} runs with this checkout's packages, not its "
+              f"own pins: {', '.join(unmet)}", flush=True)
+    return sides
+
+
+def _warm_up(sides: dict[str, Side], tmp: Path) -> None:
+    for side in sides.values():
+        warm = build_and_report(side, input_folder("sample"), tmp / f"warm-{side.name}")
+        if warm["status"] != "ok":
+            raise CompareError(f"{side.name} ({side.commit}) cannot build the sample: "
+                               f"{warm['status']}")
+
+
+def compare(base: str, size: str, rounds: int, warm_up: bool = True) -> dict:
+    """Every run of both sides and their summary; warehouses go to a folder under the
+    bench's work folder (not /tmp, which may be memory) and are removed as each run ends."""
+    order = schedule(rounds)
+    folder = input_folder(size)
+    customers, transactions = counts(folder)
+    result = {"size": size, "transactions": transactions, "customers": customers,
+              "cleared_settings": cleared_settings()}
+    WORK.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="compare-", dir=WORK) as tmp:
+        sides = _sides(base, Path(tmp))
+        result.update(base=sides["base"].commit, head=sides["head"].commit)
+        if warm_up:
+            _warm_up(sides, Path(tmp))
+        runs = []
+        for i, name in enumerate(order):
+            runs.append(build_and_report(sides[name], folder, Path(tmp) / f"run-{i}"))
+            subprocess.run(["rm", "-rf", str(Path(tmp) / f"run-{i}")], check=False)
+            print(json.dumps(runs[-1]), flush=True)
+    return {**result, "runs": runs, **summary(runs)}
+
+
+def _stop_on_sigterm() -> None:
+    """A killed `make` or CI timeout sends SIGTERM: unwind, so the running build's process
+    group is killed and the temporary warehouses are removed."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,29 +265,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", required=True, help="the earlier commit to compare against")
     parser.add_argument("--size", default="50M", choices=[s for s in SIZES if s != "workbook"])
     parser.add_argument("--rounds", type=int, default=2, help="base+head pairs (default 2)")
+    parser.add_argument("--out", type=Path, default=OUTPUT, help="default bench/compare.json")
     parser.add_argument("--no-warm-up", action="store_true",
                         help="skip the sample build that warms each side's dbt parse")
     args = parser.parse_args(argv)
+    _stop_on_sigterm()
     from bench.machine import calibrate
 
-    with tempfile.TemporaryDirectory(prefix="couponseg-compare-") as tmp:
-        sides = {"base": export(args.base, Path(tmp) / "base"), "head": head()}
-        _warn_on_unmet_pins(sides["base"])
-        folder = input_folder(args.size)
-        if not args.no_warm_up:
-            for side in sides.values():
-                build_and_report(side, input_folder("sample"), Path(tmp) / "warm")
-        runs = []
-        for name in schedule(args.rounds):
-            runs.append(build_and_report(sides[name], folder, Path(tmp) / "run"))
-            print(json.dumps(runs[-1]), flush=True)
-    customers, transactions = counts(folder)
-    result = {"size": args.size, "transactions": transactions, "customers": customers,
-              "base": sides["base"].commit, "head": sides["head"].commit,
-              "machine": calibrate(), "runs": runs, **summary(runs)}
-    OUTPUT.write_text(json.dumps(result, indent=1) + "\n")
-    print(json.dumps({key: result[key] for key in ("size", "base", "head", "base_median_s",
-                                                   "head_median_s", "head_over_base")}))
+    try:
+        machine = calibrate()
+        result = {**compare(args.base, args.size, args.rounds, not args.no_warm_up),
+                  "machine": machine}
+    except CompareError as error:
+        print(f"bench.compare: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps({key: result[key] for key in (
+        "size", "base", "head", "base_median_s", "base_ok_runs", "head_median_s",
+        "head_ok_runs", "head_over_base")}))
+    if result["head_over_base"] is None:
+        print(f"bench.compare: a side has no good run; {args.out} left as it was",
+              file=sys.stderr)
+        return 1
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
     return 0
 
 
