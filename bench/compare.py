@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -90,8 +91,9 @@ def resolve(commit: str) -> str:
         raise CompareError(f"no commit {commit!r} in this repository{hint}") from None
 
 
-def export(name: str, commit: str, dest: Path) -> Side:
-    """The commit's files (no .git) in ``dest``, via ``git archive``."""
+def export(name: str, commit: str, dest: Path, label: str | None = None) -> Side:
+    """The commit's files (no .git) in ``dest``, via ``git archive``; ``label`` names it in
+    the results (default: the short sha)."""
     dest.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=REPO,
                              capture_output=True, check=True).stdout
@@ -99,7 +101,7 @@ def export(name: str, commit: str, dest: Path) -> Side:
     pyproject = dest / "pyproject.toml"
     if not pyproject.exists():
         raise CompareError(f"{commit[:7]} has no pyproject.toml: not a couponseg release")
-    return Side(name, commit[:7], dest, cli_module(pyproject.read_text()))
+    return Side(name, label or commit[:7], dest, cli_module(pyproject.read_text()))
 
 
 def head_commit() -> tuple[str, str]:
@@ -215,8 +217,7 @@ def unmet_pins(pyproject: str) -> list[str]:
 def _sides(base: str, tmp: Path) -> dict[str, Side]:
     head_sha, head_label = head_commit()
     sides = {"base": export("base", resolve(base), tmp / "base"),
-             "head": export("head", head_sha, tmp / "head")}
-    sides["head"] = Side("head", head_label, sides["head"].root, sides["head"].cli_module)
+             "head": export("head", head_sha, tmp / "head", head_label)}
     unmet = unmet_pins((sides["base"].root / "pyproject.toml").read_text())
     if unmet:
         print(f"warning: {sides['base'].commit} runs with this checkout's packages, not its "
@@ -249,7 +250,7 @@ def compare(base: str, size: str, rounds: int, warm_up: bool = True) -> dict:
         runs = []
         for i, name in enumerate(order):
             runs.append(build_and_report(sides[name], folder, Path(tmp) / f"run-{i}"))
-            subprocess.run(["rm", "-rf", str(Path(tmp) / f"run-{i}")], check=False)
+            shutil.rmtree(Path(tmp) / f"run-{i}", ignore_errors=True)
             print(json.dumps(runs[-1]), flush=True)
     return {**result, "runs": runs, **summary(runs)}
 
