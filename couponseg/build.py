@@ -17,8 +17,16 @@ build reads the cache of its own settings and replaces it atomically afterwards,
 dbt re-parses the whole project (~8 s of a 25 s build of the sample) whenever its profile
 changes, and the profile holds the database path. So dbt never sees the warehouse's own
 name: it runs in the dbt folder and opens ``warehouse.duckdb`` there, a symbolic link to
-``<warehouse>.building``. Every build of every warehouse then has the same profile, and one
-parse cache serves them all.
+the new file. Every build of every warehouse then has the same profile, and one parse cache
+serves them all.
+
+The new file is ``<warehouse>.building/warehouse.duckdb``, in a folder of its own beside the
+warehouse (so the final rename stays on one disk), and never ``<warehouse>.building``: DuckDB
+names a database after its file, up to the first dot, and follows a symbolic link to a file
+that already exists, as the new file does once the segment history is carried into it. A new
+file named after the warehouse (``weekly.duckdb.building``: database ``weekly``) would not be
+the ``warehouse`` database dbt's SQL names, and every rebuild of a warehouse not itself
+called ``warehouse.*`` failed ('"warehouse" is not a catalog or schema').
 """
 
 from __future__ import annotations
@@ -70,12 +78,13 @@ class BuildPaths:
     """Every path one build of ``warehouse`` touches."""
 
     warehouse: Path  # the previous build (if any), replaced only on success
-    building: Path  # the new file dbt writes
+    building: Path  # the new file dbt writes, always named DBT_DATABASE_NAME (docstring)
     dbt_dir: Path  # dbt's target and logs for this warehouse
 
     @classmethod
     def of(cls, warehouse: Path) -> BuildPaths:
-        return cls(warehouse, warehouse.with_name(f"{warehouse.name}{BUILD_SUFFIX}"),
+        folder = warehouse.with_name(f"{warehouse.name}{BUILD_SUFFIX}")
+        return cls(warehouse, folder / DBT_DATABASE_NAME,
                    warehouse.with_name(f"{warehouse.name}.dbt"))
 
     @property
@@ -101,12 +110,21 @@ class BuildPaths:
         return self.dbt_dir / "logs"
 
     def discard_building(self) -> None:
-        """Remove what a build leaves behind. The link's write-ahead log matters most: a
-        killed build's log would be replayed into the next build's new file."""
-        for database in (self.building, self.link):  # and DuckDB's files beside either
-            for suffix in ("", ".wal", ".wal.checkpoint", ".wal.recovery"):
-                Path(f"{database}{suffix}").unlink(missing_ok=True)
-            shutil.rmtree(Path(f"{database}.tmp"), ignore_errors=True)  # the spill folder
+        """Remove what a build leaves behind: the new file's folder (with DuckDB's
+        write-ahead log and spill folder) and anything beside the link. A killed build's log
+        matters most: it would be replayed into the next build's new file."""
+        folder = self.building.parent
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder)
+        else:  # a file of that name, left by a build of an earlier version
+            folder.unlink(missing_ok=True)
+        for suffix in ("", ".wal", ".wal.checkpoint", ".wal.recovery"):
+            Path(f"{self.link}{suffix}").unlink(missing_ok=True)
+        shutil.rmtree(Path(f"{self.link}.tmp"), ignore_errors=True)
+
+    def prepare_building(self) -> None:
+        """An empty folder for the new file (after ``discard_building``)."""
+        self.building.parent.mkdir()
 
     def link_building(self) -> str:
         """Link the fixed name to ``building``; return the path dbt should open. Where the
@@ -170,6 +188,7 @@ def dbt_build(
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with _build_lock(paths.warehouse) as lock_fd:
         paths.discard_building()
+        paths.prepare_building()
         # Steps that carry state from the previous warehouse (paths.warehouse, may not exist)
         # into the new one (paths.building) belong here, before dbt starts.
         try:

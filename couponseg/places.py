@@ -17,7 +17,7 @@ class UnusablePlace(ValueError):
 
 def check_warehouse(path: Path, option: str = "--warehouse") -> None:
     """The warehouse is a file (existing or not) in a folder we can create files in: the
-    build writes ``<warehouse>.building``, a lock and its dbt folder beside it."""
+    build writes ``<warehouse>.building/``, a lock and its dbt folder beside it."""
     path = Path(path)
     if path.is_dir():
         raise UnusablePlace(f"{option} {path} is a folder; give a file path such as "

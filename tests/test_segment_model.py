@@ -22,7 +22,7 @@ from conftest import REPO, couponseg, query
 from pypdf import PdfReader
 from sklearn.metrics import adjusted_rand_score
 
-from couponseg.build import dbt_log_path
+from couponseg.build import BuildPaths, dbt_log_path
 from couponseg.generate import generate
 from couponseg.segment_runs import CARRIED_TABLES
 from models_py.paths import WAREHOUSE_ENV
@@ -140,7 +140,7 @@ def _wait_for_lock(warehouse: Path, timeout: float = 120) -> None:
 def test_killed_and_failed_builds_leave_history_as_it_was(large, tmp_path):
     source, warehouse = large
     history, runs = _history(warehouse), _runs(warehouse)
-    building = warehouse.with_name(f"{warehouse.name}.building")
+    building = BuildPaths.of(warehouse).building
     proc = subprocess.Popen(
         [sys.executable, "-m", "couponseg.cli", "build", "--input", str(source),
          "--warehouse", str(warehouse), "--retrain"],
@@ -213,9 +213,11 @@ def test_hand_run_dbt_build_keeps_history_and_takes_the_burn_window(large, tmp_p
 @pytest.fixture(scope="module")
 def two_runs(generated, tmp_path_factory):
     """The same input built as of an earlier date (a point in time: later joins, claims and
-    burns not yet happened), then as of its own latest date, into one warehouse."""
+    burns not yet happened), then as of its own latest date, into one warehouse. Named like
+    none of dbt's own files: the second build carries the history into its new file before
+    dbt opens it, which once failed every rebuild of a warehouse not called warehouse.*."""
     work = tmp_path_factory.mktemp("two_runs")
-    warehouse, out = work / "warehouse.duckdb", work / "output"
+    warehouse, out = work / "weekly.duckdb", work / "output"
     couponseg("build", "--input", generated, "--warehouse", warehouse, "--as-of", CUTOFF)
     first = _labels(warehouse)
     couponseg("run", "--input", generated, "--warehouse", warehouse, "--out", out)
@@ -247,8 +249,6 @@ def test_a_weekly_build_after_an_as_of_build_keeps_its_parse(two_runs):
     """dbt re-parses the whole project when the vars differ from its parse cache's; each set
     of vars has its own cache (couponseg/build.py), so the weekly build after an --as-of
     build still parses partially (dbt says why when it cannot)."""
-    from couponseg.build import dbt_log_path
-
     warehouse, _, _ = two_runs
     log = dbt_log_path(warehouse).read_text()
     second = log[log.rindex("Running with dbt="):]  # the log holds both builds
