@@ -281,7 +281,7 @@ def train_step(spark, config: dict) -> str | None:
     wanted = settings(config, context)
     stored = _table_or_none(spark, f"{PYTHON_STEP_SCHEMA}.segment_model")
     previous = stored.toArrow().to_pandas() if stored is not None else None
-    reason = training_reason(previous, wanted)
+    reason = training_reason(previous, wanted, context["as_of_date"])
     if reason is None:
         return None
     # In a child process, as on DuckDB: training forks worker processes, and this process
@@ -302,12 +302,13 @@ def train_step(spark, config: dict) -> str | None:
 
 
 def score_step(spark) -> None:
-    """Every customer scored with the latest stored model, partition by partition on the
-    executors, written to python_step.customer_segments."""
+    """Every customer scored with the stored model of the run's as-of date, partition by
+    partition on the executors, written to python_step.customer_segments."""
     from models_py.segmentation.scoring import SegmentModel, score_batch
 
+    as_of = spark.table("marts.run_context").toPandas().iloc[0]["as_of_date"]
     model = SegmentModel.from_frames(spark.table("segments.segment_model").toArrow().to_pandas(),
-                                     spark.table("segments.segment_centroids").toPandas())
+                                     spark.table("segments.segment_centroids").toPandas(), as_of)
 
     def score(batches):
         for batch in batches:

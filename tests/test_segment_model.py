@@ -255,6 +255,34 @@ def test_a_weekly_build_after_an_as_of_build_keeps_its_parse(two_runs):
     assert "Unable to do partial parsing" not in second
 
 
+def test_a_backfill_is_scored_and_compared_by_its_own_date(built, tmp_path):
+    """A build --as-of an earlier date into a warehouse with later runs (a backfill) trains
+    on what it may see instead of reusing a model trained on later data, and is compared
+    with no later run; the weekly build after it goes back to the weekly model and is
+    compared with the weekly run before it, not with the backfill."""
+    warehouse = tmp_path / "weekly.duckdb"
+    shutil.copy(built.warehouse, warehouse)  # run 1: the weekly build, as of the input's end
+    couponseg("build", "--input", built.input, "--warehouse", warehouse, "--as-of", CUTOFF)
+    backfill = _runs(warehouse).iloc[-1]
+    assert str(backfill["as_of_date"].date()) == CUTOFF
+    assert backfill["model_version"] == 2 and backfill["training_reason"] == \
+        "no model trained by the as-of date"
+    assert str(backfill["trained_as_of"].date()) == CUTOFF
+    assert pd.isna(backfill["previous_run_id"])
+    assert query(warehouse, "select count(*) n from segments.segment_transitions")["n"][0] == 0
+
+    couponseg("build", "--input", built.input, "--warehouse", warehouse)
+    weekly = _runs(warehouse).iloc[-1]
+    assert weekly["model_version"] == 1 and not weekly["model_trained"]
+    assert weekly["previous_run_id"] == 1
+    transitions = query(warehouse, "select transition, sum(customers) n "
+                        "from segments.segment_transitions group by transition")
+    assert transitions["transition"].tolist() == ["stayed"]
+    assert transitions["n"][0] == len(_labels(built.warehouse))
+    assert _labels(warehouse)[["customer_id", "segment_name"]].equals(
+        _labels(built.warehouse)[["customer_id", "segment_name"]])
+
+
 def test_report_shows_what_changed(two_runs):
     warehouse, out, _ = two_runs
     pages = [page.extract_text() for page in PdfReader(out / "dashboard.pdf").pages]

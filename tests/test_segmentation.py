@@ -36,7 +36,9 @@ SETTINGS = TrainingSettings(seed=42, k_min=2, k_max=10, sample_size=3000, burn_w
 
 def _stored_model(warehouse) -> SegmentModel:
     return SegmentModel.from_frames(query(warehouse, "select * from segments.segment_model"),
-                                    query(warehouse, "select * from segments.segment_centroids"))
+                                    query(warehouse, "select * from segments.segment_centroids"),
+                                    query(warehouse, "select as_of_date from marts.run_context")
+                                    .iloc[0, 0])
 
 
 def _features(warehouse, columns: list[str]) -> pd.DataFrame:
@@ -220,7 +222,7 @@ def test_identical_customers_get_one_segment_not_an_error():
     assert row["n_segments"] == 1 and row["selection_outcome"] == "single_segment"
     centroids = pd.DataFrame({"model_version": 1, "segment_id": 0, "segment_name": "Everyone",
                               "feature": row["feature_names"], "value": row["centroids"][0]})
-    model = SegmentModel.from_frames(pd.DataFrame([row]), centroids)
+    model = SegmentModel.from_frames(pd.DataFrame([row]), centroids, dt.date(2024, 1, 1))
     scored = score_batch(frame, model)
     assert set(scored["segment_id"]) == {0} and (scored["confidence"] == 1).all()
 

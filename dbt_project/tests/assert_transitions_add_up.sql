@@ -1,9 +1,10 @@
 -- Transitions account for every customer: stayed + moved = customers in both runs,
--- new = customers only in this run, gone = customers only in the previous one.
+-- new = customers only in this run, gone = customers only in the previous one (the run
+-- segment_runs compares this one with).
 with previous_run as (
-    select max(run_id) as run_id
+    select previous_run_id as run_id
     from {{ ref('segment_runs') }}
-    where run_id < (select max(run_id) from {{ ref('segment_runs') }})
+    where run_id = (select max(run_id) from {{ ref('segment_runs') }})
 ),
 
 previous_labels as (

@@ -43,7 +43,7 @@ def segment_model(features, sample, run_context, previous, config: dict) -> pa.T
     training); ``previous``: the stored table's rows, None on a first build."""
     context = run_context.df().iloc[0]
     wanted = settings(config, context)
-    reason = training_reason(previous, wanted)
+    reason = training_reason(previous, wanted, context["as_of_date"])
     if reason is None:
         return MODEL_SCHEMA.empty_table()
 
@@ -53,12 +53,14 @@ def segment_model(features, sample, run_context, previous, config: dict) -> pa.T
                           str(context["input_fingerprint"]), reason)
 
 
-def customer_segments(features, model, centroids, batch_rows: int = BATCH_ROWS
+def customer_segments(features, model, centroids, run_context, batch_rows: int = BATCH_ROWS
                       ) -> pa.RecordBatchReader:
-    """Every customer scored with the latest stored model, streamed batch by batch (DuckDB
+    """Every customer scored with the stored model of the run's as-of date (the latest one
+    trained on data up to it: ``store.model_in_use``), streamed batch by batch (DuckDB
     reads the returned reader while the next batch is scored): memory stays flat however
     many customers there are."""
-    stored = SegmentModel.from_frames(model.df(), centroids.df())
+    as_of = run_context.df().iloc[0]["as_of_date"]
+    stored = SegmentModel.from_frames(model.df(), centroids.df(), as_of)
     reader = features.project(", ".join(stored.source_columns)).to_arrow_reader(batch_rows)
 
     def batches():

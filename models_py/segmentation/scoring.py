@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from models_py.segmentation.features import FeatureSpec, transform_columns
+from models_py.segmentation.store import model_in_use
 
 OUTPUT_COLUMNS = (
     "customer_id", "segment_id", "segment_name", "distance_to_centroid", "confidence",
@@ -67,13 +68,16 @@ class SegmentModel:
         return columns
 
     @classmethod
-    def from_frames(cls, model: pd.DataFrame, centroids: pd.DataFrame) -> SegmentModel:
-        """Rows of ``segments.segment_model`` (the latest version among them is used) and
-        ``segments.segment_centroids`` (model_version, segment_id, segment_name, feature,
-        value; other versions' rows are ignored)."""
+    def from_frames(cls, model: pd.DataFrame, centroids: pd.DataFrame,
+                    as_of: object) -> SegmentModel:
+        """Rows of ``segments.segment_model`` (the version that scores a run as of ``as_of``
+        is used: ``store.model_in_use``) and ``segments.segment_centroids`` (model_version,
+        segment_id, segment_name, feature, value; other versions' rows are ignored)."""
         if model.empty:
             raise ValueError("no stored segment model: segments.segment_model has no rows")
-        row = model.sort_values("model_version").iloc[-1]
+        row = model_in_use(model, as_of)
+        if row is None:
+            raise ValueError(f"no stored segment model was trained on data up to {as_of}")
         version = int(row["model_version"])
         names = list(row["feature_names"])
         specs = tuple(

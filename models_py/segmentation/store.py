@@ -38,15 +38,36 @@ def spec_columns(specs: tuple[FeatureSpec, ...]) -> dict[str, list]:
     }
 
 
-def training_reason(previous: pd.DataFrame | None, settings: TrainingSettings) -> str | None:
-    """Why a new model must be trained, or None to reuse the latest stored one."""
+def model_in_use(models: pd.DataFrame | None, as_of: object) -> pd.Series | None:
+    """The stored version that scores a run as of ``as_of`` (None: none may): of the versions
+    trained on data up to that date, the one trained latest (ties: the highest version).
+
+    By training date, not version number: a backfill (``--as-of`` an earlier date) must not
+    be scored by a model trained on data it predates, and a model trained for a backfill
+    must not take over the weekly runs after it. For builds in date order this is simply
+    the latest version."""
+    if models is None or models.empty:
+        return None
+    trained = pd.to_datetime(models["trained_as_of"])
+    usable = models.assign(_trained=trained)[trained <= pd.Timestamp(as_of)]
+    if usable.empty:
+        return None
+    return usable.sort_values(["_trained", "model_version"]).iloc[-1].drop("_trained")
+
+
+def training_reason(previous: pd.DataFrame | None, settings: TrainingSettings,
+                    as_of: object) -> str | None:
+    """Why a new model must be trained for a run as of ``as_of``, or None to reuse the
+    stored one ``model_in_use`` picks."""
     if previous is None:
         return "first build"
     if previous.empty:
         return "no stored model"
     if settings.retrain:
         return "retrain requested"
-    latest = previous.sort_values("model_version").iloc[-1]
+    latest = model_in_use(previous, as_of)
+    if latest is None:
+        return "no model trained by the as-of date"
     for column, values in spec_columns(settings.specs).items():
         stored = latest.get(column)
         if stored is None or list(stored) != values:

@@ -1,5 +1,6 @@
 -- One row: this run, the model version that scored it (when and why it was trained, what the
--- selection rule did and with which parameters) and the previous run, if any.
+-- selection rule did and with which parameters) and the run it is compared with
+-- (segment_runs.previous_run_id), if any.
 with runs as (
     select
         *,
@@ -8,7 +9,10 @@ with runs as (
 ),
 
 previous_run as (
-    select * from runs where recency_rank = 2
+    select previous.*
+    from runs as previous
+    inner join runs on previous.run_id = runs.previous_run_id
+    where runs.recency_rank = 1
 )
 
 select

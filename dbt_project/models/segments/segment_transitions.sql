@@ -1,21 +1,25 @@
 -- Customers by segment in the previous run -> segment in this run (matched by segment name,
 -- so transitions read right across a retrain), with customers new since the previous run
--- and customers no longer present. No rows when there is no previous run.
-with runs as (
+-- and customers no longer present. The previous run is segment_runs.previous_run_id: the
+-- latest earlier run as of the same or an earlier date (not simply the run before in build
+-- order, which may be a backfill). No rows when there is no previous run.
+with current_run as (
     select
         run_id,
         as_of_date,
         model_version,
-        row_number() over (order by run_id desc) as recency_rank
+        previous_run_id
     from {{ ref('segment_runs') }}
-),
-
-current_run as (
-    select * from runs where recency_rank = 1
+    where run_id = (select max(run_id) from {{ ref('segment_runs') }})
 ),
 
 previous_run as (
-    select * from runs where recency_rank = 2
+    select
+        runs.run_id,
+        runs.as_of_date,
+        runs.model_version
+    from {{ ref('segment_runs') }} as runs
+    inner join current_run on runs.run_id = current_run.previous_run_id
 ),
 
 previous_labels as (
