@@ -277,5 +277,6 @@ def transitions(data: ReportData) -> list[str]:
     if int(run.previous_model_version) != int(run.model_version):
         lines.append(f"The previous run was scored by model version "
                      f"{int(run.previous_model_version)}, this one by version "
-                     f"{int(run.model_version)}: customers are matched by segment name.")
+                     f"{int(run.model_version)}: a customer whose segment has the same "
+                     "type in both stayed.")
     return [*lines, model_version(data)]

@@ -36,6 +36,7 @@ EXPECTED = {
     "customer_features_edge_cases",
     "active_months_merge_claims_and_burns",
     "impact_window_ends_with_the_claim_feed",
+    "transitions_across_a_retrain_match_segment_types",
 }
 
 

@@ -1,6 +1,8 @@
--- Customers by segment in the previous run -> segment in this run (matched by segment name,
--- so transitions read right across a retrain), with customers new since the previous run
--- and customers no longer present. The previous run is segment_runs.previous_run_id: the
+-- Customers by segment in the previous run -> segment in this run, with customers new since
+-- the previous run and customers no longer present. A customer stayed when both runs' model
+-- version is the same and so is their segment, or, across a retrain, when their segment's
+-- type is the same: a retrained model may split a type in two ('New joiners' becomes 'New
+-- joiners' and 'New joiners 2'), which is not a move of the customers it keeps. The previous run is segment_runs.previous_run_id: the
 -- latest earlier run as of the same or an earlier date (not simply the run before in build
 -- order, which may be a backfill). No rows when there is no previous run.
 with current_run as (
@@ -25,16 +27,28 @@ previous_run as (
 previous_labels as (
     select
         history.customer_id,
-        history.segment_name
+        history.model_version,
+        history.segment_name,
+        names.segment_type
     from {{ ref('segment_history') }} as history
     inner join previous_run on history.run_id = previous_run.run_id
+    left join {{ ref('segment_names') }} as names
+        on
+            history.model_version = names.model_version
+            and history.segment_id = names.segment_id
 ),
 
 current_labels as (
     select
-        customer_id,
-        segment_name
-    from {{ ref('customer_segments') }}
+        segments.customer_id,
+        segments.model_version,
+        segments.segment_name,
+        names.segment_type
+    from {{ ref('customer_segments') }} as segments
+    left join {{ ref('segment_names') }} as names
+        on
+            segments.model_version = names.model_version
+            and segments.segment_id = names.segment_id
 ),
 
 pairs as (
@@ -44,7 +58,14 @@ pairs as (
         case
             when previous_labels.customer_id is null then 'new'
             when current_labels.customer_id is null then 'gone'
-            when previous_labels.segment_name = current_labels.segment_name then 'stayed'
+            when
+                previous_labels.model_version = current_labels.model_version
+                and previous_labels.segment_name = current_labels.segment_name
+                then 'stayed'
+            when
+                previous_labels.model_version != current_labels.model_version
+                and previous_labels.segment_type = current_labels.segment_type
+                then 'stayed'
             else 'moved'
         end as transition
     from previous_labels
