@@ -141,10 +141,11 @@ def campaign_plan(data: ReportData) -> list[str]:
     lines = [
         f"{int(f.targeted_segments)} of {int(f.segments)} segments get a campaign (priority "
         f"1 to {int(f.campaign_max_priority)}): {int(f.treatment_customers):,} customers receive "
-        f"offers and {int(f.holdout_customers):,} are held out ({f.holdout_share:.0%} of each "
-        f"targeted segment, drawn from the customer id and seed {f.campaign_seed}) to measure "
-        "the effect" + (f"; {int(f.no_campaign_customers):,} stay in the regular programme."
-                        if f.no_campaign_customers else "."),
+        f"offers and {int(f.holdout_customers):,} are held out (each customer whose draw from "
+        f"the customer id and seed {f.campaign_seed} falls in the lowest {f.holdout_share:.0%}: "
+        "the same customers every week) to measure the effect"
+        + (f"; {int(f.no_campaign_customers):,} stay in the regular programme."
+           if f.no_campaign_customers else "."),
     ]
     if pd.notna(f.top_gain_burns_per_month) and f.top_gain_burns_per_month > 0:
         lines.append(

@@ -14,14 +14,26 @@
 {%- endmacro %}
 
 {#- The campaign draw of a customer: an md5 of customer id and campaign seed (dbt.hash, so
-    it is the same text on every engine). Customers are ordered by it within their segment
-    and the first holdout_share of them are held out. -#}
+    it is the same text on every engine). -#}
 {% macro campaign_draw(customer_id) -%}
     {{ dbt.hash(dbt.concat([
         'cast(' ~ customer_id ~ ' as ' ~ dbt.type_string() ~ ')',
         dbt.string_literal('|'),
         dbt.string_literal(var('campaign_seed'))
     ])) }}
+{%- endmacro %}
+
+{#- The draw as a number in [0, 1): its first 8 hex digits over 16^8. A customer is held out
+    when this is below holdout_share, a threshold of their own, so their group never depends
+    on who else is in their segment this week. -#}
+{% macro campaign_draw_fraction(draw) -%}
+    {{ return(adapter.dispatch('campaign_draw_fraction', 'couponseg')(draw)) }}
+{%- endmacro %}
+{% macro default__campaign_draw_fraction(draw) -%}
+    cast(('0x' || substr({{ draw }}, 1, 8)) as bigint) / 4294967296.0
+{%- endmacro %}
+{% macro spark__campaign_draw_fraction(draw) -%}
+    cast(conv(substr({{ draw }}, 1, 8), 16, 10) as bigint) / 4294967296.0
 {%- endmacro %}
 
 {#- Claims, burns, matured claims and matured burns of a group of claim rows. -#}

@@ -2,14 +2,15 @@
 -- offer them and whether they get it.
 -- Targeted: the segment's priority (segment_recommendations) is at most campaign_max_priority;
 -- everyone else is kept, with group 'no_campaign'.
--- Holdout: within each targeted segment, customers are ordered by their campaign draw (an
--- md5 of customer id and campaign_seed, macro campaign_draw) and the first
--- round(holdout_share x segment size) are held out. Ordering by the draw rather than
--- thresholding it gives every segment its share exactly (a 124-customer segment would miss
--- 10 % by more than 2 points about half the time with a coin per customer). The same input
--- and seed give the same groups; when a segment's membership changes, only customers whose
--- draw sits at the segment's cut-off can change group. The exported file is the record of
--- who was treated: measure against it (analyses/campaign_readout.sql), not a later rebuild.
+-- Holdout: a targeted customer is held out when their campaign draw (an md5 of customer id
+-- and campaign_seed, macro campaign_draw, read as a number in [0, 1)) is below holdout_share.
+-- A threshold of each customer's own, not a share of each segment: the same customer is in
+-- the same group every week, whoever else joins or leaves their segment and across
+-- retrains, as long as the seed is the same (a persistent holdout, which a weekly programme
+-- needs: a held-out customer who is treated next week spoils both weeks). Each segment's
+-- holdout is then holdout_share of it on average, not exactly (campaign_plan shows the
+-- sizes). The exported file is the record of who was treated: measure against it
+-- (analyses/campaign_readout.sql).
 with settings as (
     select * from {{ ref('campaign_settings') }}
 ),
@@ -32,10 +33,7 @@ members as (
 drawn as (
     select
         *,
-        row_number() over (
-            partition by segment_id order by campaign_draw, customer_id
-        ) as draw_rank,
-        count(*) over (partition by segment_id) as segment_customers
+        {{ campaign_draw_fraction('campaign_draw') }} as draw_fraction
     from members
 )
 
@@ -50,8 +48,7 @@ select
     drawn.is_targeted,
     cast(case
         when not drawn.is_targeted then 'no_campaign'
-        when drawn.draw_rank <= floor(drawn.segment_customers * settings.holdout_share + 0.5)
-            then 'holdout'
+        when drawn.draw_fraction < settings.holdout_share then 'holdout'
         else 'treatment'
     end as {{ dbt.type_string() }}) as campaign_group,
     cast(drawn.campaign_draw as {{ dbt.type_string() }}) as campaign_draw,
