@@ -174,6 +174,15 @@ def _model(con: duckdb.DuckDBPyConnection) -> dict:
     return rows[0] if len(rows) == 1 else {"models": rows}
 
 
+def _run_id(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The segment run the audience's labels come from (the build's row of
+    segments.segment_runs), so an imported file can be tied to segment_history; None for a
+    warehouse built before runs were recorded."""
+    if not _has_table(con, "segments.segment_runs"):
+        return None
+    return con.execute("select max(run_id) from segments.segment_runs").fetchone()[0]
+
+
 def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path, where: str, params: list,
               fmt: str, segment: str | None, files: list[dict]) -> dict:
     context = _records(con, "select as_of_date, input_name, input_fingerprint "
@@ -188,6 +197,7 @@ def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path, where: str, param
         "input_fingerprint": context["input_fingerprint"],
         "warehouse": str(warehouse),
         "source_table": AUDIENCE,
+        "run_id": _run_id(con),
         "model": _model(con),
         "campaign": settings,
         "segment": segment,
