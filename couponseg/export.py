@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 AUDIENCE = "segments.campaign_audience"
 COLUMNS = (
@@ -128,8 +130,18 @@ def _write_csv(con: duckdb.DuckDBPyConnection, sql: str, params: list, path: Pat
 
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, sql: str, params: list, path: Path) -> int:
-    con.execute(f"copy ({sql}) to '{_sql_text(path)}' (format parquet)", params)
-    return con.execute(f"select count(*) from read_parquet('{_sql_text(path)}')").fetchone()[0]
+    """Through Arrow, every column optional: DuckDB's own writer marks a column with no null
+    in this week's rows as required, so the file's schema would change with the data, and a
+    CRM that pins the schema would refuse the week a column gets its first null. Streamed in
+    batches: memory stays flat however many customers."""
+    reader = con.execute(sql, params).to_arrow_reader(BATCH_ROWS)
+    schema = pa.schema([field.with_nullable(True) for field in reader.schema])
+    rows = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        for batch in reader:
+            writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+            rows += batch.num_rows
+    return rows
 
 
 def _sql_text(path: Path) -> str:
