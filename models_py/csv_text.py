@@ -5,8 +5,11 @@ names a column twice, the bytes are not UTF-8 or Latin-1.
 The dialect is RFC 4180 (double quotes, quotes doubled inside) with the delimiter taken from
 the header line; DuckDB parses in strict mode and the whole file is scanned once here, so a
 ragged row far down the file stops the run with its line number instead of being cut or padded
-silently. A file that mixes CRLF and LF line endings (a hand edit on another system) is read
-in DuckDB's lenient mode, with an explicit check that no row has extra fields.
+silently. DuckDB's strict mode refuses a file that mixes CRLF and LF line endings (a hand edit
+on another system) or ends its lines in CR alone (old Mac files); such a file is read by
+Python's csv module, as strictly (no stray quote, every row as long as the header). Not by
+DuckDB's lenient mode: that also relaxes quoting, so one unterminated quote swallowed the
+rest of the file into one value, and a quote inside a field vanished, both silently.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import pyarrow as pa
 
 DELIMITERS = (",", ";", "\t", "|")
 ENCODINGS = ("utf-8", "latin-1")
@@ -46,9 +51,10 @@ def read_csv_text(session, path: Path) -> CsvText:
             error = str(exc)
         if _is_encoding_error(error):
             continue
-        change = None if _ragged(error) else _line_ending_change(path)
-        if change is not None:
-            relation = _read_mixed_endings(session, path, header, delimiter, encoding, change)
+        endings = None if _ragged(error) else _odd_line_endings(path)
+        if endings is not None:
+            relation = _read_with_python(session, path, len(header), delimiter, encoding,
+                                         endings)
             return CsvText(relation, header)
         break
     raise CsvProblem(_explain(path, delimiter, error))
@@ -57,6 +63,7 @@ def read_csv_text(session, path: Path) -> CsvText:
 def _header(path: Path) -> tuple[list[str], str]:
     with open(path, "rb") as handle:
         first = handle.readline(1 << 20)
+    first = first.split(b"\r", 1)[0] if b"\r" in first.rstrip(b"\r\n") else first  # CR-only
     text = _decode(first).lstrip("\ufeff").rstrip("\r\n")
     if not text.strip():
         raise CsvProblem(f"{path.name}, line 1: the header line is empty")
@@ -95,27 +102,38 @@ def _scan(relation, columns: int) -> None:
     relation.aggregate(", ".join(f"count(c{i})" for i in range(columns))).fetchall()
 
 
-def _read_mixed_endings(session, path: Path, header: list[str], delimiter: str,
-                        encoding: str, change: int):
-    """DuckDB's strict mode refuses a file mixing CRLF and LF; its lenient mode reads it but
-    would drop extra fields silently, so a second read with one more column finds them."""
-    columns = len(header)
-    mixed = f"mixes CRLF and LF line endings (from line {change})"
-    try:
-        relation = session.sql(_sql(path, columns, delimiter, encoding, strict=False))
-        _scan(relation, columns)
-        found = session.sql(
-            "select min(row_number) from (select row_number() over () + 1 as row_number, "
-            f"c_extra from ({_sql(path, columns, delimiter, encoding, False, extra=True)})) "
-            "where c_extra is not null"
-        ).fetchall()[0][0]
-    except Exception as exc:  # duckdb raises InvalidInput / Conversion errors
-        raise CsvProblem(f"{_explain(path, delimiter, str(exc))}; the file also {mixed}") from exc
-    if found is not None:
-        raise CsvProblem(f"{path.name}, row {found}: more fields than the header's {columns} "
-                         f"(a ragged row: an extra value or an unquoted '{delimiter}'); "
-                         f"the file also {mixed}")
-    return relation
+def _read_with_python(session, path: Path, columns: int, delimiter: str, encoding: str,
+                      endings: str):
+    """The file through Python's csv module (any mix of CRLF, LF and CR ends a row; a line
+    break inside quotes is kept as written), strict about quotes and row lengths. Like
+    DuckDB's reader, an empty field is null and a blank line is no row. The whole file is
+    held in memory: such files are hand edits, not feeds of millions of rows."""
+    also = f"; the file also {endings}"
+    rows: list[list[str]] = []
+    with open(path, newline="", encoding=encoding) as handle:
+        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True,
+                            strict=True)
+        try:
+            next(reader)  # the header, read by _header
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) != columns:
+                    found = "1 field" if len(row) == 1 else f"{len(row)} fields"
+                    raise CsvProblem(
+                        f"{path.name}, line {reader.line_num}: {found} where the header has "
+                        f"{columns} (a ragged row: a missing value, an extra value or an "
+                        f"unquoted '{delimiter}'){also}")
+                rows.append(row)
+        except csv.Error as exc:
+            raise CsvProblem(f"{path.name}, line {reader.line_num}: not a readable CSV file "
+                             f"({exc}){also}") from exc
+        except UnicodeDecodeError as exc:
+            raise CsvProblem(f"{path.name}: the text is neither UTF-8 nor Latin-1; save the "
+                             f"file as UTF-8{also}") from exc
+    table = pa.table({f"c{i}": pa.array([row[i] or None for row in rows], pa.string())
+                      for i in range(columns)})
+    return session.from_arrow(table)
 
 
 def _ragged(error: str) -> re.Match | None:
@@ -141,12 +159,15 @@ def _explain(path: Path, delimiter: str, error: str) -> str:
     return f"{where}: not a readable CSV file ({first})"
 
 
-def _line_ending_change(path: Path) -> int | None:
-    """The first line whose ending (CRLF or LF) differs from line 1's, if the file mixes."""
+def _odd_line_endings(path: Path) -> str | None:
+    """How the file's line endings defeat DuckDB's strict reader, or None: CRLF and LF mixed
+    (from the first line whose ending differs from line 1's), or CR alone."""
     with open(path, "rb") as handle:
-        first = handle.readline()
+        first = handle.readline(1 << 20)
+        if b"\r" in first.rstrip(b"\r\n"):
+            return "ends its lines in CR alone"
         crlf = first.endswith(b"\r\n")
         for number, line in enumerate(handle, start=2):
             if line.endswith(b"\n") and line.endswith(b"\r\n") != crlf:
-                return number
+                return f"mixes CRLF and LF line endings (from line {number})"
     return None

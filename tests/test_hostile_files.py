@@ -100,8 +100,36 @@ def test_mixed_line_endings_with_a_surplus_field_names_the_row(tmp_path):
     path.write_bytes(b"merchant_id,merchant_name\r\n1,A\n2,B\r\n3,C,surplus\n4,D\n")
     with duckdb.connect() as con, pytest.raises(InputError) as error:
         load_table(con, tmp_path, "merchants")
-    assert "merchants.csv, row 4: more fields than the header's 2" in str(error.value)
+    assert "merchants.csv, line 4: 3 fields where the header has 2" in str(error.value)
     assert "mixes CRLF and LF" in str(error.value)
+
+
+@pytest.mark.parametrize("body", [
+    b'1,"A\n2,B\r\n3,C\n',  # an unterminated quote: must not swallow the rows after it
+    b'1,"50% off "Summer" deal"\n2,B\r\n',  # bare quotes inside a quoted field
+], ids=["unterminated_quote", "bare_inner_quotes"])
+def test_mixed_line_endings_with_bad_quoting_names_the_line(tmp_path, body):
+    """A file that mixes line endings is read as strictly as any other: a quoting mistake
+    stops the run with its line, where a lenient reader lost rows or quotes silently."""
+    path = tmp_path / "merchants.csv"
+    path.write_bytes(b"merchant_id,merchant_name\r\n" + body)
+    with duckdb.connect() as con, pytest.raises(InputError) as error:
+        load_table(con, tmp_path, "merchants")
+    assert "merchants.csv, line" in str(error.value)
+    assert "not a readable CSV file" in str(error.value)
+
+
+def test_cr_only_line_endings_load_every_row(tmp_path):
+    """Old Mac files end lines in CR alone; quoted line breaks stay as written, an empty
+    field is null as in every other CSV."""
+    path = tmp_path / "merchants.csv"
+    path.write_bytes(b'merchant_id,merchant_name\r1,A\r2,"B\rC"\r3,\r')
+    with duckdb.connect() as con:
+        loaded = load_table(con, tmp_path, "merchants").df()
+    assert loaded["merchant_id"].tolist() == ["1", "2", "3"]
+    assert loaded["merchant_name"].tolist()[:2] == ["A", "B\rC"]
+    assert pd.isna(loaded["merchant_name"].iloc[2])
+    assert loaded["_source_row"].tolist() == [2, 3, 4]
 
 
 def test_mixed_line_endings_build_end_to_end(clean, long_names):
