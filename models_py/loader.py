@@ -155,10 +155,14 @@ def _load_workbook(path: Path, key: tuple[str, float, int]) -> dict[str, list[li
         book = CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
         _refuse_twin_sheets(path, names)
+        # Only the six tables' sheets are read: a notes sheet with one cell far out (XFD1048576)
+        # would otherwise be laid out as a grid of a million rows by 16,384 columns.
         sheets = {
             name.strip().lower(): book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            for name in names
+            for name in names if name.strip().lower() in TABLES
         }
+        sheets.update({name.strip().lower(): [] for name in names
+                       if name.strip().lower() not in TABLES})
     except InputError:
         raise
     except Exception as exc:  # calamine raises several types for damaged files
@@ -199,13 +203,14 @@ def _xlsx_table(path: Path, table: str) -> pa.Table:
             f"{path.name}: missing sheet '{table}' (found sheets: {', '.join(sheets) or 'none'})"
         )
     rows = sheets[table]
+    skipped = 0  # blank rows above the header: source rows are the sheet's own row numbers
     while rows and all(v in (None, "") for v in rows[0]):
-        rows = rows[1:]
+        rows, skipped = rows[1:], skipped + 1
     header = [str(v) if v not in (None, "") else "" for v in rows[0]] if rows else []
     cols = _column_map([h for h in header if h], table, f"{path.name}, sheet '{table}'")
     data: dict[str, list] = {name: [] for name in cols}
     source_rows: list[int] = []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(rows[1:], start=skipped + 2):
         if all(v in (None, "") for v in row):
             continue
         source_rows.append(number)
@@ -274,7 +279,12 @@ def load_table(session, input_path: str | Path | None, table: str):
     else:
         path = _table_file(source.path, table)
         loaded = _folder_relation(session, path, table)
-        empty, where = not loaded.limit(1).fetchall(), f"{path.name} (table '{table}')"
+        where = f"{path.name} (table '{table}')"
+        try:
+            empty = not loaded.limit(1).fetchall()
+        except Exception as exc:  # duckdb: a damaged page (decompression, thrift) and kin
+            first = next((ln for ln in str(exc).splitlines() if ln.strip()), "unknown error")
+            raise InputError(f"{where}: not a readable file ({first})") from exc
     if empty:
         raise InputError(f"{where}: no data rows (only a header or nothing at all)")
     return loaded

@@ -315,3 +315,37 @@ def test_emoji_print_in_colour(long_names, tmp_path):
     yellow = sum(1 for i in range(0, len(pixels), 3)
                  if pixels[i] > 200 and pixels[i + 1] > 150 and pixels[i + 2] < 100)
     assert yellow > 10, "the emoji printed without colour (an empty box?)"
+
+
+# ------------------------------------------------------------------ damaged files
+def test_damaged_parquet_page_is_a_message_not_a_traceback(tmp_path):
+    """A Parquet file whose footer reads but whose first data page is damaged."""
+    buffer = pa.BufferOutputStream()
+    pq.write_table(pa.table({"merchant_id": list(range(1, 21)),
+                             "merchant_name": [f"m{i}" for i in range(20)]}), buffer)
+    damaged = bytearray(buffer.getvalue().to_pybytes())
+    damaged[10:40] = b"\0" * 30
+    (tmp_path / "merchants.parquet").write_bytes(bytes(damaged))
+    with duckdb.connect() as con, pytest.raises(InputError) as error:
+        load_table(con, tmp_path, "merchants")
+    assert str(error.value).startswith("merchants.parquet (table 'merchants'): not a readable")
+
+
+def test_workbook_rows_are_the_sheets_own_numbers_and_other_sheets_are_not_read(clean,
+                                                                                 tmp_path):
+    """Blank rows above a sheet's header do not shift the source rows the audit names; a
+    sheet that is none of the six tables is listed, not read (one far cell in a notes
+    sheet would otherwise be read as a grid of millions of cells)."""
+    import openpyxl
+
+    from models_py.loader import _read_workbook
+
+    path = write_workbook(copy.deepcopy(clean), tmp_path / "in.xlsx",
+                          extra_sheets={"Notes": pd.DataFrame({"note": ["see below"]})})
+    book = openpyxl.load_workbook(path)
+    book["genders"].insert_rows(1, amount=3)  # the header is now on sheet row 4
+    book.save(path)
+    loaded = load_table(None, path, "genders").to_pandas()
+    assert loaded["_source_row"].tolist() == list(range(5, 5 + len(clean["genders"])))
+    assert loaded["gender_name"].tolist() == clean["genders"]["gender_name"].tolist()
+    assert _read_workbook(path)["notes"] == []
