@@ -322,8 +322,9 @@ def test_everything_rejected_still_builds_and_says_so(clean, tmp_path):
 
 def test_typed_parquet_is_judged_like_text(clean, tmp_path):
     """Parquet keeps its types in raw; staging takes typed ids and dates as they are and
-    still rejects what does not fit: a non-whole DOUBLE id, a duplicate typed key, a burn
-    before its claim. Timestamps and day-first text dates in a Parquet file are accepted."""
+    still rejects what does not fit: a non-whole DOUBLE id, one beyond 2^53, a duplicate
+    typed key, a burn before its claim. Timestamps and day-first text dates in a Parquet file
+    are accepted."""
     t = copy.deepcopy(clean)
     tx = t["transactions"]
     first = tx.iloc[0].to_dict()
@@ -336,6 +337,10 @@ def test_typed_parquet_is_judged_like_text(clean, tmp_path):
     kept = append(tx, **{**first, "transaction_id": str(base_id + 2),
                          "transaction_status": "burned", "transaction_date": "2024-02-10",
                          "burn_date": "2024-02-12"})
+    # Beyond 2^53 a DOUBLE is not the id that was written (read as ...992): invalid, never
+    # rounded onto another customer.
+    beyond = append(tx, **{**first, "transaction_id": str(base_id + 3),
+                           "customer_id": str(2**53 + 1)})
     folder = tmp_path / "typed"
     folder.mkdir()
     typed = {
@@ -361,7 +366,7 @@ def test_typed_parquet_is_judged_like_text(clean, tmp_path):
                   "where source_table = 'transactions'")
     reasons = dict(zip(audit["source_row"], audit["reason"], strict=True))
     assert reasons == {bad_id: "invalid_customer_id", dup: "duplicate_row",
-                       early: "burn_before_claim"}
+                       early: "burn_before_claim", beyond: "invalid_customer_id"}
     row = query(warehouse, f"select * from marts.fct_coupon_transactions "
                 f"where transaction_id = {base_id + 2}").iloc[0]
     assert row["days_to_burn"] == 2 and row["status"] == "burnt"

@@ -31,14 +31,17 @@
 {%- endmacro %}
 
 {% macro type_family(data_type) -%}
-    {#- text, integer, decimal, date, timestamp or other, for a DuckDB column type. -#}
+    {#- text, integer, decimal, float, date, timestamp or other, for a DuckDB column type.
+        float is apart from decimal: a double holds whole numbers exactly only up to 2^53. -#}
     {%- set t = (data_type or 'varchar') | lower -%}
     {%- if t in ('varchar', 'text', 'string') or t.startswith('varchar') -%}
         {%- do return('text') -%}
     {%- elif t in ('tinyint', 'smallint', 'integer', 'bigint', 'hugeint', 'utinyint',
                    'usmallint', 'uinteger', 'ubigint', 'int', 'int4', 'int8') -%}
         {%- do return('integer') -%}
-    {%- elif t in ('double', 'float', 'real') or t.startswith('decimal') -%}
+    {%- elif t in ('double', 'float', 'real') -%}
+        {%- do return('float') -%}
+    {%- elif t.startswith('decimal') -%}
         {%- do return('decimal') -%}
     {%- elif t == 'date' -%}
         {%- do return('date') -%}
@@ -77,7 +80,7 @@
         {%- for column in columns %}
         {%- set family = types.get(column, 'text') %}
         {%- set text = column if family == 'text' else 'cast(' ~ column ~ ' as ' ~ text_type() ~ ')' %}
-        {%- if column in typed and family in ('integer', 'decimal', 'date', 'timestamp') %}
+        {%- if column in typed and family in ('integer', 'decimal', 'float', 'date', 'timestamp') %}
         {{ column }}{{ "," if not loop.last }}
         {%- elif column in typed %}
         {{ clean_text(text) }} as {{ column }}{{ "," if not loop.last }}
@@ -100,6 +103,15 @@
         case
             when {{ column }} = floor({{ column }}) then try_cast({{ column }} as bigint)
         end
+    {%- elif family == 'float' -%}
+        {#- Beyond 2^53 a double is not the id that was meant (a Parquet DECIMAL of more than
+            38 digits arrives as one: 9007199254740993 read as ...992): invalid, not rounded. -#}
+        case
+            when
+                {{ column }} = floor({{ column }})
+                and abs({{ column }}) < 9007199254740992
+                then try_cast({{ column }} as bigint)
+        end
     {%- else -%}
         case
             when cast(try_cast({{ column }} as bigint) as {{ text_type() }}) = {{ column }}
@@ -121,7 +133,7 @@
         {{ column }}
     {%- elif family == 'timestamp' -%}
         cast({{ column }} as date)
-    {%- elif family in ('integer', 'decimal') -%}
+    {%- elif family in ('integer', 'decimal', 'float') -%}
         case
             when {{ column }} between 10000 and 99999 and {{ column }} = floor({{ column }})
                 then date '1899-12-30' + cast({{ column }} as integer)
@@ -187,9 +199,15 @@
 {%- endmacro %}
 
 {% macro row_signature(value_columns) -%}
+    {#- A hash of the row's values, each written as its length, ':' and the text (null as
+        '<null>', which no such part can be): two rows share it only when every value is the
+        same. A plain join with '|' made ('a|b', 'c') and ('a', 'b|c') one row. -#}
     {%- set parts = [] -%}
     {%- for column in value_columns -%}
-        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ text_type() ~ "), '<null>')") -%}
+        {%- set text = "cast(" ~ column ~ " as " ~ text_type() ~ ")" -%}
+        {%- set sized = dbt.concat(["cast(" ~ text_length(text) ~ " as " ~ text_type() ~ ")",
+                                    "':'", text]) -%}
+        {%- do parts.append("coalesce(" ~ sized ~ ", '<null>')") -%}
         {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
     {%- endfor -%}
     {{ dbt.hash(dbt.concat(parts)) }}
