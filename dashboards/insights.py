@@ -253,6 +253,10 @@ def transitions(data: ReportData) -> list[str]:
     """The largest movements between the previous run and this one, in numbers."""
     rows = data["rpt_segment_transitions"]
     run = _run(data)
+    if rows.empty and int(run.run_id) > 1:  # a backfill: every earlier run is of a later date
+        return [f"No earlier run in this warehouse is as of {run.as_of_date:%Y-%m-%d} or "
+                f"before (this is run {int(run.run_id)}, a backfill of an earlier date): there "
+                "is nothing before it to compare with.", model_version(data)]
     if rows.empty:
         return [f"This is the first run in this warehouse (run {int(run.run_id)}, as of "
                 f"{run.as_of_date:%Y-%m-%d}): there is no earlier run to compare with.",

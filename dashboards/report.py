@@ -169,8 +169,8 @@ def _segment_pages(data: ReportData) -> list[Page]:
         ]),
         Page(SEGMENT_TITLES[1], insights.transitions(data), [
             [charts.transition_matrix(transitions)] if not transitions.empty else
-            ['<p class="note">No earlier run in this warehouse: the next build into it will '
-             "show who moved between segments.</p>"],
+            ['<p class="note">No earlier run in this warehouse as of this date or before: the '
+             "next build into it will show who moved between segments.</p>"],
         ]),
         Page(SEGMENT_TITLES[2], insights.model_selection(data), [
             [charts.selection_curves(sel, "silhouette", "Silhouette by k", "Silhouette"),

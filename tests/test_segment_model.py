@@ -270,6 +270,10 @@ def test_a_backfill_is_scored_and_compared_by_its_own_date(built, tmp_path):
     assert str(backfill["trained_as_of"].date()) == CUTOFF
     assert pd.isna(backfill["previous_run_id"])
     assert query(warehouse, "select count(*) n from segments.segment_transitions")["n"][0] == 0
+    couponseg("report", "--warehouse", warehouse, "--out", tmp_path / "out")
+    text = " ".join(page.extract_text() for page in
+                    PdfReader(tmp_path / "out" / "dashboard.pdf").pages)
+    assert "a backfill of an earlier date" in " ".join(text.split())
 
     couponseg("build", "--input", built.input, "--warehouse", warehouse)
     weekly = _runs(warehouse).iloc[-1]
