@@ -19,6 +19,23 @@ def _kpi(data: ReportData, kpi: str) -> pd.Series:
     return rows[rows["kpi"] == kpi].iloc[0]
 
 
+def _tied(frame: pd.DataFrame, value: str, label: str, target: object) -> list[str]:
+    """Every label whose value equals ``target``, in the frame's order: a first place (or a
+    last) shared by several is said of all of them, never of whichever sorted first."""
+    return [str(v) for v in frame.loc[frame[value] == target, label]]
+
+
+def _names(labels: list[str], most: int = 3) -> str:
+    """'A', 'A and B', 'A, B and C', 'A, B, C and 2 more'."""
+    if len(labels) > most:
+        return f"{', '.join(labels[:most])} and {len(labels) - most} more"
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def _each(labels: list[str]) -> str:
+    return " each" if len(labels) > 1 else ""
+
+
 def _facts(data: ReportData) -> pd.Series:
     return data["rpt_insight_facts"].iloc[0]
 
@@ -28,10 +45,13 @@ def demographics(data: ReportData) -> list[str]:
     top = city.iloc[0]
     customers = int(_kpi(data, "customers")["value"])
     mix = " and ".join(f"{r.share:.0%} {r.gender_name.lower()}" for r in gender.itertuples())
+    most = _tied(city, "customers", "city_name", top.customers)
+    fewest = _tied(city, "customers", "city_name", f.smallest_city_customers)
     return [
         f"The {customers:,} customers are {mix}.",
-        f"{top.city_name} has the most customers ({int(top.customers):,}, {top.share:.0%}); "
-        f"{f.smallest_city} the fewest ({int(f.smallest_city_customers):,}). "
+        f"{_names(most)} {'has' if len(most) == 1 else 'have'} the most customers "
+        f"({int(top.customers):,}{_each(most)}, {top.share:.0%}); "
+        f"{_names(fewest)} the fewest ({int(f.smallest_city_customers):,}{_each(fewest)}). "
         f"The top three cities hold {f.top3_city_share:.0%} of the base across "
         f"{int(f.city_count)} cities.",
         "A coupon plan that works in one city can be tested city by city: no single city "
@@ -46,7 +66,8 @@ def usage(data: ReportData) -> list[str]:
         return ["No transactions in this input."]
     rate = _kpi(data, "matured_burn_rate")["value"]
     lines = [
-        f"Claims peaked in {f.peak_claim_month:%B %Y} with {int(f.peak_claims):,}; "
+        f"Claims peaked in {_names(_peak_months(data, f.peak_claims))} with "
+        f"{int(f.peak_claims):,}{_each(_peak_months(data, f.peak_claims))}; "
         f"{int(f.total_claims):,} coupons were claimed and {int(f.total_burns):,} burnt in all.",
         f"{_pct(rate)} of claims old enough to have run their {int(ctx.burn_window_days)}-day "
         "burn window were burnt.",
@@ -68,17 +89,29 @@ def usage(data: ReportData) -> list[str]:
     return lines[:4]
 
 
+def _peak_months(data: ReportData, peak: object) -> list[str]:
+    monthly = data["rpt_monthly_usage"]
+    return [f"{m:%B %Y}" for m in monthly.loc[monthly["claims"] == peak, "month"]]
+
+
 def performers(data: ReportData) -> list[str]:
     cities, branches, f = data["rpt_top_cities"], data["rpt_top_branches"], _facts(data)
     lines = []
     if not cities.empty:
         c = cities.iloc[0]
-        lines.append(f"{c.city_name} leads burns with {int(c.burns):,} "
-                     f"(matured burn rate {_pct(c.matured_burn_rate)}).")
+        leaders = _tied(cities, "burns", "city_name", c.burns)
+        if len(leaders) == 1:
+            lines.append(f"{c.city_name} leads burns with {int(c.burns):,} "
+                         f"(matured burn rate {_pct(c.matured_burn_rate)}).")
+        else:
+            lines.append(f"{_names(leaders)} lead burns with {int(c.burns):,} each.")
     if not branches.empty and pd.notna(f.top_branch_burn_share):
         b = branches.iloc[0]
-        lines.append(f"{b.branch_label} ({b.merchant_name}) is the busiest branch: "
-                     f"{int(b.burns):,} burns, {f.top_branch_burn_share:.0%} of all burns over "
+        busiest = [f"{r.branch_label} ({r.merchant_name})"
+                   for r in branches[branches["burns"] == b.burns].itertuples()]
+        verb = "is the busiest branch" if len(busiest) == 1 else "are the busiest branches"
+        lines.append(f"{_names(busiest)} {verb}: {int(b.burns):,} burns{_each(busiest)}, "
+                     f"{f.top_branch_burn_share:.0%} of all burns{_each(busiest)} over "
                      f"{int(f.branch_count)} branches.")
     if f.merchants_without_branch:
         lines.append(f"{int(f.merchants_without_branch)} of {int(f.merchant_count)} merchants "

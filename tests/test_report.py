@@ -148,3 +148,29 @@ def test_sigkill_of_report_stops_its_browser(built, tmp_path):
     assert sigkill_and_wait(proc, lambda: processes_with(profile)) == [], \
         "Chromium outlived the report"
     assert not list(out.glob(".dashboard.*.pdf")), "an orphaned Chromium went on printing"
+
+
+def test_a_shared_first_place_is_said_of_all_who_share_it():
+    """Ties at the top are named together, never as whichever sorted first (the tables the
+    functions read, as the report loads them)."""
+    import pandas as pd
+
+    from dashboards import insights
+
+    facts = pd.DataFrame([{"top_branch_burn_share": 0.14, "branch_count": 10,
+                           "merchants_without_branch": 0, "merchant_count": 10}])
+    data = {
+        "rpt_insight_facts": facts,
+        "rpt_top_cities": pd.DataFrame({"city_name": ["Giza", "Tanta", "Luxor"],
+                                        "burns": [62, 62, 40],
+                                        "matured_burn_rate": [0.5, 0.4, 0.3]}),
+        "rpt_top_branches": pd.DataFrame({"branch_label": ["Branch 3", "Branch 10", "Branch 1"],
+                                          "merchant_name": ["A", "B", "C"],
+                                          "burns": [105, 105, 90]}),
+    }
+    lines = insights.performers(data)
+    assert lines[0] == "Giza and Tanta lead burns with 62 each."
+    assert lines[1].startswith("Branch 3 (A) and Branch 10 (B) are the busiest branches: "
+                               "105 burns each")
+    data["rpt_top_cities"].loc[1, "burns"] = 61
+    assert insights.performers(data)[0].startswith("Giza leads burns with 62 (")
