@@ -263,7 +263,8 @@ def _definitions(data: ReportData) -> Page:
         "Burnt": "The coupon was used at a branch (source status 'burned'); it has a burn date.",
         "Burn rate": f"Burnt claims / claims. 'Matured' burn rates count only claims at least "
                      f"{window} days old at the as-of date, so recent claims that may still be "
-                     "burnt do not lower it.",
+                     "burnt do not lower it. A segment's 'average customer burn rate' is the "
+                     "mean of its customers' own rates.",
         "Active": "A customer is active in a period if they claimed or burnt a coupon in it.",
         "Cohort": "Customers who joined in the same calendar month; retention is the share of "
                   "a cohort active n months after that month.",

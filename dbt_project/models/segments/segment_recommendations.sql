@@ -1,7 +1,10 @@
 -- Coupon strategy per segment from its type's playbook (seed segment_playbooks: strategy,
 -- priority, coupon approach), with a rationale that quotes the segment's numbers. A segment
 -- without a type (a centroid no training customer was nearest to) gets the catch-all
--- playbook, the one with the last rule_order.
+-- playbook, the one with the last rule_order. The rationale quotes the segment's means of
+-- customer features (segment_profiles): its burn rate is the average of its customers' own
+-- rates, named so, since burnt claims / claims (the report's 'Burn rate') weighs heavy
+-- claimers more.
 with playbooks as (
     select * from {{ ref('segment_playbooks') }}
 ),
@@ -33,7 +36,7 @@ select
     strategy,
     coupon_strategy,
     {{ fmt_num('customers', 0) }} || ' customers (' || {{ fmt_pct('share') }} || ' of all). '
-    || 'Burn rate ' || {{ fmt_pct('mean_burn_rate') }} || ' vs '
+    || 'Average customer burn rate ' || {{ fmt_pct('mean_burn_rate') }} || ' vs '
     || {{ fmt_pct('pop_mean_burn_rate') }} || ' overall; '
     || {{ fmt_num('mean_claims') }} || ' claims per customer vs '
     || {{ fmt_num('pop_mean_claims') }} || '; last active '
