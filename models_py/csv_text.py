@@ -14,6 +14,7 @@ rest of the file into one value, and a quote inside a field vanished, both silen
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -50,6 +51,7 @@ def read_csv_text(session, path: Path) -> CsvText:
         except Exception as exc:  # duckdb raises InvalidInput / Conversion errors
             error = str(exc)
         if _is_encoding_error(error):
+            _refuse_mixed_encodings(path)
             continue
         endings = None if _ragged(error) else _odd_line_endings(path)
         if endings is not None:
@@ -69,6 +71,35 @@ def _header(path: Path) -> tuple[list[str], str]:
         raise CsvProblem(f"{path.name}, line 1: the header line is empty")
     delimiter = max(DELIMITERS, key=text.count)
     return next(csv.reader(io.StringIO(text), delimiter=delimiter)), delimiter
+
+
+UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                            rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+CHUNK = 1 << 24
+
+
+def _refuse_mixed_encodings(path: Path) -> None:
+    """A file that is not UTF-8 is read as Latin-1, unless it also holds UTF-8 text (an é
+    as the two bytes C3 A9): then it mixes encodings, and reading it as either would garble
+    every value written in the other ('Café' as 'CafÃ©'), silently. Such Latin-1 byte pairs
+    hardly occur in real Latin-1 text."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, utf8_seen, bad_line = 1, False, None
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            utf8_seen = utf8_seen or bool(UTF8_MULTIBYTE.search(chunk))
+            if bad_line is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    bad_line = lines + chunk.count(b"\n", 0, max(exc.start, 0))
+            if bad_line is None:
+                lines += chunk.count(b"\n")
+            if utf8_seen and bad_line is not None:
+                raise CsvProblem(
+                    f"{path.name}, line {bad_line}: a byte that is not UTF-8 in a file that "
+                    "also holds UTF-8 text (mixed encodings: read either way, some names "
+                    "would change); save the whole file as UTF-8")
 
 
 def _decode(data: bytes) -> str:

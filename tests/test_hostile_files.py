@@ -349,3 +349,19 @@ def test_workbook_rows_are_the_sheets_own_numbers_and_other_sheets_are_not_read(
     assert loaded["_source_row"].tolist() == list(range(5, 5 + len(clean["genders"])))
     assert loaded["gender_name"].tolist() == clean["genders"]["gender_name"].tolist()
     assert _read_workbook(path)["notes"] == []
+
+
+def test_mixed_encodings_are_refused_and_latin1_is_read(tmp_path):
+    """One Latin-1 byte in a UTF-8 file: read as Latin-1 every UTF-8 name would change
+    ('Café' to 'CafÃ©'), so the file is refused naming the line; a wholly Latin-1 file is
+    read as Latin-1."""
+    path = tmp_path / "cities.csv"
+    path.write_bytes("city_id,city_name\n1,Café Zone\n2,Giza\n".encode()
+                     + "3,Gîza\n".encode("latin-1"))
+    with duckdb.connect() as con, pytest.raises(InputError) as error:
+        load_table(con, tmp_path, "cities")
+    assert "cities.csv, line 4: a byte that is not UTF-8" in str(error.value)
+    path.write_bytes("city_id,city_name\n1,Café Zone\n3,Gîza\n".encode("latin-1"))
+    with duckdb.connect() as con:
+        loaded = load_table(con, tmp_path, "cities").df()
+    assert loaded["city_name"].tolist() == ["Café Zone", "Gîza"]
