@@ -76,8 +76,9 @@ def usage(data: ReportData) -> list[str]:
         lines.append(
             f"Monthly burn rates of matured claims range from "
             f"{_pct(f.worst_matured_month_rate)} ({f.worst_matured_month:%b %Y}) to "
-            f"{_pct(f.best_matured_month_rate)} ({f.best_matured_month:%b %Y}); the last "
-            "months read low only because their claims have not finished their window."
+            f"{_pct(f.best_matured_month_rate)} ({f.best_matured_month:%b %Y}) among months "
+            f"with at least {int(f.insight_min_month_claims)} claims; months whose claims are "
+            "still inside the burn window are left out, since those claims may yet be burnt."
         )
     if ctx.last_claim_date is not None and ctx.as_of_date > ctx.last_claim_date:
         gap = (pd.Timestamp(ctx.as_of_date) - pd.Timestamp(ctx.last_claim_date)).days

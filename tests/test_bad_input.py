@@ -123,6 +123,7 @@ def damaged(clean, tmp_path_factory):
         tx, **{**first, "transaction_id": str(next_id + 70), "customer_id": "900005",
                "transaction_date": "2024-01-01", "transaction_status": "subscribed",
                "burn_date": None})]
+    append(t["cities"], city_id="777", city_name="Hurghada")  # a valid city nobody lives in
     t["cities"].loc[0, "city_name"] = "Nan"  # real names that look like null tokens
     t["cities"].loc[1, "city_name"] = "N/A"
     t["merchants"].loc[0, "merchant_name"] = "None"
@@ -375,3 +376,16 @@ def test_typed_parquet_is_judged_like_text(clean, tmp_path):
     assert list(staged["transaction_id"]) == [base_id + 2]
     recon = query(warehouse, "select * from audit.audit_row_reconciliation")
     assert recon["reconciles"].all()
+
+
+def test_a_city_nobody_lives_in_is_listed_with_none(damaged):
+    """The demographics page counts every staged city and names the smallest: a city with
+    no customer is on it with 0, not left out."""
+    cities = query(damaged["warehouse"], "select city_name, customers "
+                   "from reporting.rpt_customers_by_city")
+    staged = query(damaged["warehouse"], "select distinct city_name from staging.stg_cities")
+    assert set(cities["city_name"]) == set(staged["city_name"])
+    assert dict(zip(cities["city_name"], cities["customers"], strict=True))["Hurghada"] == 0
+    facts = query(damaged["warehouse"], "select city_count, smallest_city "
+                  "from reporting.rpt_insight_facts").iloc[0]
+    assert facts["city_count"] == len(staged) and facts["smallest_city"] == "Hurghada"

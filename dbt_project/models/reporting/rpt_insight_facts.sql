@@ -8,8 +8,14 @@ monthly as (
     select * from {{ ref('rpt_monthly_usage') }}
 ),
 
+-- The best and worst month are of months with enough claims to say so (var
+-- insight_min_month_claims): a month of 3 claims can read 67 % by chance.
 matured_months as (
-    select * from monthly where is_matured and burn_rate is not null
+    select * from monthly
+    where
+        is_matured
+        and burn_rate is not null
+        and claims >= {{ var('insight_min_month_claims') }}
 ),
 
 city_burns as (
@@ -33,6 +39,7 @@ select
     (select sum(burns) from monthly) as total_burns,
     {{ first_in_order('month', 'monthly', 'claims desc, month asc') }} as peak_claim_month,
     (select max(claims) from monthly) as peak_claims,
+    {{ var('insight_min_month_claims') }} as insight_min_month_claims,
     {{ best_and_worst('matured_months', 'month', 'burn_rate', [
         'best_matured_month', 'best_matured_month_rate',
         'worst_matured_month', 'worst_matured_month_rate'
