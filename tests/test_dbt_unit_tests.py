@@ -37,6 +37,7 @@ EXPECTED = {
     "active_months_merge_claims_and_burns",
     "impact_window_ends_with_the_claim_feed",
     "transitions_across_a_retrain_match_segment_types",
+    "monthly_usage_keeps_months_without_activity",
 }
 
 

@@ -19,12 +19,30 @@ burns as (
     group by burn_month
 ),
 
--- every month with a claim or a burn, from the two monthly counts (not two more passes over
--- every transaction)
+-- every calendar month from the first to the last with a claim or a burn, a month with
+-- neither included at 0 (averages per month and the month axis count it), from the two
+-- monthly counts, not two more passes over every transaction
+bounds as (
+    select
+        min(month) as first_month,
+        max(month) as last_month
+    from (
+        select month from claims
+        union all
+        select month from burns
+    ) as known_months
+),
+
+numbers as (
+    select cast(generated_number - 1 as integer) as n
+    from ({{ dbt.generate_series(1200) }}) as series
+),
+
 months as (
-    select month from claims
-    union
-    select month from burns
+    select cast({{ dbt.dateadd('month', 'numbers.n', 'bounds.first_month') }} as date) as month
+    from bounds
+    cross join numbers
+    where numbers.n <= {{ dbt.datediff('bounds.first_month', 'bounds.last_month', 'month') }}
 )
 
 select
