@@ -65,9 +65,10 @@ def usage(data: ReportData) -> list[str]:
     if pd.isna(f.peak_claim_month):
         return ["No transactions in this input."]
     rate = _kpi(data, "matured_burn_rate")["value"]
+    monthly = data["rpt_monthly_usage"]
+    peaks = [f"{m:%B %Y}" for m in monthly.loc[monthly["claims"] == f.peak_claims, "month"]]
     lines = [
-        f"Claims peaked in {_names(_peak_months(data, f.peak_claims))} with "
-        f"{int(f.peak_claims):,}{_each(_peak_months(data, f.peak_claims))}; "
+        f"Claims peaked in {_names(peaks)} with {int(f.peak_claims):,}{_each(peaks)}; "
         f"{int(f.total_claims):,} coupons were claimed and {int(f.total_burns):,} burnt in all.",
         f"{_pct(rate)} of claims old enough to have run their {int(ctx.burn_window_days)}-day "
         "burn window were burnt.",
@@ -88,11 +89,6 @@ def usage(data: ReportData) -> list[str]:
             f"{int(ctx.kpi_period_days)} days up to it, not a fall to zero."
         )
     return lines[:4]
-
-
-def _peak_months(data: ReportData, peak: object) -> list[str]:
-    monthly = data["rpt_monthly_usage"]
-    return [f"{m:%B %Y}" for m in monthly.loc[monthly["claims"] == peak, "month"]]
 
 
 def performers(data: ReportData) -> list[str]:
