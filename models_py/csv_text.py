@@ -5,9 +5,10 @@ names a column twice, the bytes are not UTF-8 or Latin-1.
 The dialect is RFC 4180 (double quotes, quotes doubled inside) with the delimiter taken from
 the header line; DuckDB parses in strict mode and the whole file is scanned once here, so a
 ragged row far down the file stops the run with its line number instead of being cut or padded
-silently. DuckDB's strict mode refuses a file that mixes CRLF and LF line endings (a hand edit
-on another system) or ends its lines in CR alone (old Mac files); such a file is read by
-Python's csv module, as strictly (no stray quote, every row as long as the header). Not by
+silently. DuckDB's strict mode reads a file that ends its lines in CR alone (old Mac files;
+the header line is split at CR here) but refuses one that mixes CRLF and LF line endings (a
+hand edit on another system); such a file is read by Python's csv module, as strictly (no
+stray quote, every row as long as the header). Not by
 DuckDB's lenient mode: that also relaxes quoting, so one unterminated quote swallowed the
 rest of the file into one value, and a quote inside a field vanished, both silently.
 """
@@ -192,11 +193,9 @@ def _explain(path: Path, delimiter: str, error: str) -> str:
 
 def _odd_line_endings(path: Path) -> str | None:
     """How the file's line endings defeat DuckDB's strict reader, or None: CRLF and LF mixed
-    (from the first line whose ending differs from line 1's), or CR alone."""
+    (from the first line whose ending differs from line 1's)."""
     with open(path, "rb") as handle:
-        first = handle.readline(1 << 20)
-        if b"\r" in first.rstrip(b"\r\n"):
-            return "ends its lines in CR alone"
+        first = handle.readline()
         crlf = first.endswith(b"\r\n")
         for number, line in enumerate(handle, start=2):
             if line.endswith(b"\n") and line.endswith(b"\r\n") != crlf:
