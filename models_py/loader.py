@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import threading
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,10 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "merchants": ("merchant_id", "merchant_name"),
 }
 TABLES = tuple(REQUIRED_COLUMNS)
+DATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "customers": ("join_date",),
+    "transactions": ("transaction_date", "burn_date"),
+}
 
 
 class InputError(Exception):
@@ -134,6 +140,8 @@ def _column_map(found: list[str], table: str, where: str) -> dict[str, str]:
 
 # ---------------------------------------------------------------- xlsx
 _WORKBOOK_CACHE: dict[tuple[str, float, int], dict[str, list[list[object]]]] = {}
+EPOCH_1904 = dt.date(1904, 1, 1)
+SERIAL_TEXT = re.compile(r"[0-9]{5}([.]0+)?")  # staging's rule for a day number (parse_date)
 
 
 _WORKBOOK_LOCK = threading.Lock()
@@ -167,9 +175,43 @@ def _load_workbook(path: Path, key: tuple[str, float, int]) -> dict[str, list[li
         raise
     except Exception as exc:  # calamine raises several types for damaged files
         raise InputError(f"{path.name}: not a readable .xlsx workbook ({exc})") from exc
+    if _uses_1904_dates(path):
+        sheets = {name: _serials_as_dates(name, rows) for name, rows in sheets.items()}
     _WORKBOOK_CACHE.clear()
     _WORKBOOK_CACHE[key] = sheets
     return sheets
+
+
+def _uses_1904_dates(path: Path) -> bool:
+    """Whether the workbook counts day numbers from 1904 (Excel for Mac's old default, still
+    a workbook option). Date-formatted cells arrive as dates either way; a bare number typed
+    into a date column does not, and staging would count it from 1899-12-30, four years and
+    a day early, silently."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = archive.read("xl/workbook.xml")[:1 << 16]
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return False  # calamine read the sheets, so whatever this is, it is not 1904
+    flag = re.search(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(1|true)\"", workbook)
+    return flag is not None
+
+
+def _serials_as_dates(table: str, rows: list[list[object]]) -> list[list[object]]:
+    """A 1904 workbook's day numbers in date columns (whole, five digits, as a number or as
+    text: staging's rule), as the dates they mean there; other values stay as given."""
+    header = next((row for row in rows if any(v not in (None, "") for v in row)), [])
+    wanted = {i for i, name in enumerate(header)
+              if _normalise_header(name) in DATE_COLUMNS.get(table, ())}
+    if not wanted:
+        return rows
+
+    def as_date(value: object) -> object:
+        text = _cell_text(value) if isinstance(value, float | int | str) else None
+        serial = text is not None and SERIAL_TEXT.fullmatch(text.strip())
+        return EPOCH_1904 + dt.timedelta(days=int(float(text))) if serial else value
+
+    return [[as_date(v) if i in wanted and row is not header else v
+             for i, v in enumerate(row)] for row in rows]
 
 
 def _refuse_twin_sheets(path: Path, names: list[str]) -> None:

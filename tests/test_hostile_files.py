@@ -365,3 +365,32 @@ def test_mixed_encodings_are_refused_and_latin1_is_read(tmp_path):
     with duckdb.connect() as con:
         loaded = load_table(con, tmp_path, "cities").df()
     assert loaded["city_name"].tolist() == ["Café Zone", "Gîza"]
+
+
+def test_day_numbers_in_a_1904_workbook_are_its_dates(clean, tmp_path):
+    """A workbook saved with the 1904 date system counts day numbers from 1904-01-01: a
+    number (or number-as-text) typed into a date column means that date, not the one four
+    years and a day earlier that the 1900 count gives. Date-formatted cells and other text
+    arrive as they are."""
+    import datetime as dt
+
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    customers = clean["customers"].head(12)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "customers"
+    book.epoch = CALENDAR_MAC_1904
+    sheet.append(list(customers.columns))
+    for number, row in enumerate(customers.to_dict("records")):
+        joined = dt.date.fromisoformat(row["join_date"])
+        day = (joined - dt.date(1904, 1, 1)).days
+        row["join_date"] = [day, str(day), joined, f"{day}.0"][number % 4]
+        sheet.append(list(row.values()))
+    sheet.append(["9999", 2024, "1", "1"])  # a bare year is no day number, in 1904 or 1900
+    path = tmp_path / "mac.xlsx"
+    book.save(path)
+    loaded = load_table(None, path, "customers").to_pandas()
+    assert loaded["join_date"].tolist() == customers["join_date"].tolist() + ["2024"]
+    assert loaded["customer_id"].tolist()[:-1] == customers["customer_id"].tolist()
