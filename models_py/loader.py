@@ -280,7 +280,10 @@ def _folder_relation(session, path: Path, table: str):
             raise InputError(f"{path.name}: not a readable Parquet file ({exc})") from exc
         row_expr = "file_row_number + 2"
         cols = _column_map(_parquet_names(path), table, where)
-        select = ", ".join(f'"{spelled}" as {name}' for name, spelled in cols.items())
+        binary = _binary_columns(base, cols)
+        _refuse_undecodable(base, path, binary)
+        select = ", ".join((f'decode("{spelled}")' if name in binary else f'"{spelled}"')
+                           + f" as {name}" for name, spelled in cols.items())
     else:
         try:
             text = read_csv_text(session, path)
@@ -293,6 +296,28 @@ def _folder_relation(session, path: Path, table: str):
     # Parquet keeps its own column types (staging takes typed ids and dates as they are and
     # parses anything else); CSV is read as text.
     return base.query("src", f"select {select}, {row_expr} as _source_row from src")
+
+
+def _binary_columns(base, cols: dict[str, str]) -> dict[str, str]:
+    """Required columns stored as plain BINARY (text written without its UTF-8 annotation,
+    as some writers do): read as they are, a name such as 'القاهرة' would reach the
+    warehouse as escaped bytes ('\\xD8\\xA7...'), so they are decoded as UTF-8 text."""
+    types = {name: str(kind) for name, kind in zip(base.columns, base.types, strict=True)}
+    return {name: spelled for name, spelled in cols.items() if types.get(spelled) == "BLOB"}
+
+
+def _refuse_undecodable(base, path: Path, binary: dict[str, str]) -> None:
+    """Bytes in a BINARY column that are not UTF-8 stop the run, naming column and rows:
+    no reading of them (Latin-1, escapes) would be the text the writer meant."""
+    for name, spelled in binary.items():
+        bad = base.query("src", f'select file_row_number + 2 from src where "{spelled}" is '
+                                f'not null and try(decode("{spelled}")) is null '
+                                "order by 1 limit 6").fetchall()
+        if bad:
+            rows = ", ".join(str(row[0]) for row in bad[:5]) + (", ..." if len(bad) > 5 else "")
+            raise InputError(
+                f"{path.name}, column '{name}': bytes that are not UTF-8 text in row(s) "
+                f"{rows} (a BINARY column is read as UTF-8); write the column as UTF-8 text")
 
 
 def _parquet_names(path: Path) -> list[str]:

@@ -394,3 +394,25 @@ def test_day_numbers_in_a_1904_workbook_are_its_dates(clean, tmp_path):
     loaded = load_table(None, path, "customers").to_pandas()
     assert loaded["join_date"].tolist() == customers["join_date"].tolist() + ["2024"]
     assert loaded["customer_id"].tolist()[:-1] == customers["customer_id"].tolist()
+
+
+def test_parquet_text_written_as_plain_binary_is_read_as_text(tmp_path):
+    """Some writers store text as BINARY without the UTF-8 annotation: its names are read as
+    the text they are (not escaped bytes such as '\\xD8\\xA7'), and bytes that are not UTF-8
+    stop the run naming the column and the rows."""
+    names = ["Cairo", "القاهرة", "Café", None]
+    table = pa.table({"city_id": pa.array([b"1", b"2", b"3", b"4"], pa.binary()),
+                      "city_name": pa.array([n and n.encode() for n in names], pa.binary())})
+    pq.write_table(table, tmp_path / "cities.parquet")
+    with duckdb.connect() as con:
+        loaded = load_table(con, tmp_path, "cities").df()
+    assert loaded["city_name"].tolist()[:3] == names[:3]
+    assert loaded["city_name"].isna().tolist() == [False, False, False, True]
+    assert loaded["city_id"].tolist() == ["1", "2", "3", "4"]
+    bad = table.set_column(1, "city_name", pa.array(
+        [b"Cairo", b"Caf\xe9", b"Giza", b"\xff\xfe"], pa.binary()))
+    pq.write_table(bad, tmp_path / "cities.parquet")
+    with duckdb.connect() as con, pytest.raises(InputError) as error:
+        load_table(con, tmp_path, "cities")
+    assert str(error.value).startswith(
+        "cities.parquet, column 'city_name': bytes that are not UTF-8 text in row(s) 3, 5 ")
