@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import re
+from array import array
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +37,12 @@ class CsvProblem(ValueError):
 
 @dataclass(frozen=True)
 class CsvText:
-    """A CSV as a DuckDB relation with columns ``c0 .. cN`` (all text), and its header."""
+    """A CSV as a DuckDB relation with columns ``c0 .. cN`` (all text), its header, and the
+    SQL expression (over the relation) giving each record's line in the file."""
 
     relation: object
     header: list[str]
+    line_expr: str = "row_number() over () + 1"
 
 
 def read_csv_text(session, path: Path) -> CsvText:
@@ -48,7 +53,9 @@ def read_csv_text(session, path: Path) -> CsvText:
     error = ""
     for encoding in ENCODINGS:
         try:
-            return CsvText(_read(session, path, len(header), delimiter, encoding), header)
+            return _with_lines(session, path, header, delimiter, encoding)
+        except CsvProblem:
+            raise
         except Exception as exc:  # duckdb raises InvalidInput / Conversion errors
             error = str(exc)
         if _is_encoding_error(error):
@@ -58,7 +65,7 @@ def read_csv_text(session, path: Path) -> CsvText:
         if endings is not None:
             relation = _read_with_python(session, path, len(header), delimiter, encoding,
                                          endings)
-            return CsvText(relation, header)
+            return CsvText(relation, header, "_line")
         break
     raise CsvProblem(_explain(path, delimiter, error))
 
@@ -122,16 +129,70 @@ def _sql(path: Path, columns: int, delimiter: str, encoding: str, strict: bool,
             f"null_padding = {str(extra).lower()})")
 
 
-def _read(session, path: Path, columns: int, delimiter: str, encoding: str):
-    relation = session.sql(_sql(path, columns, delimiter, encoding, strict=True))
-    _scan(relation, columns)
-    return relation
+def _with_lines(session, path: Path, header: list[str], delimiter: str,
+                encoding: str) -> CsvText:
+    """The file read by DuckDB, with each record's line: its position (+1 for the header)
+    while the file has one line per record, which its count of line ends proves (counted
+    beside DuckDB's scan); else, where blank lines or line breaks inside quotes shift
+    records from lines, the lines found by Python's csv module and joined on by position."""
+    relation = session.sql(_sql(path, len(header), delimiter, encoding, strict=True))
+    with ThreadPoolExecutor(1) as pool:
+        lines = pool.submit(_count_lines, path)
+        records = _scan(relation, len(header))
+        if lines.result() == records + 1:
+            return CsvText(relation, header)
+    starts = _record_lines(path, delimiter, encoding)
+    if len(starts) != records:  # both parse RFC 4180: a difference is a bug, not the file's
+        raise CsvProblem(f"{path.name}: {records} records read but {len(starts)} found when "
+                         "numbering its lines; please report this file")
+    numbered = f"_csv_lines_{hashlib.sha1(str(path).encode()).hexdigest()[:16]}"
+    session.register(numbered, pa.table({"_line": pa.array(starts, pa.int64())}))
+    return CsvText(relation.query("src", f"select * from src positional join {numbered}"),
+                   header, "_line")
 
 
-def _scan(relation, columns: int) -> None:
+def _count_lines(path: Path) -> int:
+    """Lines in the file: line ends (CR for a CR-only file), plus a last line without one;
+    trailing blank lines are not lines (DuckDB reads no record from them)."""
+    ends, last, first = 0, b"", b""
+    buffer = bytearray(CHUNK)
+    with open(path, "rb", buffering=0) as handle:
+        while size := handle.readinto(buffer):
+            chunk = memoryview(buffer)[:size]
+            first = first or bytes(chunk[:1 << 16])
+            ends += buffer.count(b"\n", 0, size)
+            last = (last + bytes(chunk[-(1 << 16):]))[-(1 << 16):]
+    if b"\n" not in first and b"\r" in first:  # CR-only: count CRs instead
+        return _count_cr_lines(path)
+    body = last.rstrip(b"\r\n")
+    return ends - last[len(body):].count(b"\n") + (1 if body else 0)
+
+
+def _count_cr_lines(path: Path) -> int:
+    data = path.read_bytes()  # CR-only files are old hand-made files, small
+    return len(data.rstrip(b"\r").split(b"\r"))
+
+
+def _record_lines(path: Path, delimiter: str, encoding: str) -> array:
+    """The line each data record starts on, by Python's csv module (a blank line is no
+    record; a quoted line break continues the record)."""
+    starts, previous_end = array("q"), 1
+    with open(path, newline="", encoding=encoding) as handle:
+        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True)
+        next(reader)
+        previous_end = reader.line_num
+        for row in reader:
+            if row:
+                starts.append(previous_end + 1)
+            previous_end = reader.line_num
+    return starts
+
+
+def _scan(relation, columns: int) -> int:
     """Parse and decode every value now, not later inside dbt (``count(*)`` alone would let
-    DuckDB skip decoding the values)."""
-    relation.aggregate(", ".join(f"count(c{i})" for i in range(columns))).fetchall()
+    DuckDB skip decoding the values); the number of records."""
+    counts = ", ".join(f"count(c{i})" for i in range(columns))
+    return relation.aggregate(f"count(*), {counts}").fetchall()[0][0]
 
 
 def _read_with_python(session, path: Path, columns: int, delimiter: str, encoding: str,
@@ -142,12 +203,15 @@ def _read_with_python(session, path: Path, columns: int, delimiter: str, encodin
     held in memory: such files are hand edits, not feeds of millions of rows."""
     also = f"; the file also {endings}"
     rows: list[list[str]] = []
+    starts = array("q")
     with open(path, newline="", encoding=encoding) as handle:
         reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True,
                             strict=True)
         try:
             next(reader)  # the header, read by _header
+            previous_end = reader.line_num
             for row in reader:
+                start, previous_end = previous_end + 1, reader.line_num
                 if not row:
                     continue
                 if len(row) != columns:
@@ -157,14 +221,15 @@ def _read_with_python(session, path: Path, columns: int, delimiter: str, encodin
                         f"{columns} (a ragged row: a missing value, an extra value or an "
                         f"unquoted '{delimiter}'){also}")
                 rows.append(row)
+                starts.append(start)
         except csv.Error as exc:
             raise CsvProblem(f"{path.name}, line {reader.line_num}: not a readable CSV file "
                              f"({exc}){also}") from exc
         except UnicodeDecodeError as exc:
             raise CsvProblem(f"{path.name}: the text is neither UTF-8 nor Latin-1; save the "
                              f"file as UTF-8{also}") from exc
-    table = pa.table({f"c{i}": pa.array([row[i] or None for row in rows], pa.string())
-                      for i in range(columns)})
+    table = pa.table({**{f"c{i}": pa.array([row[i] or None for row in rows], pa.string())
+                         for i in range(columns)}, "_line": pa.array(starts, pa.int64())})
     return session.from_arrow(table)
 
 

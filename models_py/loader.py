@@ -289,7 +289,7 @@ def _folder_relation(session, path: Path, table: str):
             text = read_csv_text(session, path)
         except CsvProblem as exc:
             raise InputError(f"{exc} (table '{table}')") from exc
-        base, row_expr = text.relation, "row_number() over () + 1"
+        base, row_expr = text.relation, text.line_expr
         cols = _column_map(text.header, table, where)
         select = ", ".join(f"c{text.header.index(spelled)} as {name}"
                            for name, spelled in cols.items())

@@ -416,3 +416,30 @@ def test_parquet_text_written_as_plain_binary_is_read_as_text(tmp_path):
         load_table(con, tmp_path, "cities")
     assert str(error.value).startswith(
         "cities.parquet, column 'city_name': bytes that are not UTF-8 text in row(s) 3, 5 ")
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r", "mixed"])
+def test_csv_source_rows_are_the_lines_records_start_on(tmp_path, ending):
+    """The audit names a row by its line in the file: blank lines and a line break inside
+    quotes do not shift the lines of the records after them, whatever the line endings."""
+    lines = ["city_id,city_name", "1,Cairo", "", "2,Giza", '3,"Alex', 'andria"', "", "",
+             "4,Luxor", "5,Aswan", "", ""]
+    if ending == "mixed":  # read by Python's csv module, not DuckDB
+        text = "".join(line + ("\r\n" if number % 2 else "\n")
+                       for number, line in enumerate(lines))
+    else:
+        text = ending.join(lines)
+    (tmp_path / "cities.csv").write_bytes(text.encode())
+    with duckdb.connect() as con:
+        loaded = load_table(con, tmp_path, "cities").df()
+    assert loaded["city_name"].str.replace("\r\n?", "\n", regex=True).tolist() == [
+        "Cairo", "Giza", "Alex\nandria", "Luxor", "Aswan"]
+    assert loaded["_source_row"].tolist() == [2, 4, 5, 9, 10]
+
+
+def test_csv_source_rows_of_a_plain_file_are_positions(tmp_path):
+    """One record per line (the usual feed): numbered by position, ending or not in a line
+    break."""
+    (tmp_path / "cities.csv").write_text("city_id,city_name\n1,Cairo\n2,Giza")
+    with duckdb.connect() as con:
+        assert load_table(con, tmp_path, "cities").df()["_source_row"].tolist() == [2, 3]
