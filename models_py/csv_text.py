@@ -11,6 +11,7 @@ hand edit on another system); such a file is read by Python's csv module, as str
 stray quote, every row as long as the header). Not by
 DuckDB's lenient mode: that also relaxes quoting, so one unterminated quote swallowed the
 rest of the file into one value, and a quote inside a field vanished, both silently.
+UTF-16 text with a byte-order mark (Excel's "Unicode Text") is read by the csv module too.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def read_csv_text(session, path: Path) -> CsvText:
     if path.stat().st_size == 0:
         raise CsvProblem(f"{path.name}: the file is empty (0 bytes), not even a header line")
     header, delimiter = _header(path)
+    if _bom_utf16(path):  # Excel's "Unicode Text": DuckDB read a big-endian one as no rows
+        relation = _read_with_python(session, path, len(header), delimiter, "utf-16",
+                                     "; the file is UTF-16 text")
+        return CsvText(relation, header, "_line")
     error = ""
     for encoding in ENCODINGS:
         try:
@@ -64,17 +69,32 @@ def read_csv_text(session, path: Path) -> CsvText:
         endings = None if _ragged(error) else _odd_line_endings(path)
         if endings is not None:
             relation = _read_with_python(session, path, len(header), delimiter, encoding,
-                                         endings)
+                                         f"; the file also {endings}")
             return CsvText(relation, header, "_line")
         break
     raise CsvProblem(_explain(path, delimiter, error))
 
 
-def _header(path: Path) -> tuple[list[str], str]:
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _bom_utf16(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) in UTF16_BOMS
+
+
+def _first_line(path: Path) -> str:
     with open(path, "rb") as handle:
         first = handle.readline(1 << 20)
+    if first[:2] in UTF16_BOMS:
+        with open(path, encoding="utf-16", errors="replace", newline="") as handle:
+            return re.split(r"\r\n|\r|\n", handle.read(1 << 20), maxsplit=1)[0]
     first = first.split(b"\r", 1)[0] if b"\r" in first.rstrip(b"\r\n") else first  # CR-only
-    text = _decode(first).lstrip("\ufeff").rstrip("\r\n")
+    return _decode(first)
+
+
+def _header(path: Path) -> tuple[list[str], str]:
+    text = _first_line(path).lstrip("\ufeff").rstrip("\r\n")
     if not text.strip():
         raise CsvProblem(f"{path.name}, line 1: the header line is empty")
     delimiter = max(DELIMITERS, key=text.count)
@@ -196,12 +216,11 @@ def _scan(relation, columns: int) -> int:
 
 
 def _read_with_python(session, path: Path, columns: int, delimiter: str, encoding: str,
-                      endings: str):
+                      also: str):
     """The file through Python's csv module (any mix of CRLF, LF and CR ends a row; a line
     break inside quotes is kept as written), strict about quotes and row lengths. Like
     DuckDB's reader, an empty field is null and a blank line is no row. The whole file is
     held in memory: such files are hand edits, not feeds of millions of rows."""
-    also = f"; the file also {endings}"
     rows: list[list[str]] = []
     starts = array("q")
     with open(path, newline="", encoding=encoding) as handle:
@@ -226,8 +245,9 @@ def _read_with_python(session, path: Path, columns: int, delimiter: str, encodin
             raise CsvProblem(f"{path.name}, line {reader.line_num}: not a readable CSV file "
                              f"({exc}){also}") from exc
         except UnicodeDecodeError as exc:
-            raise CsvProblem(f"{path.name}: the text is neither UTF-8 nor Latin-1; save the "
-                             f"file as UTF-8{also}") from exc
+            expected = "valid UTF-16" if encoding == "utf-16" else "UTF-8 nor Latin-1"
+            raise CsvProblem(f"{path.name}: the text is not {expected}; save the file as "
+                             f"UTF-8{also}") from exc
     table = pa.table({**{f"c{i}": pa.array([row[i] or None for row in rows], pa.string())
                          for i in range(columns)}, "_line": pa.array(starts, pa.int64())})
     return session.from_arrow(table)

@@ -4,6 +4,7 @@ one-line message naming file and line (exit 2, before any work) or in a correct 
 
 from __future__ import annotations
 
+import codecs
 import copy
 import os
 import subprocess
@@ -443,3 +444,17 @@ def test_csv_source_rows_of_a_plain_file_are_positions(tmp_path):
     (tmp_path / "cities.csv").write_text("city_id,city_name\n1,Cairo\n2,Giza")
     with duckdb.connect() as con:
         assert load_table(con, tmp_path, "cities").df()["_source_row"].tolist() == [2, 3]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_text_from_excel_is_read(tmp_path, codec):
+    """Excel's "Unicode Text" export is UTF-16 with a byte-order mark and tabs: read as the
+    text it is (DuckDB's reader read a big-endian file as no rows at all, and a
+    little-endian one failed as a ragged file)."""
+    bom = codecs.BOM_UTF16_LE if codec.endswith("le") else codecs.BOM_UTF16_BE
+    text = "city_id\tcity_name\r\n1\tCairo\r\n\r\n2\tالقاهرة\r\n3\t\"Giza\tWest\"\r\n"
+    (tmp_path / "cities.csv").write_bytes(bom + text.encode(codec))
+    with duckdb.connect() as con:
+        loaded = load_table(con, tmp_path, "cities").df()
+    assert loaded["city_name"].tolist() == ["Cairo", "القاهرة", "Giza\tWest"]
+    assert loaded["_source_row"].tolist() == [2, 4, 5]
