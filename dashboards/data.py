@@ -69,6 +69,32 @@ def _existing_views(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in rows}
 
 
+def declared_columns() -> dict[str, list[str]]:
+    """Each rpt_ model's columns as the dbt project declares them (its yml): the one list
+    of what the report may read."""
+    import yaml
+
+    from models_py.paths import DBT_PROJECT_DIR
+
+    path = DBT_PROJECT_DIR / "models" / "reporting" / "_reporting__models.yml"
+    models = yaml.safe_load(path.read_text())["models"]
+    return {m["name"]: [c["name"] for c in m.get("columns", [])] for m in models}
+
+
+def _lacking_columns(con: duckdb.DuckDBPyConnection, views: list[str]) -> str:
+    """'reporting.X lacks column(s) a, b' for each view missing a declared column: a
+    warehouse from an earlier release would otherwise fail deep inside the report."""
+    found: dict[str, set[str]] = {}
+    for view, column in con.sql("select table_name, column_name from information_schema."
+                                "columns where table_schema = 'reporting'").fetchall():
+        found.setdefault(view, set()).add(column)
+    declared = declared_columns()
+    lacking = {v: [c for c in declared.get(v, []) if c not in found.get(v, set())]
+               for v in views}
+    return "; ".join(f"reporting.{v} lacks column(s) {', '.join(cols)}"
+                     for v, cols in lacking.items() if cols)
+
+
 def load_report_data(warehouse: Path) -> ReportData:
     """Query every rpt_ model once from a read-only connection."""
     if not Path(warehouse).exists():
@@ -82,6 +108,12 @@ def load_report_data(warehouse: Path) -> ReportData:
             raise RuntimeError(
                 f"Warehouse {warehouse} lacks reporting models {', '.join(missing)}: "
                 "rebuild it with `couponseg build`"
+            )
+        if lacking := _lacking_columns(con, [v for v in {**VIEWS, **SEGMENT_VIEWS}
+                                             if v in existing]):
+            raise RuntimeError(
+                f"Warehouse {warehouse} was built by another version of couponseg: "
+                f"{lacking}; rebuild it with `couponseg build`"
             )
 
         def read(view: str, order: str) -> pd.DataFrame:

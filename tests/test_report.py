@@ -174,3 +174,24 @@ def test_a_shared_first_place_is_said_of_all_who_share_it():
                                "105 burns each")
     data["rpt_top_cities"].loc[1, "burns"] = 61
     assert insights.performers(data)[0].startswith("Giza leads burns with 62 (")
+
+
+def test_warehouse_of_an_earlier_release_asks_for_a_rebuild(built, tmp_path):
+    """A warehouse whose reporting model lacks a column this release reads (built before the
+    column existed) stops the report with one line naming the view and column, not an
+    AttributeError from deep inside the insights."""
+    warehouse = tmp_path / "old.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        kind = con.execute("select table_type from information_schema.tables where table_name"
+                           " = 'rpt_insight_facts'").fetchall()[0][0]
+        con.execute("create table main.old_facts as select * exclude "
+                    "(insight_min_month_claims) from reporting.rpt_insight_facts")
+        con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} reporting.rpt_insight_facts")
+        con.execute("create view reporting.rpt_insight_facts as select * from main.old_facts")
+    result = couponseg("report", "--warehouse", warehouse, "--out", tmp_path / "o",
+                       check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert ("was built by another version of couponseg: reporting.rpt_insight_facts lacks "
+            "column(s) insight_min_month_claims; rebuild it with `couponseg build`"
+            in result.stderr)
