@@ -153,11 +153,24 @@ def ranked_bars(df: pd.DataFrame, label: str, title: str, top: int = 10,
     return _layout(fig, title, width, height, margin={"l": 10, "r": 20, "t": 40, "b": 40})
 
 
+def _every_month(grid: pd.DataFrame) -> pd.DataFrame:
+    """Month columns from the first to the last, a month without data as an empty column:
+    on a category axis a missing month would otherwise close up, and its neighbours read as
+    consecutive months."""
+    months = pd.to_datetime(pd.Series(grid.columns), errors="coerce")
+    if grid.empty or months.isna().any() or (months.dt.day != 1).any():
+        return grid
+    spine = pd.date_range(months.min(), months.max(), freq="MS")
+    found = dict(zip(months, grid.columns, strict=True))
+    return grid.reindex(columns=[found.get(m, m.date()) for m in spine])
+
+
 def heatmap(df: pd.DataFrame, x: str, y: str, z: str, title: str, x_title: str,
             height: int = 420, zmax: float | None = None) -> go.Figure:
     if df.empty:
         return empty_figure(title, "Not enough matured data yet", FULL)
-    grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="first", sort=True)
+    grid = _every_month(df.pivot_table(index=y, columns=x, values=z, aggfunc="first",
+                                       sort=True))
     fig = go.Figure(go.Heatmap(
         z=grid.to_numpy(), x=[_label(c) for c in grid.columns],
         y=short_labels(_label(i) for i in grid.index),

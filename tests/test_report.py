@@ -195,3 +195,22 @@ def test_warehouse_of_an_earlier_release_asks_for_a_rebuild(built, tmp_path):
     assert ("was built by another version of couponseg: reporting.rpt_insight_facts lacks "
             "column(s) insight_min_month_claims; rebuild it with `couponseg build`"
             in result.stderr)
+
+
+def test_city_month_heatmap_keeps_months_without_matured_claims():
+    """A month in which no city has a matured claim is an empty column, not closed up (its
+    neighbours would read as consecutive months)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from dashboards.charts import heatmap
+
+    frame = pd.DataFrame({"city_name": ["Cairo", "Cairo", "Giza"],
+                          "claim_month": [dt.date(2024, 1, 1), dt.date(2024, 4, 1),
+                                          dt.date(2024, 2, 1)],
+                          "burn_rate": [0.1, 0.2, 0.3]})
+    trace = heatmap(frame, "claim_month", "city_name", "burn_rate", "t", "Claim month").data[0]
+    assert list(trace.x) == ["2024-01", "2024-02", "2024-03", "2024-04"]
+    assert [[None if v != v else v for v in row] for row in trace.z.tolist()] == [
+        [0.1, None, None, 0.2], [None, 0.3, None, None]]
