@@ -46,8 +46,13 @@ class CsvText:
     line_expr: str = "row_number() over () + 1"
 
 
-def read_csv_text(session, path: Path) -> CsvText:
-    """The file as text columns named by position (the header's own names may repeat)."""
+def read_csv_text(session, path: Path, stage: bool = False) -> CsvText:
+    """The file as text columns named by position (the header's own names may repeat).
+
+    ``stage``: parse the file once into a temporary table (in file order) that the caller
+    then copies, rather than only checking it and leaving a relation that parses it again.
+    Numbering the rows of a parallel CSV scan (a window over every row) made the copy into
+    the warehouse single-threaded: 11.3 s against 1.9 + 4.7 s staged at 10M transactions."""
     if path.stat().st_size == 0:
         raise CsvProblem(f"{path.name}: the file is empty (0 bytes), not even a header line")
     header, delimiter = _header(path)
@@ -58,7 +63,7 @@ def read_csv_text(session, path: Path) -> CsvText:
     error = ""
     for encoding in ENCODINGS:
         try:
-            return _with_lines(session, path, header, delimiter, encoding)
+            return _with_lines(session, path, header, delimiter, encoding, stage)
         except CsvProblem:
             raise
         except Exception as exc:  # duckdb raises InvalidInput / Conversion errors
@@ -149,26 +154,45 @@ def _sql(path: Path, columns: int, delimiter: str, encoding: str, strict: bool,
             f"null_padding = {str(extra).lower()})")
 
 
-def _with_lines(session, path: Path, header: list[str], delimiter: str,
-                encoding: str) -> CsvText:
+def _with_lines(session, path: Path, header: list[str], delimiter: str, encoding: str,
+                stage: bool) -> CsvText:
     """The file read by DuckDB, with each record's line: its position (+1 for the header)
     while the file has one line per record, which its count of line ends proves (counted
     beside DuckDB's scan); else, where blank lines or line breaks inside quotes shift
     records from lines, the lines found by Python's csv module and joined on by position."""
-    relation = session.sql(_sql(path, len(header), delimiter, encoding, strict=True))
+    read = _sql(path, len(header), delimiter, encoding, strict=True)
     with ThreadPoolExecutor(1) as pool:
         lines = pool.submit(_count_lines, path)
-        records = _scan(relation, len(header))
+        relation, records = (_staged(session, path, read) if stage
+                             else (session.sql(read), None))
+        records = _scan(relation, len(header)) if records is None else records
         if lines.result() == records + 1:
-            return CsvText(relation, header)
+            return CsvText(relation, header, "_row + 2") if stage else CsvText(relation, header)
     starts = _record_lines(path, delimiter, encoding)
     if len(starts) != records:  # both parse RFC 4180: a difference is a bug, not the file's
         raise CsvProblem(f"{path.name}: {records} records read but {len(starts)} found when "
                          "numbering its lines; please report this file")
-    numbered = f"_csv_lines_{hashlib.sha1(str(path).encode()).hexdigest()[:16]}"
+    numbered = _temp_name("_csv_lines_", path)
     session.register(numbered, pa.table({"_line": pa.array(starts, pa.int64())}))
     return CsvText(relation.query("src", f"select * from src positional join {numbered}"),
                    header, "_line")
+
+
+def _staged(session, path: Path, read: str) -> tuple[object, int]:
+    """The file in a temporary table, written in file order (so a row's rowid is its
+    position), and its number of records. Order is kept for this session only."""
+    name = _temp_name("_csv_rows_", path)
+    session.execute("set session preserve_insertion_order = true")
+    try:
+        session.execute(f"create or replace temp table {name} as {read}")
+    finally:  # the copy into the warehouse need not keep order (it writes faster without)
+        session.execute("reset session preserve_insertion_order")
+    relation = session.sql(f"select *, rowid as _row from {name}")
+    return relation, session.sql(f"select count(*) from {name}").fetchall()[0][0]
+
+
+def _temp_name(prefix: str, path: Path) -> str:
+    return prefix + hashlib.sha1(str(path).encode()).hexdigest()[:16]
 
 
 def _count_lines(path: Path) -> int:

@@ -269,7 +269,7 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _folder_relation(session, path: Path, table: str):
+def _folder_relation(session, path: Path, table: str, stage: bool):
     where = f"{path.name} (table '{table}')"
     if path.suffix.lower() == ".parquet":
         try:
@@ -286,7 +286,7 @@ def _folder_relation(session, path: Path, table: str):
                            + f" as {name}" for name, spelled in cols.items())
     else:
         try:
-            text = read_csv_text(session, path)
+            text = read_csv_text(session, path, stage)
         except CsvProblem as exc:
             raise InputError(f"{exc} (table '{table}')") from exc
         base, row_expr = text.relation, text.line_expr
@@ -331,8 +331,12 @@ def _parquet_names(path: Path) -> list[str]:
         raise InputError(f"{path.name}: not a readable Parquet file ({exc})") from exc
 
 
-def load_table(session, input_path: str | Path | None, table: str):
+def load_table(session, input_path: str | Path | None, table: str, stage: bool = False):
     """The raw table for one dbt Python model: an Arrow table or a DuckDB relation.
+
+    ``stage`` (the raw models): a CSV is parsed once into a temporary table of ``session``
+    that the model's table is copied from; without it (the CLI's check before dbt starts,
+    tests) the file is only checked and the relation reads it again.
 
     An empty table stops the run: without customers, transactions or any lookup row nothing
     downstream can be valid, and an empty dashboard would look like a real result.
@@ -345,7 +349,7 @@ def load_table(session, input_path: str | Path | None, table: str):
         empty, where = loaded.num_rows == 0, f"{source.path.name}, sheet '{table}'"
     else:
         path = _table_file(source.path, table)
-        loaded = _folder_relation(session, path, table)
+        loaded = _folder_relation(session, path, table, stage)
         where = f"{path.name} (table '{table}')"
         try:
             empty = not loaded.limit(1).fetchall()

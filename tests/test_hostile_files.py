@@ -419,8 +419,9 @@ def test_parquet_text_written_as_plain_binary_is_read_as_text(tmp_path):
         "cities.parquet, column 'city_name': bytes that are not UTF-8 text in row(s) 3, 5 ")
 
 
+@pytest.mark.parametrize("stage", [False, True])
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r", "mixed"])
-def test_csv_source_rows_are_the_lines_records_start_on(tmp_path, ending):
+def test_csv_source_rows_are_the_lines_records_start_on(tmp_path, ending, stage):
     """The audit names a row by its line in the file: blank lines and a line break inside
     quotes do not shift the lines of the records after them, whatever the line endings."""
     lines = ["city_id,city_name", "1,Cairo", "", "2,Giza", '3,"Alex', 'andria"', "", "",
@@ -432,18 +433,23 @@ def test_csv_source_rows_are_the_lines_records_start_on(tmp_path, ending):
         text = ending.join(lines)
     (tmp_path / "cities.csv").write_bytes(text.encode())
     with duckdb.connect() as con:
-        loaded = load_table(con, tmp_path, "cities").df()
+        loaded = load_table(con, tmp_path, "cities", stage=stage).df()
     assert loaded["city_name"].str.replace("\r\n?", "\n", regex=True).tolist() == [
         "Cairo", "Giza", "Alex\nandria", "Luxor", "Aswan"]
     assert loaded["_source_row"].tolist() == [2, 4, 5, 9, 10]
 
 
-def test_csv_source_rows_of_a_plain_file_are_positions(tmp_path):
+@pytest.mark.parametrize("stage", [False, True])
+def test_csv_source_rows_of_a_plain_file_are_positions(tmp_path, stage):
     """One record per line (the usual feed): numbered by position, ending or not in a line
-    break."""
-    (tmp_path / "cities.csv").write_text("city_id,city_name\n1,Cairo\n2,Giza")
-    with duckdb.connect() as con:
-        assert load_table(con, tmp_path, "cities").df()["_source_row"].tolist() == [2, 3]
+    break; staged (as the raw models read), by the row's place in a table written in file
+    order, also when DuckDB splits the file between threads."""
+    rows = [f"{i},City {i}" for i in range(1, 1_000_001)]  # big enough to be split
+    (tmp_path / "cities.csv").write_text("city_id,city_name\n" + "\n".join(rows))
+    with duckdb.connect(config={"preserve_insertion_order": False, "threads": 4}) as con:
+        loaded = load_table(con, tmp_path, "cities", stage=stage).df()
+    assert sorted(loaded["_source_row"]) == list(range(2, 1_000_002))
+    assert (loaded["city_id"].astype(int) + 1 == loaded["_source_row"]).all()
 
 
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])

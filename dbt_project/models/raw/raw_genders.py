@@ -4,4 +4,4 @@ from models_py.loader import load_table
 
 
 def model(dbt, session):
-    return load_table(session, dbt.config.get("input_path"), "genders")
+    return load_table(session, dbt.config.get("input_path"), "genders", stage=True)

@@ -4,4 +4,4 @@ from models_py.loader import load_table
 
 
 def model(dbt, session):
-    return load_table(session, dbt.config.get("input_path"), "transactions")
+    return load_table(session, dbt.config.get("input_path"), "transactions", stage=True)
