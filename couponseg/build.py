@@ -45,6 +45,7 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,11 +179,14 @@ def dbt_build(
     dbt_vars: dict[str, object],
     report: Callable[[str], None] = print,
     env: dict[str, str] | None = None,
+    abort: Future | None = None,
 ) -> BuildResult:
     """Build every model and test into a new file, then swap it in over ``warehouse``.
 
     dbt runs in a child process so that every DuckDB handle is closed (and the file fully
     checkpointed) before the swap; a killed child leaves only a stale temporary file.
+    ``abort``: a check running beside the build (the CLI's input check); if it raises,
+    dbt is killed and the build fails, leaving the previous warehouse as it was.
     """
     paths = BuildPaths.of(Path(warehouse).resolve())
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -195,13 +199,13 @@ def dbt_build(
             carry_forward(paths.warehouse, paths.building)  # segment models and history
             database = paths.link_building()
             return _run_dbt(paths, dbt_vars, report, {**(env or {}),
-                                                      WAREHOUSE_ENV: database}, lock_fd)
+                                                      WAREHOUSE_ENV: database}, lock_fd, abort)
         finally:
             paths.discard_building()
 
 
 def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[str], None],
-             extra_env: dict[str, str], lock_fd: int) -> BuildResult:
+             extra_env: dict[str, str], lock_fd: int, abort: Future | None) -> BuildResult:
     paths.target.mkdir(parents=True, exist_ok=True)
     # Only what this run writes counts: dbt leaves the parse cache alone when nothing changed,
     # and an older copy here must not replace a newer shared one.
@@ -213,11 +217,14 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
     linked = env.get(WAREHOUSE_ENV) == DBT_DATABASE_NAME
     shared = parse_cache_for(dbt_vars, env)
     has_cache = linked and take_parse_cache(shared, paths.parse_cache)
-    code, errors = _stream(_command(paths, dbt_vars, has_cache), env, paths, report, lock_fd)
+    code, errors = _stream(_command(paths, dbt_vars, has_cache), env, paths, report, lock_fd,
+                           abort)
     if linked:
         _publish_parse_cache(paths.target / PARSE_CACHE_NAME, shared)
     results = _run_results(paths.run_results)
     failures = _failures(results)
+    if abort is not None and abort.exception() is not None:  # waits for the check to end
+        return BuildResult(False, paths.warehouse, [f"stopped: {abort.exception()}"])
     if code == 0 and not failures:
         os.replace(paths.building, paths.warehouse)
         return BuildResult(True, paths.warehouse, nodes=len(results))
@@ -319,7 +326,8 @@ def _remove_old_parse_caches(folder: Path, now: float | None = None) -> None:
 
 
 def _stream(command: list[str], env: dict[str, str], paths: BuildPaths,
-            report: Callable[[str], None], lock_fd: int) -> tuple[int, list[str]]:
+            report: Callable[[str], None], lock_fd: int,
+            abort: Future | None = None) -> tuple[int, list[str]]:
     """Run dbt, passing its per-node results on as they come; return the exit code and
     dbt's error events (for failures that happen before any node runs)."""
     errors: deque[str] = deque(maxlen=12)
@@ -328,6 +336,8 @@ def _stream(command: list[str], env: dict[str, str], paths: BuildPaths,
         command, env=env, cwd=paths.dbt_dir, stdout=subprocess.PIPE, stderr=stderr,
         text=True, bufsize=1, pass_fds=(lock_fd,), preexec_fn=die_with_parent(),
     ) as proc:
+        if abort is not None:  # its children (training) die with it: die_with_parent
+            abort.add_done_callback(lambda done: done.exception() is None or proc.kill())
         for line in proc.stdout:
             event = _event(line)
             if event is None:

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pypdf
 import pytest
-from conftest import couponseg, query
+from conftest import couponseg, processes_with, query
 from damage import read_tables, write_folder, write_workbook
 
 from models_py.loader import InputError, load_table
@@ -70,6 +70,25 @@ def test_short_row_deep_in_the_file_names_its_line(clean, tmp_path):
     path.write_text("\n".join(lines) + "\n")
     message = _build_error(tmp_path, folder)
     assert f"transactions.csv, line {number}: 4 fields where the header has 7" in message
+
+
+def test_large_input_checked_beside_dbt_is_refused_the_same_way(clean, tmp_path):
+    """An input of 16 MB or more is checked while dbt starts: a short row at its end still
+    ends in the check's one-line message, exit 2, nothing said of a build, no warehouse and
+    no dbt process left running."""
+    from couponseg.cli import CHECK_BESIDE_DBT_BYTES
+
+    folder = _folder(clean, tmp_path)
+    path = folder / "transactions.csv"
+    header, *rows = path.read_text().splitlines()
+    copies = CHECK_BESIDE_DBT_BYTES // len("\n".join(rows)) + 1
+    lines = [header] + rows * copies + ["1,2,2024-01-01"]
+    path.write_text("\n".join(lines) + "\n")
+    assert path.stat().st_size >= CHECK_BESIDE_DBT_BYTES
+    message = _build_error(tmp_path, folder)
+    assert f"transactions.csv, line {len(lines)}: 3 fields where the header has 7" in message
+    assert not list(tmp_path.glob("w.duckdb.building*"))
+    assert processes_with("couponseg.dbt_runner", str(tmp_path)) == []
 
 
 @pytest.mark.parametrize("name", ["cities.csv", "cities.parquet", "in.xlsx"])
