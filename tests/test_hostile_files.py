@@ -149,7 +149,7 @@ def test_cr_only_line_endings_load_every_row(tmp_path):
     assert loaded["merchant_id"].tolist() == ["1", "2", "3"]
     assert loaded["merchant_name"].tolist()[:2] == ["A", "B\rC"]
     assert pd.isna(loaded["merchant_name"].iloc[2])
-    assert loaded["_source_row"].tolist() == [2, 3, 4]
+    assert loaded["_source_row"].tolist() == [2, 3, 5]  # the line each row starts on
 
 
 def test_mixed_line_endings_build_end_to_end(clean, long_names):
