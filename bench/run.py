@@ -227,17 +227,23 @@ def run_spark(size: str, folder: Path, work: Path, tx: int, cust: int) -> list[d
             record("spark", "total", size, tx, cust, total)]
 
 
-def prepare(size: str) -> tuple[Path, list[dict]]:
+def prepare(size: str, fmt: str = "parquet") -> tuple[Path, list[dict]]:
+    """The generated input of ``size`` (Parquet, as `make bench` measures; ``fmt="csv"``
+    for the CSV files most feeds arrive as, in a folder of its own)."""
     if size == "workbook":
         return workbook_input(), []
     if SIZES[size] is None:
         return REPO / "data" / "sample", []
     customers, multiplier = SIZES[size]
-    folder = WORK / size / "input"
+    folder = input_path(size, fmt)
     shutil.rmtree(folder, ignore_errors=True)
     m = measure(cli("generate", "--customers", str(customers), "--claims-multiplier",
-                    str(multiplier), "--format", "parquet", "--out", str(folder)))
+                    str(multiplier), "--format", fmt, "--out", str(folder)))
     return folder, [m]
+
+
+def input_path(size: str, fmt: str = "parquet") -> Path:
+    return WORK / size / ("input" if fmt == "parquet" else f"input-{fmt}")
 
 
 def workbook_input() -> Path:
