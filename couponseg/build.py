@@ -219,7 +219,8 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
     has_cache = linked and take_parse_cache(shared, paths.parse_cache)
     code, errors = _stream(_command(paths, dbt_vars, has_cache), env, paths, report, lock_fd,
                            abort)
-    if linked:
+    aborted = abort is not None and abort.done() and abort.exception() is not None
+    if linked and not aborted:  # a killed dbt may have left its cache half written
         _publish_parse_cache(paths.target / PARSE_CACHE_NAME, shared)
     results = _run_results(paths.run_results)
     failures = _failures(results)

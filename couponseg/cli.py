@@ -11,9 +11,10 @@ import argparse
 import datetime as dt
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Protocol
 
@@ -84,9 +85,18 @@ def _start_check(source) -> Future:
         done: Future = Future()
         done.set_result(None)
         return done
-    pool = ThreadPoolExecutor(1)
-    checking = pool.submit(_preflight, str(source.path))
-    pool.shutdown(wait=False)  # the check runs on; its thread ends with it
+    checking = Future()
+
+    def check() -> None:
+        try:
+            _preflight(str(source.path))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            checking.set_exception(exc)
+        else:
+            checking.set_result(None)
+
+    # A daemon: Ctrl-C or a refused build ends the CLI without waiting for the scan.
+    threading.Thread(target=check, name="input-check", daemon=True).start()
     return checking
 
 
@@ -204,6 +214,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         return _fail(str(exc), 2)
     gate = ReportAfterCheck(checking, _say if args.verbose else _dot,
                             f"Building warehouse {args.warehouse} with dbt ...")
+    if checking.done():  # checked before dbt starts: say so now
+        gate.open()
     try:
         result = dbt_build(Path(args.warehouse), build_vars(args), report=gate,
                            env={INPUT_ENV: str(source.path)}, abort=checking)

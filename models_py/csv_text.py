@@ -21,11 +21,14 @@ import csv
 import hashlib
 import io
 import re
+import sys
 from array import array
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -77,7 +80,7 @@ def read_csv_text(session, path: Path, stage: bool = False) -> CsvText:
                                          f"; the file also {endings}")
             return CsvText(relation, header, "_line")
         break
-    raise CsvProblem(_explain(path, delimiter, error))
+    raise CsvProblem(_explain(path, delimiter, encoding, error))
 
 
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -168,12 +171,12 @@ def _with_lines(session, path: Path, header: list[str], delimiter: str, encoding
         records = _scan(relation, len(header)) if records is None else records
         if lines.result() == records + 1:
             return CsvText(relation, header, "_row + 2") if stage else CsvText(relation, header)
-    starts = _record_lines(path, delimiter, encoding)
+    starts = _record_lines(path, delimiter, encoding, blank_is_record=len(header) == 1)
     if len(starts) != records:  # both parse RFC 4180: a difference is a bug, not the file's
         raise CsvProblem(f"{path.name}: {records} records read but {len(starts)} found when "
                          "numbering its lines; please report this file")
     numbered = _temp_name("_csv_lines_", path)
-    session.register(numbered, pa.table({"_line": pa.array(starts, pa.int64())}))
+    session.register(numbered, pa.table({"_line": starts}))
     return CsvText(relation.query("src", f"select * from src positional join {numbered}"),
                    header, "_line")
 
@@ -217,19 +220,39 @@ def _count_cr_lines(path: Path) -> int:
     return len(data.rstrip(b"\r").split(b"\r"))
 
 
-def _record_lines(path: Path, delimiter: str, encoding: str) -> array:
-    """The line each data record starts on, by Python's csv module (a blank line is no
-    record; a quoted line break continues the record)."""
-    starts, previous_end = array("q"), 1
+def _records(path: Path, delimiter: str, encoding: str) -> Iterator[tuple[int, list[str]]]:
+    """Each row after the header with the line it starts on, by Python's csv module (a
+    quoted line break continues the row; a blank line is an empty row)."""
+    csv.field_size_limit(sys.maxsize)  # DuckDB reads fields of any length
     with open(path, newline="", encoding=encoding) as handle:
         reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True)
-        next(reader)
+        next(reader, None)
         previous_end = reader.line_num
         for row in reader:
-            if row:
-                starts.append(previous_end + 1)
+            yield previous_end + 1, row
             previous_end = reader.line_num
-    return starts
+
+
+def _record_lines(path: Path, delimiter: str, encoding: str,
+                  blank_is_record: bool = False) -> pa.Array:
+    """The line each data record starts on. DuckDB reads a blank line as no record, except
+    in a file of one column, where it is a record with a null value."""
+    starts = array("q", (start for start, row in _records(path, delimiter, encoding)
+                         if row or blank_is_record))
+    return pa.array(np.frombuffer(starts, dtype=np.int64), pa.int64())
+
+
+def _line_of(path: Path, delimiter: str, encoding: str, reported: int) -> int:
+    """The line a row that DuckDB reports as line ``reported`` starts on: DuckDB counts
+    rows and blank lines, not the line breaks inside quotes before it. Read up to that row
+    again (an error path: the whole file at worst); DuckDB's number if that fails too."""
+    try:
+        for number, (start, _) in enumerate(_records(path, delimiter, encoding), start=2):
+            if number == reported:
+                return start
+    except (csv.Error, UnicodeDecodeError):
+        pass
+    return reported
 
 
 def _scan(relation, columns: int) -> int:
@@ -245,6 +268,7 @@ def _read_with_python(session, path: Path, columns: int, delimiter: str, encodin
     break inside quotes is kept as written), strict about quotes and row lengths. Like
     DuckDB's reader, an empty field is null and a blank line is no row. The whole file is
     held in memory: such files are hand edits, not feeds of millions of rows."""
+    csv.field_size_limit(sys.maxsize)  # DuckDB reads fields of any length
     rows: list[list[str]] = []
     starts = array("q")
     with open(path, newline="", encoding=encoding) as handle:
@@ -260,7 +284,7 @@ def _read_with_python(session, path: Path, columns: int, delimiter: str, encodin
                 if len(row) != columns:
                     found = "1 field" if len(row) == 1 else f"{len(row)} fields"
                     raise CsvProblem(
-                        f"{path.name}, line {reader.line_num}: {found} where the header has "
+                        f"{path.name}, line {start}: {found} where the header has "
                         f"{columns} (a ragged row: a missing value, an extra value or an "
                         f"unquoted '{delimiter}'){also}")
                 rows.append(row)
@@ -273,7 +297,8 @@ def _read_with_python(session, path: Path, columns: int, delimiter: str, encodin
             raise CsvProblem(f"{path.name}: the text is not {expected}; save the file as "
                              f"UTF-8{also}") from exc
     table = pa.table({**{f"c{i}": pa.array([row[i] or None for row in rows], pa.string())
-                         for i in range(columns)}, "_line": pa.array(starts, pa.int64())})
+                         for i in range(columns)},
+                      "_line": pa.array(np.frombuffer(starts, dtype=np.int64), pa.int64())})
     return session.from_arrow(table)
 
 
@@ -285,10 +310,11 @@ def _is_encoding_error(message: str) -> bool:
     return "unicode" in message.lower() or "utf-8" in message.lower()
 
 
-def _explain(path: Path, delimiter: str, error: str) -> str:
+def _explain(path: Path, delimiter: str, encoding: str, error: str) -> str:
     """What is wrong and where, from DuckDB's error text."""
     line = re.search(r"CSV Error on Line: (\d+)", error)
-    where = f"{path.name}, line {line.group(1)}" if line else path.name
+    where = (f"{path.name}, line {_line_of(path, delimiter, encoding, int(line.group(1)))}"
+             if line else path.name)
     counts = _ragged(error)
     if counts:
         found = "1 field" if counts.group(2) == "1" else f"{counts.group(2)} fields"

@@ -19,6 +19,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from models_py.csv_text import CsvProblem, read_csv_text
@@ -192,7 +193,8 @@ def _uses_1904_dates(path: Path) -> bool:
             workbook = archive.read("xl/workbook.xml")[:1 << 16]
     except (KeyError, OSError, zipfile.BadZipFile):
         return False  # calamine read the sheets, so whatever this is, it is not 1904
-    flag = re.search(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(1|true)\"", workbook)
+    flag = re.search(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904\s*=\s*[\"'](1|true)[\"']",
+                     workbook)
     return flag is not None
 
 
@@ -281,7 +283,11 @@ def _folder_relation(session, path: Path, table: str, stage: bool):
         row_expr = "file_row_number + 2"
         cols = _column_map(_parquet_names(path), table, where)
         binary = _binary_columns(base, cols)
-        _refuse_undecodable(base, path, binary)
+        try:
+            _refuse_undecodable(base, path, binary)
+        except duckdb.Error as exc:  # a damaged page in a BINARY column
+            first = next((ln for ln in str(exc).splitlines() if ln.strip()), "unknown error")
+            raise InputError(f"{where}: not a readable file ({first})") from exc
         select = ", ".join((f'decode("{spelled}")' if name in binary else f'"{spelled}"')
                            + f" as {name}" for name, spelled in cols.items())
     else:

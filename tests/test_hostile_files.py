@@ -483,3 +483,48 @@ def test_utf16_text_from_excel_is_read(tmp_path, codec):
         loaded = load_table(con, tmp_path, "cities").df()
     assert loaded["city_name"].tolist() == ["Cairo", "القاهرة", "Giza\tWest"]
     assert loaded["_source_row"].tolist() == [2, 4, 5]
+
+
+@pytest.mark.parametrize("body, line", [
+    ('1,"Alex\nandria"\n2,Giza,extra\n', 4),  # DuckDB counts the quoted break as no line
+    ('1,"Alex\nandria"\n\n2\n', 5),  # a blank line and a quoted break above the row
+])
+def test_a_ragged_row_below_a_quoted_line_break_names_the_line_it_is_on(tmp_path, body, line):
+    (tmp_path / "cities.csv").write_text("city_id,city_name\n" + body)
+    with duckdb.connect() as con, pytest.raises(InputError) as error:
+        load_table(con, tmp_path, "cities")
+    assert f"cities.csv, line {line}: " in str(error.value)
+
+
+def test_a_ragged_row_spanning_lines_is_named_by_its_first(tmp_path):
+    """Read by Python's csv module (mixed line endings): the row starting on line 3 and
+    ending on line 4 is named as line 3."""
+    (tmp_path / "cities.csv").write_bytes(b'city_id,city_name\r\n1,A\n"x\ny"\r\n3,B\n')
+    with duckdb.connect() as con, pytest.raises(InputError) as error:
+        load_table(con, tmp_path, "cities")
+    assert "cities.csv, line 3: 1 field where the header has 2" in str(error.value)
+
+
+def test_long_fields_and_blank_lines_are_read_with_their_lines(tmp_path):
+    """A field longer than the csv module's default limit (131,072 characters) in a file
+    whose lines are numbered by that module (a blank line in it)."""
+    long = "x" * 200_000
+    (tmp_path / "cities.csv").write_text(f"city_id,city_name\n1,{long}\n\n2,Giza\n")
+    with duckdb.connect() as con:
+        loaded = load_table(con, tmp_path, "cities").df()
+    assert loaded["city_name"].tolist() == [long, "Giza"]
+    assert loaded["_source_row"].tolist() == [2, 4]
+
+
+def test_damaged_page_in_a_binary_column_is_a_message(tmp_path):
+    buffer = pa.BufferOutputStream()
+    names = pa.array([f"merchant {i}".encode() * 50 for i in range(2000)], pa.binary())
+    pq.write_table(pa.table({"merchant_id": list(range(2000)), "merchant_name": names}),
+                   buffer, compression="snappy")
+    damaged = bytearray(buffer.getvalue().to_pybytes())
+    middle = len(damaged) // 2
+    damaged[middle:middle + 4096] = bytes(255 - b for b in damaged[middle:middle + 4096])
+    (tmp_path / "merchants.parquet").write_bytes(bytes(damaged))
+    with duckdb.connect() as con, pytest.raises(InputError) as error:
+        load_table(con, tmp_path, "merchants")
+    assert "merchants.parquet" in str(error.value) and "not a readable" in str(error.value)
