@@ -199,25 +199,20 @@ def _temp_name(prefix: str, path: Path) -> str:
 
 
 def _count_lines(path: Path) -> int:
-    """Lines in the file: line ends (CR for a CR-only file), plus a last line without one;
-    trailing blank lines are not lines (DuckDB reads no record from them)."""
-    ends, last, first = 0, b"", b""
+    """Lines in the file: line ends (CR for a CR-only file, judged by its first 64 KB, as
+    the header is), plus a last line without one; trailing blank lines are not lines
+    (DuckDB reads no record from them). One streaming pass, whatever the file's size."""
+    with open(path, "rb") as handle:
+        first = handle.read(1 << 16)
+    end = b"\r" if b"\n" not in first and b"\r" in first else b"\n"
+    ends, last = 0, b""
     buffer = bytearray(CHUNK)
     with open(path, "rb", buffering=0) as handle:
         while size := handle.readinto(buffer):
-            chunk = memoryview(buffer)[:size]
-            first = first or bytes(chunk[:1 << 16])
-            ends += buffer.count(b"\n", 0, size)
-            last = (last + bytes(chunk[-(1 << 16):]))[-(1 << 16):]
-    if b"\n" not in first and b"\r" in first:  # CR-only: count CRs instead
-        return _count_cr_lines(path)
+            ends += buffer.count(end, 0, size)
+            last = (last + bytes(memoryview(buffer)[max(0, size - (1 << 16)):size]))[-(1 << 16):]
     body = last.rstrip(b"\r\n")
-    return ends - last[len(body):].count(b"\n") + (1 if body else 0)
-
-
-def _count_cr_lines(path: Path) -> int:
-    data = path.read_bytes()  # CR-only files are old hand-made files, small
-    return len(data.rstrip(b"\r").split(b"\r"))
+    return ends - last[len(body):].count(end) + (1 if body else 0)
 
 
 def _records(path: Path, delimiter: str, encoding: str) -> Iterator[tuple[int, list[str]]]:
