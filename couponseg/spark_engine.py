@@ -28,7 +28,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models_py.loader import REQUIRED_COLUMNS, InputError, InputSource, input_manifest
+from models_py.loader import (
+    REQUIRED_COLUMNS,
+    InputError,
+    InputSource,
+    input_manifest,
+    load_table,
+    read_by_position,
+)
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 
 SPARK_DIR_ENV = "COUPONSEG_SPARK_DIR"
@@ -149,9 +156,15 @@ def _with_row_numbers(frame):
 
 
 def _read_table(spark, path: Path, table: str):
-    """One input table as given: text from CSV, the file's own types from Parquet."""
+    """One input table as given: text from CSV, the file's own types from Parquet. A file
+    Spark's readers would read differently from the DuckDB engine's loader (blank lines or
+    quoted line breaks in a CSV: Spark splits such a record and numbers rows by position;
+    UTF-16; Parquet text as plain BINARY) is read by that loader instead and handed over
+    as Arrow: such files are hand edits, and the two engines must load the same rows."""
     from pyspark.sql import functions as F
 
+    if not read_by_position(path, table):
+        return _read_with_loader(spark, path, table)
     where = f"{path.name} (table '{table}')"
     try:
         if path.suffix.lower() == ".parquet":
@@ -172,6 +185,14 @@ def _read_table(spark, path: Path, table: str):
                          f"({str(exc).splitlines()[0]})") from exc
     return frame.select(*[F.col(f"`{spelled}`").alias(name) for name, spelled in columns.items()],
                         "_source_row")
+
+
+def _read_with_loader(spark, path: Path, table: str):
+    import duckdb
+
+    with duckdb.connect() as session:
+        loaded = load_table(session, path.parent, table).to_arrow_table()
+    return spark.createDataFrame(loaded)
 
 
 def load_raw(spark, source: InputSource) -> None:

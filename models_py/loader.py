@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from models_py.csv_text import CsvProblem, read_csv_text
+from models_py.csv_text import CsvProblem, CsvText, read_csv_text
 from models_py.paths import DEFAULT_INPUT, REPO_ROOT
 
 INPUT_ENV = "COUPONSEG_INPUT"
@@ -335,6 +335,23 @@ def _parquet_names(path: Path) -> list[str]:
         return list(pq.read_schema(path).names)
     except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for damaged files
         raise InputError(f"{path.name}: not a readable Parquet file ({exc})") from exc
+
+
+def read_by_position(path: Path, table: str) -> bool:
+    """Whether a reader that numbers rows by their position and takes text as UTF-8 (Spark's)
+    reads this file as this loader does: not for a CSV with blank lines, line breaks inside
+    quotes, mixed line endings or UTF-16 text (rows or values would differ), nor for a
+    Parquet file whose text is plain BINARY. Reads the file once (the check the CLI makes
+    anyway)."""
+    with duckdb.connect() as session:
+        if path.suffix.lower() == ".parquet":
+            base = session.sql(f"select * from read_parquet({_quote(str(path))})")
+            where = f"{path.name} (table '{table}')"
+            return not _binary_columns(base, _column_map(_parquet_names(path), table, where))
+        try:
+            return read_csv_text(session, path).line_expr == CsvText.line_expr
+        except CsvProblem as exc:
+            raise InputError(f"{exc} (table '{table}')") from exc
 
 
 def load_table(session, input_path: str | Path | None, table: str, stage: bool = False):

@@ -150,3 +150,39 @@ def test_models_shared_by_both_engines_use_no_duckdb_only_sql():
              for pattern, fix in DUCKDB_ONLY.items()
              if re.search(pattern, line.split("--")[0], re.IGNORECASE)]
     assert not found, "\n".join(found)
+
+
+def test_files_spark_would_misread_are_loaded_as_the_duckdb_loader_loads_them(
+        tmp_path, monkeypatch):
+    """A quoted line break (Spark's CSV reader splits the record), blank lines (it numbers
+    rows by position), UTF-16 text and Parquet text stored as plain BINARY: on Spark the
+    same rows, values and source rows as the DuckDB engine's raw tables; a plain file is
+    still read by Spark itself."""
+    import codecs
+
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from couponseg.spark_engine import SPARK_DIR_ENV, SPARK_MASTER_ENV, _read_table, spark_session
+    from models_py.loader import load_table, read_by_position
+
+    files = tmp_path / "in"
+    files.mkdir()
+    (files / "cities.csv").write_text('city_id,city_name\n1,"Alex\nandria"\n\n2,Giza\n')
+    genders = "gender_id\tgender_name\r\n1\tذكر\r\n"
+    (files / "genders.csv").write_bytes(codecs.BOM_UTF16_LE + genders.encode("utf-16-le"))
+    pq.write_table(pa.table({"merchant_id": [1, 2], "merchant_name": pa.array(
+        ["Café".encode(), "متجر".encode()], pa.binary())}), files / "merchants.parquet")
+    (files / "branches.csv").write_text("branch_id,merchant_id\n1,1\n2,2\n")
+    monkeypatch.setenv(SPARK_DIR_ENV, str(tmp_path / "spark"))
+    monkeypatch.setenv(SPARK_MASTER_ENV, "local[1]")
+    with spark_session(tmp_path / "spark", "local[1]") as spark:
+        for table, name in (("cities", "cities.csv"), ("genders", "genders.csv"),
+                            ("merchants", "merchants.parquet"), ("branches", "branches.csv")):
+            with duckdb.connect() as con:
+                expected = load_table(con, files, table).df()
+            loaded = _read_table(spark, files / name, table).toPandas()
+            assert loaded.astype(str).values.tolist() == expected.astype(str).values.tolist()
+    assert read_by_position(files / "branches.csv", "branches")
+    assert not read_by_position(files / "cities.csv", "cities")
