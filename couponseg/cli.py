@@ -70,8 +70,8 @@ def _preflight(input_path: str) -> None:
             load_table(con, input_path, table)
 
 
-# Inputs from this size on are checked while dbt starts (its start-up takes ~2.5 s, the check
-# of 10M transactions ~2.4 s); smaller ones first, which costs nothing and starts no dbt.
+# Inputs from this size on are checked while dbt starts (its start-up takes about as long as
+# the check of 10M transactions); smaller ones first, which costs nothing and starts no dbt.
 CHECK_BESIDE_DBT_BYTES = 16 << 20
 
 
@@ -98,6 +98,18 @@ def _start_check(source) -> Future:
     # A daemon: Ctrl-C or a refused build ends the CLI without waiting for the scan.
     threading.Thread(target=check, name="input-check", daemon=True).start()
     return checking
+
+
+def _refusal(checking: Future) -> int | None:
+    """Exit code 2 with the check's message when the input was refused (waits for the
+    check); a failure of the check itself, not the input's, is raised."""
+    from models_py.loader import InputError
+
+    if isinstance(problem := checking.exception(), InputError):
+        return _fail(str(problem), 2)
+    if problem is not None:
+        raise problem
+    return None
 
 
 class ReportAfterCheck:
@@ -214,17 +226,17 @@ def cmd_build(args: argparse.Namespace) -> int:
         return _fail(str(exc), 2)
     gate = ReportAfterCheck(checking, _say if args.verbose else _dot,
                             f"Building warehouse {args.warehouse} with dbt ...")
-    if checking.done():  # checked before dbt starts: say so now
+    if checking.done():  # checked already (a small input, or a very quick check)
+        if (refused := _refusal(checking)) is not None:
+            return refused
         gate.open()
     try:
         result = dbt_build(Path(args.warehouse), build_vars(args), report=gate,
                            env={INPUT_ENV: str(source.path)}, abort=checking)
     except BuildLocked as exc:
         return _fail(str(exc), 2)
-    if isinstance(refused := checking.exception(), InputError):
-        return _fail(str(refused), 2)
-    if refused is not None:
-        raise refused
+    if (refused := _refusal(checking)) is not None:
+        return refused
     gate.open()
     return finish_build(args, result, start, built=str(result.warehouse),
                         failed="build failed; the previous warehouse is unchanged. dbt's log: "
