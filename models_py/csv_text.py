@@ -215,17 +215,31 @@ def _count_lines(path: Path) -> int:
     return ends - last[len(body):].count(end) + (1 if body else 0)
 
 
-def _records(path: Path, delimiter: str, encoding: str) -> Iterator[tuple[int, list[str]]]:
+class _UnreadableRecord(Exception):
+    """The csv module's error, with the line it was found on."""
+
+    def __init__(self, line: int, error: csv.Error) -> None:
+        super().__init__(str(error))
+        self.line = line
+
+
+def _records(path: Path, delimiter: str, encoding: str,
+             strict: bool = False) -> Iterator[tuple[int, list[str]]]:
     """Each row after the header with the line it starts on, by Python's csv module (a
-    quoted line break continues the row; a blank line is an empty row)."""
+    quoted line break continues the row; a blank line is an empty row). ``strict``: a
+    stray or unterminated quote raises _UnreadableRecord."""
     csv.field_size_limit(sys.maxsize)  # DuckDB reads fields of any length
     with open(path, newline="", encoding=encoding) as handle:
-        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True)
-        next(reader, None)
-        previous_end = reader.line_num
-        for row in reader:
-            yield previous_end + 1, row
+        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True,
+                            strict=strict)
+        try:
+            next(reader, None)
             previous_end = reader.line_num
+            for row in reader:
+                yield previous_end + 1, row
+                previous_end = reader.line_num
+        except csv.Error as exc:
+            raise _UnreadableRecord(reader.line_num, exc) from exc
 
 
 def _record_lines(path: Path, delimiter: str, encoding: str,
@@ -245,7 +259,7 @@ def _line_of(path: Path, delimiter: str, encoding: str, reported: int) -> int:
         for number, (start, _) in enumerate(_records(path, delimiter, encoding), start=2):
             if number == reported:
                 return start
-    except (csv.Error, UnicodeDecodeError):
+    except (_UnreadableRecord, UnicodeDecodeError):
         pass
     return reported
 
@@ -263,34 +277,27 @@ def _read_with_python(session, path: Path, columns: int, delimiter: str, encodin
     break inside quotes is kept as written), strict about quotes and row lengths. Like
     DuckDB's reader, an empty field is null and a blank line is no row. The whole file is
     held in memory: such files are hand edits, not feeds of millions of rows."""
-    csv.field_size_limit(sys.maxsize)  # DuckDB reads fields of any length
     rows: list[list[str]] = []
     starts = array("q")
-    with open(path, newline="", encoding=encoding) as handle:
-        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True,
-                            strict=True)
-        try:
-            next(reader)  # the header, read by _header
-            previous_end = reader.line_num
-            for row in reader:
-                start, previous_end = previous_end + 1, reader.line_num
-                if not row:
-                    continue
-                if len(row) != columns:
-                    found = "1 field" if len(row) == 1 else f"{len(row)} fields"
-                    raise CsvProblem(
-                        f"{path.name}, line {start}: {found} where the header has "
-                        f"{columns} (a ragged row: a missing value, an extra value or an "
-                        f"unquoted '{delimiter}'){also}")
-                rows.append(row)
-                starts.append(start)
-        except csv.Error as exc:
-            raise CsvProblem(f"{path.name}, line {reader.line_num}: not a readable CSV file "
-                             f"({exc}){also}") from exc
-        except UnicodeDecodeError as exc:
-            expected = "valid UTF-16" if encoding == "utf-16" else "UTF-8 nor Latin-1"
-            raise CsvProblem(f"{path.name}: the text is not {expected}; save the file as "
-                             f"UTF-8{also}") from exc
+    try:
+        for start, row in _records(path, delimiter, encoding, strict=True):
+            if not row:
+                continue
+            if len(row) != columns:
+                found = "1 field" if len(row) == 1 else f"{len(row)} fields"
+                raise CsvProblem(
+                    f"{path.name}, line {start}: {found} where the header has "
+                    f"{columns} (a ragged row: a missing value, an extra value or an "
+                    f"unquoted '{delimiter}'){also}")
+            rows.append(row)
+            starts.append(start)
+    except _UnreadableRecord as exc:
+        raise CsvProblem(f"{path.name}, line {exc.line}: not a readable CSV file "
+                         f"({exc}){also}") from exc
+    except UnicodeDecodeError as exc:
+        expected = "valid UTF-16" if encoding == "utf-16" else "UTF-8 nor Latin-1"
+        raise CsvProblem(f"{path.name}: the text is not {expected}; save the file as "
+                         f"UTF-8{also}") from exc
     table = pa.table({**{f"c{i}": pa.array([row[i] or None for row in rows], pa.string())
                          for i in range(columns)},
                       "_line": pa.array(np.frombuffer(starts, dtype=np.int64), pa.int64())})
