@@ -89,6 +89,11 @@ def test_large_input_checked_beside_dbt_is_refused_the_same_way(clean, tmp_path)
     assert f"transactions.csv, line {len(lines)}: 3 fields where the header has 7" in message
     assert not list(tmp_path.glob("w.duckdb.building*"))
     assert processes_with("couponseg.dbt_runner", str(tmp_path)) == []
+    # dbt was started beside the check (its folder exists) and killed when the check failed,
+    # not left to fail on its own at the raw model and finish its run.
+    log = tmp_path / "w.duckdb.dbt" / "logs" / "dbt.log"
+    assert (tmp_path / "w.duckdb.dbt").is_dir()
+    assert not log.exists() or "Done." not in log.read_text()
 
 
 @pytest.mark.parametrize("name", ["cities.csv", "cities.parquet", "in.xlsx"])
