@@ -38,6 +38,8 @@ EXPECTED = {
     "impact_window_ends_with_the_claim_feed",
     "transitions_across_a_retrain_match_segment_types",
     "monthly_usage_keeps_months_without_activity",
+    "loyalty_median_days_to_burn_from_counts",
+    "loyalty_median_days_to_burn_odd_count",
 }
 
 

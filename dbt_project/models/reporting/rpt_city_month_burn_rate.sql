@@ -3,8 +3,9 @@
 select
     city_name,
     claim_month,
-    count(*) as matured_claims,
-    cast(sum(case when is_burnt then 1 else 0 end) as double) / count(*) as burn_rate
-from {{ ref('fct_coupon_transactions') }}
+    cast(sum(transactions) as bigint) as matured_claims,
+    cast(sum(case when is_burnt then transactions else 0 end) as double) / sum(transactions)
+    as burn_rate
+from {{ ref('fct_transaction_counts') }}
 where is_matured
 group by city_name, claim_month

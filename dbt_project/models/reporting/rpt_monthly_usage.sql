@@ -3,18 +3,18 @@
 with claims as (
     select
         claim_month as month,
-        count(*) as claims,
-        sum(case when is_burnt then 1 else 0 end) as claims_burnt,
+        cast(sum(transactions) as bigint) as claims,
+        sum(case when is_burnt then transactions else 0 end) as claims_burnt,
         bool_and(is_matured) as all_matured
-    from {{ ref('fct_coupon_transactions') }}
+    from {{ ref('fct_transaction_counts') }}
     group by claim_month
 ),
 
 burns as (
     select
         burn_month as month,
-        count(*) as burns
-    from {{ ref('fct_coupon_transactions') }}
+        cast(sum(transactions) as bigint) as burns
+    from {{ ref('fct_transaction_counts') }}
     where burn_month is not null
     group by burn_month
 ),

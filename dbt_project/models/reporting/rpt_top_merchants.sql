@@ -8,7 +8,7 @@ select
     {{ burn_summary() }},
     {{ burn_rank('merchants.merchant_name') }}
 from {{ ref('dim_merchants') }} as merchants
-left join {{ ref('fct_coupon_transactions') }} as tx
+left join {{ ref('fct_transaction_counts') }} as tx
     on merchants.merchant_id = tx.merchant_id
 group by
     merchants.merchant_id, merchants.merchant_name, merchants.branch_count, merchants.has_branch
