@@ -126,3 +126,46 @@ def test_macro_namespaces_are_the_same_as_dbts():
     result = subprocess.run([sys.executable, "-c", NAMESPACE_CHECK], capture_output=True,
                             text=True, cwd=REPO, check=False)
     assert result.stdout.strip() == "same", result.stdout + result.stderr
+
+
+TEMPLATE_CACHE_CHECK = """
+import json, sys
+from pathlib import Path
+from jinja2 import Environment
+from couponseg import dbt_overhead
+
+folder = Path(sys.argv[1])
+assert dbt_overhead.cache_compiled_templates(folder)
+source = "{% for x in xs %}\\n  {{ x | upper }}{% if not loop.last %},{% endif %}\\n{% endfor %}"
+plain, trimmed = Environment(), Environment(trim_blocks=True, lstrip_blocks=True)
+out = {"first": plain.from_string(source).render(xs=["a", "b"])}
+out["files"] = len(list(folder.iterdir()))
+out["again"] = plain.from_string(source).render(xs=["a", "b"])
+out["trimmed"] = trimmed.from_string(source).render(xs=["a", "b"])
+out["files_after_trimmed"] = len(list(folder.iterdir()))
+for path in folder.iterdir():
+    path.write_bytes(b"not a code object")
+out["after_damage"] = plain.from_string(source).render(xs=["a", "b"])
+print(json.dumps(out))
+"""
+
+
+def test_compiled_templates_are_reused_only_for_the_same_source_and_settings(tmp_path):
+    """The template cache gives what Jinja itself renders: the same template again comes from
+    the cache, an environment with other whitespace settings compiles its own, and a damaged
+    cache file is compiled afresh rather than trusted."""
+    import json
+
+    from jinja2 import Environment
+
+    source = "{% for x in xs %}\n  {{ x | upper }}{% if not loop.last %},{% endif %}\n{% endfor %}"
+    expected = Environment().from_string(source).render(xs=["a", "b"])
+    expected_trimmed = Environment(trim_blocks=True, lstrip_blocks=True).from_string(
+        source).render(xs=["a", "b"])
+    assert expected != expected_trimmed
+    result = subprocess.run([sys.executable, "-c", TEMPLATE_CACHE_CHECK, str(tmp_path)],
+                            capture_output=True, text=True, cwd=REPO, check=True)
+    out = json.loads(result.stdout)
+    assert out["first"] == out["again"] == out["after_damage"] == expected
+    assert out["trimmed"] == expected_trimmed
+    assert out["files"] == 1 and out["files_after_trimmed"] == 2
