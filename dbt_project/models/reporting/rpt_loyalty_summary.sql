@@ -44,11 +44,12 @@ select
     avg(features.claims) as mean_claims,
     percentile_cont(0.5) within group (order by features.claims) as median_claims,
     max(days_to_burn.mean_days) as mean_days_to_burn,
-    max(
+    max(cast(
         days_to_burn.lower_middle_days
         + days_to_burn.middle_fraction
         * (days_to_burn.upper_middle_days - days_to_burn.lower_middle_days)
-    ) as median_days_to_burn,
+        as double
+    )) as median_days_to_burn,
     avg(features.days_to_first_claim) as mean_days_to_first_claim
 from {{ ref('customer_features') }} as features
 cross join days_to_burn
