@@ -30,6 +30,7 @@ import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from types import CodeType
 
 from models_py.paths import DBT_PROJECT_DIR
 
@@ -225,19 +226,23 @@ TEMPLATE_CACHE_MAX_FILES = 20_000  # ~600 templates per project version; cleared
 
 
 def cache_compiled_templates(folder: Path | None = None) -> bool:
-    """Keep the Python code Jinja compiles each template to, on disk, for the next build.
+    """Keep the Python code Jinja compiles each of dbt's templates to, on disk, for the next
+    build.
 
     dbt compiles every node's SQL and every macro it calls from Jinja source in every run:
     lexing, parsing and generating Python for ~600 templates, then compiling that Python.
     Profiled on the real workbook's rerun (interpreter-lock holders only), that was about
     0.85 s of the dbt process's ~8 s. The source rarely changes between weekly builds, so the
-    code object is stored (marshal, as Jinja's own bytecode cache does) under a key made of
-    the source, the template's names, every setting of the environment that shapes the code
-    (class, delimiters, whitespace rules, extensions, autoescape, finalize, filters, tests)
-    and the Python, Jinja and dbt versions: a template compiles afresh whenever any of them
-    differs. Writes are atomic (several builds may share the folder); a file that cannot be
-    read is compiled again. False, leaving Jinja as it is, if its compile step differs from
-    what this expects.
+    code object is stored (marshal, as Jinja's own bytecode cache does). Only dbt's own
+    environments are cached (any other Jinja user in the process compiles as before), under
+    a key made of the source, the template's names, the environment's settings that shape
+    the code (class, delimiters, whitespace rules, extensions, policies, autoescape,
+    finalize, and each filter and test by its code, since Jinja calls filters while it
+    compiles to fold constants) and the versions of Python, Jinja, MarkupSafe and the dbt
+    packages: a template compiles afresh whenever any of them differs. dbt's macro debugging
+    (which keeps the generated code for tracebacks) bypasses the cache. Writes are atomic
+    (several builds may share the folder); a file that cannot be read as code is compiled
+    again. False, leaving Jinja as it is, if its compile step differs from what this expects.
     """
     import inspect
 
@@ -258,14 +263,17 @@ def cache_compiled_templates(folder: Path | None = None) -> bool:
     versions = _versions()
 
     def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
-        if raw or not isinstance(source, str):
+        if raw or not isinstance(source, str) or not _cacheable(self):
             return compile_(self, source, name, filename, raw, defer_init)
         key = hashlib.sha256(repr((versions, _environment_signature(self), name, filename,
-                                   defer_init)).encode() + b"\0" + source.encode())
+                                   defer_init)).encode() + b"\0"
+                             + source.encode("utf-8", "surrogatepass"))
         path = folder / key.hexdigest()
         try:
-            return marshal.loads(path.read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
+            code = marshal.loads(path.read_bytes())
+            if isinstance(code, CodeType):
+                return code
+        except Exception:  # noqa: BLE001 - a damaged or foreign file: compile afresh
             pass
         code = compile_(self, source, name, filename, raw, defer_init)
         _store(path, marshal.dumps(code))
@@ -275,26 +283,93 @@ def cache_compiled_templates(folder: Path | None = None) -> bool:
     return True
 
 
-def _versions() -> tuple[str, ...]:
-    import dbt.version
-    import jinja2
+TEMPLATE_PACKAGES = ("jinja2", "MarkupSafe", "dbt-core", "dbt-common", "dbt-adapters",
+                     "dbt-duckdb", "dbt-spark")
 
-    return sys.version, jinja2.__version__, str(dbt.version.__version__)
+
+def _versions() -> tuple:
+    from importlib import metadata
+
+    def version(package: str) -> str | None:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return sys.version, tuple((package, version(package)) for package in TEMPLATE_PACKAGES)
+
+
+def _cacheable(env) -> bool:
+    """dbt's own environments, and not while dbt's macro debugging wants the generated code
+    (it is set after import, so read at each call)."""
+    if not type(env).__module__.startswith(("dbt_common.", "dbt.")):
+        return False
+    jinja = sys.modules.get("dbt_common.clients.jinja")
+    return not getattr(jinja, "MACRO_DEBUGGING", False)
 
 
 def _environment_signature(env) -> tuple:
     """Everything of an environment that the code Jinja generates for a template depends on."""
-    def named(value):
-        return value if value is None or isinstance(value, bool) else \
-            f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', repr(value))}"
-
-    return (named(type(env)), env.block_start_string, env.block_end_string,
+    return (_identity(type(env)), env.block_start_string, env.block_end_string,
             env.variable_start_string, env.variable_end_string, env.comment_start_string,
             env.comment_end_string, env.line_statement_prefix, env.line_comment_prefix,
             env.trim_blocks, env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline,
-            tuple(sorted(env.extensions)), env.optimized, env.is_async, named(env.autoescape),
-            named(env.finalize), named(env.code_generator_class), named(env.context_class),
-            tuple(sorted(env.filters)), tuple(sorted(env.tests)))
+            tuple(sorted((name, _identity(type(ext))) for name, ext in env.extensions.items())),
+            env.optimized, env.is_async, _identity(env.autoescape), _identity(env.finalize),
+            _identity(env.code_generator_class), _identity(env.context_class),
+            _identity(env.undefined), repr(sorted((k, _identity(v) if callable(v) else repr(v))
+                                                  for k, v in env.policies.items())),
+            tuple(sorted((name, _identity(f)) for name, f in env.filters.items())),
+            tuple(sorted((name, _identity(t)) for name, t in env.tests.items())))
+
+
+_IDENTITIES: dict[int, tuple[object, str]] = {}
+
+
+def _identity(value) -> object:
+    """A name for a setting that is the same in the next process exactly when the setting
+    is: booleans, strings and None as they are; a function by its module, name and code
+    (constants and closure included); a class by its module and name."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    known = _IDENTITIES.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
+    name = f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', type(value))}"
+    code = getattr(value, "__code__", None)
+    if isinstance(code, CodeType):
+        digest = hashlib.sha256()
+        _digest_code(code, digest)
+        for cell in value.__closure__ or ():
+            contents = cell.cell_contents
+            digest.update(repr(_identity(contents) if callable(contents) else
+                               _stable_repr(contents)).encode())
+        name += ":" + digest.hexdigest()[:16]
+    elif not isinstance(value, type):
+        name += f":{type(value).__module__}.{type(value).__qualname__}:{value!r}"
+    _IDENTITIES[id(value)] = (value, name)
+    return name
+
+
+def _digest_code(code: CodeType, digest) -> None:
+    """Feed a function's code into ``digest`` the same way in every process: nested code
+    objects by their content (their repr holds an address), sets sorted (their order
+    follows the string hash seed)."""
+    digest.update(code.co_code)
+    digest.update(repr(code.co_names).encode())
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            _digest_code(const, digest)
+        else:
+            digest.update(_stable_repr(const).encode())
+
+
+def _stable_repr(value) -> str:
+    if isinstance(value, frozenset | set):
+        return "{" + ", ".join(sorted(_stable_repr(item) for item in value)) + "}"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_stable_repr(item) for item in value) + ")"
+    return repr(value)
 
 
 def _store(path: Path, data: bytes) -> None:

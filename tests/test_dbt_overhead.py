@@ -132,36 +132,48 @@ TEMPLATE_CACHE_CHECK = """
 import json, sys
 from pathlib import Path
 from jinja2 import Environment
+from dbt_common.clients.jinja import MacroFuzzEnvironment
 from couponseg import dbt_overhead
 
 folder = Path(sys.argv[1])
 assert dbt_overhead.cache_compiled_templates(folder)
 source = "{% for x in xs %}\\n  {{ x | upper }}{% if not loop.last %},{% endif %}\\n{% endfor %}"
-plain, trimmed = Environment(), Environment(trim_blocks=True, lstrip_blocks=True)
-out = {"first": plain.from_string(source).render(xs=["a", "b"])}
-out["files"] = len(list(folder.iterdir()))
-out["again"] = plain.from_string(source).render(xs=["a", "b"])
-out["trimmed"] = trimmed.from_string(source).render(xs=["a", "b"])
-out["files_after_trimmed"] = len(list(folder.iterdir()))
+plain = MacroFuzzEnvironment()
+trimmed = MacroFuzzEnvironment(trim_blocks=True, lstrip_blocks=True)
+files = lambda: len(list(folder.iterdir()))
+out = {"first": plain.from_string(source).render({"xs": ["a", "b"]}), "files": files()}
+out["again"] = plain.from_string(source).render({"xs": ["a", "b"]})
+out["trimmed"] = trimmed.from_string(source).render({"xs": ["a", "b"]})
+out["files_after_trimmed"] = files()
+# Jinja folds constants by calling filters while it compiles: another filter of the same
+# name must not be served the first one's code.
+dollars, euros = MacroFuzzEnvironment(), MacroFuzzEnvironment()
+dollars.filters["money"] = lambda x: f"${x}"
+euros.filters["money"] = lambda x: f"EUR {x}"
+out["money"] = [env.from_string("{{ 5 | money }}").render({}) for env in (dollars, euros)]
+before = files()
+out["foreign"] = Environment().from_string("{{ 1 + 1 }}").render()
+out["foreign_cached"] = files() - before
 for path in folder.iterdir():
     path.write_bytes(b"not a code object")
-out["after_damage"] = plain.from_string(source).render(xs=["a", "b"])
+out["after_damage"] = plain.from_string(source).render({"xs": ["a", "b"]})
 print(json.dumps(out))
 """
 
 
 def test_compiled_templates_are_reused_only_for_the_same_source_and_settings(tmp_path):
-    """The template cache gives what Jinja itself renders: the same template again comes from
-    the cache, an environment with other whitespace settings compiles its own, and a damaged
-    cache file is compiled afresh rather than trusted."""
+    """The template cache gives what Jinja itself renders: the same template of a dbt
+    environment again comes from the cache; other whitespace settings, or a filter of the same
+    name with other code, compile their own; a Jinja environment that is not dbt's is not
+    cached; a damaged cache file is compiled afresh rather than trusted."""
     import json
 
-    from jinja2 import Environment
+    from dbt_common.clients.jinja import MacroFuzzEnvironment
 
     source = "{% for x in xs %}\n  {{ x | upper }}{% if not loop.last %},{% endif %}\n{% endfor %}"
-    expected = Environment().from_string(source).render(xs=["a", "b"])
-    expected_trimmed = Environment(trim_blocks=True, lstrip_blocks=True).from_string(
-        source).render(xs=["a", "b"])
+    expected = MacroFuzzEnvironment().from_string(source).render({"xs": ["a", "b"]})
+    expected_trimmed = MacroFuzzEnvironment(trim_blocks=True, lstrip_blocks=True).from_string(
+        source).render({"xs": ["a", "b"]})
     assert expected != expected_trimmed
     result = subprocess.run([sys.executable, "-c", TEMPLATE_CACHE_CHECK, str(tmp_path)],
                             capture_output=True, text=True, cwd=REPO, check=True)
@@ -169,3 +181,5 @@ def test_compiled_templates_are_reused_only_for_the_same_source_and_settings(tmp
     assert out["first"] == out["again"] == out["after_damage"] == expected
     assert out["trimmed"] == expected_trimmed
     assert out["files"] == 1 and out["files_after_trimmed"] == 2
+    assert out["money"] == ["$5", "EUR 5"]
+    assert out["foreign"] == "2" and out["foreign_cached"] == 0

@@ -40,6 +40,7 @@ EXPECTED = {
     "monthly_usage_keeps_months_without_activity",
     "loyalty_median_days_to_burn_from_counts",
     "loyalty_median_days_to_burn_odd_count",
+    "loyalty_median_days_to_burn_without_burns",
 }
 
 

@@ -282,7 +282,7 @@ def test_only_released_models_tests_run_alongside_models(built):
                            / "manifest.json").read_text())["nodes"]
     released_models = {f"model.couponseg.{name}" for name in (
         "validated_transactions", "stg_transactions", "fct_coupon_transactions",
-        "fct_customer_active_months", "customer_features")}
+        "fct_customer_active_months", "fct_transaction_counts", "customer_features")}
 
     def tests_only_released(test: str) -> bool:
         node = manifest[test]

@@ -1,8 +1,8 @@
 -- The transactions counted by every attribute the transaction-grain report models group by:
 -- claim month, burn month, branch (and its merchant), city, days to burn, burnt and matured.
 -- One scan of the fact serves them all, where each used to scan it again (seven scans of
--- every transaction per build). Its size depends on months x days to burn x branches x cities,
--- not on the number of transactions: about 415,000 rows at 10M transactions.
+-- every transaction per build). Its size follows months x days to burn x branches x cities
+-- (never more than one row per transaction): about 415,000 rows at 10M transactions.
 select
     claim_month,
     burn_month,
