@@ -2,6 +2,16 @@
 -- one's claims (or burns, or matured claims) add up to the counts' own total (a join
 -- fan-out would inflate them, a dropped group would shrink them). The counts themselves
 -- add up to the fact (assert_aggregates_reconcile); this reads no transaction.
+{%- set report_totals = [
+    ('rpt_monthly_usage', 'claims'),
+    ('rpt_monthly_usage', 'burns'),
+    ('rpt_top_branches', 'claims'),
+    ('rpt_top_merchants', 'claims'),
+    ('rpt_top_cities', 'claims'),
+    ('rpt_city_month_burn_rate', 'matured_claims'),
+    ('rpt_time_to_burn', 'burns'),
+] %}
+
 with counts as (
     select
         coalesce(sum(transactions), 0) as claims,
@@ -11,62 +21,34 @@ with counts as (
 ),
 
 reports as (
+    {%- for report, measure in report_totals %}
+        {{ "union all" if not loop.first }}
+        select
+            '{{ report }}' as report,
+            '{{ measure }}' as measure,
+            coalesce(sum({{ measure }}), 0) as report_total
+        from {{ ref(report) }}
+    {%- endfor %}
+),
+
+compared as (
     select
-        'rpt_monthly_usage' as report,
-        'claims' as measure,
-        coalesce(sum(claims), 0) as total
-    from {{ ref('rpt_monthly_usage') }}
-    union all
-    select
-        'rpt_monthly_usage' as report,
-        'burns' as measure,
-        coalesce(sum(burns), 0) as total
-    from {{ ref('rpt_monthly_usage') }}
-    union all
-    select
-        'rpt_top_branches' as report,
-        'claims' as measure,
-        coalesce(sum(claims), 0) as total
-    from {{ ref('rpt_top_branches') }}
-    union all
-    select
-        'rpt_top_merchants' as report,
-        'claims' as measure,
-        coalesce(sum(claims), 0) as total
-    from {{ ref('rpt_top_merchants') }}
-    union all
-    select
-        'rpt_top_cities' as report,
-        'claims' as measure,
-        coalesce(sum(claims), 0) as total
-    from {{ ref('rpt_top_cities') }}
-    union all
-    select
-        'rpt_city_month_burn_rate' as report,
-        'matured_claims' as measure,
-        coalesce(sum(matured_claims), 0) as total
-    from {{ ref('rpt_city_month_burn_rate') }}
-    union all
-    select
-        'rpt_time_to_burn' as report,
-        'burns' as measure,
-        coalesce(sum(burns), 0) as total
-    from {{ ref('rpt_time_to_burn') }}
+        reports.report,
+        reports.measure,
+        reports.report_total,
+        case reports.measure
+            when 'claims' then counts.claims
+            when 'burns' then counts.burns
+            else counts.matured_claims
+        end as counts_total
+    from reports
+    cross join counts
 )
 
 select
-    reports.report,
-    reports.measure,
-    reports.total as report_total,
-    case reports.measure
-        when 'claims' then counts.claims
-        when 'burns' then counts.burns
-        else counts.matured_claims
-    end as counts_total
-from reports
-cross join counts
-where reports.total <> case reports.measure
-    when 'claims' then counts.claims
-    when 'burns' then counts.burns
-    else counts.matured_claims
-end
+    report,
+    measure,
+    report_total,
+    counts_total
+from compared
+where report_total <> counts_total
