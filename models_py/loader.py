@@ -286,8 +286,7 @@ def _folder_relation(session, path: Path, table: str, stage: bool):
         try:
             _refuse_undecodable(base, path, binary)
         except duckdb.Error as exc:  # a damaged page in a BINARY column
-            first = next((ln for ln in str(exc).splitlines() if ln.strip()), "unknown error")
-            raise InputError(f"{where}: not a readable file ({first})") from exc
+            raise _unreadable(where, exc) from exc
         select = ", ".join((f'decode("{spelled}")' if name in binary else f'"{spelled}"')
                            + f" as {name}" for name, spelled in cols.items())
     else:
@@ -377,11 +376,16 @@ def load_table(session, input_path: str | Path | None, table: str, stage: bool =
         try:
             empty = not loaded.limit(1).fetchall()
         except Exception as exc:  # duckdb: a damaged page (decompression, thrift) and kin
-            first = next((ln for ln in str(exc).splitlines() if ln.strip()), "unknown error")
-            raise InputError(f"{where}: not a readable file ({first})") from exc
+            raise _unreadable(where, exc) from exc
     if empty:
         raise InputError(f"{where}: no data rows (only a header or nothing at all)")
     return loaded
+
+
+def _unreadable(where: str, exc: Exception) -> InputError:
+    """A reader's failure on a damaged file, as one line: the first line of its message."""
+    first = next((ln for ln in str(exc).splitlines() if ln.strip()), "unknown error")
+    return InputError(f"{where}: not a readable file ({first})")
 
 
 def _refuse_zero_bytes(path: Path) -> None:
