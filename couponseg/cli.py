@@ -58,16 +58,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _preflight(input_path: str) -> None:
+def _preflight(input_path: str) -> dict[str, bool]:
     """Open every table with the loader dbt will use: bad input fails fast, before dbt
-    starts, with the loader's message. (dbt reads the input again in its own process.)"""
-    import duckdb
+    starts, with the loader's message. (dbt reads the input again in its own process.)
+    Returns, per table, whether it can be read by position (the Spark engine's question:
+    ``models_py.loader.check_input``)."""
+    from models_py.loader import check_input
 
-    from models_py.loader import TABLES, load_table
-
-    with duckdb.connect() as con:
-        for table in TABLES:
-            load_table(con, input_path, table)
+    return check_input(input_path)
 
 
 # Inputs from this size on are checked while dbt starts (its start-up takes about as long as

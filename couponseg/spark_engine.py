@@ -155,15 +155,16 @@ def _with_row_numbers(frame):
         .withColumn("_source_row", F.col("_mid") + F.col("_base")).drop("_mid", "_pid", "_base")
 
 
-def _read_table(spark, path: Path, table: str):
+def _read_table(spark, path: Path, table: str, by_position: bool):
     """One input table as given: text from CSV, the file's own types from Parquet. A file
     Spark's readers would read differently from the DuckDB engine's loader (blank lines or
     quoted line breaks in a CSV: Spark splits such a record and numbers rows by position;
     UTF-16; Parquet text as plain BINARY) is read by that loader instead and handed over
-    as Arrow: such files are hand edits, and the two engines must load the same rows."""
+    as Arrow: such files are hand edits, and the two engines must load the same rows.
+    ``by_position``: whether the loader found the file readable by position."""
     from pyspark.sql import functions as F
 
-    if not read_by_position(path, table):
+    if not by_position:
         return _read_with_loader(spark, path, table)
     where = f"{path.name} (table '{table}')"
     try:
@@ -195,20 +196,28 @@ def _read_with_loader(spark, path: Path, table: str):
     return spark.createDataFrame(loaded)
 
 
-def load_raw(spark, source: InputSource) -> None:
-    """Write the six input tables and the input manifest into landing.*.
-
-    Only CSV / Parquet folders: a workbook is read on one machine (DuckDB engine). Empty or
-    unreadable tables were already refused by the CLI's check of the input (the same
-    loader as the DuckDB engine's), before Spark started."""
+def require_folder(source: InputSource) -> None:
+    """Only CSV / Parquet folders: a workbook is read on one machine (DuckDB engine)."""
     if source.kind != "folder":
         raise InputError(
             f"Input {source.path}: the Spark engine reads a folder of <table>.csv / "
             "<table>.parquet; export the workbook's sheets as CSV, or build it with the "
             "default engine (--engine duckdb)")
+
+
+def load_raw(spark, source: InputSource, by_position: dict[str, bool] | None = None) -> None:
+    """Write the six input tables and the input manifest into landing.*.
+
+    Empty or unreadable tables were already refused by the CLI's check of the input (the
+    same loader as the DuckDB engine's), before Spark started; ``by_position`` is what that
+    check found per table (``models_py.loader.check_input``), asked of each file here when
+    not given."""
+    require_folder(source)
     spark.sql(f"create database if not exists {LANDING_SCHEMA}")
     for table, path in source.table_files().items():
-        frame = _read_table(spark, path, table)
+        positional = by_position[table] if by_position is not None \
+            else read_by_position(path, table)
+        frame = _read_table(spark, path, table, positional)
         frame.write.mode("overwrite").format("parquet").saveAsTable(f"{LANDING_SCHEMA}.{table}")
     manifest = input_manifest(source.path).to_pandas()
     spark.createDataFrame(manifest).write.mode("overwrite").format("parquet") \
@@ -344,12 +353,13 @@ def score_step(spark) -> None:
 # ------------------------------------------------------------------ the whole build
 def build(source: InputSource, dbt_vars: dict[str, object],
           report: Callable[[str], None] = print, folder: Path | None = None,
-          master: str | None = None, until: str = "reporting", tests: bool = True
-          ) -> SparkOutcome:
+          master: str | None = None, until: str = "reporting", tests: bool = True,
+          by_position: dict[str, bool] | None = None) -> SparkOutcome:
     """Load, dbt up to the feature mart, the Python step, dbt for the rest: one session.
 
     ``until="segments"`` stops once every customer is scored; ``tests=False`` builds models
-    and seeds without their data tests (the short Spark test in `make test`)."""
+    and seeds without their data tests (the short Spark test in `make test`);
+    ``by_position``: the input check's answer per table (``load_raw``)."""
     stages: dict[str, float] = {}
     # cautious: a test runs in the call that has built all of its parents, so the two calls
     # split the tests between them (none twice, none left out).
@@ -366,7 +376,7 @@ def build(source: InputSource, dbt_vars: dict[str, object],
 
     with spark_session(folder, master) as spark:
         stages["session"] = 0.0
-        timed("load", lambda: load_raw(spark, source))
+        timed("load", lambda: load_raw(spark, source, by_position))
         calls = [timed("dbt_features", lambda: run_dbt(
             [*common, "--select", *FEATURE_SELECTOR.split()], dbt_vars, report))]
         if not calls[-1].success:
@@ -432,17 +442,14 @@ def cli_build(args) -> int:
     try:
         source = resolve_input(args.input)
         _say(f"Checking input {source.path} ...")
-        if source.kind != "folder":
-            raise InputError(
-                f"Input {source.path}: the Spark engine reads a folder of <table>.csv / "
-                "<table>.parquet; export the workbook's sheets as CSV, or build it with the "
-                "default engine (--engine duckdb)")
-        _preflight(str(source.path))
+        require_folder(source)
+        by_position = _preflight(str(source.path))
     except InputError as exc:
         return _fail(str(exc), 2)
     _say(f"Building on Spark ({spark_master()}) into {spark_dir()} with dbt-spark ...")
     try:
-        result = build(source, build_vars(args), report=_say if args.verbose else _dot)
+        result = build(source, build_vars(args), report=_say if args.verbose else _dot,
+                       by_position=by_position)
     except InputError as exc:
         return _fail(str(exc), 2)
     return finish_build(args, result, start, built="on Spark", failed="Spark build failed.",

@@ -272,6 +272,11 @@ def _quote(text: str) -> str:
 
 
 def _folder_relation(session, path: Path, table: str, stage: bool):
+    """The file's relation (columns renamed, ``_source_row`` added), and whether a reader
+    that numbers rows by their position and takes text as UTF-8 (Spark's) reads the file as
+    this loader does: not a CSV with blank lines, line breaks inside quotes, mixed line
+    endings or UTF-16 text (rows or values would differ), nor a Parquet file whose text is
+    plain BINARY."""
     where = f"{path.name} (table '{table}')"
     if path.suffix.lower() == ".parquet":
         try:
@@ -289,6 +294,7 @@ def _folder_relation(session, path: Path, table: str, stage: bool):
             raise _unreadable(where, exc) from exc
         select = ", ".join((f'decode("{spelled}")' if name in binary else f'"{spelled}"')
                            + f" as {name}" for name, spelled in cols.items())
+        by_position = not binary
     else:
         try:
             text = read_csv_text(session, path, stage)
@@ -298,9 +304,11 @@ def _folder_relation(session, path: Path, table: str, stage: bool):
         cols = _column_map(text.header, table, where)
         select = ", ".join(f"c{text.header.index(spelled)} as {name}"
                            for name, spelled in cols.items())
+        by_position = text.line_expr == CsvText.line_expr
     # Parquet keeps its own column types (staging takes typed ids and dates as they are and
     # parses anything else); CSV is read as text.
-    return base.query("src", f"select {select}, {row_expr} as _source_row from src")
+    relation = base.query("src", f"select {select}, {row_expr} as _source_row from src")
+    return relation, by_position
 
 
 def _binary_columns(base, cols: dict[str, str]) -> dict[str, str]:
@@ -337,20 +345,20 @@ def _parquet_names(path: Path) -> list[str]:
 
 
 def read_by_position(path: Path, table: str) -> bool:
-    """Whether a reader that numbers rows by their position and takes text as UTF-8 (Spark's)
-    reads this file as this loader does: not for a CSV with blank lines, line breaks inside
-    quotes, mixed line endings or UTF-16 text (rows or values would differ), nor for a
-    Parquet file whose text is plain BINARY. Reads the file once (the check the CLI makes
-    anyway)."""
+    """Whether a reader that numbers rows by their position (Spark's) reads this file of a
+    folder input as this loader does (``_folder_relation``), for a caller that has not
+    checked the input with ``check_input``, which answers it for every table."""
     with duckdb.connect() as session:
-        if path.suffix.lower() == ".parquet":
-            base = session.sql(f"select * from read_parquet({_quote(str(path))})")
-            where = f"{path.name} (table '{table}')"
-            return not _binary_columns(base, _column_map(_parquet_names(path), table, where))
-        try:
-            return read_csv_text(session, path).line_expr == CsvText.line_expr
-        except CsvProblem as exc:
-            raise InputError(f"{exc} (table '{table}')") from exc
+        return _folder_relation(session, path, table, stage=False)[1]
+
+
+def check_input(input_path: str | Path | None) -> dict[str, bool]:
+    """Open every table as the raw models will (bad input stops here, with the loader's
+    message); for each, whether a reader that numbers rows by their position reads it as
+    this loader does (``_folder_relation``; always False for a workbook's sheets)."""
+    with duckdb.connect() as session:
+        return {table: _checked_table(session, input_path, table, stage=False)[1]
+                for table in TABLES}
 
 
 def load_table(session, input_path: str | Path | None, table: str, stage: bool = False):
@@ -363,15 +371,21 @@ def load_table(session, input_path: str | Path | None, table: str, stage: bool =
     An empty table stops the run: without customers, transactions or any lookup row nothing
     downstream can be valid, and an empty dashboard would look like a real result.
     """
+    return _checked_table(session, input_path, table, stage)[0]
+
+
+def _checked_table(session, input_path: str | Path | None, table: str, stage: bool):
+    """``load_table``'s table, and whether it can be read by position (``_folder_relation``)."""
     source = resolve_input(input_path)
     _refuse_zero_bytes(source.table_files()[table] if source.kind == "xlsx"
                        else _table_file(source.path, table))
+    by_position = False
     if source.kind == "xlsx":
         loaded = _xlsx_table(source.path, table)
         empty, where = loaded.num_rows == 0, f"{source.path.name}, sheet '{table}'"
     else:
         path = _table_file(source.path, table)
-        loaded = _folder_relation(session, path, table, stage)
+        loaded, by_position = _folder_relation(session, path, table, stage)
         where = f"{path.name} (table '{table}')"
         try:
             empty = not loaded.limit(1).fetchall()
@@ -379,7 +393,7 @@ def load_table(session, input_path: str | Path | None, table: str, stage: bool =
             raise _unreadable(where, exc) from exc
     if empty:
         raise InputError(f"{where}: no data rows (only a header or nothing at all)")
-    return loaded
+    return loaded, by_position
 
 
 def _unreadable(where: str, exc: Exception) -> InputError:
