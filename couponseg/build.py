@@ -50,6 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from couponseg.dbt_runner import TRAIN_EARLY_ENV
 from couponseg.segment_runs import carry_forward
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, WAREHOUSE_ENV
 from models_py.processes import die_with_parent
@@ -151,6 +152,15 @@ def dbt_log_path(warehouse: Path) -> Path:
     return BuildPaths.of(Path(warehouse).resolve()).logs / "dbt.log"
 
 
+def will_train(carried: list[str], dbt_vars: dict[str, object]) -> bool:
+    """Whether the build is sure to train a segment model: no stored model came with the
+    previous warehouse (a first build), or a retrain was asked for. Other reasons to train
+    (changed features or settings) are found only inside dbt; those builds start the
+    training child when they need it, a second later."""
+    retrain = str(dbt_vars.get("segment_retrain", "")).strip().lower() in ("true", "1", "yes")
+    return "segment_model" not in carried or retrain
+
+
 class BuildLocked(RuntimeError):
     """A second build of the same warehouse was started while one is running."""
 
@@ -196,10 +206,11 @@ def dbt_build(
         # Steps that carry state from the previous warehouse (paths.warehouse, may not exist)
         # into the new one (paths.building) belong here, before dbt starts.
         try:
-            carry_forward(paths.warehouse, paths.building)  # segment models and history
+            carried = carry_forward(paths.warehouse, paths.building)  # models and history
             database = paths.link_building()
-            return _run_dbt(paths, dbt_vars, report, {**(env or {}),
-                                                      WAREHOUSE_ENV: database}, lock_fd, abort)
+            extra_env = {**(env or {}), WAREHOUSE_ENV: database,
+                         **({TRAIN_EARLY_ENV: "1"} if will_train(carried, dbt_vars) else {})}
+            return _run_dbt(paths, dbt_vars, report, extra_env, lock_fd, abort)
         finally:
             paths.discard_building()
 

@@ -1,7 +1,7 @@
 """Entry point of the dbt child process that ``dbt_build`` starts: ``python -m
 couponseg.dbt_runner <dbt args>``.
 
-Same as the ``dbt`` command, with four differences:
+Same as the ``dbt`` command, with five differences:
 
 * The data tests of the transaction-grain models and of the feature mart (``meta:
   {tests_hold_up_models: false}`` in dbt_project.yml) do not hold up the models downstream
@@ -29,6 +29,9 @@ Same as the ``dbt`` command, with four differences:
 * Once dbt has finished, DuckDB is closed explicitly (so the warehouse file is checkpointed and
   complete) and the process exits without tearing down dbt's large module graph, which
   otherwise costs about a second per run, a tenth of a small build.
+* In a build that will train a segment model (the application says so: ``TRAIN_EARLY_ENV``),
+  the training child process starts before dbt does, so it has imported scikit-learn by the
+  time the feature mart is ready (``training_process.start_early``).
 
 Should dbt's or the adapter's internals ever change so that any of this cannot be done here,
 dbt runs as it would by itself (tests holding up models, its own order, its own overheads, the
@@ -142,8 +145,18 @@ def _one_node_per_free_thread() -> bool:
     return True
 
 
+# Set (to "1") by the application when this build will train a segment model: the training
+# child is then started before dbt (models_py.segmentation.training_process.start_early).
+TRAIN_EARLY_ENV = "COUPONSEG_TRAIN_EARLY"
+
+
 def main(args: list[str]) -> tuple[int, bool]:
     """Run dbt; return its exit code (0 ok, 1 failures, 2 error) and whether DuckDB closed."""
+    training_early = os.environ.get(TRAIN_EARLY_ENV) == "1"
+    if training_early:
+        from models_py.segmentation import training_process
+
+        training_process.start_early()
     from dbt.cli.main import dbtRunner
 
     from couponseg import dbt_overhead
@@ -153,6 +166,8 @@ def main(args: list[str]) -> tuple[int, bool]:
     _longest_chain_first()
     _one_node_per_free_thread()
     result = dbtRunner().invoke(args)
+    if training_early:
+        training_process.stop_early()
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         print(f"dbt failed: {result.exception}", file=sys.stderr)
     code = 0 if result.success else (2 if result.exception is not None else 1)

@@ -94,6 +94,37 @@ def test_training_is_repeatable_and_order_free(built):
                                np.array(stored["centroids"].iloc[0].tolist()), atol=1e-9)
 
 
+def test_training_child_started_early_trains_the_same_model(built):
+    """A build that will train starts the child before dbt (``start_early``): training then
+    uses that child, once, and gets the model training in a new child gives; a child
+    started early and never used is ended."""
+    features = _features(built.warehouse, source_columns(SETTINGS.specs))
+    as_of = dt.date(2024, 1, 1)
+    training_process.start_early()
+    early = training_process._early
+    assert early is not None and early.poll() is None
+    warm = train_in_child(features, SETTINGS, 1, as_of, "x", "first build").to_pylist()[0]
+    assert early.returncode == 0 and training_process._early is None  # used, and only once
+    cold = train_in_child(features, SETTINGS, 1, as_of, "x", "first build").to_pylist()[0]
+    assert warm == cold
+    training_process.start_early()
+    unused = training_process._early
+    training_process.stop_early()
+    assert unused.returncode is not None and training_process._early is None
+    training_process.stop_early()  # nothing started: nothing to do
+
+
+def test_training_starts_early_only_in_builds_sure_to_train():
+    from couponseg.build import will_train
+
+    assert will_train([], {})  # first build: no stored model came along
+    assert will_train(["segment_runs", "segment_history"], {})
+    assert not will_train(["segment_model", "segment_names"], {})
+    assert will_train(["segment_model"], {"segment_retrain": True})
+    assert will_train(["segment_model"], {"segment_retrain": "true"})
+    assert not will_train(["segment_model"], {"segment_retrain": False})
+
+
 def test_scoring_in_worker_processes_equals_scoring_one_by_one(built, monkeypatch):
     """Model selection scores candidates in forked workers; the table and the winner are the
     ones scoring each candidate here, in order, gives."""
