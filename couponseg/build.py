@@ -58,6 +58,7 @@ from models_py.processes import die_with_parent
 BUILD_SUFFIX = ".building"
 DBT_DATABASE_NAME = "warehouse.duckdb"  # the one name dbt opens (see the module docstring)
 PARSE_CACHES = DBT_PROJECT_DIR / "target" / "parse_caches"
+DBT_ERROR = 2  # dbt's exit code when it stopped on an error, rather than on failed nodes
 PARSE_CACHE_NAME = "partial_parse.msgpack"  # what dbt writes into its target path
 KEPT_PARSE_CACHES = 16  # the most recently used settings keep their cache (~2 MB each)
 # The environment variables the profile reads: dbt's parse cache records the rendered profile.
@@ -231,6 +232,17 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
     code, errors = _stream(_command(paths, dbt_vars, has_cache), env, paths, report, lock_fd,
                            abort)
     aborted = abort is not None and abort.done() and abort.exception() is not None
+    if has_cache and code == DBT_ERROR and not paths.run_results.exists() and not aborted:
+        # dbt stopped before running anything while it started from the saved parse. Its
+        # partial parsing misses some edits of the project (dbt 1.11 keeps the unit tests of
+        # a model deleted together with them, then refuses every build), and the cache would
+        # go on failing every build until deleted by hand: parse the project afresh, once.
+        # A real error in the project fails the fresh parse too, and is reported from it.
+        report("dbt stopped while reusing its saved parse of the project; parsing it afresh")
+        paths.parse_cache.unlink(missing_ok=True)
+        code, errors = _stream(_command(paths, dbt_vars, False), env, paths, report, lock_fd,
+                               abort)
+        aborted = abort is not None and abort.done() and abort.exception() is not None
     if linked and not aborted:  # a killed dbt may have left its cache half written
         _publish_parse_cache(paths.target / PARSE_CACHE_NAME, shared)
     results = _run_results(paths.run_results)

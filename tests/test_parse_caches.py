@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 
 from conftest import REPO
 
 from couponseg import build
 from couponseg.build import DBT_DATABASE_NAME, parse_cache_for
-from models_py.paths import WAREHOUSE_ENV
+from couponseg.cli import build_vars, parser
+from models_py.loader import INPUT_ENV
+from models_py.paths import DBT_PROJECT_DIR, WAREHOUSE_ENV
 
 ENV = {WAREHOUSE_ENV: DBT_DATABASE_NAME, "HOME": "/root"}
 
@@ -45,3 +48,44 @@ def test_only_the_most_recently_used_caches_stay(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         ".partial_parse.0.msgpack.now", "other.txt", "partial_parse.0.msgpack",
         "partial_parse.1.msgpack", "partial_parse.2.msgpack"]
+
+
+def test_a_parse_cache_dbt_cannot_start_from_is_replaced_not_fatal(tmp_path, monkeypatch):
+    """dbt 1.11's partial parsing keeps the unit tests of a model deleted together with them,
+    then refuses to start, from that cache, every build after. The build parses afresh once
+    instead, succeeds, and keeps the fresh parse for the next build."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target"))
+    # A model added with its properties, a data test and a unit test in a file that holds
+    # others' too (the combination dbt's partial parsing gets wrong when it is taken out).
+    properties = project / "models" / "segments" / "_segments__campaigns.yml"
+    original = properties.read_text()
+    model = project / "models" / "segments" / "extra_model.sql"
+    model.write_text("select merchant_id from {{ ref('dim_merchants') }}\n")
+    properties.write_text(original.replace(
+        "  - name: segment_impact\n",
+        "  - name: extra_model\n    description: Removed below.\n    columns:\n"
+        "      - name: merchant_id\n        data_tests: [not_null]\n\n"
+        "  - name: segment_impact\n", 1)
+        + "\n  - name: extra_model_says_one\n    model: extra_model\n    given:\n"
+        "      - input: ref('dim_merchants')\n        rows:\n          - {merchant_id: 1}\n"
+        "    expect:\n      rows:\n        - {merchant_id: 1}\n")
+    monkeypatch.setattr(build, "DBT_PROJECT_DIR", project)
+    monkeypatch.setattr(build, "PARSE_CACHES", project / "target" / "parse_caches")
+    warehouse = tmp_path / "w" / "warehouse.duckdb"
+    dbt_vars = build_vars(parser().parse_args(["build"]))
+    env = {INPUT_ENV: str(REPO / "data" / "sample")}
+
+    def run() -> tuple[bool, list[str]]:
+        said: list[str] = []
+        result = build.dbt_build(warehouse, dbt_vars, report=said.append, env=env)
+        return result.success, said
+
+    assert run()[0]
+    model.unlink()  # the model, its properties and its unit test go
+    properties.write_text(original)
+    ok, said = run()
+    assert ok, said
+    assert any("parsing it afresh" in line for line in said)
+    ok, said = run()  # the fresh parse was kept: no second fresh start
+    assert ok and not any("parsing it afresh" in line for line in said)
