@@ -31,7 +31,7 @@ Same as the ``dbt`` command, with five differences:
   otherwise costs about a second per run, a tenth of a small build.
 * In a build that will train a segment model (the application says so: ``TRAIN_EARLY_ENV``),
   the training child process starts before dbt does, so it has imported scikit-learn by the
-  time the feature mart is ready (``training_process.start_early``).
+  time the feature mart is ready (``models_py.processes.start_early``).
 
 Should dbt's or the adapter's internals ever change so that any of this cannot be done here,
 dbt runs as it would by itself (tests holding up models, its own order, its own overheads, the
@@ -146,17 +146,19 @@ def _one_node_per_free_thread() -> bool:
 
 
 # Set (to "1") by the application when this build will train a segment model: the training
-# child is then started before dbt (models_py.segmentation.training_process.start_early).
+# child (TRAINING_MODULE) is then started before dbt, and training takes it from there.
 TRAIN_EARLY_ENV = "COUPONSEG_TRAIN_EARLY"
+# models_py.segmentation.training_process, named here rather than imported: importing it
+# imports pandas and pyarrow, which would hold up dbt's start by a few tenths of a second.
+TRAINING_MODULE = "models_py.segmentation.training_process"
 
 
 def main(args: list[str]) -> tuple[int, bool]:
     """Run dbt; return its exit code (0 ok, 1 failures, 2 error) and whether DuckDB closed."""
-    training_early = os.environ.get(TRAIN_EARLY_ENV) == "1"
-    if training_early:
-        from models_py.segmentation import training_process
+    from models_py import processes
 
-        training_process.start_early()
+    if os.environ.get(TRAIN_EARLY_ENV) == "1":
+        processes.start_early(TRAINING_MODULE)
     from dbt.cli.main import dbtRunner
 
     from couponseg import dbt_overhead
@@ -166,8 +168,7 @@ def main(args: list[str]) -> tuple[int, bool]:
     _longest_chain_first()
     _one_node_per_free_thread()
     result = dbtRunner().invoke(args)
-    if training_early:
-        training_process.stop_early()
+    processes.stop_started()
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         print(f"dbt failed: {result.exception}", file=sys.stderr)
     code = 0 if result.success else (2 if result.exception is not None else 1)

@@ -22,6 +22,7 @@ import pytest
 from conftest import processes_with, query, sigkill_and_wait
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
+from models_py import processes
 from models_py.segmentation import selection, training_process
 from models_py.segmentation.features import feature_specs, source_columns, transform_columns
 from models_py.segmentation.metrics import distance_matrix, quality
@@ -95,23 +96,26 @@ def test_training_is_repeatable_and_order_free(built):
 
 
 def test_training_child_started_early_trains_the_same_model(built):
-    """A build that will train starts the child before dbt (``start_early``): training then
-    uses that child, once, and gets the model training in a new child gives; a child
-    started early and never used is ended."""
+    """A build that will train starts the child before dbt (``processes.start_early``, the
+    module dbt_runner names): training then uses that child, once, and gets the model
+    training in a new child gives; a child started early and never used is killed."""
+    from couponseg.dbt_runner import TRAINING_MODULE
+
+    assert training_process.__name__ == TRAINING_MODULE
     features = _features(built.warehouse, source_columns(SETTINGS.specs))
     as_of = dt.date(2024, 1, 1)
-    training_process.start_early()
-    early = training_process._early
-    assert early is not None and early.poll() is None
+    processes.start_early(TRAINING_MODULE)
+    early = processes._started[TRAINING_MODULE]
+    assert early.poll() is None
     warm = train_in_child(features, SETTINGS, 1, as_of, "x", "first build").to_pylist()[0]
-    assert early.returncode == 0 and training_process._early is None  # used, and only once
+    assert early.returncode == 0 and TRAINING_MODULE not in processes._started  # used once
     cold = train_in_child(features, SETTINGS, 1, as_of, "x", "first build").to_pylist()[0]
     assert warm == cold
-    training_process.start_early()
-    unused = training_process._early
-    training_process.stop_early()
-    assert unused.returncode is not None and training_process._early is None
-    training_process.stop_early()  # nothing started: nothing to do
+    processes.start_early(TRAINING_MODULE)
+    unused = processes._started[TRAINING_MODULE]
+    processes.stop_started()
+    assert unused.returncode is not None and not processes._started
+    processes.stop_started()  # nothing started: nothing to do
 
 
 def test_training_starts_early_only_in_builds_sure_to_train():

@@ -18,18 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import signal
-import subprocess
 import sys
-import threading
 import traceback
 from dataclasses import asdict
 
 import pandas as pd
 import pyarrow as pa
 
-from models_py.processes import die_with
+from models_py.processes import die_with, start_module, take_started
 from models_py.segmentation.store import TrainingSettings
 
 ARGUMENTS_KEY = b"couponseg.training"
@@ -43,9 +40,9 @@ class TrainingFailed(RuntimeError):
 
 def train_in_child(sample: pd.DataFrame, settings: TrainingSettings, version: int,
                    as_of: dt.date, fingerprint: str, reason: str) -> pa.Table:
-    """``training.train(...)``, run in a child process (the one ``start_early`` started, if
-    any); its errors are raised here with the child's own message. What the child prints on
-    stderr (warnings) is passed on."""
+    """``training.train(...)``, run in a child process (the one the build started early,
+    ``processes.start_early``, if any); its errors are raised here with the child's own
+    message. What the child prints on stderr (warnings) is passed on."""
     arguments = {"settings": asdict(settings), "version": version,
                  "as_of": pd.Timestamp(as_of).date().isoformat(), "fingerprint": fingerprint,
                  "reason": reason}
@@ -53,57 +50,13 @@ def train_in_child(sample: pd.DataFrame, settings: TrainingSettings, version: in
     table = table.replace_schema_metadata({ARGUMENTS_KEY: json.dumps(arguments).encode()})
     sink = pa.BufferOutputStream()
     _send(table, sink)
-    child = _take_started() or _start()
+    child = take_started(__name__) or start_module(__name__)
     stdout, stderr_bytes = child.communicate(input=sink.getvalue().to_pybytes())
     stderr = stderr_bytes.decode(errors="replace")
     if child.returncode != 0:
         _raise_childs_error(child.returncode, stdout, stderr)
     sys.stderr.write(stderr)
     return pa.ipc.open_stream(stdout).read_all()
-
-
-_early: subprocess.Popen | None = None
-_early_lock = threading.Lock()
-
-
-def start_early() -> None:
-    """Start the training child now, before there is a sample to send it. Its first second
-    or so goes on importing scikit-learn and SciPy; started while dbt itself starts up (one
-    core busy, the other idle), that second is off the build's critical path, where the
-    segment model waits for nothing else. The child then waits for its sample on stdin.
-    Only worth it in a build that will train (``stop_early`` ends it otherwise)."""
-    global _early
-    with _early_lock:
-        if _early is None:
-            _early = _start()
-
-
-def stop_early() -> None:
-    """End a child ``start_early`` started that no training used (a build that reused the
-    stored model, or one that failed before training). It holds nothing but its imports."""
-    child = _take_started()
-    if child is not None:
-        child.kill()
-        child.communicate()
-
-
-def _take_started() -> subprocess.Popen | None:
-    """The early child, once, if it is still alive; None otherwise (one that died before
-    training, for example killed, is left for a new child to report what is wrong)."""
-    global _early
-    with _early_lock:
-        child, _early = _early, None
-    if child is not None and child.poll() is not None:
-        child.communicate()
-        return None
-    return child
-
-
-def _start() -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "models_py.segmentation.training_process", str(os.getpid())],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
 
 
 def _raise_childs_error(returncode: int, stdout: bytes, stderr: str) -> None:
