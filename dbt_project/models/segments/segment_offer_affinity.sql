@@ -18,10 +18,14 @@
 -- With m offers tested per segment, about m x 2.5 % clear the baseline by chance alone: the
 -- holdout readout (analyses/campaign_readout.sql) is what proves a lift.
 with segments as (
+    -- The segments of this run, as segment_profiles lists them (one row per segment with
+    -- customers), read from the labels themselves so this model need not wait for the
+    -- profiles: it starts as soon as customers are scored, beside them.
     select
         segment_id,
-        segment_name
-    from {{ ref('segment_profiles') }}
+        any_value(segment_name) as segment_name
+    from {{ ref('customer_segments') }}
+    group by segment_id
 ),
 
 merchants as (
