@@ -118,6 +118,26 @@ def test_training_child_started_early_trains_the_same_model(built):
     processes.stop_started()  # nothing started: nothing to do
 
 
+def test_training_child_started_early_dies_with_the_process_that_started_it():
+    """A child started early waits for a sample that may never come: SIGKILL of its parent
+    (dbt, in a build) ends it too, whether it is still importing or already waiting (the
+    kernel's parent-death signal, or the end of its stdin, whichever comes first; a child
+    already training is the test above)."""
+    from couponseg.dbt_runner import TRAINING_MODULE
+
+    for settle in (0.0, 3.0):
+        script = ("import time\nfrom models_py import processes\n"
+                  f"processes.start_early({TRAINING_MODULE!r})\ntime.sleep(120)\n")
+        parent = subprocess.Popen([sys.executable, "-c", script])
+        early = (TRAINING_MODULE, f"\0{parent.pid}\0")
+        deadline = time.monotonic() + 30
+        while not processes_with(*early):
+            assert parent.poll() is None and time.monotonic() < deadline, "no early child"
+            time.sleep(0.02)
+        time.sleep(settle)
+        assert sigkill_and_wait(parent, lambda marker=early: processes_with(*marker)) == []
+
+
 def test_training_starts_early_only_in_builds_sure_to_train():
     from couponseg.build import will_train
 
