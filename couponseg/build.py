@@ -50,7 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from couponseg.dbt_runner import TRAIN_EARLY_ENV
+from couponseg.dbt_runner import DBT_ERROR, TRAIN_EARLY_ENV
 from couponseg.segment_runs import carry_forward
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, WAREHOUSE_ENV
 from models_py.processes import die_with_parent
@@ -58,7 +58,6 @@ from models_py.processes import die_with_parent
 BUILD_SUFFIX = ".building"
 DBT_DATABASE_NAME = "warehouse.duckdb"  # the one name dbt opens (see the module docstring)
 PARSE_CACHES = DBT_PROJECT_DIR / "target" / "parse_caches"
-DBT_ERROR = 2  # dbt's exit code when it stopped on an error, rather than on failed nodes
 PARSE_CACHE_NAME = "partial_parse.msgpack"  # what dbt writes into its target path
 KEPT_PARSE_CACHES = 16  # the most recently used settings keep their cache (~2 MB each)
 # The environment variables the profile reads: dbt's parse cache records the rendered profile.
@@ -221,7 +220,8 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
     paths.target.mkdir(parents=True, exist_ok=True)
     # Only what this run writes counts: dbt leaves the parse cache alone when nothing changed,
     # and an older copy here must not replace a newer shared one.
-    for stale in (paths.run_results, paths.target / PARSE_CACHE_NAME):
+    for stale in (paths.run_results, paths.target / PARSE_CACHE_NAME,
+                  paths.dbt_dir / "stderr.log"):
         stale.unlink(missing_ok=True)
     env = _environment(paths, extra_env)
     # Where the disk takes no symbolic links dbt opens the building file by its own path,
@@ -229,20 +229,10 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
     linked = env.get(WAREHOUSE_ENV) == DBT_DATABASE_NAME
     shared = parse_cache_for(dbt_vars, env)
     has_cache = linked and take_parse_cache(shared, paths.parse_cache)
-    code, errors = _stream(_command(paths, dbt_vars, has_cache), env, paths, report, lock_fd,
-                           abort)
+    code, errors = _dbt_once_more_if_its_parse_cache_fails(
+        lambda cached: _stream(_command(paths, dbt_vars, cached), env, paths, report,
+                               lock_fd, abort), has_cache, paths, report)
     aborted = abort is not None and abort.done() and abort.exception() is not None
-    if has_cache and code == DBT_ERROR and not paths.run_results.exists() and not aborted:
-        # dbt stopped before running anything while it started from the saved parse. Its
-        # partial parsing misses some edits of the project (dbt 1.11 keeps the unit tests of
-        # a model deleted together with them, then refuses every build), and the cache would
-        # go on failing every build until deleted by hand: parse the project afresh, once.
-        # A real error in the project fails the fresh parse too, and is reported from it.
-        report("dbt stopped while reusing its saved parse of the project; parsing it afresh")
-        paths.parse_cache.unlink(missing_ok=True)
-        code, errors = _stream(_command(paths, dbt_vars, False), env, paths, report, lock_fd,
-                               abort)
-        aborted = abort is not None and abort.done() and abort.exception() is not None
     if linked and not aborted:  # a killed dbt may have left its cache half written
         _publish_parse_cache(paths.target / PARSE_CACHE_NAME, shared)
     results = _run_results(paths.run_results)
@@ -254,6 +244,28 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
         return BuildResult(True, paths.warehouse, nodes=len(results))
     return BuildResult(False, paths.warehouse,
                        failures or errors or [f"dbt exited with {code}"])
+
+
+def _dbt_once_more_if_its_parse_cache_fails(
+        run: Callable[[bool], tuple[int, list[str], bool]], has_cache: bool,
+        paths: BuildPaths, report: Callable[[str], None]) -> tuple[int, list[str]]:
+    """``run(has_cache)``; when dbt stopped on an error before starting any node while it
+    read the saved parse, ``run(False)`` once more, from a fresh parse. dbt's partial parsing
+    misses some edits of the project (dbt 1.11 keeps the unit test of a model removed
+    together with its properties and data tests, then refuses every build), and the cache
+    would go on failing every build until deleted by hand. Nothing was built, so the new
+    file is as the build prepared it. A real error in the project fails the fresh parse too,
+    and is reported from it."""
+    code, errors, started = run(has_cache)
+    if not has_cache or code != DBT_ERROR or started:
+        return code, errors
+    first = errors[0].splitlines()[0] if errors else f"exit code {code}"
+    report(f"dbt stopped while reusing its saved parse of the project ({first}); "
+           "parsing it afresh")
+    for stale in (paths.parse_cache, paths.target / PARSE_CACHE_NAME):
+        stale.unlink(missing_ok=True)
+    code, errors, _ = run(False)
+    return code, errors
 
 
 def _environment(paths: BuildPaths, extra_env: dict[str, str]) -> dict[str, str]:
@@ -351,12 +363,14 @@ def _remove_old_parse_caches(folder: Path, now: float | None = None) -> None:
 
 def _stream(command: list[str], env: dict[str, str], paths: BuildPaths,
             report: Callable[[str], None], lock_fd: int,
-            abort: Future | None = None) -> tuple[int, list[str]]:
-    """Run dbt, passing its per-node results on as they come; return the exit code and
-    dbt's error events (for failures that happen before any node runs)."""
+            abort: Future | None = None) -> tuple[int, list[str], bool]:
+    """Run dbt, passing its per-node results on as they come; return the exit code, dbt's
+    error events (for failures that happen before any node runs) and whether any node
+    started. dbt's stderr is added to the build's stderr.log."""
     errors: deque[str] = deque(maxlen=12)
+    started = False
     stderr_path = paths.dbt_dir / "stderr.log"
-    with open(stderr_path, "w") as stderr, subprocess.Popen(
+    with open(stderr_path, "a") as stderr, subprocess.Popen(
         command, env=env, cwd=paths.dbt_dir, stdout=subprocess.PIPE, stderr=stderr,
         text=True, bufsize=1, pass_fds=(lock_fd,), preexec_fn=die_with_parent(),
     ) as proc:
@@ -367,6 +381,7 @@ def _stream(command: list[str], env: dict[str, str], paths: BuildPaths,
             if event is None:
                 continue
             info, data = event["info"], event.get("data") or {}
+            started = started or "node_info" in data
             if _is_node_result(info, data):
                 report("  " + _progress_line(data))
             elif info.get("level") == "error" and info.get("msg"):
@@ -374,7 +389,7 @@ def _stream(command: list[str], env: dict[str, str], paths: BuildPaths,
         code = proc.wait()
     if code != 0 and not errors:
         errors.extend(_tail(stderr_path))
-    return code, list(errors)
+    return code, list(errors), started
 
 
 def _event(line: str) -> dict | None:

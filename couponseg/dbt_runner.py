@@ -40,6 +40,7 @@ ordinary exit).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -145,6 +146,8 @@ def _one_node_per_free_thread() -> bool:
     return True
 
 
+# Exit code of a dbt that stopped on an error (failed nodes give 1, success 0).
+DBT_ERROR = 2
 # Set (to "1") by the application when this build will train a segment model: the training
 # child (TRAINING_MODULE) is then started before dbt, and training takes it from there.
 TRAIN_EARLY_ENV = "COUPONSEG_TRAIN_EARLY"
@@ -158,7 +161,8 @@ def main(args: list[str]) -> tuple[int, bool]:
     from models_py import processes
 
     if os.environ.get(TRAIN_EARLY_ENV) == "1":
-        processes.start_early(TRAINING_MODULE)
+        with contextlib.suppress(OSError):  # a head start only: training starts its own
+            processes.start_early(TRAINING_MODULE)
     from dbt.cli.main import dbtRunner
 
     from couponseg import dbt_overhead
@@ -167,11 +171,13 @@ def main(args: list[str]) -> tuple[int, bool]:
     _released_tests_do_not_hold_up_models()
     _longest_chain_first()
     _one_node_per_free_thread()
-    result = dbtRunner().invoke(args)
-    processes.stop_started()
+    try:
+        result = dbtRunner().invoke(args)
+    finally:
+        processes.stop_started()
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         print(f"dbt failed: {result.exception}", file=sys.stderr)
-    code = 0 if result.success else (2 if result.exception is not None else 1)
+    code = 0 if result.success else (DBT_ERROR if result.exception is not None else 1)
     return code, _close_duckdb()
 
 

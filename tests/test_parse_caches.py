@@ -89,3 +89,11 @@ def test_a_parse_cache_dbt_cannot_start_from_is_replaced_not_fatal(tmp_path, mon
     assert any("parsing it afresh" in line for line in said)
     ok, said = run()  # the fresh parse was kept: no second fresh start
     assert ok and not any("parsing it afresh" in line for line in said)
+    # a real error in the project: tried afresh once, then reported from the fresh parse
+    properties.write_text(original + "\n  - name: nowhere_says_one\n    model: nowhere\n"
+                          "    given: []\n    expect:\n      rows: []\n")
+    result = build.dbt_build(warehouse, dbt_vars, report=(said := []).append, env=env)
+    assert not result.success
+    assert sum("parsing it afresh" in line for line in said) == 1, said
+    assert any("Unable to find model 'couponseg.nowhere'" in f for f in result.failures), \
+        result.failures

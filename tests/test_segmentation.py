@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -122,7 +123,8 @@ def test_training_child_started_early_dies_with_the_process_that_started_it():
     """A child started early waits for a sample that may never come: SIGKILL of its parent
     (dbt, in a build) ends it too, whether it is still importing or already waiting (the
     kernel's parent-death signal, or the end of its stdin, whichever comes first; a child
-    already training is the test above)."""
+    already training: test_training_process_and_its_workers_die_with_the_process_that_
+    started_it)."""
     from couponseg.dbt_runner import TRAINING_MODULE
 
     for settle in (0.0, 3.0):
@@ -136,6 +138,38 @@ def test_training_child_started_early_dies_with_the_process_that_started_it():
             time.sleep(0.02)
         time.sleep(settle)
         assert sigkill_and_wait(parent, lambda marker=early: processes_with(*marker)) == []
+
+
+def test_a_build_sure_to_train_asks_dbt_to_start_training_early(tmp_path, monkeypatch):
+    """The wiring: a first build passes TRAIN_EARLY_ENV to dbt, a build carrying a stored
+    model does not, and dbt's process starts the training child before dbt runs and ends
+    it after (here with dbt replaced by a stand-in that looks, in another process)."""
+    from couponseg import build
+    from couponseg.dbt_runner import TRAIN_EARLY_ENV, TRAINING_MODULE
+
+    seen: list[dict[str, str]] = []
+    monkeypatch.setattr(build, "_run_dbt", lambda paths, dbt_vars, report, extra_env, *_:
+                        seen.append(extra_env) or build.BuildResult(False, paths.warehouse))
+    warehouse = tmp_path / "w" / "warehouse.duckdb"
+    build.dbt_build(warehouse, {}, report=lambda _: None)
+    warehouse.parent.mkdir(exist_ok=True)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema segments; create table segments.segment_model (v int)")
+    build.dbt_build(warehouse, {}, report=lambda _: None)
+    build.dbt_build(warehouse, {"segment_retrain": True}, report=lambda _: None)
+    assert [env.get(TRAIN_EARLY_ENV) for env in seen] == ["1", None, "1"]
+    stand_in = (
+        "import sys\nimport dbt.cli.main\nfrom couponseg import dbt_runner\n"
+        "from models_py import processes\n"
+        "class Result:\n    success, exception = True, None\n"
+        "class Runner:\n    def invoke(self, args):\n"
+        "        print(sorted(processes._started), flush=True)\n        return Result()\n"
+        "dbt.cli.main.dbtRunner = Runner\n"
+        "code, _ = dbt_runner.main([])\nprint(sorted(processes._started), code)\n")
+    for flag, during in (("1", [TRAINING_MODULE]), ("0", [])):
+        ran = subprocess.run([sys.executable, "-c", stand_in], capture_output=True, text=True,
+                             env={**os.environ, TRAIN_EARLY_ENV: flag}, timeout=120)
+        assert ran.stdout.splitlines() == [str(during), "[] 0"], ran.stdout + ran.stderr
 
 
 def test_training_starts_early_only_in_builds_sure_to_train():
