@@ -231,7 +231,8 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
     has_cache = linked and take_parse_cache(shared, paths.parse_cache)
     code, errors = _dbt_once_more_if_its_parse_cache_fails(
         lambda cached: _stream(_command(paths, dbt_vars, cached), env, paths, report,
-                               lock_fd, abort), has_cache, paths, report)
+                               lock_fd, abort), has_cache, paths, report,
+        lambda: abort is not None and abort.done() and abort.exception() is not None)
     aborted = abort is not None and abort.done() and abort.exception() is not None
     if linked and not aborted:  # a killed dbt may have left its cache half written
         _publish_parse_cache(paths.target / PARSE_CACHE_NAME, shared)
@@ -248,7 +249,8 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
 
 def _dbt_once_more_if_its_parse_cache_fails(
         run: Callable[[bool], tuple[int, list[str], bool]], has_cache: bool,
-        paths: BuildPaths, report: Callable[[str], None]) -> tuple[int, list[str]]:
+        paths: BuildPaths, report: Callable[[str], None],
+        aborted: Callable[[], bool] = lambda: False) -> tuple[int, list[str]]:
     """``run(has_cache)``; when dbt stopped on an error before starting any node while it
     read the saved parse, ``run(False)`` once more, from a fresh parse. dbt's partial parsing
     misses some edits of the project (dbt 1.11 keeps the unit test of a model removed
@@ -257,15 +259,22 @@ def _dbt_once_more_if_its_parse_cache_fails(
     file is as the build prepared it. A real error in the project fails the fresh parse too,
     and is reported from it."""
     code, errors, started = run(has_cache)
-    if not has_cache or code != DBT_ERROR or started:
+    if (not has_cache or code != DBT_ERROR or started or paths.run_results.exists()
+            or aborted()):
         return code, errors
-    first = errors[0].splitlines()[0] if errors else f"exit code {code}"
-    report(f"dbt stopped while reusing its saved parse of the project ({first}); "
-           "parsing it afresh")
+    report(f"dbt stopped while reusing its saved parse of the project ({_first_error(errors)});"
+           " parsing it afresh")
     for stale in (paths.parse_cache, paths.target / PARSE_CACHE_NAME):
         stale.unlink(missing_ok=True)
     code, errors, _ = run(False)
     return code, errors
+
+
+def _first_error(errors: list[str]) -> str:
+    """dbt's error in one line, without the "Encountered an error:" that opens it."""
+    lines = [line.strip() for error in errors for line in error.splitlines()]
+    said = [line for line in lines if line and line != "Encountered an error:"]
+    return " ".join(said)[:200] or "no message"
 
 
 def _environment(paths: BuildPaths, extra_env: dict[str, str]) -> dict[str, str]:
@@ -370,6 +379,8 @@ def _stream(command: list[str], env: dict[str, str], paths: BuildPaths,
     errors: deque[str] = deque(maxlen=12)
     started = False
     stderr_path = paths.dbt_dir / "stderr.log"
+    with open(stderr_path, "a") as stderr:
+        offset = stderr.tell()  # this attempt's part of the log starts here
     with open(stderr_path, "a") as stderr, subprocess.Popen(
         command, env=env, cwd=paths.dbt_dir, stdout=subprocess.PIPE, stderr=stderr,
         text=True, bufsize=1, pass_fds=(lock_fd,), preexec_fn=die_with_parent(),
@@ -388,7 +399,7 @@ def _stream(command: list[str], env: dict[str, str], paths: BuildPaths,
                 errors.append(str(info["msg"]).strip())
         code = proc.wait()
     if code != 0 and not errors:
-        errors.extend(_tail(stderr_path))
+        errors.extend(_tail(stderr_path, offset=offset))
     return code, list(errors), started
 
 
@@ -421,9 +432,11 @@ def _progress_line(data: dict) -> str:
             f"{node.get('resource_type', 'node')} {where}{timing}")
 
 
-def _tail(path: Path, lines: int = 6) -> list[str]:
+def _tail(path: Path, lines: int = 6, offset: int = 0) -> list[str]:
     try:
-        text = path.read_text(errors="replace")
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            text = handle.read().decode(errors="replace")
     except OSError:
         return []
     return [ln.strip() for ln in text.splitlines() if ln.strip()][-lines:]

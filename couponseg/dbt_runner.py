@@ -146,6 +146,19 @@ def _one_node_per_free_thread() -> bool:
     return True
 
 
+def _run_dbt(args: list[str]):
+    """dbt's own runner, with this module's changes to dbt applied first."""
+    from dbt.cli.main import dbtRunner
+
+    from couponseg import dbt_overhead
+
+    dbt_overhead.apply()
+    _released_tests_do_not_hold_up_models()
+    _longest_chain_first()
+    _one_node_per_free_thread()
+    return dbtRunner().invoke(args)
+
+
 # Exit code of a dbt that stopped on an error (failed nodes give 1, success 0).
 DBT_ERROR = 2
 # Set (to "1") by the application when this build will train a segment model: the training
@@ -163,16 +176,8 @@ def main(args: list[str]) -> tuple[int, bool]:
     if os.environ.get(TRAIN_EARLY_ENV) == "1":
         with contextlib.suppress(OSError):  # a head start only: training starts its own
             processes.start_early(TRAINING_MODULE)
-    from dbt.cli.main import dbtRunner
-
-    from couponseg import dbt_overhead
-
-    dbt_overhead.apply()
-    _released_tests_do_not_hold_up_models()
-    _longest_chain_first()
-    _one_node_per_free_thread()
     try:
-        result = dbtRunner().invoke(args)
+        result = _run_dbt(args)
     finally:
         processes.stop_started()
     if result.exception is not None and not isinstance(result.exception, SystemExit):

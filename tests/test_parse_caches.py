@@ -86,7 +86,8 @@ def test_a_parse_cache_dbt_cannot_start_from_is_replaced_not_fatal(tmp_path, mon
     properties.write_text(original)
     ok, said = run()
     assert ok, said
-    assert any("parsing it afresh" in line for line in said)
+    assert any("parsing it afresh" in line and "Unable to find model 'couponseg.extra_model'"
+               in line for line in said), said
     ok, said = run()  # the fresh parse was kept: no second fresh start
     assert ok and not any("parsing it afresh" in line for line in said)
     # a real error in the project: tried afresh once, then reported from the fresh parse
@@ -97,3 +98,36 @@ def test_a_parse_cache_dbt_cannot_start_from_is_replaced_not_fatal(tmp_path, mon
     assert sum("parsing it afresh" in line for line in said) == 1, said
     assert any("Unable to find model 'couponseg.nowhere'" in f for f in result.failures), \
         result.failures
+
+
+def test_dbt_runs_once_more_only_when_it_stopped_before_any_node(tmp_path):
+    """The retry's rules, with dbt stood in for: only with a cache, only on dbt's error exit,
+    only when no node started and no results were written, never after an abort; the line
+    it prints names dbt's error without dbt's "Encountered an error:" opening."""
+    paths = build.BuildPaths.of(tmp_path / "warehouse.duckdb")
+    paths.target.mkdir(parents=True)
+    error = "Encountered an error:\nParsing Error\n  Unable to find model 'x.y'"
+
+    def attempts(first: tuple[int, list[str], bool], has_cache: bool = True,
+                 aborted: bool = False) -> tuple[list[bool], list[str]]:
+        calls: list[bool] = []
+        said: list[str] = []
+
+        def run(cached: bool) -> tuple[int, list[str], bool]:
+            calls.append(cached)
+            return first if len(calls) == 1 else (0, [], True)
+
+        build._dbt_once_more_if_its_parse_cache_fails(run, has_cache, paths, said.append,
+                                                      lambda: aborted)
+        return calls, said
+
+    calls, said = attempts((2, [error], False))
+    assert calls == [True, False]
+    assert said == ["dbt stopped while reusing its saved parse of the project (Parsing Error "
+                    "Unable to find model 'x.y'); parsing it afresh"]
+    assert attempts((2, [error], True))[0] == [True]  # a node had started
+    assert attempts((1, [], False))[0] == [True]  # failed nodes, not an error
+    assert attempts((2, [error], False), has_cache=False)[0] == [False]
+    assert attempts((2, [error], False), aborted=True)[0] == [True]
+    paths.run_results.write_text("{}")
+    assert attempts((2, [error], False))[0] == [True]  # dbt got as far as writing results
