@@ -229,12 +229,13 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
     linked = env.get(WAREHOUSE_ENV) == DBT_DATABASE_NAME
     shared = parse_cache_for(dbt_vars, env)
     has_cache = linked and take_parse_cache(shared, paths.parse_cache)
+    def aborted() -> bool:  # the check beside the build stopped it
+        return abort is not None and abort.done() and abort.exception() is not None
+
     code, errors = _dbt_once_more_if_its_parse_cache_fails(
         lambda cached: _stream(_command(paths, dbt_vars, cached), env, paths, report,
-                               lock_fd, abort), has_cache, paths, report,
-        lambda: abort is not None and abort.done() and abort.exception() is not None)
-    aborted = abort is not None and abort.done() and abort.exception() is not None
-    if linked and not aborted:  # a killed dbt may have left its cache half written
+                               lock_fd, abort), has_cache, paths, report, aborted)
+    if linked and not aborted():  # a killed dbt may have left its cache half written
         _publish_parse_cache(paths.target / PARSE_CACHE_NAME, shared)
     results = _run_results(paths.run_results)
     failures = _failures(results)
@@ -381,10 +382,10 @@ def _stream(command: list[str], env: dict[str, str], paths: BuildPaths,
     stderr_path = paths.dbt_dir / "stderr.log"
     with open(stderr_path, "a") as stderr:
         offset = stderr.tell()  # this attempt's part of the log starts here
-    with open(stderr_path, "a") as stderr, subprocess.Popen(
-        command, env=env, cwd=paths.dbt_dir, stdout=subprocess.PIPE, stderr=stderr,
-        text=True, bufsize=1, pass_fds=(lock_fd,), preexec_fn=die_with_parent(),
-    ) as proc:
+        proc = subprocess.Popen(
+            command, env=env, cwd=paths.dbt_dir, stdout=subprocess.PIPE, stderr=stderr,
+            text=True, bufsize=1, pass_fds=(lock_fd,), preexec_fn=die_with_parent())
+    with proc:
         if abort is not None:  # its children (training) die with it: die_with_parent
             abort.add_done_callback(lambda done: done.exception() is None or proc.kill())
         for line in proc.stdout:
