@@ -11,7 +11,7 @@ with activity as (
             (array_of(['claim_month', 'burn_month']), 'activity_month'),
             (array_of(['1', '0']), 'is_claim'),
         ]) }}
-    from {{ ref('fct_coupon_transactions') }}
+    from {{ ref('int_transactions_as_of') }}
 ),
 
 per_month as (

@@ -27,7 +27,7 @@ tx as (
         {{ dbt.datediff('tx.burn_date', 'ends.burns_end', 'day') }} as burn_days_before_end,
         {{ dbt.datediff('tx.claim_date', 'ends.activity_end', 'day') }} as claim_days_before_activity_end,
         {{ dbt.datediff('tx.burn_date', 'ends.activity_end', 'day') }} as burn_days_before_activity_end
-    from {{ ref('fct_coupon_transactions') }} as tx
+    from {{ ref('int_transactions_as_of') }} as tx
     cross join feed_ends as ends
 ),
 

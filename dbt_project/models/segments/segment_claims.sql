@@ -10,6 +10,6 @@ select
     tx.claim_date,
     tx.is_burnt,
     tx.is_matured
-from {{ ref('fct_coupon_transactions') }} as tx
+from {{ ref('int_transactions_as_of') }} as tx
 inner join {{ ref('customer_segments') }} as members
     on tx.customer_id = members.customer_id

@@ -50,7 +50,7 @@ repeated_coupons as (
     {%- if var('offer_coupon_min_claims') | int > 0 %}
         -- every coupon name is sorted once (repeated_values): about 3 s at 50M transactions
         -- whose names are all unique; offer_coupon_min_claims: 0 turns coupon-level rows off
-        {{ repeated_values(ref('fct_coupon_transactions'), ['merchant_id', 'coupon_name'],
+        {{ repeated_values(ref('int_transactions_as_of'), ['merchant_id', 'coupon_name'],
             var('offer_coupon_min_claims') | int) }}
     {%- else %}
         select
