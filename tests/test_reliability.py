@@ -298,6 +298,11 @@ def test_only_released_models_tests_run_alongside_models(built):
     assert "model.couponseg.customer_features" in held_up_by(context_test)
     customers_test = next(t for t in tests if "unique_dim_customers_customer_id" in t)
     assert "model.couponseg.segment_model" in held_up_by(customers_test)
+    # Tests that read the fact with other models hold up the segmentation (customer_features
+    # is built after the fact, though it reads int_transactions_as_of).
+    for name in ("assert_features_cover_every_customer", "assert_nothing_after_as_of",
+                 "assert_marts_hold_kept_rows"):
+        assert "model.couponseg.segment_model" in held_up_by(f"test.couponseg.{name}"), name
 
 
 def test_folder_without_symbolic_links_still_builds(built, tmp_path, monkeypatch):

@@ -1,5 +1,10 @@
 -- One row per staged customer, including customers with no transaction (zeros and nulls
 -- as documented), so every customer can be profiled and segmented.
+-- It reads int_transactions_as_of (the fact's rows without the name lookups), yet is built
+-- after the fact: the fact's tests and the tests that read the fact with the features (every
+-- customer covered, nothing after the as-of date, the marts hold the kept rows) then hold up
+-- the segmentation as before, and on Spark they run before a model is trained and stored.
+-- depends_on: {{ ref('fct_coupon_transactions') }}
 with context as (
     select * from {{ ref('int_run_context') }}
 ),
