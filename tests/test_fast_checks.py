@@ -121,3 +121,48 @@ def test_coupon_offers_are_the_names_claimed_often_enough(repeated_names):
         group by all""")
     assert {(int(r.merchant_id), r.coupon_name) for r in offers.itertuples()} == expected
     assert offers["claims"].tolist() == [30]
+
+
+def test_hash_sorted_repeats_finds_what_a_group_by_finds(built, tmp_path):
+    """unique_combination and repeated_values over several columns sort one hash per row on
+    DuckDB (macros/data_tests.sql, hash_sorted_repeats). Compiled by the real dbt and run on
+    rows made for it, they return exactly what a plain group by returns: nulls equal in
+    unique_combination (as dbt's version, a group by) and left out of repeated_values, each
+    repeated combination once with its number of rows, nothing that occurs fewer times."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+
+    def compiled(call: str) -> str:
+        result = dbt_on_copy(warehouse, "compile", "--quiet", "--inline", "{{ " + call + " }}",
+                             input_path=built.input, target=tmp_path / "target")
+        assert result.returncode == 0, result.stdout[-3000:]
+        return result.stdout
+
+    unique_sql = compiled("unique_combination_rows('crafted', ['a', 'b', 'c'])")
+    repeated_sql = compiled("repeated_values('crafted', ['a', 'b', 'c'], 3)")
+    assert "hash(a, b, c)" in unique_sql and "hash(a, b, c)" in repeated_sql
+    with duckdb.connect() as con:
+        # 3,000 rows over few values: combinations once, twice and more, nulls in each column
+        con.execute("""create table crafted as
+            select
+                case when i % 17 = 0 then null else (i * 7) % 37 end as a,
+                case when i % 23 = 0 then null else date '2024-01-01' + cast((i * 3) % 5 as integer)
+                end as b,
+                case when i % 29 = 0 then null else 'v' || ((i * i) % 13) end as c
+            from range(3000) as t(i)""")
+        con.execute("insert into crafted values (1000, null, null), (1000, null, null), "
+                    "(1001, date '2024-01-01', 'x'), (1002, null, 'only once')")
+
+        def rows(sql: str) -> set[tuple]:
+            return set(con.execute(sql).fetchall())
+
+        expected_unique = rows("select a, b, c, count(*) from crafted group by all "
+                               "having count(*) > 1")
+        expected_repeated = rows("select a, b, c from crafted where a is not null and "
+                                 "b is not null and c is not null group by all "
+                                 "having count(*) >= 3")
+        assert (1000, None, None, 2) in expected_unique  # nulls equal, as in a group by
+        assert len(expected_unique) > 500 and len(expected_repeated) > 100
+        assert rows("select count(*) from crafted group by a, b, c having count(*) = 1")
+        assert rows(unique_sql) == expected_unique
+        assert rows(repeated_sql) == expected_repeated
