@@ -103,6 +103,29 @@ def write_breakdown(size: str, warehouse: Path) -> None:
     path.write_text(json.dumps(kept, indent=1))
 
 
+def costliest_tests(warehouse: Path, top: int = 10) -> dict[str, float]:
+    """Seconds of the ``top`` slowest data tests of the last build, by dbt's test name (with
+    the hash dbt adds to a generic test's: two long names can share their start), where
+    breakdown.json keeps only their sum."""
+    seconds: dict[str, float] = {}
+    for node, step, start, end in _spans(warehouse):
+        if step == "execute" and node.startswith("test."):
+            name = node.split(".", 2)[2]
+            seconds[name] = round(seconds.get(name, 0.0) + end - start, 2)
+    return dict(sorted(seconds.items(), key=lambda item: -item[1])[:top])
+
+
+def write_first_build(size: str, warehouse: Path) -> None:
+    """bench/first_builds.json: each size's first build's warehouse file size and its
+    costliest data tests, so the README's figures of them come from a committed file rather
+    than from reading the bench's (uncommitted) files by hand."""
+    path = BENCH / "first_builds.json"
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    kept[size] = {"warehouse_mib": round(warehouse.stat().st_size / 2**20, 1),
+                  "costliest_tests_s": costliest_tests(warehouse)}
+    path.write_text(json.dumps(kept, indent=1))
+
+
 REAL_WORKBOOK = REPO.parent / "shared" / "data" / "E-commerce_data.xlsx"
 
 
@@ -174,6 +197,7 @@ def build_and_report(size: str, folder: Path, warehouse: Path, out: Path, tx: in
     rows = [record("couponseg", f"build{suffix}", size, tx, cust, build)]
     if build["status"] == "ok" and not suffix:
         write_breakdown(size, warehouse)
+        write_first_build(size, warehouse)
         rows.append(record("couponseg", "segment", size, tx, cust,
                            {"wall_s": segment_seconds(warehouse), "peak_rss_mb": None,
                             "status": "ok (inside build)"}))

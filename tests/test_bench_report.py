@@ -5,6 +5,8 @@ has taken 26.3 s and 78.3 s at 10M on two of these shared machines), so RESULTS.
 let rows kept from an earlier run pass for this run's.
 """
 
+import json
+
 import pytest
 
 from bench.machine import calibrate
@@ -45,3 +47,23 @@ def test_no_ratio_between_rows_of_two_runs(tmp_path, engine, seconds, row_start)
     assert f"{row_start} n/a (two runs) |" in path.read_text()
     write_markdown([_row("2026-12-03T08:50"), {**other, "run": "2026-12-03T08:50"}], path)
     assert f"{row_start} {seconds:.1f}x |" in path.read_text()
+
+
+def test_first_build_facts_come_from_the_build(built, tmp_path, monkeypatch) -> None:
+    """bench/first_builds.json records the warehouse file's size and the slowest data tests
+    of a build, read from that build's own files (dbt's run_results.json), so the README can
+    quote them from a committed file."""
+    from bench import run
+
+    monkeypatch.setattr(run, "BENCH", tmp_path)
+    run.write_first_build("1M", built.warehouse)
+    facts = json.loads((tmp_path / "first_builds.json").read_text())["1M"]
+    assert facts["warehouse_mib"] == round(built.warehouse.stat().st_size / 2**20, 1) > 0
+    tests = facts["costliest_tests_s"]
+    assert len(tests) == 10 and list(tests.values()) == sorted(tests.values(), reverse=True)
+    every_test = run.costliest_tests(built.warehouse, top=10_000)
+    test_nodes = {node for node, *_ in run._spans(built.warehouse) if node.startswith("test.")}
+    assert len(every_test) == len(test_nodes) > 200 and all(name in every_test for name in tests)
+    assert min(tests.values()) >= max(v for k, v in every_test.items() if k not in tests)
+    assert sum(every_test.values()) == pytest.approx(run.node_seconds(built.warehouse)
+                                                     ["data tests"], abs=0.01 * len(test_nodes))
