@@ -52,6 +52,7 @@ from pathlib import Path
 
 from couponseg.dbt_runner import DBT_ERROR, TRAIN_EARLY_ENV
 from couponseg.segment_runs import carry_forward
+from models_py.flags import is_true
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, WAREHOUSE_ENV
 from models_py.processes import die_with_parent
 
@@ -157,8 +158,7 @@ def will_train(carried: list[str], dbt_vars: dict[str, object]) -> bool:
     previous warehouse (a first build), or a retrain was asked for. Other reasons to train
     (changed features or settings) are found only inside dbt; those builds start the
     training child when they need it, a second later."""
-    retrain = str(dbt_vars.get("segment_retrain", "")).strip().lower() in ("true", "1", "yes")
-    return "segment_model" not in carried or retrain
+    return "segment_model" not in carried or is_true(dbt_vars.get("segment_retrain"))
 
 
 class BuildLocked(RuntimeError):

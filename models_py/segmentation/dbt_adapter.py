@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from models_py.flags import is_true
 from models_py.segmentation.features import source_columns
 from models_py.segmentation.scoring import OUTPUT_SCHEMA, SegmentModel, score_record_batch
 from models_py.segmentation.store import MODEL_SCHEMA, TrainingSettings, training_reason
@@ -25,7 +26,7 @@ def settings(config: dict, run_context) -> TrainingSettings:
         seed=int(config["seed"]), k_min=int(config["k_min"]), k_max=int(config["k_max"]),
         sample_size=int(config["sample_size"]),
         burn_window_days=int(run_context["burn_window_days"]),
-        retrain=str(config["retrain"]).strip().lower() in ("true", "1", "yes"),
+        retrain=is_true(config["retrain"]),
     )
 
 

@@ -1,0 +1,34 @@
+"""models_py.flags: the CLI and the segment model read a yes/no dbt var the same way."""
+
+from __future__ import annotations
+
+import pytest
+
+from couponseg.build import will_train
+from models_py.flags import is_true
+from models_py.segmentation.dbt_adapter import settings
+
+
+@pytest.mark.parametrize("value", [True, 1, "true", "TRUE", " yes ", "1", "True"])
+def test_yes_values(value: object) -> None:
+    assert is_true(value)
+    assert will_train(["segment_model"], {"segment_retrain": value})
+    assert _model_retrains(value)
+
+
+@pytest.mark.parametrize("value", [False, 0, None, "", "false", "no", "0", "off", "yes please"])
+def test_no_values(value: object) -> None:
+    assert not is_true(value)
+    assert not will_train(["segment_model"], {"segment_retrain": value})
+    assert not _model_retrains(value)
+
+
+def test_first_build_trains_whatever_the_var() -> None:
+    assert will_train([], {})
+    assert will_train([], {"segment_retrain": "no"})
+    assert not will_train(["segment_model"], {})
+
+
+def _model_retrains(value: object) -> bool:
+    config = {"seed": 7, "k_min": 2, "k_max": 8, "sample_size": 3000, "retrain": value}
+    return settings(config, {"burn_window_days": 60}).retrain
