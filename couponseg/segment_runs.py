@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from models_py import warehouse_file
+
 # The incremental models of dbt_project/models/segments (tests/test_segment_model.py checks
 # this against dbt's manifest).
 CARRIED_TABLES = ("segment_model", "segment_names", "segment_runs", "segment_history")
@@ -26,7 +28,7 @@ def carry_forward(previous: Path, building: Path) -> list[str]:
     names. Nothing to do when there is no previous warehouse."""
     if not Path(previous).exists():
         return []
-    with duckdb.connect(str(building)) as con:
+    with warehouse_file.connect(building) as con:
         con.execute(f"attach '{_quote(previous)}' as previous (read_only)")
         present = {row[0] for row in con.execute(
             "select table_name from duckdb_tables() "

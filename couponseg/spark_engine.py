@@ -414,14 +414,14 @@ def snapshot_path(folder: Path | None = None) -> Path:
 def export_snapshot(spark, target: Path) -> Path:
     """Copy the reporting schema and SNAPSHOT_TABLES from Spark into a new DuckDB file,
     swapped in over ``target`` once complete (a reader never sees half a file)."""
-    import duckdb
+    from models_py import warehouse_file
 
     names = [f"reporting.{row.tableName}" for row in spark.sql("show tables in reporting")
              .collect() if not row.isTemporary]
     names += [n for n in SNAPSHOT_TABLES if spark.catalog.tableExists(n)]
     building = target.with_name(target.name + ".building")
     building.unlink(missing_ok=True)
-    with duckdb.connect(str(building)) as con:
+    with warehouse_file.connect(building) as con:
         for name in names:
             schema, table = name.split(".")
             arrow = spark.table(name).toArrow()  # noqa: F841 (read by DuckDB below)

@@ -45,3 +45,18 @@ def test_couponseg_sql_without_a_warehouse_says_so(tmp_path):
     result = couponseg("sql", "--warehouse", tmp_path / "none.duckdb", check=False)
     assert result.returncode == 2
     assert "couponseg build" in result.stderr
+
+
+def test_the_shell_opens_the_warehouse_of_a_weekly_rerun(built, tmp_path):
+    """A rerun's new file is created by the CLI (to carry the segment history forward)
+    before dbt opens it: it must still be written in the profile's storage format."""
+    import shutil
+
+    warehouse = tmp_path / "weekly.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    couponseg("build", "--input", built.input, "--warehouse", warehouse)
+    assert int(query(warehouse, "select count(*) as n from segments.segment_runs").n[0]) == 2
+    customers = int(query(warehouse, "select count(*) as n from marts.dim_customers").n[0])
+    assert _shell(warehouse, "select count(*) from marts.dim_customers") == str(customers)
+    result = couponseg("sql", "--warehouse", warehouse, "-c", "select 42 as answer")
+    assert " 42 " in result.stdout
