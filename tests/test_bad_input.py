@@ -4,6 +4,7 @@ audit_rejected_rows with the right reasons, and counts that reconcile."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 import pandas as pd
 import pypdf
@@ -376,6 +377,50 @@ def test_typed_parquet_is_judged_like_text(clean, tmp_path):
     assert list(staged["transaction_id"]) == [base_id + 2]
     recon = query(warehouse, "select * from audit.audit_row_reconciliation")
     assert recon["reconciles"].all()
+
+
+def test_parquet_ids_a_float32_or_a_date_cannot_hold_are_rejected(clean, tmp_path):
+    """A 4-byte FLOAT id column is exact only below 2^24: 16777217 arrives as 16777216.0 and
+    is invalid, not kept as another customer's id. A DATE where an id belongs makes every
+    value invalid (not a SQL error): the merchants are rejected and, in turn, their
+    branches and every transaction; the build still succeeds and reconciles."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = copy.deepcopy(clean)
+    first = t["customers"].iloc[0].to_dict()
+    rounded = append(t["customers"], **{**first, "customer_id": str(2**24 + 1)})
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, frame in t.items():
+        if name not in ("customers", "merchants"):
+            frame.to_parquet(folder / f"{name}.parquet", index=False)
+    customers = t["customers"]
+    pq.write_table(pa.table({
+        "customer_id": pa.array(customers["customer_id"].astype("float64"), pa.float32()),
+        **{c: pa.array(customers[c].astype(str)) for c in customers.columns
+           if c != "customer_id"},
+    }), folder / "customers.parquet")
+    merchants = t["merchants"]
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(len(merchants))]
+    pq.write_table(pa.table({"merchant_id": pa.array(days, pa.date32()),
+                             "merchant_name": pa.array(merchants["merchant_name"].astype(str))}),
+                   folder / "merchants.parquet")
+    warehouse = tmp_path / "w.duckdb"
+    couponseg("build", "--input", folder, "--warehouse", warehouse)
+    audit = query(warehouse, "select source_table, source_row, reason "
+                  "from audit.audit_rejected_rows")
+    customer_reasons = audit[audit["source_table"] == "customers"]
+    assert dict(zip(customer_reasons["source_row"], customer_reasons["reason"],
+                    strict=True)) == {rounded: "invalid_customer_id"}
+    by_table = audit.groupby("source_table")["reason"].agg(set).to_dict()
+    assert by_table["merchants"] == {"invalid_merchant_id"}
+    assert by_table["branches"] == {"unknown_merchant_id"}
+    assert by_table["transactions"] == {"unknown_branch_id"}
+    assert query(warehouse, "select count(*) n from staging.stg_customers "
+                 f"where customer_id = {2**24}")["n"][0] == 0
+    assert query(warehouse, "select bool_and(reconciles) ok "
+                 "from audit.audit_row_reconciliation")["ok"][0]
 
 
 def test_a_city_nobody_lives_in_is_listed_with_none(damaged):

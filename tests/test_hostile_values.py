@@ -49,7 +49,15 @@ DATE_SPELLINGS = st.one_of(
     st.integers(1900, 2100).map(str),  # a bare year is not an Excel serial
     st.sampled_from(["infinity", "-infinity", "epoch", "2024-02-30", "31/31/2022",
                      "yesterday"]),
+    # a time of day, with a time zone the rule knows (kept) or any other word (invalid:
+    # DuckDB's and Spark's casts would drop the word and keep the date)
+    st.tuples(PLAUSIBLE_DAYS, st.sampled_from(
+        [" 10:00", "T10:00:00Z", " 10:00:00.5 UTC", " 23:59:59+02:00", " 10:00:00 garbage",
+         " 10:00:00 BC", "T10:00 Europe/Cairo", " 10:00:00 +0200"]),
+    ).map(lambda pair: pair[0].isoformat() + pair[1]),
 )
+ISO_DATE_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}"
+                           r"([.][0-9]+)?)? ?(Z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)?")
 NAME_SPELLINGS = st.sampled_from(["Nan", "N/A", "None", "null", "NULL ", "NaT", " none"])
 
 
@@ -57,6 +65,8 @@ def _expected_date(text: str) -> dt.date | str:
     """The README's date rule for these spellings: a date, 'infinite' or 'invalid'."""
     if re.fullmatch(r"[0-9]{5}", text):
         return EXCEL_DAY0 + dt.timedelta(days=int(text))
+    if (with_time := ISO_DATE_TIME.fullmatch(text)) is not None:
+        return dt.date.fromisoformat(with_time.group(1))
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return dt.datetime.strptime(text, fmt).date()

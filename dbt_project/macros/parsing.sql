@@ -31,16 +31,19 @@
 {%- endmacro %}
 
 {% macro type_family(data_type) -%}
-    {#- text, integer, decimal, float, date, timestamp or other, for a DuckDB column type.
-        float is apart from decimal: a double holds whole numbers exactly only up to 2^53. -#}
+    {#- text, integer, decimal, float, float4, date, timestamp or other, for a DuckDB (or
+        Spark) column type. float is apart from decimal: a double holds whole numbers exactly
+        only up to 2^53; float4 (DuckDB's FLOAT / REAL, Spark's float) only up to 2^24. -#}
     {%- set t = (data_type or 'varchar') | lower -%}
     {%- if t in ('varchar', 'text', 'string') or t.startswith('varchar') -%}
         {%- do return('text') -%}
     {%- elif t in ('tinyint', 'smallint', 'integer', 'bigint', 'hugeint', 'utinyint',
                    'usmallint', 'uinteger', 'ubigint', 'int', 'int4', 'int8') -%}
         {%- do return('integer') -%}
-    {%- elif t in ('double', 'float', 'real') -%}
+    {%- elif t in ('double', 'float8', 'double precision') -%}
         {%- do return('float') -%}
+    {%- elif t in ('float', 'real', 'float4') -%}
+        {%- do return('float4') -%}
     {%- elif t.startswith('decimal') -%}
         {%- do return('decimal') -%}
     {%- elif t == 'date' -%}
@@ -80,7 +83,7 @@
         {%- for column in columns %}
         {%- set family = types.get(column, 'text') %}
         {%- set text = column if family == 'text' else 'cast(' ~ column ~ ' as ' ~ text_type() ~ ')' %}
-        {%- if column in typed and family in ('integer', 'decimal', 'float', 'date', 'timestamp') %}
+        {%- if column in typed and family in ('integer', 'decimal', 'float', 'float4', 'date', 'timestamp') %}
         {{ column }}{{ "," if not loop.last }}
         {%- elif column in typed %}
         {{ clean_text(text) }} as {{ column }}{{ "," if not loop.last }}
@@ -103,15 +106,20 @@
         case
             when {{ column }} = floor({{ column }}) then try_cast({{ column }} as bigint)
         end
-    {%- elif family == 'float' -%}
+    {%- elif family in ('float', 'float4') -%}
         {#- Beyond 2^53 a double is not the id that was meant (a Parquet DECIMAL of more than
-            38 digits arrives as one: 9007199254740993 read as ...992): invalid, not rounded. -#}
+            38 digits arrives as one: 9007199254740993 read as ...992): invalid, not rounded.
+            A 4-byte float is exact only below 2^24 (16777217 is stored as 16777216). -#}
         case
             when
                 {{ column }} = floor({{ column }})
-                and abs({{ column }}) < 9007199254740992
+                and abs({{ column }}) < {{ 9007199254740992 if family == 'float' else 16777216 }}
                 then try_cast({{ column }} as bigint)
         end
+    {%- elif family in ('date', 'timestamp') -%}
+        {#- A date is not an id (a Parquet column typed as a date where an id belongs): every
+            value is invalid, as text that is not a number would be. -#}
+        cast(null as bigint)
     {%- else -%}
         case
             when cast(try_cast({{ column }} as bigint) as {{ text_type() }}) = {{ column }}
@@ -120,6 +128,13 @@
                 then try_cast({{ column }} as bigint)
         end
     {%- endif -%}
+{%- endmacro %}
+
+{% macro iso_date_time_pattern() -%}
+    {#- An ISO date with a time of day (seconds and fractions optional) and an optional time
+        zone: Z, UTC, GMT or a numeric offset. -#}
+    {{- return('[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?'
+               ~ ' ?(Z|UTC|GMT|[+-][0-9]{1,2}(:?[0-9]{2})?)?') -}}
 {%- endmacro %}
 
 {% macro parse_date(column, family='text') -%}
@@ -133,15 +148,26 @@
         {{ column }}
     {%- elif family == 'timestamp' -%}
         cast({{ column }} as date)
-    {%- elif family in ('integer', 'decimal', 'float') -%}
+    {%- elif family in ('integer', 'decimal', 'float', 'float4') -%}
         case
             when {{ column }} between 10000 and 99999 and {{ column }} = floor({{ column }})
                 then date '1899-12-30' + cast({{ column }} as integer)
         end
     {%- else -%}
     coalesce(
-        try_cast({{ column }} as date),
-        try_cast(try_cast({{ column }} as timestamp) as date),
+        {#- After a time of day both engines' casts take any word for a time zone and drop
+            it ('2024-01-02 10:00:00 garbage' would be 2024-01-02, and '... BC' too): text
+            longer than a date must be a date and time with at most Z, UTC, GMT or an offset
+            after it. -#}
+        case
+            when
+                length({{ column }}) <= 10
+                or {{ regex_full_match(column, iso_date_time_pattern()) }}
+                then coalesce(
+                    try_cast({{ column }} as date),
+                    try_cast(try_cast({{ column }} as timestamp) as date)
+                )
+        end,
         {{ try_parse_date(column, '%d/%m/%Y') }},
         {{ try_parse_date(column, '%d-%m-%Y') }},
         {{ try_parse_date(column, '%Y/%m/%d') }},

@@ -6,7 +6,7 @@
     Claim texts are counted before they are parsed, so a 50M-row text feed parses only its
     few thousand distinct date spellings here. -#}
 {%- set family = raw_column_types('raw_transactions').get('transaction_date', 'text') -%}
-{%- if family in ('integer', 'decimal', 'float', 'date', 'timestamp') -%}
+{%- if family in ('integer', 'decimal', 'float', 'float4', 'date', 'timestamp') -%}
     {%- set claim_value = 'transaction_date' -%}
 {%- else -%}
     {%- set claim_value = clean_text('cast(transaction_date as ' ~ text_type() ~ ')') -%}
