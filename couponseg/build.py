@@ -50,6 +50,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from couponseg import audit_summary
+from couponseg.audit_summary import Audit
 from couponseg.dbt_runner import DBT_ERROR, TRAIN_EARLY_ENV
 from couponseg.segment_runs import carry_forward
 from models_py.flags import is_true
@@ -74,6 +76,7 @@ class BuildResult:
     warehouse: Path
     failures: list[str] = field(default_factory=list)
     nodes: int = 0
+    audit: Audit | None = None  # a failed build's audit, read before its file is discarded
 
 
 @dataclass(frozen=True)
@@ -245,7 +248,8 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
         os.replace(paths.building, paths.warehouse)
         return BuildResult(True, paths.warehouse, nodes=len(results))
     return BuildResult(False, paths.warehouse,
-                       failures or errors or [f"dbt exited with {code}"])
+                       failures or errors or [f"dbt exited with {code}"],
+                       audit=audit_summary.read(paths.building))
 
 
 def _dbt_once_more_if_its_parse_cache_fails(

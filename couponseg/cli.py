@@ -136,21 +136,29 @@ class ReportAfterCheck:
             self.report(line)
 
 
+def _explain_rejections(audit, heading: str) -> None:
+    """Rejected rows by reason, led by a warning for each table with none kept; on stderr."""
+    from couponseg.audit_summary import emptied_warning
+
+    lines = ([emptied_warning(emptied)] if (emptied := audit.emptied()) else []) + [heading]
+    print("\n".join(lines + audit.reason_lines()), file=sys.stderr, flush=True)
+
+
 def _summarise(warehouse: Path) -> None:
     import duckdb
 
+    from couponseg import audit_summary
+
+    audit = audit_summary.read(warehouse)
+    rows, reasons = (audit.reconciliation, audit.reasons) if audit else ([], [])
     with duckdb.connect(str(warehouse), read_only=True) as con:
         ctx = con.execute(
             "select as_of_date, input_name, implausible_date_rows, earliest_plausible_date, "
             "latest_plausible_date from marts.run_context").fetchone()
-        rows = con.execute(
-            "select source_table, raw_rows, kept_rows, rejected_rows, after_as_of_rows "
-            "from audit.audit_row_reconciliation order by source_table"
-        ).fetchall()
-        reasons = con.execute(
-            "select source_table, reason, rejected_rows, first_source_row "
-            "from audit.audit_rejection_summary order by source_table, priority"
-        ).fetchall()
+        # as-of date, last claim, days between them, the burn window
+        late = con.execute(
+            "select as_of_date, last_claim_date, datediff('day', last_claim_date, as_of_date), "
+            "burn_window_days from reporting.rpt_run_context").fetchone()
         segments = con.execute(
             "select count(*) from information_schema.tables "
             "where table_schema = 'segments' and table_name = 'segment_profiles'"
@@ -167,10 +175,18 @@ def _summarise(warehouse: Path) -> None:
     if ctx[2]:
         _say(f"WARNING: the feed's dates look implausible: {ctx[2]:,} rows have a date outside "
              f"{ctx[3]} .. {ctx[4]} (or infinite) and were rejected (implausible_*_date).")
+    if late[2] is not None and late[2] > late[3]:
+        _say(f"WARNING: the as-of date {late[0]} (the latest kept join, claim or burn date) is "
+             f"{late[2]:,} days after the last claim ({late[1]}), more than the burn window "
+             f"({late[3]} days) in which the last claims' burns fall. A join or burn dated that "
+             "late may be mistyped (it moves recency, tenure and the KPI windows); pass "
+             "--as-of to fix the date of the run.")
+    if audit and (emptied := audit.emptied()):
+        _say(audit_summary.emptied_warning(emptied))
     if reasons:
         _say("Rejected rows by reason (details: audit.audit_rejected_rows):")
-        for table, reason, count, first in reasons:
-            _say(f"  {table:<13} {reason:<34} {count:>9,}  (first at row {first})")
+        for line in audit.reason_lines():
+            _say(line)
     for sid, name, customers in seg_rows:
         _say(f"  segment {sid}: {name:<24} {customers:>10,} customers")
     if segments:
@@ -253,7 +269,11 @@ def finish_build(args: argparse.Namespace, result: BuildOutcome, start: float, *
         print(flush=True)
     if not result.success:
         details = "\n  ".join(result.failures)
-        return _fail(f"{failed}\n  {details}", 1)
+        code = _fail(f"{failed}\n  {details}", 1)
+        if (audit := getattr(result, "audit", None)) is not None and audit.reasons:
+            _explain_rejections(audit, "The failed build rejected these input rows "
+                                "(its warehouse is not kept; the reasons are):")
+        return code
     _say(f"Built {built} ({result.nodes} models, seeds and tests passed) in "
          f"{time.perf_counter() - start:.1f} s{note}")
     _summarise(warehouse)

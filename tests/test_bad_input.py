@@ -319,7 +319,45 @@ def test_everything_rejected_still_builds_and_says_so(clean, tmp_path):
     names = query(warehouse, "select distinct segment_name from segments.customer_segments")
     assert names["segment_name"].str.startswith(("Never activated", "New joiners")).all()
     assert "unknown_transaction_status" in result.stdout
+    assert "WARNING: every row of transactions was rejected" in result.stdout
     assert (tmp_path / "out" / "dashboard.pdf").exists()
+
+
+def test_every_customer_rejected_fails_with_the_reasons(clean, tmp_path):
+    """Gender ids written as letters: every gender is invalid, so every customer and every
+    transaction is rejected in turn, and the run has no as-of date: the build fails. The
+    reasons come from the failed build's own audit, read before its file is discarded, not
+    only the names of the tests that failed downstream."""
+    tables = copy.deepcopy(clean)
+    tables["genders"] = pd.DataFrame({"gender_id": ["M", "F"],
+                                      "gender_name": ["Male", "Female"]})
+    folder = write_folder(tables, tmp_path / "in")
+    result = couponseg("build", "--input", folder, "--warehouse", tmp_path / "w.duckdb",
+                       check=False)
+    assert result.returncode == 1
+    assert "WARNING: every row of customers, genders, transactions was rejected" in result.stderr
+    reasons = {tuple(line.split()[:3]) for line in result.stderr.splitlines()
+               if line.startswith("  ") and "(first at row" in line}
+    assert reasons == {("genders", "invalid_gender_id", "2"),
+                       ("customers", "unknown_gender_id", f"{len(tables['customers']):,}"),
+                       ("transactions", "unknown_customer_id",
+                        f"{len(tables['transactions']):,}")}
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_date_typed_a_year_late_is_warned_about(clean, tmp_path):
+    """A burn typed a year late is plausible (inside the feed's range) and kept, and as the
+    latest date it becomes the as-of date: the build says so, since it lies further after
+    the last claim than the burn window allows for the last claims' burns."""
+    tables = copy.deepcopy(clean)
+    tx = tables["transactions"]
+    burnt = tx.index[tx["burn_date"].notna() & (tx["burn_date"] != "")][-1]
+    claim = dt.date.fromisoformat(str(tx["transaction_date"].max())[:10])
+    tx.loc[burnt, "burn_date"] = (claim + dt.timedelta(days=300)).isoformat()
+    folder = write_folder(tables, tmp_path / "in")
+    result = couponseg("build", "--input", folder, "--warehouse", tmp_path / "w.duckdb")
+    assert "WARNING: the as-of date" in result.stdout
+    assert f"({claim.isoformat()})" in result.stdout
 
 
 def test_typed_parquet_is_judged_like_text(clean, tmp_path):

@@ -67,6 +67,9 @@ def test_input_fingerprint_recorded(built):
 
 def test_cli_summary_lists_rows_and_segments(built):
     assert "transactions" in built.stdout and "segment 0:" in built.stdout
+    # the shipped sample's feeds end apart (claims stop 75 days before the last burn), but
+    # within the burn window: nothing to warn about
+    assert "WARNING" not in built.stdout
 
 
 def test_real_workbook(real_built):
