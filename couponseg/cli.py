@@ -229,6 +229,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         from couponseg.spark_engine import cli_build
         return cli_build(args)
     from couponseg.build import BuildLocked, dbt_build, dbt_log_path
+    from couponseg.segment_runs import PreviousWarehouseUnreadable
     from models_py.loader import INPUT_ENV, InputError, resolve_input
 
     start = time.perf_counter()
@@ -249,7 +250,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         result = dbt_build(Path(args.warehouse), build_vars(args), report=gate,
                            env={INPUT_ENV: str(source.path)}, abort=checking)
-    except BuildLocked as exc:
+    except (BuildLocked, PreviousWarehouseUnreadable) as exc:
         return _fail(str(exc), 2)
     if (refused := _refusal(checking)) is not None:
         return refused
@@ -288,6 +289,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.engine == "spark":
         from couponseg.spark_engine import cli_report
         return cli_report(args)
+    import duckdb
+
     from dashboards.browser import BrowserError
     from dashboards.report import build_report
 
@@ -296,6 +299,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return _fail(problem, 2)
     try:
         pdf, html = build_report(Path(args.warehouse), Path(args.out))
+    except duckdb.Error as exc:
+        return _fail(f"cannot open warehouse {args.warehouse} read-only: {exc}", 2)
     except (BrowserError, FileNotFoundError, RuntimeError) as exc:
         return _fail(str(exc), 2)
     _say(f"Report written in {time.perf_counter() - start:.1f} s:\n  PDF:  {pdf}\n  HTML: {html}")

@@ -23,13 +23,25 @@ CARRIED_TABLES = ("segment_model", "segment_names", "segment_runs", "segment_his
 SCHEMA = "segments"
 
 
+class PreviousWarehouseUnreadable(RuntimeError):
+    """The previous warehouse cannot be opened to carry its history forward (another process
+    holds it open for writing, or the file is damaged): the build stops before dbt starts."""
+
+
 def carry_forward(previous: Path, building: Path) -> list[str]:
     """Copy ``CARRIED_TABLES`` that exist in ``previous`` into ``building``; return their
     names. Nothing to do when there is no previous warehouse."""
     if not Path(previous).exists():
         return []
     with warehouse_file.connect(building) as con:
-        con.execute(f"attach '{_quote(previous)}' as previous (read_only)")
+        try:
+            con.execute(f"attach '{_quote(previous)}' as previous (read_only)")
+        except duckdb.Error as exc:
+            raise PreviousWarehouseUnreadable(
+                f"cannot read the previous warehouse {previous} to carry its segment models "
+                f"and history into the new build: {exc}\nIf another program holds it open "
+                "for writing (a DuckDB shell, mf, a dbt run by hand), close it and build "
+                "again. The warehouse is unchanged.") from exc
         present = {row[0] for row in con.execute(
             "select table_name from duckdb_tables() "
             "where database_name = 'previous' and schema_name = ?", [SCHEMA]).fetchall()}

@@ -255,6 +255,28 @@ def test_warehouse_pointing_at_a_folder(built, tmp_path):
     assert f"--warehouse {tmp_path} is a folder" in message
 
 
+def test_warehouse_held_open_for_writing_is_a_message_not_a_traceback(built, tmp_path):
+    """Another program (a DuckDB shell, mf, a dbt run by hand) holds the warehouse open for
+    writing: build and report stop with one line and exit 2, and the warehouse is as it
+    was."""
+    import hashlib
+    import shutil
+
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    with duckdb.connect(str(warehouse)):
+        build = couponseg("build", "--input", built.input, "--warehouse", warehouse,
+                          check=False)
+        report = couponseg("report", "--warehouse", warehouse, "--out", tmp_path / "out",
+                           check=False)
+    assert build.returncode == 2 and "Traceback" not in build.stderr
+    assert "close it and build again. The warehouse is unchanged." in build.stderr
+    assert report.returncode == 2 and "Traceback" not in report.stderr
+    assert f"cannot open warehouse {warehouse} read-only" in report.stderr
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+
+
 def test_warehouse_in_an_unwritable_place(built, tmp_path):
     warehouse = _read_only_folder(tmp_path) / "w.duckdb"
     message = _refused(tmp_path, "build", "--input", built.input, "--warehouse", warehouse)
