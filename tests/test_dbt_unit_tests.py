@@ -37,6 +37,7 @@ EXPECTED = {
     "active_months_merge_claims_and_burns",
     "impact_window_ends_with_the_claim_feed",
     "transitions_across_a_retrain_match_segment_types",
+    "a_type_shared_by_segments_keeps_its_plain_name_first",
     "monthly_usage_keeps_months_without_activity",
     "loyalty_median_days_to_burn_from_counts",
     "loyalty_median_days_to_burn_odd_count",

@@ -105,10 +105,18 @@ select
     segment_type,
     segment_type
     || case
-        when count(*) over (partition by model_version, segment_type) > 1
-            then ' ' || cast(row_number() over (
-                partition by model_version, segment_type order by segment_id
-            ) as {{ text_type() }})
+        when segment_rank > 1 then ' ' || cast(segment_rank as {{ text_type() }})
         else ''
     end as segment_name
-from typed
+from (
+    -- The first segment of a type (lowest id) keeps the type's plain name, so a weekly
+    -- export by name ('New joiners') still finds it after a retrain splits the type.
+    select
+        model_version,
+        segment_id,
+        segment_type,
+        row_number() over (
+            partition by model_version, segment_type order by segment_id
+        ) as segment_rank
+    from typed
+) as ranked
