@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboards.data import ReportData
+from dashboards.numbers import one_decimal
 
 
 def _pct(value: float | None) -> str:
@@ -179,8 +180,9 @@ def campaign_plan(data: ReportData) -> list[str]:
     ]
     if pd.notna(f.top_gain_burns_per_month) and f.top_gain_burns_per_month > 0:
         lines.append(
-            f"Largest expected gain: {f.top_gain_segment}, {f.top_gain_burns_per_month:.1f} more "
-            f"burns a month at its target rate; {f.targeted_burns_per_month_gained:.1f} a month "
+            f"Largest expected gain: {f.top_gain_segment}, "
+            f"{one_decimal(f.top_gain_burns_per_month)} more burns a month at its target rate; "
+            f"{one_decimal(f.targeted_burns_per_month_gained)} a month "
             "over all targeted segments (each assumption is in the table).")
     else:
         lines.append("No targeted segment is below its target rate, so no gain is assumed.")

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from dashboards import charts, insights
 from dashboards.browser import print_to_pdf
 from dashboards.data import ReportData, load_report_data
+from dashboards.numbers import one_decimal
 from dashboards.plotlyjs import plotlyjs_for
 
 TITLE = "Coupon analytics dashboard"
@@ -214,9 +215,9 @@ def _recommendation_pages(data: ReportData, recs: pd.DataFrame) -> list[Page]:
     plan["rate"] = [f"{r:.0%} now, target {t:.0%}" if pd.notna(r) and pd.notna(t) else "n/a"
                     for r, t in zip(plan["matured_burn_rate"], plan["target_burn_rate"],
                                     strict=True)]
-    plan["per_month"] = plan["claims_per_month"].map("{:.1f}".format)
+    plan["per_month"] = plan["claims_per_month"].map(one_decimal)
     plan["gained"] = plan["burns_per_month_gained"].map(
-        lambda v: "n/a" if pd.isna(v) else f"{v:.1f}")
+        lambda v: "n/a" if pd.isna(v) else one_decimal(v))
     plan["audience"] = [f"{t:,} / {h:,}" if targeted else f"no campaign ({n:,})"
                         for t, h, n, targeted in zip(
                             plan["treatment_customers"], plan["holdout_customers"],

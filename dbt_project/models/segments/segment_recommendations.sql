@@ -37,7 +37,7 @@ select
     coupon_strategy,
     {{ fmt_num('customers', 0) }} || ' customers (' || {{ fmt_pct('share') }} || ' of all). '
     || 'Average customer burn rate ' || {{ fmt_pct('mean_burn_rate') }} || ' vs '
-    || {{ fmt_pct('pop_mean_burn_rate') }} || ' overall; '
+    || {{ fmt_pct('pop_mean_burn_rate') }} || ' for the average customer; '
     || {{ fmt_num('mean_claims') }} || ' claims per customer vs '
     || {{ fmt_num('pop_mean_claims') }} || '; last active '
     || {{ fmt_num('mean_recency_days', 0) }} || ' days ago on average vs '

@@ -1,0 +1,16 @@
+"""Numbers written as the SQL's ``fmt_num`` writes them, so that a figure a table prints
+from Python and a sentence built in SQL beside it agree.
+
+``fmt_num`` rounds a decimal half away from zero (78.25 -> 78.3); Python's format rounds the
+binary double half to even (78.25 -> 78.2), and the PDF showed both on one page.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def one_decimal(value: float) -> str:
+    """``value`` with one decimal, halves away from zero (as ``fmt_num(x, 1)``)."""
+    exact = Decimal(repr(float(value))).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return str(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))

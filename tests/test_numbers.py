@@ -1,0 +1,24 @@
+"""dashboards.numbers.one_decimal writes a number as the SQL macro fmt_num(x, 1) does, so a
+table printed from Python and a sentence built in SQL beside it show the same figure."""
+
+from __future__ import annotations
+
+import random
+
+import duckdb
+
+from dashboards.numbers import one_decimal
+
+FMT_NUM_1 = "cast(round(cast(x as decimal(18, 4)), 1) as varchar)"  # macros/segment_features.sql
+
+
+def test_one_decimal_equals_fmt_num() -> None:
+    rng = random.Random(7)
+    values = [78.25, 0.05, 1.15, 2.675, -1.25, 0.0, 19.2, 7.749999, 1e6 + 0.45]
+    values += [round(rng.uniform(-1000, 1000), rng.randint(1, 6)) for _ in range(3000)]
+    values += [n / 20 for n in range(-400, 400)]  # every .x5 between -20 and 20
+    with duckdb.connect() as con:
+        sql = con.execute(f"select list({FMT_NUM_1} order by i) from "
+                          "(select unnest(?) as x, generate_subscripts(?, 1) as i)",
+                          [values, values]).fetchone()[0]
+    assert [one_decimal(v) for v in values] == sql
