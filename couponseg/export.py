@@ -6,7 +6,9 @@ Layout: ONE file with a segment column (``campaign_audience.csv`` or ``.parquet`
 record of who was held out, which the readout in ``analyses/campaign_readout.sql`` needs).
 Send offers to ``campaign_group = 'treatment'`` only. Beside it, ``<file stem>.manifest.json``
 gives the as-of date, the segmentation model, the campaign settings, counts per segment and
-group, and each file's row count and sha256.
+group, and each file's row count and sha256. An export in one format removes a file of the
+same name in the other, left by an earlier export, so the folder never holds an audience
+file its manifest does not describe.
 
 CSV cells are safe to open in a spreadsheet (OWASP CSV injection): a text cell starting with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, and so does
@@ -134,13 +136,14 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, sql: str, params: list, path:
     in this week's rows as required, so the file's schema would change with the data, and a
     CRM that pins the schema would refuse the week a column gets its first null. Streamed in
     batches: memory stays flat however many customers."""
-    reader = con.execute(sql, params).to_arrow_reader(BATCH_ROWS)
-    schema = pa.schema([field.with_nullable(True) for field in reader.schema])
     rows = 0
-    with pq.ParquetWriter(path, schema) as writer:
-        for batch in reader:
-            writer.write_table(pa.Table.from_batches([batch]).cast(schema))
-            rows += batch.num_rows
+    with con.cursor() as cursor:  # a relation's reader, on a cursor of its own: no extra copy
+        reader = cursor.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
+        schema = pa.schema([field.with_nullable(True) for field in reader.schema])
+        with pq.ParquetWriter(path, schema) as writer:
+            for batch in reader:
+                writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+                rows += batch.num_rows
     return rows
 
 
@@ -242,6 +245,9 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path, stem: str, fmt: str, where
                                 encoding="utf-8")
         os.replace(tmp_audience, audience)
         os.replace(tmp_manifest, manifest)
+        for other in FORMATS:  # the manifest describes the folder's one file of this name
+            if other != fmt:
+                (out / f"{stem}.{other}").unlink(missing_ok=True)
     except OSError as exc:
         raise ExportError(f"cannot write to output folder {out}: {exc.strerror or exc}") from exc
     finally:

@@ -89,7 +89,14 @@ def test_csv_cells_never_start_a_formula_and_reconcile(hostile, tmp_path):
 
 
 def test_parquet_reconciles_and_manifest_counts(hostile, tmp_path):
-    couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--format", "parquet")
+    # An earlier CSV export in the same folder: the manifest will describe the Parquet file
+    # only, so the CSV must not stay beside it for a CRM to pick up.
+    couponseg("export", "--warehouse", hostile, "--out", tmp_path)
+    assert (tmp_path / "campaign_audience.csv").exists()
+    result = couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--format",
+                       "parquet")
+    assert "Warning" not in result.stderr  # no DuckDB warning about Arrow copies
+    assert not (tmp_path / "campaign_audience.csv").exists()
     path = tmp_path / "campaign_audience.parquet"
     # Every column optional, whatever this week's rows hold: the schema a CRM pins does not
     # change when a column gets its first null.
