@@ -32,7 +32,8 @@ import numpy as np
 import pyarrow as pa
 
 DELIMITERS = (",", ";", "\t", "|")
-ENCODINGS = ("utf-8", "latin-1")
+ENCODINGS = ("utf-8", "latin-1")  # DuckDB's own; Windows-1252 is read by Python's csv module
+WINDOWS_1252 = "cp1252"
 
 
 class CsvProblem(ValueError):
@@ -80,6 +81,12 @@ def read_csv_text(session, path: Path, stage: bool = False) -> CsvText:
                                          f"; the file also {endings}")
             return CsvText(relation, header, "_line")
         break
+    if _is_encoding_error(error) and _first_undecodable_line(path, WINDOWS_1252) is None:
+        # Excel's "CSV" on Windows: an en dash or curly quote is a byte Latin-1 has no
+        # character for (DuckDB refuses it), Windows-1252 has.
+        relation = _read_with_python(session, path, len(header), delimiter, WINDOWS_1252,
+                                     "; the file is Windows-1252 text")
+        return CsvText(relation, header, "_line")
     raise CsvProblem(_explain(path, delimiter, encoding, error))
 
 
@@ -309,7 +316,27 @@ def _ragged(error: str) -> re.Match | None:
 
 
 def _is_encoding_error(message: str) -> bool:
-    return "unicode" in message.lower() or "utf-8" in message.lower()
+    lowered = message.lower()
+    return "unicode" in lowered or "utf-8" in lowered or "not latin-1 encoded" in lowered
+
+
+def _first_undecodable_line(path: Path, encoding: str) -> int | None:
+    """The first line holding bytes that are not text in ``encoding``; None if there is
+    none."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines = 1
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return lines + chunk.count(b"\n", 0, max(exc.start, 0))
+            lines += chunk.count(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return lines
+    return None
 
 
 def _explain(path: Path, delimiter: str, encoding: str, error: str) -> str:
@@ -323,7 +350,9 @@ def _explain(path: Path, delimiter: str, encoding: str, error: str) -> str:
         return (f"{where}: {found} where the header has {counts.group(1)} "
                 f"(a ragged row: a missing value, an extra value or an unquoted '{delimiter}')")
     if _is_encoding_error(error):
-        return f"{where}: the text is neither UTF-8 nor Latin-1; save the file as UTF-8"
+        bad = _first_undecodable_line(path, "utf-8")
+        return (f"{path.name}{f', line {bad}' if bad else ''}: the text is neither UTF-8, "
+                "Latin-1 nor Windows-1252; save the file as UTF-8")
     first = next((ln.strip() for ln in error.splitlines() if ln.strip()), "unknown error")
     return f"{where}: not a readable CSV file ({first})"
 

@@ -416,6 +416,25 @@ def test_mixed_encodings_are_refused_and_latin1_is_read(tmp_path):
     assert loaded["city_name"].tolist() == ["Café Zone", "Gîza"]
 
 
+def test_windows_1252_is_read_and_other_bytes_name_their_line(tmp_path):
+    """Excel's "CSV" on Windows is Windows-1252: an en dash or curly quotes are bytes
+    Latin-1 has no character for, so the file is read as Windows-1252 ('Peters – Acosta',
+    not a refusal); bytes no encoding tried can read stop the run naming the first line that
+    is not UTF-8."""
+    path = tmp_path / "merchants.csv"
+    path.write_bytes("merchant_id,merchant_name\n1,Peters – Acosta\n2,Café “Nile”\n"
+                     .encode("cp1252"))
+    with duckdb.connect() as con:
+        loaded = load_table(con, tmp_path, "merchants").df()
+    assert loaded["merchant_name"].tolist() == ["Peters – Acosta", "Café “Nile”"]
+    assert loaded["_source_row"].tolist() == [2, 3]
+    path.write_bytes(b"merchant_id,merchant_name\n1,ok\n2,x\x81y\n3,\x96\n")
+    with duckdb.connect() as con, pytest.raises(InputError) as error:
+        load_table(con, tmp_path, "merchants")
+    assert str(error.value).startswith(
+        "merchants.csv, line 3: the text is neither UTF-8, Latin-1 nor Windows-1252")
+
+
 def test_day_numbers_in_a_1904_workbook_are_its_dates(clean, tmp_path):
     """A workbook saved with the 1904 date system counts day numbers from 1904-01-01: a
     number (or number-as-text) typed into a date column means that date, not the one four
