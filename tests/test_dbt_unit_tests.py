@@ -42,6 +42,7 @@ EXPECTED = {
     "loyalty_median_days_to_burn_from_counts",
     "loyalty_median_days_to_burn_odd_count",
     "loyalty_median_days_to_burn_without_burns",
+    "cohort_cells_end_where_the_activity_feeds_end",
 }
 
 

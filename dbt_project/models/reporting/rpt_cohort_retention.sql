@@ -1,11 +1,17 @@
 -- Join-month cohorts: the share of each cohort active (claimed or burnt) n months after the
 -- month they joined. Every calendar month from the first to the last join is a cohort, even
 -- one nobody joined in (0 customers, no share), so the chart shows gaps as gaps. Only months
--- up to the as-of date are shown, so young cohorts have fewer cells rather than zeros that
--- never had a chance. Month numbers come from dbt's portable generate_series (up to 100
--- years).
+-- up to the end of the activity feeds are shown (the month of the earlier of the last claim
+-- and the last burn, as for the active-customers KPI; the as-of date when there are none),
+-- so young cohorts have fewer cells, and months after a feed stopped have none, rather than
+-- zeros that never had a chance. Month numbers come from dbt's portable generate_series (up
+-- to 100 years).
 with context as (
-    select * from {{ ref('int_run_context') }}
+    select
+        coalesce(
+            least(last_claim_date, last_burn_date), as_of_date
+        ) as activity_end
+    from {{ ref('int_run_context') }}
 ),
 
 numbers as (
@@ -46,7 +52,7 @@ offsets as (
     cross join context
     {{ integer_series_join(
         'month_offset', 0,
-        'cast(' ~ dbt.datediff('cohorts.join_month', 'context.as_of_date', 'month') ~ ' as bigint)'
+        'cast(' ~ dbt.datediff('cohorts.join_month', 'context.activity_end', 'month') ~ ' as bigint)'
     ) }}
 ),
 
