@@ -158,7 +158,7 @@ def _summarise(warehouse: Path) -> None:
         # as-of date, last claim, days between them, the burn window
         late = con.execute(
             "select as_of_date, last_claim_date, datediff('day', last_claim_date, as_of_date), "
-            "burn_window_days from reporting.rpt_run_context").fetchone()
+            "burn_window_days, as_of_given from reporting.rpt_run_context").fetchone()
         segments = con.execute(
             "select count(*) from information_schema.tables "
             "where table_schema = 'segments' and table_name = 'segment_profiles'"
@@ -175,7 +175,7 @@ def _summarise(warehouse: Path) -> None:
     if ctx[2]:
         _say(f"WARNING: the feed's dates look implausible: {ctx[2]:,} rows have a date outside "
              f"{ctx[3]} .. {ctx[4]} (or infinite) and were rejected (implausible_*_date).")
-    if late[2] is not None and late[2] > late[3]:
+    if late[2] is not None and late[2] > late[3] and not late[4]:  # not when --as-of given
         _say(f"WARNING: the as-of date {late[0]} (the latest kept join, claim or burn date) is "
              f"{late[2]:,} days after the last claim ({late[1]}), more than the burn window "
              f"({late[3]} days) in which the last claims' burns fall. A join or burn dated that "
@@ -299,8 +299,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         return _fail(problem, 2)
     try:
         pdf, html = build_report(Path(args.warehouse), Path(args.out))
-    except duckdb.Error as exc:
+    except duckdb.IOException as exc:  # held open for writing elsewhere, or damaged
         return _fail(f"cannot open warehouse {args.warehouse} read-only: {exc}", 2)
+    except duckdb.Error as exc:
+        return _fail(f"cannot read the report's tables from warehouse {args.warehouse}: "
+                     f"{exc}", 2)
     except (BrowserError, FileNotFoundError, RuntimeError) as exc:
         return _fail(str(exc), 2)
     _say(f"Report written in {time.perf_counter() - start:.1f} s:\n  PDF:  {pdf}\n  HTML: {html}")

@@ -41,7 +41,8 @@ def carry_forward(previous: Path, building: Path) -> list[str]:
                 f"cannot read the previous warehouse {previous} to carry its segment models "
                 f"and history into the new build: {exc}\nIf another program holds it open "
                 "for writing (a DuckDB shell, mf, a dbt run by hand), close it and build "
-                "again. The warehouse is unchanged.") from exc
+                "again. If the file is damaged, move it aside: the next build starts anew "
+                "(a new segment model and history). The warehouse is unchanged.") from exc
         present = {row[0] for row in con.execute(
             "select table_name from duckdb_tables() "
             "where database_name = 'previous' and schema_name = ?", [SCHEMA]).fetchall()}

@@ -13,4 +13,5 @@ from decimal import ROUND_HALF_UP, Decimal
 def one_decimal(value: float) -> str:
     """``value`` with one decimal, halves away from zero (as ``fmt_num(x, 1)``)."""
     exact = Decimal(repr(float(value))).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-    return str(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    rounded = exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return str(rounded.copy_abs() if rounded.is_zero() else rounded)  # '0.0', not '-0.0'

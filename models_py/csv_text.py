@@ -350,7 +350,8 @@ def _explain(path: Path, delimiter: str, encoding: str, error: str) -> str:
         return (f"{where}: {found} where the header has {counts.group(1)} "
                 f"(a ragged row: a missing value, an extra value or an unquoted '{delimiter}')")
     if _is_encoding_error(error):
-        bad = _first_undecodable_line(path, "utf-8")
+        bad = _first_undecodable_line(path, WINDOWS_1252) or _first_undecodable_line(
+            path, "utf-8")
         return (f"{path.name}{f', line {bad}' if bad else ''}: the text is neither UTF-8, "
                 "Latin-1 nor Windows-1252; save the file as UTF-8")
     first = next((ln.strip() for ln in error.splitlines() if ln.strip()), "unknown error")

@@ -358,6 +358,10 @@ def test_a_date_typed_a_year_late_is_warned_about(clean, tmp_path):
     result = couponseg("build", "--input", folder, "--warehouse", tmp_path / "w.duckdb")
     assert "WARNING: the as-of date" in result.stdout
     assert f"({claim.isoformat()})" in result.stdout
+    # an as-of date the user gave is not a typo to warn about
+    given = couponseg("build", "--input", folder, "--warehouse", tmp_path / "given.duckdb",
+                      "--as-of", (claim + dt.timedelta(days=300)).isoformat())
+    assert "WARNING" not in given.stdout
 
 
 def test_typed_parquet_is_judged_like_text(clean, tmp_path):

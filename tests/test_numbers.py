@@ -14,7 +14,7 @@ FMT_NUM_1 = "cast(round(cast(x as decimal(18, 4)), 1) as varchar)"  # macros/seg
 
 def test_one_decimal_equals_fmt_num() -> None:
     rng = random.Random(7)
-    values = [78.25, 0.05, 1.15, 2.675, -1.25, 0.0, 19.2, 7.749999, 1e6 + 0.45]
+    values = [78.25, 0.05, 1.15, 2.675, -1.25, 0.0, -0.0, -0.04, 19.2, 7.749999, 1e6 + 0.45]
     values += [round(rng.uniform(-1000, 1000), rng.randint(1, 6)) for _ in range(3000)]
     values += [n / 20 for n in range(-400, 400)]  # every .x5 between -20 and 20
     with duckdb.connect() as con:

@@ -4,7 +4,8 @@
 -- up to the end of the activity feeds are shown (the month of the earlier of the last claim
 -- and the last burn, as for the active-customers KPI; the as-of date when there are none),
 -- so young cohorts have fewer cells, and months after a feed stopped have none, rather than
--- zeros that never had a chance. Month numbers come from dbt's portable generate_series (up
+-- zeros that never had a chance (a cohort that joined after the feeds ended keeps its row,
+-- month 0, with no share). Month numbers come from dbt's portable generate_series (up
 -- to 100 years).
 with context as (
     select
@@ -36,8 +37,14 @@ cohort_months as (
 cohorts as (
     select
         cohort_months.join_month,
-        count(customers.customer_id) as cohort_customers
+        count(customers.customer_id) as cohort_customers,
+        -- months of activity feed this cohort had after joining; negative for a cohort that
+        -- joined after the feeds ended, which keeps one row (month 0) with no share
+        any_value(
+            {{ dbt.datediff('cohort_months.join_month', 'context.activity_end', 'month') }}
+        ) as months_with_activity
     from cohort_months
+    cross join context
     left join {{ ref('dim_customers') }} as customers
         on cohort_months.join_month = customers.join_month
     group by cohort_months.join_month
@@ -47,12 +54,11 @@ offsets as (
     select
         cohorts.join_month,
         cohorts.cohort_customers,
+        cohorts.months_with_activity >= 0 as had_activity_feed,
         cast(series.month_offset as integer) as months_since_join
     from cohorts
-    cross join context
     {{ integer_series_join(
-        'month_offset', 0,
-        'cast(' ~ dbt.datediff('cohorts.join_month', 'context.activity_end', 'month') ~ ' as bigint)'
+        'month_offset', 0, 'greatest(cast(cohorts.months_with_activity as bigint), 0)'
     ) }}
 ),
 
@@ -71,8 +77,11 @@ select
     offsets.months_since_join,
     offsets.cohort_customers,
     coalesce(active.active_customers, 0) as active_customers,
-    cast(coalesce(active.active_customers, 0) as double) / nullif(offsets.cohort_customers, 0)
-    as retention_share
+    case
+        when offsets.had_activity_feed
+            then cast(coalesce(active.active_customers, 0) as double)
+            / nullif(offsets.cohort_customers, 0)
+    end as retention_share
 from offsets
 left join active
     on
