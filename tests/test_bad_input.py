@@ -423,7 +423,8 @@ def test_typed_parquet_is_judged_like_text(clean, tmp_path):
 
 def test_parquet_ids_a_float32_or_a_date_cannot_hold_are_rejected(clean, tmp_path):
     """A 4-byte FLOAT id column is exact only below 2^24: 16777217 arrives as 16777216.0 and
-    is invalid, not kept as another customer's id. A DATE where an id belongs makes every
+    is invalid, not kept as another customer's id; NaN is no value (missing), as the null
+    tokens are in text. A DATE where an id belongs makes every
     value invalid (not a SQL error): the merchants are rejected and, in turn, their
     branches and every transaction; the build still succeeds and reconciles."""
     import pyarrow as pa
@@ -432,6 +433,7 @@ def test_parquet_ids_a_float32_or_a_date_cannot_hold_are_rejected(clean, tmp_pat
     t = copy.deepcopy(clean)
     first = t["customers"].iloc[0].to_dict()
     rounded = append(t["customers"], **{**first, "customer_id": str(2**24 + 1)})
+    no_value = append(t["customers"], **{**first, "customer_id": "nan"})  # NaN: no value
     folder = tmp_path / "in"
     folder.mkdir()
     for name, frame in t.items():
@@ -439,7 +441,9 @@ def test_parquet_ids_a_float32_or_a_date_cannot_hold_are_rejected(clean, tmp_pat
             frame.to_parquet(folder / f"{name}.parquet", index=False)
     customers = t["customers"]
     pq.write_table(pa.table({
-        "customer_id": pa.array(customers["customer_id"].astype("float64"), pa.float32()),
+        # from a NumPy array: NaN stays NaN (from a Series pyarrow would write it as null)
+        "customer_id": pa.array(customers["customer_id"].astype("float64").to_numpy(),
+                                pa.float32()),
         **{c: pa.array(customers[c].astype(str)) for c in customers.columns
            if c != "customer_id"},
     }), folder / "customers.parquet")
@@ -454,7 +458,8 @@ def test_parquet_ids_a_float32_or_a_date_cannot_hold_are_rejected(clean, tmp_pat
                   "from audit.audit_rejected_rows")
     customer_reasons = audit[audit["source_table"] == "customers"]
     assert dict(zip(customer_reasons["source_row"], customer_reasons["reason"],
-                    strict=True)) == {rounded: "invalid_customer_id"}
+                    strict=True)) == {rounded: "invalid_customer_id",
+                                      no_value: "missing_customer_id"}
     by_table = audit.groupby("source_table")["reason"].agg(set).to_dict()
     assert by_table["merchants"] == {"invalid_merchant_id"}
     assert by_table["branches"] == {"unknown_merchant_id"}

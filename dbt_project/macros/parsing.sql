@@ -83,7 +83,10 @@
         {%- for column in columns %}
         {%- set family = types.get(column, 'text') %}
         {%- set text = column if family == 'text' else 'cast(' ~ column ~ ' as ' ~ text_type() ~ ')' %}
-        {%- if column in typed and family in ('integer', 'decimal', 'float', 'float4', 'date', 'timestamp') %}
+        {%- if column in typed and family in ('float', 'float4') %}
+        {#- NaN in a float column is no value, as the null tokens are in text -#}
+        case when not isnan({{ column }}) then {{ column }} end as {{ column }}{{ "," if not loop.last }}
+        {%- elif column in typed and family in ('integer', 'decimal', 'date', 'timestamp') %}
         {{ column }}{{ "," if not loop.last }}
         {%- elif column in typed %}
         {{ clean_text(text) }} as {{ column }}{{ "," if not loop.last }}
