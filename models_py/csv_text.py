@@ -73,7 +73,8 @@ def read_csv_text(session, path: Path, stage: bool = False) -> CsvText:
         except Exception as exc:  # duckdb raises InvalidInput / Conversion errors
             error = str(exc)
         if _is_encoding_error(error):
-            _refuse_mixed_encodings(path)
+            if encoding == "utf-8":  # before reading the file as Latin-1
+                _refuse_mixed_encodings(path)
             continue
         endings = None if _ragged(error) else _odd_line_endings(path)
         if endings is not None:
@@ -126,23 +127,21 @@ def _refuse_mixed_encodings(path: Path) -> None:
     as the two bytes C3 A9): then it mixes encodings, and reading it as either would garble
     every value written in the other ('Café' as 'CafÃ©'), silently. Such Latin-1 byte pairs
     hardly occur in real Latin-1 text."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    lines, utf8_seen, bad_line = 1, False, None
+    bad_line = _first_undecodable_line(path, "utf-8")  # stops at the first such byte
+    if bad_line is not None and _holds_utf8_text(path):
+        raise CsvProblem(
+            f"{path.name}, line {bad_line}: a byte that is not UTF-8 in a file that "
+            "also holds UTF-8 text (mixed encodings: read either way, some names "
+            "would change); save the whole file as UTF-8")
+
+
+def _holds_utf8_text(path: Path) -> bool:
+    """Whether the file holds a UTF-8 encoded character beyond ASCII anywhere."""
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
-            utf8_seen = utf8_seen or bool(UTF8_MULTIBYTE.search(chunk))
-            if bad_line is None:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    bad_line = lines + chunk.count(b"\n", 0, max(exc.start, 0))
-            if bad_line is None:
-                lines += chunk.count(b"\n")
-            if utf8_seen and bad_line is not None:
-                raise CsvProblem(
-                    f"{path.name}, line {bad_line}: a byte that is not UTF-8 in a file that "
-                    "also holds UTF-8 text (mixed encodings: read either way, some names "
-                    "would change); save the whole file as UTF-8")
+            if UTF8_MULTIBYTE.search(chunk):
+                return True
+    return False
 
 
 def _decode(data: bytes) -> str:
