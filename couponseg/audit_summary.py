@@ -45,21 +45,26 @@ def read(warehouse: Path) -> Audit | None:
     summary (a build that failed before it)."""
     with contextlib.suppress(duckdb.Error, OSError), \
             duckdb.connect(str(warehouse), read_only=True) as con:
-        present = {row[0] for row in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'audit'").fetchall()}
-        if "audit_rejection_summary" not in present:
-            return None
-        reasons = con.execute(
-            "select source_table, reason, rejected_rows, first_source_row "
-            "from audit.audit_rejection_summary order by source_table, priority"
-        ).fetchall()
-        reconciliation = con.execute(
-            "select source_table, raw_rows, kept_rows, rejected_rows, after_as_of_rows "
-            "from audit.audit_row_reconciliation order by source_table"
-        ).fetchall() if "audit_row_reconciliation" in present else []
-        return Audit(reconciliation, reasons, _raw_rows(con, reconciliation))
+        return read_from(con)
     return None
+
+
+def read_from(con: duckdb.DuckDBPyConnection) -> Audit | None:
+    """The audit of the warehouse ``con`` has open; None without a rejection summary."""
+    present = {row[0] for row in con.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = 'audit'").fetchall()}
+    if "audit_rejection_summary" not in present:
+        return None
+    reasons = con.execute(
+        "select source_table, reason, rejected_rows, first_source_row "
+        "from audit.audit_rejection_summary order by source_table, priority"
+    ).fetchall()
+    reconciliation = con.execute(
+        "select source_table, raw_rows, kept_rows, rejected_rows, after_as_of_rows "
+        "from audit.audit_row_reconciliation order by source_table"
+    ).fetchall() if "audit_row_reconciliation" in present else []
+    return Audit(reconciliation, reasons, _raw_rows(con, reconciliation))
 
 
 def _raw_rows(con: duckdb.DuckDBPyConnection,

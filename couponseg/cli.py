@@ -149,9 +149,8 @@ def _summarise(warehouse: Path) -> None:
 
     from couponseg import audit_summary
 
-    audit = audit_summary.read(warehouse)
-    rows, reasons = (audit.reconciliation, audit.reasons) if audit else ([], [])
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        audit = audit_summary.read_from(con)
         ctx = con.execute(
             "select as_of_date, input_name, implausible_date_rows, earliest_plausible_date, "
             "latest_plausible_date from marts.run_context").fetchone()
@@ -167,6 +166,7 @@ def _summarise(warehouse: Path) -> None:
             "select segment_id, segment_name, customers from segments.segment_profiles "
             "order by segment_id"
         ).fetchall() if segments else []
+    rows, reasons = (audit.reconciliation, audit.reasons) if audit else ([], [])
     _say(f"As of {ctx[0]} (input {ctx[1]}). Rows raw -> kept + rejected"
          f"{' + after the as-of date' if any(r[4] for r in rows) else ''}:")
     for table, raw, kept, rejected, after in rows:
