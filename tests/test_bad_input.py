@@ -117,7 +117,7 @@ def damaged(clean, tmp_path_factory):
     rows[("customers", "invalid_customer_id")] = [append(
         customers, customer_id="1e-400", join_date="2022-01-01", city_id="1", gender_id="1")]
     rows[("customers", "implausible_join_date")] = [append(
-        customers, customer_id="900004", join_date="infinity", city_id="1", gender_id="1")]
+        customers, customer_id="900004", join_date="1899-12-31", city_id="1", gender_id="1")]
     late_joiner = append(customers, customer_id="900005", join_date="2024-05-01", city_id="1",
                          gender_id="1")
     rows[("transactions", "claim_before_join")] = [append(
@@ -211,7 +211,7 @@ def test_names_that_look_like_null_tokens_are_names(damaged):
 
 
 def test_as_of_date_comes_from_kept_plausible_rows(damaged):
-    """A claim dated 9999-12-31, a burn in 2099 and a join date 'infinity' are rejected, so
+    """A claim dated 9999-12-31, a burn in 2099 and a join date in 1899 are rejected, so
     the as-of date is the latest kept date; the CLI warns that dates look implausible."""
     context = query(damaged["warehouse"], "select * from marts.run_context").iloc[0]
     latest_kept = query(damaged["warehouse"], "select greatest("

@@ -110,18 +110,28 @@ def test_audience_one_row_per_customer_with_holdout(real_built):
 
 
 def test_other_seed_other_groups_same_targeting(real_built, tmp_path):
-    """Another campaign_seed draws other holdouts from the same targeted customers. (The
-    same seed draws the same groups: tests/test_reliability.py, test_rerun_is_idempotent.)"""
+    """Another campaign_seed draws other holdouts from the same targeted customers, and a
+    seed with an apostrophe and a backslash is the seed as written, in the settings and in
+    every draw. (The same seed draws the same groups: tests/test_reliability.py,
+    test_rerun_is_idempotent.)"""
     again = tmp_path / "again.duckdb"
     shutil.copy(real_built.warehouse, again)
-    sql = "select customer_id, campaign_group from segments.campaign_audience order by 1"
+    sql = ("select customer_id, campaign_group, is_targeted from segments.campaign_audience "
+           "order by 1")
     first = query(real_built.warehouse, sql)
-    _dbt("run", "-s", "campaign_audience", "--vars", json.dumps({"campaign_seed": "7"}),
-         warehouse=again, target=tmp_path / "target")
+    seed = "o'brien\\7"
+    _dbt("run", "-s", "campaign_settings", "campaign_audience", "--vars",
+         json.dumps({"campaign_seed": seed}), warehouse=again, target=tmp_path / "target")
     reseeded = query(again, sql)
     assert not first.equals(reseeded)
     assert (first["campaign_group"] == "no_campaign").equals(
         reseeded["campaign_group"] == "no_campaign")
+    assert query(again, "select campaign_seed from segments.campaign_settings")[
+        "campaign_seed"].tolist() == [seed]
+    targeted = reseeded[reseeded["is_targeted"]]
+    fraction = targeted["customer_id"].map(
+        lambda c: int(hashlib.md5(f"{c}|{seed}".encode()).hexdigest()[:8], 16) / 16**8)
+    assert ((fraction < 0.10) == (targeted["campaign_group"] == "holdout")).all()
 
 
 def test_readout_compiles_and_runs_on_a_real_export(real_built, real_as_of, tmp_path):

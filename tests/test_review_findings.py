@@ -93,7 +93,7 @@ def test_first_build_of_a_fresh_clone_succeeds(hostile):
 
 @pytest.mark.parametrize(("table", "row", "reason"), [
     ("customers", "tiny_customer", "invalid_customer_id"),
-    ("customers", "infinite_join", "implausible_join_date"),
+    ("customers", "infinite_join", "invalid_join_date"),  # the word is no date
     ("customers", "bare_year_join", "invalid_join_date"),
     ("transactions", "tiny_tx", "invalid_customer_id"),
     ("transactions", "burn_2099", "implausible_burn_date"),

@@ -19,7 +19,7 @@
     {{ dbt.hash(dbt.concat([
         'cast(' ~ customer_id ~ ' as ' ~ dbt.type_string() ~ ')',
         dbt.string_literal('|'),
-        dbt.string_literal(var('campaign_seed'))
+        text_literal(var('campaign_seed'))
     ])) }}
 {%- endmacro %}
 

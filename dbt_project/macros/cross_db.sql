@@ -32,7 +32,12 @@
     {{- return(adapter.dispatch('try_parse_date', 'couponseg')(expression, format)) -}}
 {%- endmacro %}
 {% macro default__try_parse_date(expression, format) -%}
-    try_cast(try_strptime({{ expression }}, '{{ format }}') as date)
+    {#- Only text that starts with a digit, as every format here does: DuckDB's strptime
+        reads 'infinity', '-infinity' and 'epoch' as 1900-01-01 with any format. -#}
+    case
+        when {{ expression }} >= '0' and {{ expression }} < ':'
+            then try_cast(try_strptime({{ expression }}, '{{ format }}') as date)
+    end
 {%- endmacro %}
 {% macro spark__try_parse_date(expression, format) -%}
     {#- Spark's datetime patterns; one letter for day and month accepts 1 or 2 digits, as

@@ -2,7 +2,7 @@
 -- so the export's manifest and the dashboard quote what was used, not a second default.
 select
     as_of_date,
-    cast('{{ var("campaign_seed") }}' as {{ dbt.type_string() }}) as campaign_seed,
+    cast({{ text_literal(var("campaign_seed")) }} as {{ dbt.type_string() }}) as campaign_seed,
     cast({{ var('holdout_share') }} as double) as holdout_share,
     {{ var('campaign_max_priority') }} as campaign_max_priority,
     {{ var('offer_min_claims') }} as offer_min_claims,

@@ -31,7 +31,7 @@ parsed as {{ not_materialized() }}(
         {{ parse_id('source.branch_id', types.branch_id) }} as branch_id
     from source
     left join vocabulary
-        on lower(trim(source.transaction_status)) = vocabulary.raw_status
+        on lower(source.transaction_status) = vocabulary.raw_status
 ),
 
 {{ flag_duplicates('transaction_id', [
