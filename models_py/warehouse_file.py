@@ -14,18 +14,16 @@ from functools import lru_cache
 from pathlib import Path
 
 import duckdb
-import yaml
 
-from models_py.paths import PROFILES_DIR
+from models_py.profile import target_settings
 
-PROFILE, TARGET = "couponseg", "local"
+TARGET = "local"
 
 
 @lru_cache(maxsize=1)
 def file_config() -> dict[str, str]:
-    """The DuckDB target's ``config_options`` (plain values in profiles.yml, no Jinja)."""
-    profiles = yaml.safe_load((PROFILES_DIR / "profiles.yml").read_text())
-    options = profiles[PROFILE]["outputs"][TARGET].get("config_options") or {}
+    """The DuckDB target's ``config_options``."""
+    options = target_settings(TARGET).get("config_options") or {}
     return {str(key): str(value) for key, value in options.items()}
 
 

@@ -1,0 +1,46 @@
+"""profiles.yml rendered as dbt renders it, for the Python that opens a warehouse without dbt.
+
+The CLI creates a DuckDB file before dbt opens it, and the Spark engine starts the Spark
+session dbt-spark then reuses. Both must use the settings dbt would use, or the two disagree
+without anyone noticing (a session started with other SQL semantics than a hand-run
+`dbt build --target spark`). So profiles.yml stays the one place these settings are written,
+and this module reads them from there, with the same ``env_var`` defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+import yaml
+
+from models_py.paths import PROFILES_DIR
+
+PROFILE = "couponseg"
+
+
+class MissingEnvVar(KeyError):
+    """profiles.yml reads an environment variable that is not set and has no default."""
+
+
+def target_settings(target: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The ``target`` output of the profile, its ``env_var(...)`` calls read from ``env``
+    (default: this process's environment) as dbt reads them."""
+    values = dict(os.environ if env is None else env)
+
+    def env_var(name: str, default: str | None = None) -> str:
+        if name in values:
+            return values[name]
+        if default is None:
+            raise MissingEnvVar(f"profiles.yml reads {name}, which is not set")
+        return default
+
+    templates = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+    # dbt's as_number turns the rendered text into a number; here the values stay text
+    # (what duckdb.connect and Spark's config take), the YAML quoting decides.
+    templates.filters["as_number"] = str
+    text = templates.from_string((PROFILES_DIR / "profiles.yml").read_text())
+    profiles = yaml.safe_load(text.render(env_var=env_var))
+    return profiles[PROFILE]["outputs"][target]
