@@ -312,10 +312,18 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_sql(args: argparse.Namespace) -> int:
     """Open the DuckDB shell (duckdb-cli) read-only on the warehouse, or run one query with
-    -c. The shell replaces this process, so Ctrl-C reaches the shell, not the CLI."""
+    -c. The shell replaces this process, so Ctrl-C reaches the shell, not the CLI. With
+    --engine spark: the DuckDB copy of the Spark build's reporting tables that every Spark
+    build and report writes (the full Spark tables are Spark's to query)."""
     import shutil
 
     warehouse = Path(args.warehouse)
+    if args.engine == "spark":  # the report's copy of the Spark tables (a DuckDB file)
+        from couponseg.spark_engine import snapshot_path
+        warehouse = snapshot_path()
+        if not warehouse.exists():
+            return _fail(f"no Spark snapshot at {warehouse}: run `couponseg build --engine "
+                         "spark` first", 2)
     if not warehouse.exists():
         return _fail(f"warehouse {warehouse} does not exist: run `couponseg build` first", 2)
     shell = Path(sys.executable).with_name("duckdb")
@@ -337,6 +345,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from couponseg.export import ExportError, export_audience
 
+    if args.engine == "spark":
+        from couponseg.spark_engine import cli_export
+        return cli_export(args)
     try:
         result = export_audience(args.warehouse, args.out, args.format, args.segment)
     except ExportError as exc:

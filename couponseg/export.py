@@ -76,12 +76,28 @@ def _csv_cell(value: object) -> object:
 
 
 def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    if warehouse.is_dir():
+        raise ExportError(f"warehouse {warehouse} is a folder: give the DuckDB file that "
+                          "`couponseg build` wrote (--warehouse)")
     if not warehouse.is_file():
         raise ExportError(f"warehouse {warehouse} does not exist: run `couponseg build` first")
+    if not _is_duckdb_file(warehouse):
+        raise ExportError(f"warehouse {warehouse} is not a DuckDB file: give the file that "
+                          "`couponseg build` wrote (--warehouse)")
     try:
         return duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as exc:
         raise ExportError(f"cannot open warehouse {warehouse} read-only: {exc}") from exc
+
+
+def _is_duckdb_file(path: Path) -> bool:
+    """DuckDB's own header (its magic bytes at offset 8): opening anything else read-only
+    gives DuckDB errors that do not say the file is the wrong one."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(12)[8:12] == b"DUCK"
+    except OSError:
+        return True  # unreadable: let DuckDB say why
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -93,8 +109,9 @@ def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def _require_table(con: duckdb.DuckDBPyConnection, warehouse: Path, table: str) -> None:
     if not _has_table(con, table):
-        raise ExportError(f"warehouse {warehouse} has no table {table}: rebuild it with "
-                          "`couponseg build` (the campaign models came with issue 13)")
+        raise ExportError(f"warehouse {warehouse} has no table {table}: build it with "
+                          "`couponseg build` (a warehouse built before the campaign models "
+                          "needs a rebuild)")
 
 
 def _segment_filter(con: duckdb.DuckDBPyConnection, segment: str | None) -> tuple[str, list]:
@@ -147,10 +164,6 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, sql: str, params: list, path:
     return rows
 
 
-def _sql_text(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -198,7 +211,7 @@ def _run_id(con: duckdb.DuckDBPyConnection) -> int | None:
     return con.execute("select max(run_id) from segments.segment_runs").fetchone()[0]
 
 
-def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path, where: str, params: list,
+def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path | str, where: str, params: list,
               fmt: str, segment: str | None, files: list[dict]) -> dict:
     context = _records(con, "select as_of_date, input_name, input_fingerprint "
                             "from marts.run_context")[0]
@@ -257,8 +270,9 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path, stem: str, fmt: str, where
 
 
 def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
-                    segment: str | None = None) -> ExportResult:
-    """Write the audience file and its manifest into ``out``."""
+                    segment: str | None = None, source: str | None = None) -> ExportResult:
+    """Write the audience file and its manifest into ``out``. ``source``: what the
+    manifest names as the warehouse when ``warehouse`` is a copy (the Spark engine's)."""
     if fmt not in FORMATS:
         raise ExportError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     warehouse, out = Path(warehouse), Path(out)
@@ -271,5 +285,5 @@ def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
         stem = "campaign_audience" + (f"_{_slug(name)}" if name else "")
         audience, manifest, rows = _write(
             con, out, stem, fmt, where, params,
-            lambda files: _manifest(con, warehouse, where, params, fmt, name, files))
+            lambda files: _manifest(con, source or warehouse, where, params, fmt, name, files))
     return ExportResult(audience, manifest, rows)

@@ -37,6 +37,7 @@ from models_py.loader import (
     read_by_position,
 )
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+from models_py.profile import target_settings
 
 SPARK_DIR_ENV = "COUPONSEG_SPARK_DIR"
 SPARK_MASTER_ENV = "COUPONSEG_SPARK_MASTER"
@@ -55,29 +56,20 @@ def spark_dir() -> Path:
 
 
 def spark_master() -> str:
-    return os.environ.get(SPARK_MASTER_ENV) or "local[*]"
+    """The master profiles.yml's spark target connects to (COUPONSEG_SPARK_MASTER or its
+    default)."""
+    return session_settings()["spark.master"]
 
 
 def session_settings(folder: Path | None = None, master: str | None = None) -> dict[str, str]:
-    """The session's settings, the same as profiles.yml's spark target (which reads the same
-    environment variables), so dbt-spark reuses the session this module starts."""
-    folder = Path(folder or spark_dir()).resolve()
-    return {
-        "spark.master": master or spark_master(),
-        # The driver listens on loopback unless told otherwise (a cluster on other machines
-        # needs an address they can reach: COUPONSEG_SPARK_DRIVER_HOST).
-        "spark.driver.host": os.environ.get("COUPONSEG_SPARK_DRIVER_HOST", "127.0.0.1"),
-        "spark.driver.bindAddress": os.environ.get("COUPONSEG_SPARK_DRIVER_HOST", "127.0.0.1"),
-        "spark.sql.warehouse.dir": str(folder / "spark-warehouse"),
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={folder / 'metastore'}",
-        "spark.driver.memory": os.environ.get("COUPONSEG_SPARK_DRIVER_MEMORY", "2g"),
-        "spark.sql.shuffle.partitions": os.environ.get("COUPONSEG_SPARK_SHUFFLE_PARTITIONS",
-                                                       "4"),
-        "spark.sql.session.timeZone": "UTC",
-        "spark.ui.enabled": "false",
-        "spark.sql.ansi.enabled": "false",
-        "spark.sql.execution.arrow.pyspark.enabled": "true",
-    }
+    """profiles.yml's spark ``server_side_parameters``, with this folder and master, so the
+    session this module starts is the one dbt-spark reuses, with the settings a hand-run
+    dbt build gets (the profile is their one source)."""
+    env = {**os.environ, SPARK_DIR_ENV: str(Path(folder or spark_dir()).resolve())}
+    if master:
+        env[SPARK_MASTER_ENV] = master
+    parameters = target_settings("spark", env)["server_side_parameters"]
+    return {str(key): str(value) for key, value in parameters.items()}
 
 
 @contextmanager
@@ -405,20 +397,27 @@ def build(source: InputSource, dbt_vars: dict[str, object],
 # DuckDB file: the same renderer, the same PDF.
 SNAPSHOT_TABLES = ("marts.run_context", "audit.audit_row_reconciliation",
                    "audit.audit_rejection_summary", "segments.segment_profiles")
+# What `couponseg export` reads (couponseg/export.py), the audience first.
+EXPORT_TABLES = ("segments.campaign_audience", "segments.campaign_settings",
+                 "marts.run_context", "segments.customer_segments", "segments.segment_model",
+                 "segments.segment_runs")
 
 
 def snapshot_path(folder: Path | None = None) -> Path:
     return Path(folder or spark_dir()).resolve() / "snapshot.duckdb"
 
 
-def export_snapshot(spark, target: Path) -> Path:
-    """Copy the reporting schema and SNAPSHOT_TABLES from Spark into a new DuckDB file,
-    swapped in over ``target`` once complete (a reader never sees half a file)."""
+def export_snapshot(spark, target: Path, tables: tuple[str, ...] | None = None) -> Path:
+    """Copy ``tables`` (default: the reporting schema and SNAPSHOT_TABLES) from Spark into a
+    new DuckDB file, swapped in over ``target`` once complete (a reader never sees half a
+    file). Tables Spark does not have are left out."""
     from models_py import warehouse_file
 
-    names = [f"reporting.{row.tableName}" for row in spark.sql("show tables in reporting")
-             .collect() if not row.isTemporary]
-    names += [n for n in SNAPSHOT_TABLES if spark.catalog.tableExists(n)]
+    if tables is None:
+        tables = tuple(f"reporting.{row.tableName}" for row in
+                       spark.sql("show tables in reporting").collect() if not row.isTemporary)
+        tables += SNAPSHOT_TABLES
+    names = [n for n in tables if spark.catalog.tableExists(n)]
     building = target.with_name(target.name + ".building")
     building.unlink(missing_ok=True)
     with warehouse_file.connect(building) as con:
@@ -475,6 +474,31 @@ def cli_report(args) -> int:
         return _fail(str(exc), 2)
     _say(f"Report written from Spark in {time.perf_counter() - start:.1f} s:\n"
          f"  PDF:  {pdf}\n  HTML: {html}")
+    return 0
+
+
+def cli_export(args) -> int:
+    """``couponseg export --engine spark``: the tables the export reads, copied from Spark
+    into a temporary DuckDB file, written by the same export code as the DuckDB engine's
+    (a CRM file is one file on one machine, whatever engine built it)."""
+    import tempfile
+
+    from couponseg.cli import _fail, _say
+    from couponseg.export import ExportError, export_audience
+
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            with spark_session() as spark:
+                if not spark.catalog.tableExists(EXPORT_TABLES[0]):
+                    return _fail(f"no Spark build with {EXPORT_TABLES[0]} in {spark_dir()}: "
+                                 "run `couponseg build --engine spark` first", 2)
+                copy = export_snapshot(spark, Path(tmp) / "export.duckdb", EXPORT_TABLES)
+            result = export_audience(copy, args.out, args.format, args.segment,
+                                     source=f"spark: {spark_dir()}")
+    except ExportError as exc:
+        return _fail(str(exc), 2)
+    _say(f"Exported {result.rows:,} customers from Spark:\n  {result.audience}\n"
+         f"  {result.manifest}")
     return 0
 
 

@@ -25,7 +25,7 @@ def test_dbt_unit_tests_pass(built, tmp_path):
     results = json.loads((target / "run_results.json").read_text())["results"]
     ran = {r["unique_id"].split(".")[-1]: r["status"] for r in results
            if r["unique_id"].startswith("unit_test.")}
-    assert set(ran) == EXPECTED | _defined_unit_tests(), ran
+    assert set(ran) == EXPECTED | defined_unit_tests(), ran
     assert set(ran.values()) == {"pass"}, ran
 
 
@@ -46,7 +46,7 @@ EXPECTED = {
 }
 
 
-def _defined_unit_tests() -> set[str]:
+def defined_unit_tests() -> set[str]:
     """Every unit test written in the project's YAML: each must also have run."""
     names = set()
     for path in (DBT_PROJECT_DIR / "models").rglob("*.yml"):
