@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboards.data import ReportData
-from dashboards.numbers import one_decimal
+from dashboards.numbers import one_decimal, setting_percent
 
 
 def _pct(value: float | None) -> str:
@@ -173,7 +173,8 @@ def campaign_plan(data: ReportData) -> list[str]:
         f"{int(f.targeted_segments)} of {int(f.segments)} segments get a campaign (priority "
         f"1 to {int(f.campaign_max_priority)}): {int(f.treatment_customers):,} customers receive "
         f"offers and {int(f.holdout_customers):,} are held out (each customer whose draw from "
-        f"the customer id and seed {f.campaign_seed} falls in the lowest {f.holdout_share:.0%}: "
+        f"the customer id and seed {f.campaign_seed} falls in the lowest "
+        f"{setting_percent(f.holdout_share)}: "
         "the same customers every week) to measure the effect"
         + (f"; {int(f.no_campaign_customers):,} stay in the regular programme."
            if f.no_campaign_customers else "."),
@@ -294,20 +295,17 @@ def transitions(data: ReportData) -> list[str]:
                 f"{run.as_of_date:%Y-%m-%d}): there is no earlier run to compare with.",
                 model_version(data)]
     first = rows.iloc[0]
-    matched = rows[rows["transition"].isin(["stayed", "moved"])]["customers"].sum()
-    moved = rows[rows["transition"] == "moved"]
     lines = [
         f"Since run {int(first.previous_run_id)} (as of {first.previous_as_of_date:%Y-%m-%d}), "
-        f"{int(matched):,} customers were present in both runs; {int(moved['customers'].sum()):,}"
-        f" of them ({moved['customers'].sum() / matched:.0%}) changed segment."
-        if matched else "No customer was present in both runs.",
+        f"{int(run.customers_in_both_runs):,} customers were present in both runs; "
+        f"{int(run.customers_moved):,} of them ({run.moved_share:.0%}) changed segment."
+        if run.customers_in_both_runs else "No customer was present in both runs.",
     ]
-    for row in moved.head(3).itertuples():
+    for row in rows[rows["transition"] == "moved"].head(3).itertuples():
         lines.append(f"{int(row.customers):,} {row.previous_segment_name} became "
                      f"{row.current_segment_name} ({row.share_of_previous_segment:.0%} of "
                      f"{row.previous_segment_name}).")
-    new = int(rows[rows["transition"] == "new"]["customers"].sum())
-    gone = int(rows[rows["transition"] == "gone"]["customers"].sum())
+    new, gone = int(run.customers_new), int(run.customers_gone)
     if new or gone:
         lines.append(f"{new:,} customers are new since the last run; {gone:,} are no longer "
                      "present.")

@@ -10,6 +10,13 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 
+def setting_percent(share: float) -> str:
+    """A configured share as a percent with every digit it was set with (0.125 -> '12.5%',
+    0.1 -> '10%'): a setting rounded in print reads as another setting."""
+    percent = (Decimal(repr(float(share))) * 100).normalize()
+    return f"{percent:f}%"
+
+
 def one_decimal(value: float) -> str:
     """``value`` with one decimal, halves away from zero (as ``fmt_num(x, 1)``)."""
     exact = Decimal(repr(float(value))).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)

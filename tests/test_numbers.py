@@ -22,3 +22,11 @@ def test_one_decimal_equals_fmt_num() -> None:
                           "(select unnest(?) as x, generate_subscripts(?, 1) as i)",
                           [values, values]).fetchone()[0]
     assert [one_decimal(v) for v in values] == sql
+
+
+def test_a_setting_is_printed_with_every_digit_it_was_set_with() -> None:
+    """holdout_share 0.125 was printed as 12 % on the campaign page."""
+    from dashboards.numbers import setting_percent
+
+    cases = {0.125: "12.5%", 0.1: "10%", 0.025: "2.5%", 0.5: "50%", 0.0: "0%", 0.333: "33.3%"}
+    assert {share: setting_percent(share) for share in cases} == cases

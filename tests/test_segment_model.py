@@ -301,6 +301,11 @@ def test_report_shows_what_changed(two_runs):
             f"{top.current_segment_name}") in " ".join(page.split())
     new = int(transitions.loc[transitions["transition"] == "new", "customers"].sum())
     assert f"{new:,} customers are new since the last run" in page
+    run = query(warehouse, "select * from reporting.rpt_segment_run").iloc[0]
+    totals = transitions.groupby("transition")["customers"].sum()
+    assert run.customers_in_both_runs == matched["customers"].sum()
+    assert (run.customers_moved, run.customers_new, run.customers_gone) == tuple(
+        int(totals.get(kind, 0)) for kind in ("moved", "new", "gone"))
     selection = next(text for text in pages if "Segment model selection" in text
                      and "Chosen" in text)
     assert "Segment model version 1 scored run 2" in " ".join(selection.split())

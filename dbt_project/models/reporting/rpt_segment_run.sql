@@ -8,6 +8,17 @@ with runs as (
     from {{ ref('segment_runs') }}
 ),
 
+transitions as (
+    -- The totals of the "What changed since the last run" page (0 on a first run).
+    select
+        coalesce(sum(case when transition in ('stayed', 'moved') then customers end), 0)
+            as customers_in_both_runs,
+        coalesce(sum(case when transition = 'moved' then customers end), 0) as customers_moved,
+        coalesce(sum(case when transition = 'new' then customers end), 0) as customers_new,
+        coalesce(sum(case when transition = 'gone' then customers end), 0) as customers_gone
+    from {{ ref('segment_transitions') }}
+),
+
 previous_run as (
     select previous.*
     from runs as previous
@@ -60,8 +71,15 @@ select
     ) as stored_versions,
     previous_run.run_id as previous_run_id,
     previous_run.as_of_date as previous_as_of_date,
-    previous_run.model_version as previous_model_version
+    previous_run.model_version as previous_model_version,
+    transitions.customers_in_both_runs,
+    transitions.customers_moved,
+    cast(transitions.customers_moved as double)
+    / nullif(transitions.customers_in_both_runs, 0) as moved_share,
+    transitions.customers_new,
+    transitions.customers_gone
 from runs
 inner join {{ ref('segment_model') }} as models on runs.model_version = models.model_version
 left join previous_run on true
+cross join transitions
 where runs.recency_rank = 1
