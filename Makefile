@@ -22,7 +22,7 @@ SPARK_BENCH_SIZES ?= sample,1M,10M
 COMPARE_BASE ?= 1e37af5
 COMPARE_SIZE ?= 50M
 
-.PHONY: setup demo test lint docs docs-serve bench bench-full clean sample catalogue sql metrics spark-cluster \
+.PHONY: setup demo test lint docs bench bench-full clean sample catalogue sql metrics spark-cluster \
 	spark-cluster-stop test-spark bench-compare
 CATALOGUE := dbt_project/target/catalogue
 METRICS ?= burn_rate,claims

@@ -9,14 +9,6 @@ import pandas as pd
 from bench import segment_scoring
 
 
-def _totals(results: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(results)
-    return df[df["stage"] == "total"].pivot_table(
-        index=["size", "transactions", "customers"], columns="engine",
-        values=["wall_s", "peak_rss_mb"], aggfunc="first", dropna=False,
-    ).sort_index(level="transactions")
-
-
 def write_markdown(results: list[dict], path: Path) -> None:
     df = pd.DataFrame(results)
     lines = ["# Benchmark results", "",

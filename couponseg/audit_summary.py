@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-TABLES = ("branches", "cities", "customers", "genders", "merchants", "transactions")
+from models_py.loader import TABLES
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,10 @@ def _raw_rows(con: duckdb.DuckDBPyConnection,
         "select table_name from information_schema.tables where table_schema = 'raw'"
     ).fetchall()}
     return {table: con.execute(f"select count(*) from raw.raw_{table}").fetchone()[0]
-            for table in TABLES if f"raw_{table}" in present}
+            for table in sorted(TABLES) if f"raw_{table}" in present}
 
 
 def emptied_warning(tables: list[str]) -> str:
+    """The warning for tables that kept no rows: whatever depends on them is empty."""
     return (f"WARNING: every row of {', '.join(tables)} was rejected (reasons below); "
             "nothing of it reaches the marts, segments or report.")

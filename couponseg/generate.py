@@ -41,8 +41,6 @@ BRANCH_MERCHANT = [11, 18, 8, 2, 5, 11, 14, 8, 3, 17]
 
 JOIN_START = dt.date(2021, 7, 18)
 CLAIM_END = dt.date(2024, 7, 14)
-BURN_WINDOW_DAYS = 90
-TABLES = ("customers", "genders", "cities", "transactions", "branches", "merchants")
 
 
 @dataclass(frozen=True)

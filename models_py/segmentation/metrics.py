@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.metrics import (
-    adjusted_rand_score,
     calinski_harabasz_score,
     davies_bouldin_score,
     pairwise_distances,
@@ -84,13 +83,3 @@ def quality(x: np.ndarray, labels: np.ndarray, seed: int,
     else:
         out.update(silhouette=np.nan, davies_bouldin=np.nan, calinski_harabasz=np.nan)
     return out
-
-
-def pairwise_stability(reference: np.ndarray, resampled: list[tuple[np.ndarray, np.ndarray]]
-                       ) -> float:
-    """Mean adjusted Rand index between the reference labels and refits on resamples.
-
-    ``resampled`` holds (row indices, labels of the refit on those rows).
-    """
-    scores = [adjusted_rand_score(reference[idx], labels) for idx, labels in resampled]
-    return float(np.mean(scores)) if scores else float("nan")
