@@ -4,7 +4,10 @@ Layout: ONE file with a segment column (``campaign_audience.csv`` or ``.parquet`
 ``--segment`` the file is named after the segment), one row per customer of
 ``segments.campaign_audience`` (treatment, holdout and no_campaign alike: the file is the
 record of who was held out, which the readout in ``analyses/campaign_readout.sql`` needs).
-Send offers to ``campaign_group = 'treatment'`` only. Beside it, ``<file stem>.manifest.json``
+Send offers to ``campaign_group = 'treatment'`` only. Beside it, ``campaign_offers.<format>``
+(``campaign_offers_<segment>`` with ``--segment``): one row per recommended offer of those
+segments, with its rank, merchant and coupon, since the audience's ``recommended_offers``
+joins names with '; ' (ambiguous when a name holds one). ``<audience stem>.manifest.json``
 gives the as-of date, the segmentation model, the campaign settings, counts per segment and
 group, and each file's row count and sha256. An export in one format removes a file of the
 same name in the other, left by an earlier export, so the folder never holds an audience
@@ -39,6 +42,15 @@ COLUMNS = (
     "customer_id", "segment_id", "segment_name", "campaign_group", "priority",
     "coupon_strategy", "recommended_offers", "recommendation_basis", "campaign_seed",
     "as_of_date",
+)
+# The offers, one row each (a CRM maps them by segment_id): recommended_offers joins their
+# names with '; ', which a name holding '; ' makes ambiguous, and names a coupon without its
+# merchant.
+OFFERS = "segments.segment_offer_affinity"
+OFFER_COLUMNS = (
+    "segment_id", "segment_name", "recommendation_rank", "offer_level", "merchant_id",
+    "merchant_name", "coupon_name", "offer_name", "recommendation_basis", "matured_burn_rate",
+    "lift",
 )
 FORMATS = ("csv", "parquet")
 UNSAFE_FIRST = ("=", "+", "-", "@", "\t", "\r", "'")
@@ -141,7 +153,7 @@ def _write_csv(con: duckdb.DuckDBPyConnection, sql: str, params: list, path: Pat
     rows = 0
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
-        writer.writerow(COLUMNS)
+        writer.writerow([column[0] for column in cursor.description])
         while batch := cursor.fetchmany(BATCH_ROWS):
             writer.writerows([_csv_cell(v) for v in row] for row in batch)
             rows += len(batch)
@@ -230,8 +242,9 @@ def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path | str, where: str,
         "campaign": settings,
         "segment": segment,
         "format": fmt,
-        "layout": "one file, one row per customer, segment in a column; send offers to "
-                  "campaign_group = 'treatment' only",
+        "layout": "one audience file, one row per customer, segment in a column; send offers "
+                  "to campaign_group = 'treatment' only. The offers file: one row per "
+                  "recommended offer of those segments, by rank (join on segment_id)",
         "csv_cells": "text starting with = + - @ tab CR or ' gets a leading ' (OWASP); "
                      "drop one leading ' to restore" if fmt == "csv" else None,
         "counts": counts,
@@ -243,30 +256,44 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
+def _queries(stem: str, where: str) -> dict[str, str]:
+    """File stem -> the query of its rows: the audience, then its segments' offers."""
+    offers = (f"select {', '.join(OFFER_COLUMNS)} from {OFFERS} "
+              f"{where + ' and' if where else 'where'} is_recommended "
+              "order by segment_id, recommendation_rank")
+    return {stem: f"select {', '.join(COLUMNS)} from {AUDIENCE}{where} order by customer_id",
+            stem.replace("campaign_audience", "campaign_offers", 1): offers}
+
+
 def _write(con: duckdb.DuckDBPyConnection, out: Path, stem: str, fmt: str, where: str,
            params: list, manifest_of) -> tuple[Path, Path, int]:
-    """Audience file, then manifest, each under a temporary name renamed when complete."""
-    audience, manifest = out / f"{stem}.{fmt}", out / f"{stem}.manifest.json"
-    tmp_audience = out / f".{stem}.{os.getpid()}.{fmt}"
+    """The files, then the manifest, each under a temporary name renamed when all are
+    complete. Returns the audience, the manifest and the audience's rows."""
+    write = _write_csv if fmt == "csv" else _write_parquet
+    queries = _queries(stem, where)
+    temporary = {name: out / f".{name}.{os.getpid()}.{fmt}" for name in queries}
     tmp_manifest = out / f".{stem}.{os.getpid()}.manifest.json"
-    sql = f"select {', '.join(COLUMNS)} from {AUDIENCE}{where} order by customer_id"
     try:
-        rows = (_write_csv if fmt == "csv" else _write_parquet)(con, sql, params, tmp_audience)
-        files = [{"name": audience.name, "rows": rows, "bytes": tmp_audience.stat().st_size,
-                  "sha256": _sha256(tmp_audience)}]
+        files = []
+        for name, sql in queries.items():
+            rows = write(con, sql, params, temporary[name])
+            files.append({"name": f"{name}.{fmt}", "rows": rows,
+                          "bytes": temporary[name].stat().st_size,
+                          "sha256": _sha256(temporary[name])})
         tmp_manifest.write_text(json.dumps(manifest_of(files), indent=2, default=str) + "\n",
                                 encoding="utf-8")
-        os.replace(tmp_audience, audience)
-        os.replace(tmp_manifest, manifest)
-        for other in FORMATS:  # the manifest describes the folder's one file of this name
-            if other != fmt:
-                (out / f"{stem}.{other}").unlink(missing_ok=True)
+        for name, path in temporary.items():
+            os.replace(path, out / f"{name}.{fmt}")
+            for other in FORMATS:  # the manifest describes the folder's one file of a name
+                if other != fmt:
+                    (out / f"{name}.{other}").unlink(missing_ok=True)
+        os.replace(tmp_manifest, out / f"{stem}.manifest.json")
     except OSError as exc:
         raise ExportError(f"cannot write to output folder {out}: {exc.strerror or exc}") from exc
     finally:
-        tmp_audience.unlink(missing_ok=True)
-        tmp_manifest.unlink(missing_ok=True)
-    return audience, manifest, rows
+        for path in (*temporary.values(), tmp_manifest):
+            path.unlink(missing_ok=True)
+    return out / f"{stem}.{fmt}", out / f"{stem}.manifest.json", files[0]["rows"]
 
 
 def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
@@ -277,7 +304,7 @@ def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
         raise ExportError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     warehouse, out = Path(warehouse), Path(out)
     with _connect(warehouse) as con:
-        for table in (AUDIENCE, "segments.campaign_settings", "marts.run_context"):
+        for table in (AUDIENCE, OFFERS, "segments.campaign_settings", "marts.run_context"):
             _require_table(con, warehouse, table)
         where, params = _segment_filter(con, segment)
         _prepare_out(out)

@@ -398,7 +398,8 @@ def build(source: InputSource, dbt_vars: dict[str, object],
 SNAPSHOT_TABLES = ("marts.run_context", "audit.audit_row_reconciliation",
                    "audit.audit_rejection_summary", "segments.segment_profiles")
 # What `couponseg export` reads (couponseg/export.py), the audience first.
-EXPORT_TABLES = ("segments.campaign_audience", "segments.campaign_settings",
+EXPORT_TABLES = ("segments.campaign_audience", "segments.segment_offer_affinity",
+                 "segments.campaign_settings",
                  "marts.run_context", "segments.customer_segments", "segments.segment_model",
                  "segments.segment_runs")
 

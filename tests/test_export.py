@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import couponseg, query
 
-from couponseg.export import COLUMNS, UNSAFE_FIRST
+from couponseg.export import COLUMNS, OFFER_COLUMNS, UNSAFE_FIRST
 from couponseg.generate import generate
 
 PREFIXES = ("=", "+", "-", "@")
@@ -48,6 +48,13 @@ def _audience(warehouse: Path, segment: str | None = None) -> pd.DataFrame:
     where = f" where segment_name = '{segment}'" if segment else ""
     return query(warehouse, f"select {', '.join(COLUMNS)} from segments.campaign_audience"
                             f"{where} order by customer_id")
+
+
+def _offers(warehouse: Path, segment: str | None = None) -> pd.DataFrame:
+    where = f" and segment_name = '{segment}'" if segment else ""
+    return query(warehouse, f"select {', '.join(OFFER_COLUMNS)} from "
+                            f"segments.segment_offer_affinity where is_recommended{where} "
+                            "order by segment_id, recommendation_rank")
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
@@ -88,6 +95,27 @@ def test_csv_cells_never_start_a_formula_and_reconcile(hostile, tmp_path):
     assert any(c[1] == "=" for c in escaped) and any(c[1] in "+-@" for c in escaped)
 
 
+def test_offers_file_has_one_row_per_offer_with_its_merchant(hostile, tmp_path):
+    """recommended_offers joins names with '; ': the offers file gives each offer its own
+    row, rank, merchant and coupon, with the same safe cells, and the manifest lists it."""
+    couponseg("export", "--warehouse", hostile, "--out", tmp_path)
+    rows = _csv_rows(tmp_path / "campaign_offers.csv")
+    offers = _offers(hostile)
+    assert tuple(rows[0]) == OFFER_COLUMNS and len(rows) - 1 == len(offers) > 0
+    for row, expected in zip(rows[1:], offers.itertuples(index=False), strict=True):
+        assert not any(cell.startswith(UNSAFE_FIRST[:-1]) for cell in row), row
+        assert [_restore(c) for c in row] == ["" if pd.isna(v) else str(v) for v in expected]
+    coupon_offers = offers[offers["offer_level"] == "coupon"]
+    assert not coupon_offers.empty and coupon_offers["merchant_name"].notna().all()
+    audience = _audience(hostile).drop_duplicates("segment_id").set_index("segment_id")
+    for segment_id, group in offers.groupby("segment_id"):
+        assert audience.loc[segment_id, "recommended_offers"] == "; ".join(group["offer_name"])
+    manifest = json.loads((tmp_path / "campaign_audience.manifest.json").read_text())
+    assert [f["name"] for f in manifest["files"]] == ["campaign_audience.csv",
+                                                       "campaign_offers.csv"]
+    assert manifest["files"][1]["rows"] == len(offers)
+
+
 def test_parquet_reconciles_and_manifest_counts(hostile, tmp_path):
     # An earlier CSV export in the same folder: the manifest will describe the Parquet file
     # only, so the CSV must not stay beside it for a CRM to pick up.
@@ -105,9 +133,12 @@ def test_parquet_reconciles_and_manifest_counts(hostile, tmp_path):
     mart = _audience(hostile)
     pd.testing.assert_frame_equal(exported.reset_index(drop=True), mart, check_dtype=False)
     manifest = json.loads((tmp_path / "campaign_audience.manifest.json").read_text())
+    offers = tmp_path / "campaign_offers.parquet"
+    assert not (tmp_path / "campaign_offers.csv").exists()
     assert manifest["files"] == [{
-        "name": path.name, "rows": len(mart), "bytes": path.stat().st_size,
-        "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}]
+        "name": file.name, "rows": rows, "bytes": file.stat().st_size,
+        "sha256": hashlib.sha256(file.read_bytes()).hexdigest()}
+        for file, rows in ((path, len(mart)), (offers, len(_offers(hostile))))]
     counts = mart.groupby(["segment_name", "campaign_group"]).size()
     assert {(c["segment_name"], c["campaign_group"]): c["customers"]
             for c in manifest["counts"]} == counts.to_dict()
@@ -129,6 +160,9 @@ def test_one_segment(hostile, tmp_path):
     assert len(files) == 1 and f"{len(_audience(hostile, name)):,} customers" in result.stdout
     rows = _csv_rows(files[0])[1:]
     assert {r[2] for r in rows} == {name} and len(rows) == len(_audience(hostile, name))
+    offers = _csv_rows(tmp_path / files[0].name.replace("campaign_audience", "campaign_offers"))
+    assert {r[1] for r in offers[1:]} <= {name} and len(offers) - 1 == len(
+        _offers(hostile, name))
 
 
 def test_read_only_warehouse_folder_exports(hostile, tmp_path):
