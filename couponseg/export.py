@@ -253,7 +253,9 @@ def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path | str, where: str,
 
 
 def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    """The segment name as a file name: letters of any script and digits, the rest '_' (a
+    name in Arabic keeps its letters instead of becoming an empty, shared name)."""
+    return re.sub(r"[\W_]+", "_", name.lower()).strip("_") or "segment"
 
 
 def _queries(stem: str, where: str) -> dict[str, str]:

@@ -210,3 +210,13 @@ def test_exit_2_cases(hostile, tmp_path):
     _fails("--warehouse", stripped, "--out", tmp_path / "o",
            expected="has no table segments.campaign_audience")
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+def test_segment_file_names_keep_letters_of_any_script():
+    """A segment named in Arabic (the playbook seed may be translated) got the file name
+    campaign_audience_.csv, the same for every such segment."""
+    from couponseg.export import _slug
+
+    assert _slug("New joiners 2") == "new_joiners_2"
+    assert _slug("عملاء جدد") == "عملاء_جدد"
+    assert _slug("Café -- Lovers!") == "café_lovers"
