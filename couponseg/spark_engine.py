@@ -261,21 +261,25 @@ def run_dbt(args: list[str], dbt_vars: dict[str, object],
 def dbt_segment_params(dbt_vars: dict[str, object]) -> dict[str, object]:
     """segment_params of the (on Spark disabled) segment_model Python model, from where they
     live: its config in models/segments/_segments__models.yml, whose values name dbt vars
-    (defaults in dbt_project.yml, overrides passed to this build)."""
-    import re
-
+    (defaults in dbt_project.yml, overrides passed to this build), rendered as dbt renders
+    them: any Jinja that uses var() (quotes, defaults, filters) gives dbt's text."""
+    import jinja2
     import yaml
 
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
     values = {**(project.get("vars") or {}), **dbt_vars}
+
+    def var(name: str, default: object = None) -> object:
+        if name not in values and default is None:
+            raise KeyError(f"segment_params read dbt var {name!r}, which is not defined")
+        return values.get(name, default)
+
     models = yaml.safe_load(
         (DBT_PROJECT_DIR / "models" / "segments" / "_segments__models.yml").read_text())
     config = next(m for m in models["models"] if m["name"] == "segment_model")["config"]
-    params = {}
-    for key, template in config["segment_params"].items():
-        found = re.fullmatch(r"\{\{\s*var\('(\w+)'\)\s*\}\}", str(template).strip())
-        params[key] = values[found.group(1)] if found else template
-    return params
+    templates = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    return {key: templates.from_string(str(template)).render(var=var)
+            for key, template in config["segment_params"].items()}
 
 
 # ------------------------------------------------------------------ the Python step
