@@ -127,8 +127,9 @@ def city_months(data: ReportData) -> list[str]:
                      f"{_pct(f.worst_city_burn_rate)} in {f.worst_burn_rate_city} to "
                      f"{_pct(f.best_city_burn_rate)} in {f.best_burn_rate_city}.")
     if pd.notna(f.thin_city_month_share):
-        lines.append(f"{f.thin_city_month_share:.0%} of the city-months rest on fewer than 5 "
-                     "claims; their very dark or very light cells are noise, not a trend.")
+        lines.append(f"{f.thin_city_month_share:.0%} of the city-months rest on fewer than "
+                     f"{int(f.thin_cell_claims)} claims; their very dark or very light cells "
+                     "are noise, not a trend.")
     return lines
 
 

@@ -64,6 +64,9 @@ def test_insights_quote_the_views(built, pdf_text):
     recs = query(built.warehouse, "select * from reporting.rpt_segment_recommendations")
     for strategy in recs["coupon_strategy"]:
         assert strategy[:40] in text
+    facts = query(built.warehouse, "select * from reporting.rpt_insight_facts").iloc[0]
+    assert (f"{facts.thin_city_month_share:.0%} of the city-months rest on fewer than "
+            f"{int(facts.thin_cell_claims)} claims") in text
 
 
 def test_pages_are_not_blank(built, tmp_path):

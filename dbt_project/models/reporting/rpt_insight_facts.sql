@@ -49,9 +49,16 @@ select
         'worst_burn_rate_city', 'worst_city_burn_rate'
     ]) }},
     (
-        select avg(cast(case when matured_claims < 5 then 1 else 0 end as double))
+        select
+            avg(
+                cast(
+                    case when matured_claims < {{ var('thin_cell_claims') }} then 1 else 0 end
+                    as double
+                )
+            )
         from {{ ref('rpt_city_month_burn_rate') }}
     ) as thin_city_month_share,
+    {{ var('thin_cell_claims') }} as thin_cell_claims,
     (
         select cast(max(burns) as double) / nullif(sum(burns), 0) from branches
     ) as top_branch_burn_share,
