@@ -229,15 +229,17 @@ class _UnreadableRecord(Exception):
         self.line = line
 
 
-def _records(path: Path, delimiter: str, encoding: str,
-             strict: bool = False) -> Iterator[tuple[int, list[str]]]:
+def _records(path: Path, delimiter: str, encoding: str, strict: bool = False,
+             as_duckdb_splits: bool = False) -> Iterator[tuple[int, list[str]]]:
     """Each row after the header with the line it starts on, by Python's csv module (a
     quoted line break continues the row; a blank line is an empty row). ``strict``: a
-    stray or unterminated quote raises _UnreadableRecord."""
+    stray or unterminated quote raises _UnreadableRecord. ``as_duckdb_splits``: a quote
+    after spaces that follow a delimiter opens a quoted value, as in DuckDB's reader (for
+    where records start; the values then lose such spaces)."""
     csv.field_size_limit(sys.maxsize)  # DuckDB reads fields of any length
     with open(path, newline="", encoding=encoding) as handle:
         reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True,
-                            strict=strict)
+                            strict=strict, skipinitialspace=as_duckdb_splits)
         try:
             next(reader, None)
             previous_end = reader.line_num
@@ -252,7 +254,8 @@ def _record_lines(path: Path, delimiter: str, encoding: str,
                   blank_is_record: bool = False) -> pa.Array:
     """The line each data record starts on. DuckDB reads a blank line as no record, except
     in a file of one column, where it is a record with a null value."""
-    starts = array("q", (start for start, row in _records(path, delimiter, encoding)
+    starts = array("q", (start for start, row in _records(path, delimiter, encoding,
+                                                          as_duckdb_splits=True)
                          if row or blank_is_record))
     return pa.array(np.frombuffer(starts, dtype=np.int64), pa.int64())
 
@@ -262,7 +265,8 @@ def _line_of(path: Path, delimiter: str, encoding: str, reported: int) -> int:
     rows and blank lines, not the line breaks inside quotes before it. Read up to that row
     again (an error path: the whole file at worst); DuckDB's number if that fails too."""
     try:
-        for number, (start, _) in enumerate(_records(path, delimiter, encoding), start=2):
+        for number, (start, _) in enumerate(
+                _records(path, delimiter, encoding, as_duckdb_splits=True), start=2):
             if number == reported:
                 return start
     except (_UnreadableRecord, UnicodeDecodeError):

@@ -508,6 +508,17 @@ def test_csv_source_rows_are_the_lines_records_start_on(tmp_path, ending, stage)
     assert loaded["_source_row"].tolist() == [2, 4, 5, 9, 10]
 
 
+def test_a_quoted_line_break_after_a_space_keeps_the_lines(tmp_path):
+    """DuckDB opens a quoted value after the spaces that follow a delimiter; the numbering
+    of lines did not, counted one record more and refused the file ("please report")."""
+    (tmp_path / "cities.csv").write_text(
+        'city_id,city_name\n1, "Cairo\nNorth"\n2, "Giza, West"\n3,Luxor\n')
+    with duckdb.connect() as con:
+        loaded = load_table(con, tmp_path, "cities").df()
+    assert loaded["city_name"].tolist() == ["Cairo\nNorth", "Giza, West", "Luxor"]
+    assert loaded["_source_row"].tolist() == [2, 4, 5]
+
+
 @pytest.mark.parametrize("stage", [False, True])
 def test_csv_source_rows_of_a_plain_file_are_positions(tmp_path, stage):
     """One record per line (the usual feed): numbered by position, ending or not in a line
