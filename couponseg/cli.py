@@ -352,7 +352,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         result = export_audience(args.warehouse, args.out, args.format, args.segment)
     except ExportError as exc:
         return _fail(str(exc), 2)
-    _say(f"Exported {result.rows:,} customers:\n  {result.audience}\n  {result.manifest}")
+    _say(f"Exported {result.rows:,} customers:\n  {result.audience}\n  {result.offers}\n"
+         f"  {result.manifest}")
     return 0
 
 
@@ -418,8 +419,10 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="write the campaign audience and its manifest for a CRM",
                        description="One file with a segment column (campaign_audience.csv or "
                        ".parquet), one row per customer with campaign_group treatment, holdout "
-                       "or no_campaign (send offers to treatment only), plus "
-                       "<file>.manifest.json (as-of date, model, counts, sha256).")
+                       "or no_campaign (send offers to treatment only); campaign_offers.csv "
+                       "or .parquet, one row per recommended offer of those segments (join on "
+                       "segment_id); and campaign_audience.manifest.json (as-of date, model, "
+                       "counts, each file's rows and sha256).")
     warehouse_arg(e)
     e.add_argument("--out", type=Path, required=True, help="output folder")
     e.add_argument("--format", choices=("csv", "parquet"), default="csv")

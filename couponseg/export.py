@@ -29,7 +29,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,13 +45,16 @@ COLUMNS = (
 )
 # The offers, one row each (a CRM maps them by segment_id): recommended_offers joins their
 # names with '; ', which a name holding '; ' makes ambiguous, and names a coupon without its
-# merchant.
+# merchant. Each column cast to its type, so the file's schema is the same whichever engine
+# built the table (Spark's row_number() is an INT, DuckDB's a BIGINT).
 OFFERS = "segments.segment_offer_affinity"
-OFFER_COLUMNS = (
-    "segment_id", "segment_name", "recommendation_rank", "offer_level", "merchant_id",
-    "merchant_name", "coupon_name", "offer_name", "recommendation_basis", "matured_burn_rate",
-    "lift",
-)
+OFFER_TYPES = {
+    "segment_id": "integer", "segment_name": "varchar", "recommendation_rank": "integer",
+    "offer_level": "varchar", "merchant_id": "bigint", "merchant_name": "varchar",
+    "coupon_name": "varchar", "offer_name": "varchar", "recommendation_basis": "varchar",
+    "matured_burn_rate": "double", "lift": "double",
+}
+OFFER_COLUMNS = tuple(OFFER_TYPES)
 FORMATS = ("csv", "parquet")
 UNSAFE_FIRST = ("=", "+", "-", "@", "\t", "\r", "'")
 BATCH_ROWS = 100_000
@@ -68,6 +71,7 @@ class ExportResult:
     audience: Path
     manifest: Path
     rows: int
+    offers: Path | None = None
 
 
 def neutralise(value: object) -> object:
@@ -136,6 +140,11 @@ def _segment_filter(con: duckdb.DuckDBPyConnection, segment: str | None) -> tupl
         raise ExportError(f"unknown segment {segment!r}; segments in this warehouse: "
                           f"{', '.join(names)}")
     return " where segment_name = ?", [match[0]]
+
+
+def _segment_id(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    return con.execute(f"select min(segment_id) from {AUDIENCE} where segment_name = ?",
+                       [name]).fetchone()[0]
 
 
 def _prepare_out(out: Path) -> None:
@@ -252,19 +261,23 @@ def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path | str, where: str,
     }
 
 
-def _slug(name: str) -> str:
-    """The segment name as a file name: letters of any script and digits, the rest '_' (a
-    name in Arabic keeps its letters instead of becoming an empty, shared name)."""
-    return re.sub(r"[\W_]+", "_", name.lower()).strip("_") or "segment"
+def _slug(name: str, segment_id: int) -> str:
+    """The segment name as a file name: letters (with their marks) of any script and
+    digits, the rest '_'; a name with none of them is named by its segment id, so two such
+    segments never share a file."""
+    text = unicodedata.normalize("NFC", name.lower())
+    kept = "".join(c if unicodedata.category(c)[0] in "LMN" else " " for c in text)
+    return "_".join(kept.split()) or f"segment_{segment_id}"
 
 
 def _queries(stem: str, where: str) -> dict[str, str]:
     """File stem -> the query of its rows: the audience, then its segments' offers."""
-    offers = (f"select {', '.join(OFFER_COLUMNS)} from {OFFERS} "
+    columns = ", ".join(f"cast({name} as {kind}) as {name}" for name, kind in OFFER_TYPES.items())
+    offers = (f"select {columns} from {OFFERS} "
               f"{where + ' and' if where else 'where'} is_recommended "
               "order by segment_id, recommendation_rank")
     return {stem: f"select {', '.join(COLUMNS)} from {AUDIENCE}{where} order by customer_id",
-            stem.replace("campaign_audience", "campaign_offers", 1): offers}
+            offers_path(Path(stem)).name: offers}
 
 
 def _write(con: duckdb.DuckDBPyConnection, out: Path, stem: str, fmt: str, where: str,
@@ -286,16 +299,21 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path, stem: str, fmt: str, where
                                 encoding="utf-8")
         for name, path in temporary.items():
             os.replace(path, out / f"{name}.{fmt}")
-            for other in FORMATS:  # the manifest describes the folder's one file of a name
-                if other != fmt:
-                    (out / f"{name}.{other}").unlink(missing_ok=True)
         os.replace(tmp_manifest, out / f"{stem}.manifest.json")
+        for name in queries:  # the manifest describes the folder's one file of each name
+            for other in set(FORMATS) - {fmt}:
+                (out / f"{name}.{other}").unlink(missing_ok=True)
     except OSError as exc:
         raise ExportError(f"cannot write to output folder {out}: {exc.strerror or exc}") from exc
     finally:
         for path in (*temporary.values(), tmp_manifest):
             path.unlink(missing_ok=True)
     return out / f"{stem}.{fmt}", out / f"{stem}.manifest.json", files[0]["rows"]
+
+
+def offers_path(audience: Path) -> Path:
+    """The offers file written beside an audience file."""
+    return audience.with_name(audience.name.replace("campaign_audience", "campaign_offers", 1))
 
 
 def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
@@ -311,8 +329,8 @@ def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
         where, params = _segment_filter(con, segment)
         _prepare_out(out)
         name = params[0] if params else None
-        stem = "campaign_audience" + (f"_{_slug(name)}" if name else "")
+        stem = "campaign_audience" + (f"_{_slug(name, _segment_id(con, name))}" if name else "")
         audience, manifest, rows = _write(
             con, out, stem, fmt, where, params,
             lambda files: _manifest(con, source or warehouse, where, params, fmt, name, files))
-    return ExportResult(audience, manifest, rows)
+    return ExportResult(audience, manifest, rows, offers_path(audience))

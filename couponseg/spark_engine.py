@@ -68,6 +68,8 @@ def session_settings(folder: Path | None = None, master: str | None = None) -> d
     env = {**os.environ, SPARK_DIR_ENV: str(Path(folder or spark_dir()).resolve())}
     if master:
         env[SPARK_MASTER_ENV] = master
+    elif not env.get(SPARK_MASTER_ENV):  # set but empty: the profile's default, as unset
+        env.pop(SPARK_MASTER_ENV, None)
     parameters = target_settings("spark", env)["server_side_parameters"]
     return {str(key): str(value) for key, value in parameters.items()}
 
@@ -262,8 +264,8 @@ def dbt_segment_params(dbt_vars: dict[str, object]) -> dict[str, object]:
     """segment_params of the (on Spark disabled) segment_model Python model, from where they
     live: its config in models/segments/_segments__models.yml, whose values name dbt vars
     (defaults in dbt_project.yml, overrides passed to this build), rendered as dbt renders
-    them: any Jinja that uses var() (quotes, defaults, filters) gives dbt's text."""
-    import jinja2
+    a model's config: natively (a number stays a number), any Jinja that uses var()."""
+    import jinja2.nativetypes
     import yaml
 
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
@@ -277,7 +279,7 @@ def dbt_segment_params(dbt_vars: dict[str, object]) -> dict[str, object]:
     models = yaml.safe_load(
         (DBT_PROJECT_DIR / "models" / "segments" / "_segments__models.yml").read_text())
     config = next(m for m in models["models"] if m["name"] == "segment_model")["config"]
-    templates = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    templates = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
     return {key: templates.from_string(str(template)).render(var=var)
             for key, template in config["segment_params"].items()}
 
@@ -503,7 +505,7 @@ def cli_export(args) -> int:
     except ExportError as exc:
         return _fail(str(exc), 2)
     _say(f"Exported {result.rows:,} customers from Spark:\n  {result.audience}\n"
-         f"  {result.manifest}")
+         f"  {result.offers}\n  {result.manifest}")
     return 0
 
 

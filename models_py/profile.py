@@ -10,7 +10,7 @@ and this module reads them from there, with the same ``env_var`` defaults.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jinja2
@@ -27,7 +27,8 @@ class MissingEnvVar(KeyError):
 
 def target_settings(target: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The ``target`` output of the profile, its ``env_var(...)`` calls read from ``env``
-    (default: this process's environment) as dbt reads them."""
+    (default: this process's environment) as dbt reads them: the YAML parsed first, then
+    each text value rendered, so a value may hold any character (a quote, a backslash)."""
     values = dict(os.environ if env is None else env)
 
     def env_var(name: str, default: str | None = None) -> str:
@@ -38,9 +39,17 @@ def target_settings(target: str, env: Mapping[str, str] | None = None) -> dict[s
         return default
 
     templates = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-    # dbt's as_number turns the rendered text into a number; here the values stay text
-    # (what duckdb.connect and Spark's config take), the YAML quoting decides.
+    # dbt's as_number turns the rendered text into a number; here values stay text (what
+    # duckdb.connect and Spark's config take).
     templates.filters["as_number"] = str
-    text = templates.from_string((PROFILES_DIR / "profiles.yml").read_text())
-    profiles = yaml.safe_load(text.render(env_var=env_var))
-    return profiles[PROFILE]["outputs"][target]
+    output = yaml.safe_load((PROFILES_DIR / "profiles.yml").read_text())[PROFILE]["outputs"]
+    return _rendered(output[target], lambda text: templates.from_string(text).render(
+        env_var=env_var))
+
+
+def _rendered(value: Any, render: Callable[[str], str]) -> Any:
+    if isinstance(value, dict):
+        return {key: _rendered(item, render) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rendered(item, render) for item in value]
+    return render(value) if isinstance(value, str) else value

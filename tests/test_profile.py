@@ -37,3 +37,20 @@ def test_a_variable_without_default_must_be_set(monkeypatch, tmp_path):
     monkeypatch.setattr(profile, "PROFILES_DIR", tmp_path)
     with pytest.raises(MissingEnvVar, match="NOPE"):
         profile.target_settings("local", env={})
+
+
+@pytest.mark.parametrize("path", ['/tmp/o"q/w.duckdb', "C:\\temp\\new.duckdb", "/a b/#c: d",
+                                  "/x\\u0041/it's"])
+def test_values_keep_every_character(path):
+    """dbt parses the YAML, then renders each value: a quote or backslash in a path is part
+    of the path (rendered into the YAML text first, it broke the parse or became a tab)."""
+    assert target_settings("local", env={"COUPONSEG_WAREHOUSE": path})["path"] == path
+    spark = target_settings("spark", env={"COUPONSEG_SPARK_DIR": path})
+    assert spark["server_side_parameters"]["spark.sql.warehouse.dir"] == f"{path}/spark-warehouse"
+
+
+def test_an_empty_master_is_the_default_master(monkeypatch, tmp_path):
+    from couponseg.spark_engine import SPARK_MASTER_ENV, spark_master
+
+    monkeypatch.setenv(SPARK_MASTER_ENV, "")
+    assert spark_master() == "local[*]" == session_settings(tmp_path)["spark.master"]

@@ -38,15 +38,15 @@ def test_the_loader_and_dbt_name_the_same_tables_and_columns():
 def test_the_spark_engine_reads_segment_params_as_dbt_renders_them():
     """On Spark the segment_model Python model is disabled, so the engine renders its
     segment_params itself: the dbt vars' defaults (dbt_project.yml), overridden by the
-    build's vars, as the text dbt's rendering gives."""
+    build's vars, with their types, as dbt renders a model's config (on DuckDB the
+    compiled segment_model holds {'seed': 42, ..., 'retrain': False})."""
     import yaml
 
     from couponseg.spark_engine import dbt_segment_params
 
     defaults = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
     assert dbt_segment_params({}) == {
-        "seed": str(defaults["segment_seed"]), "k_min": str(defaults["segment_k_min"]),
-        "k_max": str(defaults["segment_k_max"]),
-        "sample_size": str(defaults["segment_sample_size"]),
-        "retrain": str(defaults["segment_retrain"])}
-    assert dbt_segment_params({"segment_seed": 7, "segment_retrain": True})["seed"] == "7"
+        "seed": defaults["segment_seed"], "k_min": defaults["segment_k_min"],
+        "k_max": defaults["segment_k_max"], "sample_size": defaults["segment_sample_size"],
+        "retrain": defaults["segment_retrain"]}
+    assert dbt_segment_params({"segment_seed": 7, "segment_retrain": True})["seed"] == 7

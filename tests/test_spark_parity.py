@@ -153,13 +153,22 @@ def test_the_dbt_unit_tests_pass_on_spark(spark):
 
 
 def test_the_audience_exported_from_spark_is_duckdbs(spark, duck, tmp_path):
-    """`couponseg export --engine spark` writes the file the DuckDB build's export writes,
-    byte for byte; its manifest names the Spark folder as its source."""
+    """`couponseg export --engine spark` writes the files the DuckDB build's export writes:
+    CSV byte for byte, Parquet with the same schema (a CRM pins it) and rows; its manifest
+    names the Spark folder as its source."""
+    import pyarrow.parquet as pq
+
     folder = spark[0]
-    run_spark(["export", "--engine", "spark", "--out", tmp_path / "spark"], folder)
-    couponseg("export", "--warehouse", duck, "--out", tmp_path / "duck")
-    name = "campaign_audience.csv"
-    assert (tmp_path / "spark" / name).read_bytes() == (tmp_path / "duck" / name).read_bytes()
+    for fmt in ("parquet", "csv"):
+        run_spark(["export", "--engine", "spark", "--out", tmp_path / "spark", "--format", fmt],
+                  folder)
+        couponseg("export", "--warehouse", duck, "--out", tmp_path / "duck", "--format", fmt)
+        for name in (f"campaign_audience.{fmt}", f"campaign_offers.{fmt}"):
+            ours, theirs = tmp_path / "spark" / name, tmp_path / "duck" / name
+            if fmt == "csv":
+                assert ours.read_bytes() == theirs.read_bytes(), name
+            else:
+                assert pq.read_table(ours).equals(pq.read_table(theirs)), name
     manifests = [json.loads((tmp_path / side / "campaign_audience.manifest.json").read_text())
                  for side in ("spark", "duck")]
     assert manifests[0]["warehouse"] == f"spark: {folder}"

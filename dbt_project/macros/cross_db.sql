@@ -54,7 +54,8 @@
     regexp_full_match({{ expression }}, '{{ pattern }}')
 {%- endmacro %}
 {% macro spark__regex_full_match(expression, pattern) -%}
-    {{ expression }} rlike '^(?:{{ pattern }})$'
+    {#- \z, not $: Java's $ also matches before a final line break ('12' + LF would pass) -#}
+    {{ expression }} rlike '^(?:{{ pattern }})\\z'
 {%- endmacro %}
 
 {% macro text_json_object(pairs) -%}

@@ -16,8 +16,8 @@
 {%- endmacro %}
 
 {% macro plausible_date_checks(parsed_column, label, range_alias='date_range') -%}
-    {#- Infinite dates fall outside any range, so one comparison covers 'infinity', 0001-01-01
-        and 9999-12-31. -#}
+    {#- Infinite dates (typed Parquet dates; the text 'infinity' is no date) fall outside any
+        range, so one comparison covers them, 0001-01-01 and 9999-12-31. -#}
     {%- do return([
         ("not " ~ parsed_column ~ " between " ~ range_alias ~ ".earliest_plausible_date and "
             ~ range_alias ~ ".latest_plausible_date", "implausible_" ~ label),
