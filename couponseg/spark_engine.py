@@ -403,21 +403,27 @@ def build(source: InputSource, dbt_vars: dict[str, object],
 # DuckDB file: the same renderer, the same PDF.
 SNAPSHOT_TABLES = ("marts.run_context", "audit.audit_row_reconciliation",
                    "audit.audit_rejection_summary", "segments.segment_profiles")
-# What `couponseg export` reads (couponseg/export.py), the audience first.
+# What `couponseg export` reads (couponseg/export.py), the audience first; of the customers'
+# labels only the model versions that scored them (one row, not one per customer), of the
+# models what the manifest quotes (not their training samples).
 EXPORT_TABLES = ("segments.campaign_audience", "segments.segment_offer_affinity",
                  "segments.campaign_settings",
                  "marts.run_context", "segments.customer_segments", "segments.segment_model",
                  "segments.segment_runs")
+EXPORT_NARROWED = {"segments.customer_segments": "distinct model_version",
+                   "segments.segment_model": "model_version, trained_as_of, algorithm, params"}
 
 
 def snapshot_path(folder: Path | None = None) -> Path:
     return Path(folder or spark_dir()).resolve() / "snapshot.duckdb"
 
 
-def export_snapshot(spark, target: Path, tables: tuple[str, ...] | None = None) -> Path:
+def export_snapshot(spark, target: Path, tables: tuple[str, ...] | None = None,
+                    narrowed: dict[str, str] | None = None) -> Path:
     """Copy ``tables`` (default: the reporting schema and SNAPSHOT_TABLES) from Spark into a
     new DuckDB file, swapped in over ``target`` once complete (a reader never sees half a
-    file). Tables Spark does not have are left out."""
+    file). Tables Spark does not have are left out. ``narrowed``: table -> the Spark SQL
+    select list and clauses to copy instead of all of it (what the reader needs)."""
     from models_py import warehouse_file
 
     if tables is None:
@@ -430,7 +436,9 @@ def export_snapshot(spark, target: Path, tables: tuple[str, ...] | None = None) 
     with warehouse_file.connect(building) as con:
         for name in names:
             schema, table = name.split(".")
-            arrow = spark.table(name).toArrow()  # noqa: F841 (read by DuckDB below)
+            rows = spark.sql(f"select {narrowed[name]} from {name}") if name in (
+                narrowed or {}) else spark.table(name)
+            arrow = rows.toArrow()  # noqa: F841 (read by DuckDB below)
             con.execute(f"create schema if not exists {schema}")
             con.execute(f"create table {schema}.{table} as select * from arrow")
     os.replace(building, target)
@@ -499,7 +507,8 @@ def cli_export(args) -> int:
                 if not spark.catalog.tableExists(EXPORT_TABLES[0]):
                     return _fail(f"no Spark build with {EXPORT_TABLES[0]} in {spark_dir()}: "
                                  "run `couponseg build --engine spark` first", 2)
-                copy = export_snapshot(spark, Path(tmp) / "export.duckdb", EXPORT_TABLES)
+                copy = export_snapshot(spark, Path(tmp) / "export.duckdb", EXPORT_TABLES,
+                                       EXPORT_NARROWED)
             result = export_audience(copy, args.out, args.format, args.segment,
                                      source=f"spark: {spark_dir()}")
     except ExportError as exc:
