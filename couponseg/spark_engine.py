@@ -403,7 +403,8 @@ def build(source: InputSource, dbt_vars: dict[str, object],
 # DuckDB file: the same renderer, the same PDF.
 SNAPSHOT_TABLES = ("marts.run_context", "audit.audit_row_reconciliation",
                    "audit.audit_rejection_summary", "segments.segment_profiles")
-# What `couponseg export` reads (couponseg/export.py), the audience first; of the customers'
+# What `couponseg export` reads (couponseg/export.py), the four it cannot do without first;
+# of the customers'
 # labels only the model versions that scored them (one row, not one per customer), of the
 # models what the manifest quotes (not their training samples).
 EXPORT_TABLES = ("segments.campaign_audience", "segments.segment_offer_affinity",
@@ -504,9 +505,11 @@ def cli_export(args) -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             with spark_session() as spark:
-                if not spark.catalog.tableExists(EXPORT_TABLES[0]):
-                    return _fail(f"no Spark build with {EXPORT_TABLES[0]} in {spark_dir()}: "
-                                 "run `couponseg build --engine spark` first", 2)
+                missing = [t for t in EXPORT_TABLES[:4] if not spark.catalog.tableExists(t)]
+                if missing:  # the ones the export cannot do without
+                    return _fail(f"the Spark build in {spark_dir()} has no table "
+                                 f"{', '.join(missing)}: run `couponseg build --engine spark`"
+                                 " first", 2)
                 copy = export_snapshot(spark, Path(tmp) / "export.duckdb", EXPORT_TABLES,
                                        EXPORT_NARROWED)
             result = export_audience(copy, args.out, args.format, args.segment,

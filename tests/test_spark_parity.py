@@ -176,6 +176,16 @@ def test_the_audience_exported_from_spark_is_duckdbs(spark, duck, tmp_path):
         assert manifests[0][key] == manifests[1][key], key
 
 
+def test_export_without_a_spark_build_says_what_to_run(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "couponseg.cli", "export", "--engine", "spark", "--out",
+         str(tmp_path / "out")], capture_output=True, text=True, timeout=600, cwd=REPO,
+        env=spark_env(tmp_path / "empty"))
+    assert result.returncode == 2, result.stdout + result.stderr[-2000:]
+    assert "has no table segments.campaign_audience" in result.stderr
+    assert "run `couponseg build --engine spark` first" in result.stderr
+
+
 def test_the_sql_shell_opens_the_spark_builds_reporting_copy(spark):
     result = run_spark(["sql", "--engine", "spark", "-c",
                         "select count(*) as n from reporting.rpt_kpis"], spark[0])
