@@ -41,6 +41,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from bench.rounding import half_up
 from bench.run import REPO, SIZES, WORK, counts, input_path, prepare
 
 OUTPUT = REPO / "bench" / "compare.json"
@@ -181,15 +182,17 @@ def build_and_report(side: Side, folder: Path, work: Path) -> dict:
 
 def summary(runs: list[dict]) -> dict:
     """Median total of each side's good runs, how many were good, and head / base (below 1:
-    head is faster)."""
+    head is faster) of the exact medians."""
     result: dict[str, object] = {}
+    exact: dict[str, float | None] = {}
     for name in ("base", "head"):
         mine = [run for run in runs if run["side"] == name]
         totals = [run["total_s"] for run in mine if run["status"] == "ok"]
-        result[f"{name}_median_s"] = round(statistics.median(totals), 1) if totals else None
+        exact[name] = statistics.median(totals) if totals else None
+        result[f"{name}_median_s"] = half_up(exact[name], 1) if totals else None
         result[f"{name}_ok_runs"] = f"{len(totals)}/{len(mine)}"
-    base, head = result["base_median_s"], result["head_median_s"]
-    result["head_over_base"] = round(head / base, 2) if base and head else None
+    base, head = exact["base"], exact["head"]
+    result["head_over_base"] = half_up(head / base, 2) if base and head else None
     return result
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench import segment_scoring
+from bench.rounding import fixed
 
 
 def write_markdown(results: list[dict], path: Path) -> None:
@@ -36,13 +37,13 @@ def write_markdown(results: list[dict], path: Path) -> None:
         base = part[part["engine"] == "baseline"]
         base = base.iloc[0] if len(base) else None
         if base is not None and base["status"] == "ok" and ours["status"] == "ok":
-            ratio = f"{base['wall_s'] / ours['wall_s']:.1f}x"
-            base_s, base_mb = f"{base['wall_s']:.1f}", f"{base['peak_rss_mb']:.0f}"
+            ratio = f"{fixed(base['wall_s'] / ours['wall_s'], 1)}x"
+            base_s, base_mb = f"{fixed(base['wall_s'], 1)}", f"{fixed(base['peak_rss_mb'], 0)}"
         elif base is not None and str(base["status"]).startswith("timeout") and base["wall_s"]:
-            ratio = f"> {base['wall_s'] / ours['wall_s']:.0f}x (baseline killed)"
+            ratio = f"> {fixed(base['wall_s'] / ours['wall_s'], 0)}x (baseline killed)"
             peak = base["peak_rss_mb"]
-            base_s = f"killed at {base['wall_s']:.0f}"
-            base_mb = f"> {peak:.0f}" if pd.notna(peak) else "-"
+            base_s = f"killed at {fixed(base['wall_s'], 0)}"
+            base_mb = f"> {fixed(peak, 0)}" if pd.notna(peak) else "-"
         else:
             ratio = "n/a" if base is None else "baseline did not finish"
             base_s = base["status"] if base is not None else "not run"
@@ -50,8 +51,8 @@ def write_markdown(results: list[dict], path: Path) -> None:
         if base is not None and run_of(part, "baseline", size) != run_of(part, "couponseg", size):
             ratio = "n/a (two runs)"  # seconds of two runs are not divided here
         lines.append(f"| {size} | {int(ours['transactions']):,} | {int(ours['customers']):,} | "
-                     f"{ours['wall_s']:.1f} | {ours['peak_rss_mb']:.0f} | {base_s} | {base_mb} "
-                     f"| {ratio} |")
+                     f"{fixed(ours['wall_s'], 1)} | {fixed(ours['peak_rss_mb'], 0)} | {base_s} | "
+                     f"{base_mb} | {ratio} |")
     lines += _other_engines(df)
     rerun = df[(df["stage"] == "total_rerun") & (df["engine"] == "couponseg")]
     if len(rerun):
@@ -73,16 +74,16 @@ def write_markdown(results: list[dict], path: Path) -> None:
 
         def cell(rows: pd.DataFrame, size: str) -> str:
             wall = rows[rows["size"] == size]["wall_s"]
-            return f"{wall.iloc[0]:.1f}" if len(wall) else "-"
+            return f"{fixed(wall.iloc[0], 1)}" if len(wall) else "-"
 
         for (_, a), (_, b) in zip(first.iterrows(), rerun.iterrows(), strict=True):
-            lines.append(f"| {a['size']} | {a['wall_s']:.1f} | {b['wall_s']:.1f} | "
+            lines.append(f"| {a['size']} | {fixed(a['wall_s'], 1)} | {fixed(b['wall_s'], 1)} | "
                          f"{cell(one_command, a['size'])} | {cell(retrain, a['size'])} |")
     lines += ["", "## Every stage", "", "| engine | stage | size | transactions | wall s | "
               "peak MB | status |", "|---|---|---|---|---|---|---|"]
     for r in results:
-        wall = "-" if r["wall_s"] is None else f"{r['wall_s']:.2f}"
-        mb = "-" if r["peak_rss_mb"] is None else f"{r['peak_rss_mb']:.0f}"
+        wall = "-" if r["wall_s"] is None else f"{fixed(r['wall_s'], 2)}"
+        mb = "-" if r["peak_rss_mb"] is None else f"{fixed(r['peak_rss_mb'], 0)}"
         lines.append(f"| {r['engine']} | {r['stage']} | {r['size']} | {r['transactions']:,} | "
                      f"{wall} | {mb} | {r['status']} |")
     lines += machines_section(results, _load_machines())
@@ -132,13 +133,13 @@ def _other_engines(df: pd.DataFrame) -> list[str]:
         row = row.iloc[0]
         if row["status"] != "ok" or row["wall_s"] is None:
             return str(row["status"]), "-", None
-        return f"{row['wall_s']:.1f}", f"{row['peak_rss_mb']:.0f}", row["wall_s"]
+        return f"{fixed(row['wall_s'], 1)}", f"{fixed(row['peak_rss_mb'], 0)}", row["wall_s"]
 
     for size in dict.fromkeys(totals["size"]):
         ours, _, ours_s = cell("couponseg", size)
         careful, careful_mb, careful_s = cell("careful", size)
         spark, spark_mb, _ = cell("spark", size)
-        ratio = f"{careful_s / ours_s:.1f}x" if careful_s and ours_s else "n/a"
+        ratio = f"{fixed(careful_s / ours_s, 1)}x" if careful_s and ours_s else "n/a"
         if len({run_of(totals, engine, size) for engine in ("couponseg", "careful")}) > 1:
             ratio = "n/a (two runs)"  # seconds of two runs are not divided here
         tx = int(totals[totals["size"] == size]["transactions"].iloc[0])
@@ -199,10 +200,10 @@ def _breakdown(top: int = 15) -> list[str]:
     largest = max(sizes, key=lambda size: order.index(size) if size in order else -1)
     nodes = sizes[largest]
     lines = ["", f"## Where the time goes at {largest} (dbt node seconds, first build)", "",
-             f"From that build's run_results.json: {sum(nodes.values()):.1f} s over all "
+             f"From that build's run_results.json: {fixed(sum(nodes.values()), 1)} s over all "
              "nodes; the largest below, every data test together. dbt runs two nodes at a "
              "time, so these seconds overlap (their sum exceeds the build's wall time) and a "
              "node sharing the cores with another takes longer than it would alone.", "",
              "| node | s |", "|---|---|"]
-    lines += [f"| {name} | {seconds:.1f} |" for name, seconds in list(nodes.items())[:top]]
+    lines += [f"| {name} | {fixed(seconds, 1)} |" for name, seconds in list(nodes.items())[:top]]
     return lines

@@ -90,7 +90,7 @@ def test_summary_compares_medians_of_good_runs_only():
     runs = [_run("base", 340.0), _run("head", 258.9), _run("head", 262.0),
             _run("base", 336.0), _run("head", None, "build failed (exit 1); report not run")]
     assert summary(runs) == {"base_median_s": 338.0, "base_ok_runs": "2/2",
-                             "head_median_s": 260.4, "head_ok_runs": "2/3",
+                             "head_median_s": 260.5, "head_ok_runs": "2/3",  # 260.45: half up
                              "head_over_base": 0.77}
     failed = summary([_run("base", 10.0), _run("head", None, "build failed")])
     assert failed["head_over_base"] is None and failed["head_ok_runs"] == "0/1"

@@ -67,3 +67,12 @@ def test_first_build_facts_come_from_the_build(built, tmp_path, monkeypatch) -> 
     assert min(tests.values()) >= max(v for k, v in every_test.items() if k not in tests)
     assert sum(every_test.values()) == pytest.approx(run.node_seconds(built.warehouse)
                                                      ["data tests"], abs=0.01 * len(test_nodes))
+
+
+def test_bench_figures_round_half_away_from_zero():
+    """As the README quotes them: Python's format wrote 12.45 s as 12.4 and 216.5 MB as 216."""
+    from bench.rounding import fixed, half_up
+
+    assert [fixed(12.45, 1), fixed(216.5, 0), fixed(1306.5, 0), fixed(2.675, 2)] == [
+        "12.5", "217", "1307", "2.68"]
+    assert half_up(108.35, 1) == 108.4 and half_up(11.17 / 10.8, 2) == 1.03
