@@ -375,9 +375,9 @@ def parser() -> argparse.ArgumentParser:
                         help="duckdb (default: one machine, the --warehouse file) or spark "
                              "(dbt-spark; tables under $COUPONSEG_SPARK_DIR, default data/spark;"
                              " master $COUPONSEG_SPARK_MASTER, default local[*])")
-        sp.add_argument("--warehouse", type=Path, default=default_warehouse(),
+        sp.add_argument("--warehouse", type=Path, default=None,
                         help="DuckDB file (default: $COUPONSEG_WAREHOUSE or "
-                             "data/warehouse.duckdb)")
+                             "data/warehouse.duckdb); not with --engine spark")
 
     def build_args(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--input", default=str(DEFAULT_INPUT),
@@ -433,6 +433,14 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if getattr(args, "engine", "duckdb") == "spark" and args.warehouse is not None:
+        # Spark's tables live under $COUPONSEG_SPARK_DIR: a DuckDB file given here would be
+        # ignored while the user believes it was read or written.
+        return _fail("--warehouse names a DuckDB file, which --engine spark neither reads nor "
+                     "writes: its tables live under $COUPONSEG_SPARK_DIR (default data/spark)",
+                     2)
+    if hasattr(args, "warehouse") and args.warehouse is None:
+        args.warehouse = default_warehouse()
     try:
         return args.func(args)
     except KeyboardInterrupt:

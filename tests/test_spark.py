@@ -105,10 +105,20 @@ def test_a_workbook_on_spark_is_refused_with_a_clear_message(tmp_path):
     with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
         for csv in sorted((REPO / "data" / "sample").glob("*.csv")):
             pd.read_csv(csv, dtype=str).to_excel(writer, sheet_name=csv.stem, index=False)
-    result = couponseg("build", "--engine", "spark", "--input", workbook,
-                       "--warehouse", tmp_path / "unused.duckdb", check=False)
+    result = couponseg("build", "--engine", "spark", "--input", workbook, check=False)
     assert result.returncode == 2
     assert "input.xlsx" in result.stderr and "export the workbook's sheets as CSV" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["build"], ["report"], ["export", "--out", "x"], ["sql"]])
+def test_a_duckdb_file_with_the_spark_engine_is_refused(tmp_path, command):
+    """--warehouse names a DuckDB file, which the Spark engine ignored while the user
+    believed it was read or written; refused before Spark starts."""
+    result = couponseg(*command, "--engine", "spark", "--warehouse", tmp_path / "w.duckdb",
+                       check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--engine spark neither reads nor writes" in result.stderr
+    assert not (tmp_path / "w.duckdb").exists()
 
 
 def test_both_engines_pass_only_the_settings_the_user_gave():
