@@ -272,8 +272,10 @@ def finish_build(args: argparse.Namespace, result: BuildOutcome, start: float, *
         details = "\n  ".join(result.failures)
         code = _fail(f"{failed}\n  {details}", 1)
         if (audit := getattr(result, "audit", None)) is not None and audit.reasons:
-            _explain_rejections(audit, "The failed build rejected these input rows "
-                                "(its warehouse is not kept; the reasons are):")
+            kept = ("its tables stay in the Spark folder" if args.engine == "spark"
+                    else "its warehouse is not kept")
+            _explain_rejections(audit, f"The failed build rejected these input rows ({kept}; "
+                                "the reasons are):")
         return code
     _say(f"Built {built} ({result.nodes} models, seeds and tests passed) in "
          f"{time.perf_counter() - start:.1f} s{note}")

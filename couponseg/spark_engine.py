@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from couponseg.audit_summary import Audit
 from models_py.loader import (
     REQUIRED_COLUMNS,
     InputError,
@@ -228,6 +229,7 @@ class SparkOutcome:
     failures: list[str] = field(default_factory=list)
     nodes: int = 0
     stages: dict[str, float] = field(default_factory=dict)
+    audit: Audit | None = None  # a failed build's audit, as the DuckDB engine's BuildResult
 
 
 def run_dbt(args: list[str], dbt_vars: dict[str, object],
@@ -378,7 +380,8 @@ def build(source: InputSource, dbt_vars: dict[str, object],
         calls = [timed("dbt_features", lambda: run_dbt(
             [*common, "--select", *FEATURE_SELECTOR.split()], dbt_vars, report))]
         if not calls[-1].success:
-            return SparkOutcome(False, calls[-1].failures, calls[-1].nodes, stages)
+            return SparkOutcome(False, calls[-1].failures, calls[-1].nodes, stages,
+                                failed_build_audit(spark, dbt_vars))
         timed("train", lambda: train_step(spark, dbt_segment_params(dbt_vars)))
         calls.append(timed("dbt_centroids", lambda: run_dbt(
             [*common, "--select", CENTROID_SELECTOR, "--exclude", *FEATURE_SELECTOR.split()],
@@ -391,16 +394,41 @@ def build(source: InputSource, dbt_vars: dict[str, object],
                 dbt_vars, report)))
         nodes = sum(call.nodes for call in calls)
         if not calls[-1].success:
-            return SparkOutcome(False, calls[-1].failures, nodes, stages)
+            return SparkOutcome(False, calls[-1].failures, nodes, stages,
+                                failed_build_audit(spark, dbt_vars))
         if until != "segments":
             timed("snapshot", lambda: export_snapshot(spark, snapshot_path(folder)))
         return SparkOutcome(True, [], nodes, stages)
+
+
+def failed_build_audit(spark, dbt_vars: dict[str, object]) -> Audit | None:
+    """The rejected rows by reason of a build that failed, read by the DuckDB engine's code
+    from a copy of the audit tables. A failed test upstream of them (no as-of date when
+    every customer is rejected) made dbt skip them, so their models are run here first,
+    without tests; None when they still cannot be read, which must not hide the failure."""
+    import tempfile
+
+    import duckdb
+
+    from couponseg import audit_summary
+
+    try:
+        run_dbt(["run", "--quiet", "--select", *(f"+{t.split('.')[1]}" for t in AUDIT_TABLES)],
+                dbt_vars, report=lambda _: None)
+        with tempfile.TemporaryDirectory() as tmp:
+            # not audit.duckdb: a file's name is its catalog's, which would shadow the schema
+            copy = export_snapshot(spark, Path(tmp) / "failed_build.duckdb", AUDIT_TABLES)
+            with duckdb.connect(str(copy), read_only=True) as con:
+                return audit_summary.read_from(con)
+    except Exception:  # noqa: BLE001 (the build's own failure is what the user must see)
+        return None
 
 
 # ------------------------------------------------------------------ reading the result
 # What the report and the CLI's summary read: every reporting model, and the tables the
 # summary quotes. The dashboards read DuckDB, so these are copied into a local read-only
 # DuckDB file: the same renderer, the same PDF.
+AUDIT_TABLES = ("audit.audit_rejection_summary", "audit.audit_row_reconciliation")
 SNAPSHOT_TABLES = ("marts.run_context", "audit.audit_row_reconciliation",
                    "audit.audit_rejection_summary", "segments.segment_profiles")
 # What `couponseg export` reads (couponseg/export.py), the four it cannot do without first;

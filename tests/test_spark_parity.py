@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -190,3 +191,22 @@ def test_the_sql_shell_opens_the_spark_builds_reporting_copy(spark):
     result = run_spark(["sql", "--engine", "spark", "-c",
                         "select count(*) as n from reporting.rpt_kpis"], spark[0])
     assert re.search(r"\b[1-9][0-9]*\b", result.stdout), result.stdout
+
+
+def test_a_failed_spark_build_prints_its_rejected_rows(tmp_path):
+    """Gender ids written as letters: every customer and transaction is rejected in turn and
+    the build fails, on Spark as on DuckDB (tests/test_bad_input.py) with the rejected rows
+    by reason read from the failed build's own audit, not only the failing tests' names."""
+    folder = tmp_path / "in"
+    shutil.copytree(SAMPLE, folder)
+    (folder / "genders.csv").write_text("gender_id,gender_name\nM,Male\nF,Female\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "couponseg.cli", "build", "--engine", "spark", "--input",
+         str(folder)], capture_output=True, text=True, timeout=900, cwd=REPO,
+        env=spark_env(tmp_path / "spark"))
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "WARNING: every row of customers, genders, transactions was rejected" in result.stderr
+    reasons = {tuple(line.split()[:2]) for line in result.stderr.splitlines()
+               if line.startswith("  ") and "(first at row" in line}
+    assert reasons == {("genders", "invalid_gender_id"), ("customers", "unknown_gender_id"),
+                       ("transactions", "unknown_customer_id")}
