@@ -37,6 +37,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from couponseg import places
+
 AUDIENCE = "segments.campaign_audience"
 COLUMNS = (
     "customer_id", "segment_id", "segment_name", "campaign_group", "priority",
@@ -92,28 +94,14 @@ def _csv_cell(value: object) -> object:
 
 
 def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    if warehouse.is_dir():
-        raise ExportError(f"warehouse {warehouse} is a folder: give the DuckDB file that "
-                          "`couponseg build` wrote (--warehouse)")
-    if not warehouse.is_file():
-        raise ExportError(f"warehouse {warehouse} does not exist: run `couponseg build` first")
-    if not _is_duckdb_file(warehouse):
-        raise ExportError(f"warehouse {warehouse} is not a DuckDB file: give the file that "
-                          "`couponseg build` wrote (--warehouse)")
+    try:  # a folder, a missing file or not a DuckDB file: the report's checks and messages
+        places.check_existing_warehouse(warehouse)
+    except places.UnusablePlace as exc:
+        raise ExportError(str(exc)) from exc
     try:
         return duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as exc:
         raise ExportError(f"cannot open warehouse {warehouse} read-only: {exc}") from exc
-
-
-def _is_duckdb_file(path: Path) -> bool:
-    """DuckDB's own header (its magic bytes at offset 8): opening anything else read-only
-    gives DuckDB errors that do not say the file is the wrong one."""
-    try:
-        with path.open("rb") as handle:
-            return handle.read(12)[8:12] == b"DUCK"
-    except OSError:
-        return True  # unreadable: let DuckDB say why
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -193,10 +193,11 @@ def test_exit_2_cases(hostile, tmp_path):
            expected="does not exist")
     junk = tmp_path / "junk.duckdb"
     junk.write_text("not a database")
-    _fails("--warehouse", junk, "--out", tmp_path / "o", expected="is not a DuckDB file")
+    _fails("--warehouse", junk, "--out", tmp_path / "o", expected="is not a DuckDB warehouse")
     csv_file = tmp_path / "campaign_audience.csv"  # a user pointing at last week's export
     csv_file.write_text("customer_id,segment_id\n1,0\n")
-    _fails("--warehouse", csv_file, "--out", tmp_path / "o", expected="is not a DuckDB file")
+    _fails("--warehouse", csv_file, "--out", tmp_path / "o",
+           expected="is not a DuckDB warehouse")
     _fails("--warehouse", tmp_path, "--out", tmp_path / "o", expected="is a folder")
     _fails("--warehouse", hostile, "--out", tmp_path / "o", "--segment", "No such segment",
            expected="unknown segment 'No such segment'")
