@@ -183,7 +183,10 @@ def campaign_plan(data: ReportData) -> list[str]:
     if pd.notna(f.top_gain_burns_per_month) and f.top_gain_burns_per_month > 0:
         lines.append(
             f"Largest expected gain: {f.top_gain_segment}, "
-            f"{one_decimal(f.top_gain_burns_per_month)} more burns a month at its target rate; "
+            f"{one_decimal(f.top_gain_burns_per_month)} more burns a month from its "
+            f"{int(f.top_gain_treatment_customers):,} treated customers at its target rate "
+            f"({one_decimal(f.top_gain_segment_burns_per_month)} if the whole segment were "
+            "treated: the holdout keeps today's rate); "
             f"{one_decimal(f.targeted_burns_per_month_gained)} a month "
             "over all targeted segments (each assumption is in the table).")
     else:

@@ -216,7 +216,7 @@ def _recommendation_pages(data: ReportData, recs: pd.DataFrame) -> list[Page]:
                     for r, t in zip(plan["matured_burn_rate"], plan["target_burn_rate"],
                                     strict=True)]
     plan["per_month"] = plan["claims_per_month"].map(one_decimal)
-    plan["gained"] = plan["burns_per_month_gained"].map(
+    plan["gained"] = plan["treatment_burns_per_month_gained"].map(
         lambda v: "n/a" if pd.isna(v) else one_decimal(v))
     plan["audience"] = [f"{t:,} / {h:,}" if targeted else f"no campaign ({n:,})"
                         for t, h, n, targeted in zip(
@@ -244,8 +244,8 @@ def _recommendation_pages(data: ReportData, recs: pd.DataFrame) -> list[Page]:
             [_table(plan, {"segment": "Segment", "offers": "Offers",
                            "audience": "Treatment / holdout",
                            "per_month": "Claims a month", "rate": "Matured burn rate",
-                           "gained": "Burns a month gained",
-                           "impact_assumption": "Assumption"},
+                           "gained": "Burns a month gained (treated)",
+                           "impact_assumption": "Assumption (whole segment)"},
                     numeric=("per_month", "gained", "audience"))],
             ['<p class="note">Send offers to the treatment group only (<code>couponseg export'
              "</code>); the holdout measures the effect: "

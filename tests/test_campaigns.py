@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pypdf
 from conftest import REAL_WORKBOOK, couponseg, query
 
@@ -161,6 +162,22 @@ def test_readout_compiles_and_runs_on_a_real_export(real_built, real_as_of, tmp_
             low, mid, high = (getattr(row, f"{name}_low"), getattr(row, name),
                               getattr(row, f"{name}_high"))
             assert -1 <= low <= mid <= high <= 1
+    assert readout["readout_note"].isna().all()
+    # A segment whose holdout came out empty stays in the readout and says why.
+    emptied = readout["segment_name"].iloc[0]
+    rows = pd.read_csv(audience, dtype=str, keep_default_na=False)
+    rows = rows[~((rows.segment_name == emptied) & (rows.campaign_group == "holdout"))]
+    rows.to_csv(audience, index=False)
+    _dbt("compile", "-s", "campaign_readout", "--vars",
+         json.dumps({"audience_path": str(audience)}),
+         warehouse=warehouse, target=tmp_path / "target")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        again = con.execute((tmp_path / "target" / "compiled" / "couponseg" / "analyses"
+                             / "campaign_readout.sql").read_text()).df().set_index("segment_name")
+    assert list(again.index) == list(readout["segment_name"])
+    assert again.loc[emptied, "holdout_customers"] == 0
+    assert again.loc[emptied, "readout_note"].startswith("no holdout customers")
+    assert pd.isna(again.loc[emptied, "burn_rate_difference"])
 
 
 def _squeeze(text: str) -> str:
@@ -195,11 +212,45 @@ def test_pdf_recommendation_pages_quote_the_marts(real_built):
             assert f"{groups['treatment']:,}/{groups['holdout']:,}" in plan_page
         else:
             assert f"nocampaign({groups['no_campaign']:,})" in plan_page
-    targeted = set(query(w, "select segment_id from segments.campaign_audience "
-                            "where is_targeted")["segment_id"])
-    gain = impact[impact.segment_id.isin(targeted)].sort_values(
-        ["burns_per_month_gained", "segment_id"],
-                              ascending=[False, True]).iloc[0]
-    if gain.burns_per_month_gained > 0:
-        assert _squeeze(f"Largest expected gain: {gain.segment_name}, "
-                        f"{gain.burns_per_month_gained:.1f} more burns a month") in plan_page
+    gains = _treatment_gains(w)
+    targeted = gains[gains.is_targeted].sort_values(["gained", "segment_id"],
+                                                    ascending=[False, True])
+    top = targeted.iloc[0]
+    if top.gained > 0:
+        assert _squeeze(f"Largest expected gain: {top.segment_name}, {top.gained:.1f} more "
+                        f"burns a month from its {top.treated:,} treated customers at its "
+                        f"target rate ({top.whole:.1f} if the whole segment were treated"
+                        ) in plan_page
+        assert f"{targeted.gained.sum():.1f}amonthoveralltargetedsegments" in plan_page
+
+
+def _treatment_gains(warehouse: Path) -> pd.DataFrame:
+    """Each segment's expected gain from its treatment group, computed here from the
+    customers' own claims in the window: the holdout gets no offer, so it gains nothing."""
+    return query(warehouse, """
+        select
+            impact.segment_id, impact.segment_name,
+            bool_or(audience.is_targeted) as is_targeted,
+            count(*) filter (where audience.campaign_group = 'treatment') as treated,
+            coalesce(sum(features.recent_claims)
+                filter (where audience.campaign_group = 'treatment'), 0) / 12.0
+                * any_value(impact.target_burn_rate - impact.matured_burn_rate) as gained,
+            any_value(impact.burns_per_month_gained) as whole
+        from segments.campaign_audience as audience
+        join marts.customer_features as features using (customer_id)
+        join segments.segment_impact as impact using (segment_id)
+        group by all""")
+
+
+def test_campaign_gain_counts_the_treatment_group_only(real_built):
+    w = real_built.warehouse
+    plan = query(w, "select * from reporting.rpt_campaign_plan").set_index("segment_id")
+    gains = _treatment_gains(w).set_index("segment_id")
+    assert (gains.treated < plan.customers.loc[gains.index]).any()  # a holdout: they differ
+    for segment_id, row in gains.iterrows():
+        got = plan.loc[segment_id, "treatment_burns_per_month_gained"]
+        assert abs(got - row.gained) < 1e-9, (segment_id, got, row.gained)
+        assert got <= plan.loc[segment_id, "burns_per_month_gained"] + 1e-9
+    facts = query(w, "select * from reporting.rpt_campaign_facts").iloc[0]
+    assert abs(facts.targeted_burns_per_month_gained
+               - gains[gains.is_targeted].gained.sum()) < 1e-9

@@ -107,9 +107,16 @@ def test_offers_file_has_one_row_per_offer_with_its_merchant(hostile, tmp_path):
         assert [_restore(c) for c in row] == ["" if pd.isna(v) else str(v) for v in expected]
     coupon_offers = offers[offers["offer_level"] == "coupon"]
     assert not coupon_offers.empty and coupon_offers["merchant_name"].notna().all()
-    audience = _audience(hostile).drop_duplicates("segment_id").set_index("segment_id")
+    audience = _audience(hostile)
+    treated = audience["campaign_group"] == "treatment"
+    assert treated.any() and (~treated).any()
+    # Only treatment rows name offers: a CRM sending every row with an offer reaches no one else.
+    assert audience.loc[~treated, "recommended_offers"].isna().all()
+    by_segment = audience[treated].drop_duplicates("segment_id").set_index("segment_id")
     for segment_id, group in offers.groupby("segment_id"):
-        assert audience.loc[segment_id, "recommended_offers"] == "; ".join(group["offer_name"])
+        if segment_id in by_segment.index:
+            assert by_segment.loc[segment_id, "recommended_offers"] == \
+                "; ".join(group["offer_name"])
     manifest = json.loads((tmp_path / "campaign_audience.manifest.json").read_text())
     assert [f["name"] for f in manifest["files"]] == ["campaign_audience.csv",
                                                        "campaign_offers.csv"]

@@ -14,6 +14,7 @@
 -- proportions, Newcombe's hybrid score method (from the two Wilson intervals): unlike the
 -- plain normal approximation it stays sound with small holdouts and rates of 0 or 1. An
 -- interval that excludes 0 means the campaign changed behaviour. The group is read from the file, never recomputed.
+-- A segment with a treatment group but no holdout is listed with readout_note saying so.
 {%- set audience_path = var('audience_path', 'data/output/campaign_audience.csv') %}
 {%- set readout_start = var('readout_start', '') %}
 
@@ -83,18 +84,25 @@ rated as (
     from per_group
 )
 
+-- Every segment of the file with a treatment group is listed: one whose holdout came out
+-- empty (a small segment, or holdout_share 0) gets null differences and says why, rather
+-- than vanishing from the readout.
 select
     treated.segment_name,
     treated.customers as treatment_customers,
-    held.customers as holdout_customers,
+    coalesce(held.customers, 0) as holdout_customers,
     treated.matured_claims as treatment_matured_claims,
-    held.matured_claims as holdout_matured_claims,
+    coalesce(held.matured_claims, 0) as holdout_matured_claims,
     {{ newcombe_difference('burn_rate') }},
-    {{ newcombe_difference('burner_share') }}
+    {{ newcombe_difference('burner_share') }},
+    case
+        when held.customers is null
+            then 'no holdout customers in this segment: the effect cannot be measured'
+    end as readout_note
 from rated as treated
-inner join rated as held
+left join rated as held
     on
         treated.segment_name = held.segment_name
-        and treated.campaign_group = 'treatment'
         and held.campaign_group = 'holdout'
+where treated.campaign_group = 'treatment'
 order by treated.segment_name

@@ -10,6 +10,17 @@ targeted as (
 
 settings as (
     select * from {{ ref('campaign_settings') }}
+),
+
+top_gain as (
+    select
+        segment_name,
+        treatment_burns_per_month_gained,
+        treatment_customers,
+        burns_per_month_gained
+    from targeted
+    order by treatment_burns_per_month_gained desc nulls last, segment_id asc
+    limit 1
 )
 
 select
@@ -24,15 +35,16 @@ select
     (
         select count(*) from plan where recommendation_basis = 'most_claimed_fallback'
     ) as fallback_segments,
-    (select sum(burns_per_month_gained) from targeted) as targeted_burns_per_month_gained,
-    (
-        select segment_name from targeted
-        order by burns_per_month_gained desc, segment_id asc limit 1
-    ) as top_gain_segment,
-    (select max(burns_per_month_gained) from targeted) as top_gain_burns_per_month,
+    (select sum(treatment_burns_per_month_gained) from targeted)
+    as targeted_burns_per_month_gained,
+    top_gain.segment_name as top_gain_segment,
+    top_gain.treatment_burns_per_month_gained as top_gain_burns_per_month,
+    top_gain.treatment_customers as top_gain_treatment_customers,
+    top_gain.burns_per_month_gained as top_gain_segment_burns_per_month,
     (select max(platform_burn_rate) from plan) as platform_burn_rate,
     settings.holdout_share,
     settings.campaign_seed,
     settings.campaign_max_priority,
     settings.offer_min_claims
 from settings
+left join top_gain on true

@@ -43,7 +43,13 @@ select
     cast(drawn.segment_name as {{ dbt.type_string() }}) as segment_name,
     cast(drawn.priority as integer) as priority,
     cast(drawn.coupon_strategy as {{ dbt.type_string() }}) as coupon_strategy,
-    cast(impact.recommended_offers as {{ dbt.type_string() }}) as recommended_offers,
+    -- Only the treatment group's rows name offers: a CRM that sends every row with an offer
+    -- then cannot reach the holdout or a segment without a campaign by mistake (the offers
+    -- of every segment stay in segment_impact and the export's campaign_offers file).
+    cast(case
+        when drawn.is_targeted and drawn.draw_fraction >= settings.holdout_share
+            then impact.recommended_offers
+    end as {{ dbt.type_string() }}) as recommended_offers,
     cast(impact.recommendation_basis as {{ dbt.type_string() }}) as recommendation_basis,
     drawn.is_targeted,
     cast(case
