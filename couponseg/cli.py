@@ -16,9 +16,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from models_py.paths import DEFAULT_INPUT, DEFAULT_OUTPUT_DIR, default_warehouse
+
+if TYPE_CHECKING:  # imported by the commands that need them (they import duckdb, pyarrow)
+    from couponseg.audit_summary import Audit
+    from models_py.loader import InputSource
 
 
 class BuildOutcome(Protocol):
@@ -75,7 +79,7 @@ def _preflight(input_path: str) -> dict[str, bool]:
 CHECK_BESIDE_DBT_BYTES = 16 << 20
 
 
-def _start_check(source) -> Future:
+def _start_check(source: InputSource) -> Future:
     """The input check, done (a small input) or running in a thread beside the build: dbt
     is killed if it fails, so bad input still ends with the check's one-line message and
     leaves the previous warehouse as it was."""
@@ -136,7 +140,7 @@ class ReportAfterCheck:
             self.report(line)
 
 
-def _explain_rejections(audit, heading: str) -> None:
+def _explain_rejections(audit: Audit, heading: str) -> None:
     """Rejected rows by reason, led by a warning for each table with none kept; on stderr."""
     from couponseg.audit_summary import emptied_warning
 

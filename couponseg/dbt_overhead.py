@@ -31,8 +31,19 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from types import CodeType
+from typing import TYPE_CHECKING, Any
 
 from models_py.paths import DBT_PROJECT_DIR
+
+if TYPE_CHECKING:  # dbt and Jinja are imported by the patches themselves, once dbt runs
+    from _hashlib import HASH  # what hashlib.sha256() makes
+
+    import jinja2.nodes
+    from dbt.clients.jinja import MacroGenerator
+    from dbt.context.macros import MacroNamespace
+    from dbt.contracts.graph.nodes import Macro
+    from dbt_common.events.base_types import BaseEvent, EventLevel
+    from dbt_common.events.event_manager import EventManager
 
 
 def skip_events_no_logger_writes() -> bool:
@@ -46,7 +57,8 @@ def skip_events_no_logger_writes() -> bool:
     if not callable(fire):
         return False
 
-    def fire_event(self, e, level=None, node=None, force_warn_or_error_handling=False) -> None:
+    def fire_event(self: EventManager, e: BaseEvent, level: EventLevel | None = None,
+                   node: Any = None, force_warn_or_error_handling: bool = False) -> None:
         if force_warn_or_error_handling or _heard(self, level or e.level_tag(), _log_level_map):
             fire(self, e, level, node, force_warn_or_error_handling)
 
@@ -57,7 +69,7 @@ def skip_events_no_logger_writes() -> bool:
 DEBUG_RANK = 10  # dbt-common's rank of debug (and test) events, as Python's logging.DEBUG
 
 
-def _heard(manager, level, ranks: dict) -> bool:
+def _heard(manager: EventManager, level: EventLevel, ranks: dict) -> bool:
     """Whether some logger writes events of ``level`` or some callback may read them.
 
     Only debug-level events are ever dropped (every SQL statement, connection and
@@ -86,10 +98,11 @@ def build_event_messages_when_read() -> bool:
         return False
     building = threading.RLock()  # building one event may fire another (a malformed event)
 
-    def lazy_init(self, *args, **kwargs) -> None:
+    # Any: the event's own fields, kept for BaseEvent.__init__ (which takes *args, **kwargs)
+    def lazy_init(self: BaseEvent, *args: Any, **kwargs: Any) -> None:
         object.__setattr__(self, "_pending", (args, kwargs))
 
-    def message(self):
+    def message(self: BaseEvent):
         with building:  # an event is read by the thread that made it; this makes sure
             if "pb_msg" not in vars(self):
                 args, kwargs = object.__getattribute__(self, "_pending")
@@ -97,13 +110,13 @@ def build_event_messages_when_read() -> bool:
                 object.__delattr__(self, "_pending")
         return object.__getattribute__(self, "pb_msg")
 
-    def get_attribute(self, key):
+    def get_attribute(self: BaseEvent, key: str):
         if key == "pb_msg":
             return message(self)
         return getattr(object.__getattribute__(self, "pb_msg")
                        if "pb_msg" in vars(self) else message(self), key)
 
-    def set_attribute(self, key, value) -> None:
+    def set_attribute(self: BaseEvent, key: str, value: object) -> None:
         if key == "pb_msg":
             object.__setattr__(self, key, value)
         else:
@@ -189,7 +202,8 @@ def build_macro_namespaces_in_one_pass() -> bool:
         return False
     to_dict = ManifestContext.to_dict
 
-    def build_namespace(self, macros_by_package, ctx):
+    def build_namespace(self: macros.MacroNamespaceBuilder,
+                        macros_by_package: dict[str, dict[str, Macro]], ctx: dict[str, Any]):
         internal = self.internal_package_names
         node, stack, new = self.node, self.thread_ctx, object.__new__
         packages, internal_packages = {}, {}
@@ -209,7 +223,7 @@ def build_macro_namespaces_in_one_pass() -> bool:
         return namespace_class(global_namespace=root_macros, local_namespace=local,
                                global_project_namespace=global_project, packages=packages)
 
-    def flat_to_dict(self):
+    def flat_to_dict(self: ManifestContext):
         namespace = self.namespace
         if type(namespace) is not namespace_class:
             return to_dict(self)
@@ -262,7 +276,8 @@ def cache_compiled_templates(folder: Path | None = None) -> bool:
         return False
     versions = _versions()
 
-    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+    def compile(self: Environment, source: str | jinja2.nodes.Template, name: str | None = None,
+                filename: str | None = None, raw: bool = False, defer_init: bool = False):
         if raw or not isinstance(source, str) or not _cacheable(self):
             return compile_(self, source, name, filename, raw, defer_init)
         key = hashlib.sha256(repr((versions, _environment_signature(self), name, filename,
@@ -299,7 +314,7 @@ def _versions() -> tuple:
     return sys.version, tuple((package, version(package)) for package in TEMPLATE_PACKAGES)
 
 
-def _cacheable(env) -> bool:
+def _cacheable(env: jinja2.Environment) -> bool:
     """dbt's own environments, and not while dbt's macro debugging wants the generated code
     (it is set after import, so read at each call)."""
     if not type(env).__module__.startswith(("dbt_common.", "dbt.")):
@@ -308,7 +323,7 @@ def _cacheable(env) -> bool:
     return not getattr(jinja, "MACRO_DEBUGGING", False)
 
 
-def _environment_signature(env) -> tuple:
+def _environment_signature(env: jinja2.Environment) -> tuple:
     """Everything of an environment that the code Jinja generates for a template depends on."""
     return (_identity(type(env)), env.block_start_string, env.block_end_string,
             env.variable_start_string, env.variable_end_string, env.comment_start_string,
@@ -326,7 +341,7 @@ def _environment_signature(env) -> tuple:
 _IDENTITIES: dict[int, tuple[object, str]] = {}
 
 
-def _identity(value) -> object:
+def _identity(value: object) -> object:
     """A name for a setting that is the same in the next process exactly when the setting
     is: booleans, strings and None as they are; a function by its module, name and code
     (constants and closure included); a class by its module and name."""
@@ -351,7 +366,7 @@ def _identity(value) -> object:
     return name
 
 
-def _digest_code(code: CodeType, digest) -> None:
+def _digest_code(code: CodeType, digest: HASH) -> None:
     """Feed a function's code into ``digest`` the same way in every process: nested code
     objects by their content (their repr holds an address), sets sorted (their order
     follows the string hash seed)."""
@@ -364,7 +379,7 @@ def _digest_code(code: CodeType, digest) -> None:
             digest.update(_stable_repr(const).encode())
 
 
-def _stable_repr(value) -> str:
+def _stable_repr(value: object) -> str:
     if isinstance(value, frozenset | set):
         return "{" + ", ".join(sorted(_stable_repr(item) for item in value)) + "}"
     if isinstance(value, tuple):
@@ -381,7 +396,7 @@ def _store(path: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _generator_fields(generator_class) -> set[str]:
+def _generator_fields(generator_class: type[MacroGenerator]) -> set[str]:
     """The attributes dbt's MacroGenerator sets when made (its ``__init__`` chain)."""
     try:
         return set(vars(generator_class(macro=None, context={}, node=None, stack=None)))
@@ -389,7 +404,7 @@ def _generator_fields(generator_class) -> set[str]:
         return set()
 
 
-def _flattened(namespace) -> dict:
+def _flattened(namespace: MacroNamespace) -> dict:
     """``dict(namespace)``, built from the lowest precedence up so each name keeps the value
     dbt's ``MacroNamespace.__getitem__`` finds first."""
     from dbt.include.global_project import PROJECT_NAME

@@ -43,6 +43,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # dbt is imported by the patches themselves, in the dbt process only
+    from dbt.artifacts.schemas.run import RunResult
+    from dbt.contracts.graph.manifest import Manifest
+    from dbt.contracts.graph.nodes import ManifestNode
+    from dbt.graph.thread_pool import DbtThreadPool
 
 
 def _close_duckdb() -> bool:
@@ -76,7 +84,7 @@ def _released_tests_do_not_hold_up_models() -> bool:
     if not callable(add_test_edges):
         return False
 
-    def add_test_edges_except_released(self, manifest) -> None:
+    def add_test_edges_except_released(self: Linker, manifest: Manifest) -> None:
         add_test_edges(self, manifest)
         released = [(test, model) for test, model, kind in self.graph.edges(data="edge_type")
                     if kind == "parent_test" and _tests_released(manifest, test)]
@@ -86,7 +94,7 @@ def _released_tests_do_not_hold_up_models() -> bool:
     return True
 
 
-def _tests_released(manifest, test_id: str) -> bool:
+def _tests_released(manifest: Manifest, test_id: str) -> bool:
     """Whether the test only tests models marked ``tests_hold_up_models: false``: the model a
     generic test is attached to, or every model a singular test reads."""
     test = manifest.nodes.get(test_id)
@@ -98,7 +106,7 @@ def _tests_released(manifest, test_id: str) -> bool:
                                 is False for node in tested)
 
 
-def _meta(node) -> dict:
+def _meta(node: ManifestNode | None) -> dict:
     """A node's meta, from its properties and its config (dbt_project.yml's ``+meta``)."""
     config = getattr(node, "config", None)
     return {**(getattr(node, "meta", None) or {}), **(getattr(config, "meta", None) or {})}
@@ -113,7 +121,7 @@ def _longest_chain_first() -> bool:
     if not callable(getattr(GraphQueue, "_get_scores", None)):
         return False
 
-    def scores(self, graph: nx.DiGraph) -> dict[str, int]:
+    def scores(self: GraphQueue, graph: nx.DiGraph) -> dict[str, int]:
         chain: dict[str, int] = {}
         for node in reversed(list(nx.topological_sort(graph))):
             chain[node] = 1 + max((chain[child] for child in graph.successors(node)), default=0)
@@ -133,7 +141,8 @@ def _one_node_per_free_thread() -> bool:
     if not callable(take_next):
         return False
 
-    def handle_job_queue(self, pool, callback) -> None:
+    def handle_job_queue(self: BuildTask, pool: DbtThreadPool,
+                         callback: Callable[[RunResult], None]) -> None:
         queue, threads = self.job_queue, getattr(pool, "max_threads", None)
         some_task_done = getattr(queue, "some_task_done", None)
         if threads and some_task_done is not None:

@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -269,7 +270,7 @@ def _queries(stem: str, where: str) -> dict[str, str]:
 
 
 def _write(con: duckdb.DuckDBPyConnection, out: Path, stem: str, fmt: str, where: str,
-           params: list, manifest_of) -> tuple[Path, Path, int]:
+           params: list, manifest_of: Callable[[list[dict]], dict]) -> tuple[Path, Path, int]:
     """The files, then the manifest, each under a temporary name renamed when all are
     complete. Returns the audience, the manifest and the audience's rows."""
     write = _write_csv if fmt == "csv" else _write_parquet

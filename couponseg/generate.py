@@ -14,6 +14,7 @@ at any size (5M customers / 50M transactions included). The same seed gives the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def _draw_customers(rng: np.random.Generator, first_id: int, n: int) -> pd.DataF
     )
 
 
-def _param(kind: np.ndarray, getter) -> np.ndarray:
+def _param(kind: np.ndarray, getter: Callable[[Archetype], float]) -> np.ndarray:
     return np.array([getter(a) for a in ARCHETYPES], dtype=np.float64)[kind]
 
 

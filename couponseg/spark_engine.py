@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from couponseg.audit_summary import Audit
 from models_py.loader import (
@@ -39,6 +40,13 @@ from models_py.loader import (
 )
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 from models_py.profile import target_settings
+
+if TYPE_CHECKING:  # pyspark is imported once a Spark build starts; pandas by the Python step
+    import argparse
+
+    import pandas as pd
+    from dbt_common.events.base_types import EventMsg
+    from pyspark.sql import DataFrame, SparkSession
 
 SPARK_DIR_ENV = "COUPONSEG_SPARK_DIR"
 SPARK_MASTER_ENV = "COUPONSEG_SPARK_MASTER"
@@ -129,7 +137,7 @@ def _column_map(found: list[str], table: str, where: str) -> dict[str, str]:
     return {c: by_name[c] for c in REQUIRED_COLUMNS[table]}
 
 
-def _with_row_numbers(frame):
+def _with_row_numbers(frame: DataFrame):
     """_source_row = position in the file + 1 (the header is row 1), computed in the JVM:
     each partition's ids are offset by the rows of the partitions before it (a single file's
     splits are read in file order). A file read as one partition needs no counting pass."""
@@ -150,7 +158,7 @@ def _with_row_numbers(frame):
         .withColumn("_source_row", F.col("_mid") + F.col("_base")).drop("_mid", "_pid", "_base")
 
 
-def _read_table(spark, path: Path, table: str, by_position: bool):
+def _read_table(spark: SparkSession, path: Path, table: str, by_position: bool):
     """One input table as given: text from CSV, the file's own types from Parquet. A file
     Spark's readers would read differently from the DuckDB engine's loader (blank lines or
     quoted line breaks in a CSV: Spark splits such a record and numbers rows by position;
@@ -183,7 +191,7 @@ def _read_table(spark, path: Path, table: str, by_position: bool):
                         "_source_row")
 
 
-def _read_with_loader(spark, path: Path, table: str):
+def _read_with_loader(spark: SparkSession, path: Path, table: str):
     import duckdb
 
     with duckdb.connect() as session:
@@ -200,7 +208,8 @@ def require_folder(source: InputSource) -> None:
             "default engine (--engine duckdb)")
 
 
-def load_raw(spark, source: InputSource, by_position: dict[str, bool] | None = None) -> None:
+def load_raw(spark: SparkSession, source: InputSource,
+             by_position: dict[str, bool] | None = None) -> None:
     """Write the six input tables and the input manifest into landing.*.
 
     Empty or unreadable tables were already refused by the CLI's check of the input (the
@@ -244,7 +253,7 @@ def run_dbt(args: list[str], dbt_vars: dict[str, object],
                "--target-path", str(spark_dir() / "dbt-target")]
     events: list[str] = []
 
-    def on_event(event) -> None:
+    def on_event(event: EventMsg) -> None:
         if event.info.name in ("LogTestResult", "LogModelResult", "LogSeedResult",
                                "LogNodeNoOpResult"):
             report("  " + event.info.msg.split("  ", 1)[-1].strip())
@@ -296,11 +305,11 @@ SCORED_SCHEMA = ("customer_id bigint, segment_id int, segment_name string, "
                  "projection_y double, model_version int")
 
 
-def _table_or_none(spark, name: str):
+def _table_or_none(spark: SparkSession, name: str):
     return spark.table(name) if spark.catalog.tableExists(name) else None
 
 
-def train_step(spark, config: dict) -> str | None:
+def train_step(spark: SparkSession, config: dict) -> str | None:
     """Append a model version to python_step.segment_model when the stored one cannot be
     reused; return why it trained (None: reused)."""
     from models_py.segmentation.dbt_adapter import settings
@@ -331,7 +340,7 @@ def train_step(spark, config: dict) -> str | None:
     return reason
 
 
-def score_step(spark) -> None:
+def score_step(spark: SparkSession) -> None:
     """Every customer scored with the stored model of the run's as-of date, partition by
     partition on the executors, written to python_step.customer_segments."""
     from models_py.segmentation.scoring import SegmentModel, score_batch
@@ -340,7 +349,7 @@ def score_step(spark) -> None:
     model = SegmentModel.from_frames(spark.table("segments.segment_model").toArrow().to_pandas(),
                                      spark.table("segments.segment_centroids").toPandas(), as_of)
 
-    def score(batches):
+    def score(batches: Iterator[pd.DataFrame]):
         for batch in batches:
             yield score_batch(batch, model)
 
@@ -401,7 +410,7 @@ def build(source: InputSource, dbt_vars: dict[str, object],
         return SparkOutcome(True, [], nodes, stages)
 
 
-def failed_build_audit(spark, dbt_vars: dict[str, object]) -> Audit | None:
+def failed_build_audit(spark: SparkSession, dbt_vars: dict[str, object]) -> Audit | None:
     """The rejected rows by reason of a build that failed, read by the DuckDB engine's code
     from a copy of the audit tables. A failed test upstream of them (no as-of date when
     every customer is rejected) made dbt skip them, so their models are run here first,
@@ -447,7 +456,7 @@ def snapshot_path(folder: Path | None = None) -> Path:
     return Path(folder or spark_dir()).resolve() / "snapshot.duckdb"
 
 
-def export_snapshot(spark, target: Path, tables: tuple[str, ...] | None = None,
+def export_snapshot(spark: SparkSession, target: Path, tables: tuple[str, ...] | None = None,
                     narrowed: dict[str, str] | None = None) -> Path:
     """Copy ``tables`` (default: the reporting schema and SNAPSHOT_TABLES) from Spark into a
     new DuckDB file, swapped in over ``target`` once complete (a reader never sees half a
@@ -475,7 +484,7 @@ def export_snapshot(spark, target: Path, tables: tuple[str, ...] | None = None,
 
 
 # ------------------------------------------------------------------ the CLI's Spark side
-def cli_build(args) -> int:
+def cli_build(args: argparse.Namespace) -> int:
     """``couponseg build --engine spark``: the same checks, output and exit codes as the
     DuckDB build; the tables go to $COUPONSEG_SPARK_DIR instead of a DuckDB file."""
     from couponseg.cli import _dot, _fail, _preflight, _say, build_vars, finish_build
@@ -499,7 +508,7 @@ def cli_build(args) -> int:
                         warehouse=snapshot_path(), note=f"; stages (s): {result.stages}")
 
 
-def cli_report(args) -> int:
+def cli_report(args: argparse.Namespace) -> int:
     """``couponseg report --engine spark``: the reporting tables read from Spark into a
     local DuckDB file, rendered by the same dashboards code as the DuckDB engine's."""
     from couponseg.cli import _fail, _say
@@ -521,7 +530,7 @@ def cli_report(args) -> int:
     return 0
 
 
-def cli_export(args) -> int:
+def cli_export(args: argparse.Namespace) -> int:
     """``couponseg export --engine spark``: the tables the export reads, copied from Spark
     into a temporary DuckDB file, written by the same export code as the DuckDB engine's
     (a CRM file is one file on one machine, whatever engine built it)."""

@@ -56,7 +56,8 @@ def segment_colour(segment_id: int) -> str:
     return SEGMENT_COLOURS[int(segment_id) % len(SEGMENT_COLOURS)]
 
 
-def _layout(fig: go.Figure, title: str, width: int = HALF, height: int = 300, **kw) -> go.Figure:
+def _layout(fig: go.Figure, title: str, width: int = HALF, height: int = 300,
+            **kw: object) -> go.Figure:
     settings = {
         "title": {"text": title, "font": {"size": 14}, "x": 0.01},
         "width": width, "height": height,

@@ -135,7 +135,7 @@ def title_page(data: ReportData, generated_at: dt.datetime) -> str:
 </section>"""
 
 
-def _date_warnings(ctx) -> str:
+def _date_warnings(ctx: pd.Series) -> str:
     """Say up front when the feed's dates look implausible or an as-of date cut activity off,
     since either changes what every number on the following pages means."""
     notes = []

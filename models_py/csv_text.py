@@ -27,9 +27,13 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    import duckdb
 
 DELIMITERS = (",", ";", "\t", "|")
 ENCODINGS = ("utf-8", "latin-1")  # DuckDB's own; Windows-1252 is read by Python's csv module
@@ -50,7 +54,8 @@ class CsvText:
     line_expr: str = "row_number() over () + 1"
 
 
-def read_csv_text(session, path: Path, stage: bool = False) -> CsvText:
+def read_csv_text(session: duckdb.DuckDBPyConnection, path: Path, stage: bool = False
+                  ) -> CsvText:
     """The file as text columns named by position (the header's own names may repeat).
 
     ``stage``: parse the file once into a temporary table (in file order) that the caller
@@ -163,8 +168,8 @@ def _sql(path: Path, columns: int, delimiter: str, encoding: str, strict: bool,
             f"null_padding = {str(extra).lower()})")
 
 
-def _with_lines(session, path: Path, header: list[str], delimiter: str, encoding: str,
-                stage: bool) -> CsvText:
+def _with_lines(session: duckdb.DuckDBPyConnection, path: Path, header: list[str],
+                delimiter: str, encoding: str, stage: bool) -> CsvText:
     """The file read by DuckDB, with each record's line: its position (+1 for the header)
     while the file has one line per record, which its count of line ends proves (counted
     beside DuckDB's scan); else, where blank lines or line breaks inside quotes shift
@@ -187,7 +192,8 @@ def _with_lines(session, path: Path, header: list[str], delimiter: str, encoding
                    header, "_line")
 
 
-def _staged(session, path: Path, read: str) -> tuple[object, int]:
+def _staged(session: duckdb.DuckDBPyConnection, path: Path, read: str
+            ) -> tuple[duckdb.DuckDBPyRelation, int]:
     """The file in a temporary table, written in file order (so a row's rowid is its
     position), and its number of records. Order is kept for this session only."""
     name = _temp_name("_csv_rows_", path)
@@ -274,15 +280,15 @@ def _line_of(path: Path, delimiter: str, encoding: str, reported: int) -> int:
     return reported
 
 
-def _scan(relation, columns: int) -> int:
+def _scan(relation: duckdb.DuckDBPyRelation, columns: int) -> int:
     """Parse and decode every value now, not later inside dbt (``count(*)`` alone would let
     DuckDB skip decoding the values); the number of records."""
     counts = ", ".join(f"count(c{i})" for i in range(columns))
     return relation.aggregate(f"count(*), {counts}").fetchall()[0][0]
 
 
-def _read_with_python(session, path: Path, columns: int, delimiter: str, encoding: str,
-                      also: str):
+def _read_with_python(session: duckdb.DuckDBPyConnection, path: Path, columns: int,
+                      delimiter: str, encoding: str, also: str):
     """The file through Python's csv module (any mix of CRLF, LF and CR ends a row; a line
     break inside quotes is kept as written), strict about quotes and row lengths. Like
     DuckDB's reader, an empty field is null and a blank line is no row. The whole file is

@@ -271,7 +271,7 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _folder_relation(session, path: Path, table: str, stage: bool):
+def _folder_relation(session: duckdb.DuckDBPyConnection, path: Path, table: str, stage: bool):
     """The file's relation (columns renamed, ``_source_row`` added), and whether a reader
     that numbers rows by their position and takes text as UTF-8 (Spark's) reads the file as
     this loader does: not a CSV with blank lines, line breaks inside quotes, mixed line
@@ -311,7 +311,7 @@ def _folder_relation(session, path: Path, table: str, stage: bool):
     return relation, by_position
 
 
-def _binary_columns(base, cols: dict[str, str]) -> dict[str, str]:
+def _binary_columns(base: duckdb.DuckDBPyRelation, cols: dict[str, str]) -> dict[str, str]:
     """Required columns stored as plain BINARY (text written without its UTF-8 annotation,
     as some writers do): read as they are, a name such as 'القاهرة' would reach the
     warehouse as escaped bytes ('\\xD8\\xA7...'), so they are decoded as UTF-8 text."""
@@ -319,7 +319,8 @@ def _binary_columns(base, cols: dict[str, str]) -> dict[str, str]:
     return {name: spelled for name, spelled in cols.items() if types.get(spelled) == "BLOB"}
 
 
-def _refuse_undecodable(base, path: Path, binary: dict[str, str]) -> None:
+def _refuse_undecodable(base: duckdb.DuckDBPyRelation, path: Path,
+                        binary: dict[str, str]) -> None:
     """Bytes in a BINARY column that are not UTF-8 stop the run, naming column and rows:
     no reading of them (Latin-1, escapes) would be the text the writer meant."""
     for name, spelled in binary.items():
@@ -361,7 +362,8 @@ def check_input(input_path: str | Path | None) -> dict[str, bool]:
                 for table in TABLES}
 
 
-def load_table(session, input_path: str | Path | None, table: str, stage: bool = False):
+def load_table(session: duckdb.DuckDBPyConnection, input_path: str | Path | None, table: str,
+               stage: bool = False) -> pa.Table | duckdb.DuckDBPyRelation:
     """The raw table for one dbt Python model: an Arrow table or a DuckDB relation.
 
     ``stage`` (the raw models): a CSV is parsed once into a temporary table of ``session``
@@ -374,7 +376,8 @@ def load_table(session, input_path: str | Path | None, table: str, stage: bool =
     return _checked_table(session, input_path, table, stage)[0]
 
 
-def _checked_table(session, input_path: str | Path | None, table: str, stage: bool):
+def _checked_table(session: duckdb.DuckDBPyConnection, input_path: str | Path | None,
+                   table: str, stage: bool):
     """``load_table``'s table, and whether it can be read by position (``_folder_relation``)."""
     source = resolve_input(input_path)
     _refuse_zero_bytes(source.table_files()[table] if source.kind == "xlsx"

@@ -29,7 +29,7 @@ class Candidate(ClusterMixin, BaseEstimator):
     """
 
     def __init__(self, algorithm: str = "kmeans", k: int | None = None, seed: int = 0,
-                 eps: float | None = None):
+                 eps: float | None = None) -> None:
         self.algorithm = algorithm
         self.k = k
         self.seed = seed

@@ -8,6 +8,8 @@ only the needed columns are read, as Arrow.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pyarrow as pa
 
 from models_py.flags import is_true
@@ -16,10 +18,14 @@ from models_py.segmentation.scoring import OUTPUT_SCHEMA, SegmentModel, score_re
 from models_py.segmentation.store import MODEL_SCHEMA, TrainingSettings, training_reason
 from models_py.segmentation.training_process import train_in_child
 
+if TYPE_CHECKING:  # annotations only: dbt hands this module DuckDB relations
+    import duckdb
+    import pandas as pd
+
 BATCH_ROWS = 1_000_000
 
 
-def settings(config: dict, run_context) -> TrainingSettings:
+def settings(config: dict, run_context: pd.Series) -> TrainingSettings:
     """The dbt vars passed through the model config (``+segment_params`` in
     dbt_project.yml, where every default lives) and the run's burn window."""
     return TrainingSettings(
@@ -30,7 +36,8 @@ def settings(config: dict, run_context) -> TrainingSettings:
     )
 
 
-def _sample(features, sample, columns: list[str]):
+def _sample(features: duckdb.DuckDBPyRelation, sample: duckdb.DuckDBPyRelation,
+            columns: list[str]):
     """The training rows: the customers the ``segment_training_sample`` view picks (one SQL
     definition, which the Spark engine reads too), so training reads a few thousand rows
     whatever the customer count."""
@@ -38,7 +45,9 @@ def _sample(features, sample, columns: list[str]):
         .project(", ".join(columns)).df()
 
 
-def segment_model(features, sample, run_context, previous, config: dict) -> pa.Table:
+def segment_model(features: duckdb.DuckDBPyRelation, sample: duckdb.DuckDBPyRelation,
+                  run_context: duckdb.DuckDBPyRelation, previous: pd.DataFrame | None,
+                  config: dict) -> pa.Table:
     """The rows to add to ``segments.segment_model``: one new version, or none when the
     latest stored model is reused. ``sample``: the customer ids to train on (read only when
     training); ``previous``: the stored table's rows, None on a first build."""
@@ -54,8 +63,9 @@ def segment_model(features, sample, run_context, previous, config: dict) -> pa.T
                           str(context["input_fingerprint"]), reason)
 
 
-def customer_segments(features, model, centroids, run_context, batch_rows: int = BATCH_ROWS
-                      ) -> pa.RecordBatchReader:
+def customer_segments(features: duckdb.DuckDBPyRelation, model: duckdb.DuckDBPyRelation,
+                      centroids: duckdb.DuckDBPyRelation, run_context: duckdb.DuckDBPyRelation,
+                      batch_rows: int = BATCH_ROWS) -> pa.RecordBatchReader:
     """Every customer scored with the stored model of the run's as-of date (the latest one
     trained on data up to it: ``store.model_in_use``), streamed batch by batch (DuckDB
     reads the returned reader while the next batch is scored): memory stays flat however

@@ -22,6 +22,7 @@ import signal
 import sys
 import traceback
 from dataclasses import asdict
+from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -96,7 +97,7 @@ def _main(parent: int) -> int:
     return 0
 
 
-def _send(table: pa.Table, sink) -> None:
+def _send(table: pa.Table, sink: pa.NativeFile | BinaryIO) -> None:
     """``table`` as an Arrow stream: the sample to the child, the model back."""
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
