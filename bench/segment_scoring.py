@@ -45,8 +45,9 @@ def _prepare(path: Path, customers: int) -> None:
 
     with duckdb.connect(str(path)) as con:
         con.execute(FEATURES_SQL.format(n=customers))
-        context = con.sql("select date '2024-10-01' as as_of_date, 'bench' as "
-                          "input_fingerprint, 90 as burn_window_days")
+        con.execute("create table run_context as select date '2024-10-01' as as_of_date, "
+                    "'bench' as input_fingerprint, 90 as burn_window_days")
+        context = con.table("run_context")
         config = {"seed": 42, "k_min": 2, "k_max": 10, "sample_size": 3000, "retrain": False}
         # any fixed-size sample will do here (the product's is segment_training_sample)
         sample = con.sql("select customer_id from customer_features "
@@ -78,7 +79,7 @@ def _score(path: Path) -> dict:
     with duckdb.connect(str(path)) as con:
         before, start = os.times(), time.perf_counter()
         reader = customer_segments(con.table("customer_features"), con.table("segment_model"),
-                                   con.table("segment_centroids"))
+                                   con.table("segment_centroids"), con.table("run_context"))
         cursor = con.cursor()
         cursor.register("scored", reader)
         cursor.execute("create table customer_segments as select * from scored")

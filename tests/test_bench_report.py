@@ -76,3 +76,14 @@ def test_bench_figures_round_half_away_from_zero():
     assert [fixed(12.45, 1), fixed(216.5, 0), fixed(1306.5, 0), fixed(2.675, 2)] == [
         "12.5", "217", "1307", "2.68"]
     assert half_up(108.35, 1) == 108.4 and half_up(11.17 / 10.8, 2) == 1.03
+
+
+def test_segment_scoring_bench_runs_end_to_end(tmp_path) -> None:
+    """The scoring benchmark calls the product's own scoring function: a change of its
+    signature must break this test, not the next person who runs the benchmark."""
+    from bench.segment_scoring import _prepare, _score
+
+    path = tmp_path / "scoring.duckdb"
+    _prepare(path, 4_000)
+    result = _score(path)
+    assert result["customers"] == 4_000 and result["wall_s"] >= 0
