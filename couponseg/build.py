@@ -246,7 +246,7 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
         return BuildResult(False, paths.warehouse, [f"stopped: {abort.exception()}"])
     if code == 0 and not failures:
         os.replace(paths.building, paths.warehouse)
-        return BuildResult(True, paths.warehouse, nodes=len(results))
+        return BuildResult(True, paths.warehouse, nodes=built_nodes(results))
     return BuildResult(False, paths.warehouse,
                        failures or errors or [f"dbt exited with {code}"],
                        audit=audit_summary.read(paths.building))
@@ -273,6 +273,12 @@ def _dbt_once_more_if_its_parse_cache_fails(
         stale.unlink(missing_ok=True)
     code, errors, _ = run(False)
     return code, errors
+
+
+def built_nodes(results: list[dict]) -> int:
+    """The models, seeds and tests a build ran: its run results without the project's
+    hooks (the on-run-start check of the vars is not a node anyone built)."""
+    return sum(not r["unique_id"].startswith("operation.") for r in results)
 
 
 def _first_error(errors: list[str]) -> str:

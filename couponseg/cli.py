@@ -451,6 +451,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return _fail("interrupted; the previous warehouse is unchanged", 130)
+    except BrokenPipeError:  # output piped into a reader that stopped (`| head`): as a shell
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE
 
 
 if __name__ == "__main__":

@@ -268,7 +268,8 @@ def run_dbt(args: list[str], dbt_vars: dict[str, object],
         failures.append(str(result.exception))
     if not result.success and not failures:
         failures = events[-6:] or ["dbt failed"]
-    return SparkOutcome(result.success and not failures, failures, len(results))
+    built = sum(not r.node.unique_id.startswith("operation.") for r in results)  # no hooks
+    return SparkOutcome(result.success and not failures, failures, built)
 
 
 def dbt_segment_params(dbt_vars: dict[str, object]) -> dict[str, object]:

@@ -3,6 +3,8 @@ input's schema, a test ties the two copies together, so neither drifts alone."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 
 from models_py.loader import REQUIRED_COLUMNS
@@ -50,3 +52,62 @@ def test_the_spark_engine_reads_segment_params_as_dbt_renders_them():
         "k_max": defaults["segment_k_max"], "sample_size": defaults["segment_sample_size"],
         "retrain": defaults["segment_retrain"]}
     assert dbt_segment_params({"segment_seed": 7, "segment_retrain": True})["seed"] == 7
+
+
+def test_every_dbt_var_has_one_rule():
+    """Each var dbt_project.yml sets, and each the project reads (models, macros, tests, the
+    dbt Python models), has its kind and range in the macro var_rules, which checks them
+    before a build: a new setting cannot skip the check, and a rule cannot outlive its var."""
+    import re
+
+    import yaml
+
+    rules = _macro_value("settings.sql", "var_rules")
+    defaults = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    read = set()
+    for folder in ("models", "macros", "tests", "analyses"):
+        for path in (DBT_PROJECT_DIR / folder).rglob("*"):
+            if path.suffix in (".sql", ".py", ".yml"):
+                read |= set(re.findall(r"""\bvar\(\s*["']([a-z_]+)["']""", path.read_text()))
+    analysis_only = {"audience_path", "readout_start"}  # vars of a hand-run analysis
+    assert set(rules) == set(defaults)
+    assert read - analysis_only <= set(rules), read - analysis_only - set(rules)
+    for name, rule in rules.items():
+        assert rule["kind"] in {"integer", "number", "text", "date", "boolean"}, name
+
+
+def test_a_bad_var_stops_the_build_before_anything_is_built(built, tmp_path):
+    """dbt by hand with bad vars: one message names each var, its value and what it may be,
+    before any model runs (on-run-start), and the warehouse is untouched."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from models_py.loader import INPUT_ENV
+    from models_py.paths import PROFILES_DIR, WAREHOUSE_ENV
+
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    before = warehouse.read_bytes()
+    bad = ('{holdout_share: 0.7, thin_cell_claims: 2.5, impact_window_months: 0, '
+           'as_of: "2024-02-30", segment_k_min: 5, segment_k_max: 3, segment_retrain: "yes", '
+           'offer_min_claims: "30", earliest_plausible_date: "2000-13-01"}')
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "build", "--project-dir",
+         str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR), "--target-path",
+         str(tmp_path / "target"), "--vars", bad],
+        env={**os.environ, WAREHOUSE_ENV: str(warehouse), INPUT_ENV: str(built.input)},
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    for line in ("holdout_share = 0.7: must be from 0 to 0.5",
+                 "thin_cell_claims = 2.5: must be a whole number",
+                 "impact_window_months = 0: must be at least 1",
+                 'as_of = "2024-02-30": must be a date written YYYY-MM-DD',
+                 "segment_k_max = 3: must be at least 2 and not below segment_k_min (5)",
+                 'segment_retrain = "yes": must be true or false',
+                 'offer_min_claims = "30": must be a whole number (written without quotes)',
+                 'earliest_plausible_date = "2000-13-01": must be a date'):
+        assert line in result.stdout, (line, result.stdout[-3000:])
+    assert "START" not in result.stdout  # no node ran
+    assert warehouse.read_bytes() == before
