@@ -22,6 +22,7 @@ from models_py.paths import DEFAULT_INPUT, DEFAULT_OUTPUT_DIR, default_warehouse
 
 if TYPE_CHECKING:  # imported by the commands that need them (they import duckdb, pyarrow)
     from couponseg.audit_summary import Audit
+    from couponseg.export import ExportResult
     from models_py.loader import InputSource
 
 
@@ -355,11 +356,27 @@ def cmd_export(args: argparse.Namespace) -> int:
         from couponseg.spark_engine import cli_export
         return cli_export(args)
     try:
-        result = export_audience(args.warehouse, args.out, args.format, args.segment)
+        result = export_audience(args.warehouse, args.out, args.format, args.segment,
+                                 prune_older=args.prune_older)
     except ExportError as exc:
         return _fail(str(exc), 2)
-    _say(f"Exported {result.rows:,} customers:\n  {result.audience}\n  {result.offers}\n"
-         f"  {result.manifest}")
+    return say_exported(result)
+
+
+def say_exported(result: ExportResult, origin: str = "") -> int:
+    """The files written, then the exports of earlier runs in the same folder: removed
+    (--prune-older), or named, since a CRM importing the folder would send them too."""
+    _say(f"Exported {result.rows:,} customers{origin}:\n  {result.audience}\n  {result.offers}"
+         f"\n  {result.manifest}")
+    if not result.older:
+        return 0
+    kept = not result.older[0].removed
+    _say("Warning: the folder also holds exports of earlier runs (a CRM importing the whole "
+          "folder would send them too; --prune-older removes them):" if kept else
+          "Removed the exports of earlier runs from the folder:")
+    for older in result.older:
+        names = ", ".join(p.name for p in [*older.files, older.manifest])
+        _say(f"  run {older.run_id}, as of {older.as_of_date}: {names}")
     return 0
 
 
@@ -433,6 +450,9 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--out", type=Path, required=True, help="output folder")
     e.add_argument("--format", choices=("csv", "parquet"), default="csv")
     e.add_argument("--segment", help="only this segment (name, any case)")
+    e.add_argument("--prune-older", action="store_true",
+                   help="remove the exports of earlier runs from --out (the files their "
+                        "manifests name); without it they are listed as a warning")
     e.set_defaults(func=cmd_export)
     return p
 

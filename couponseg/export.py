@@ -31,7 +31,7 @@ import json
 import os
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -75,6 +75,19 @@ class ExportResult:
     manifest: Path
     rows: int
     offers: Path | None = None
+    older: list[OlderExport] = field(default_factory=list)
+
+
+@dataclass
+class OlderExport:
+    """An export of an earlier run left in the same folder (a segment renamed by a retrain
+    leaves last week's per-segment files beside this week's): its manifest and files."""
+
+    manifest: Path
+    run_id: object
+    as_of_date: object
+    files: list[Path]
+    removed: bool = False
 
 
 def neutralise(value: object) -> object:
@@ -306,9 +319,11 @@ def offers_path(audience: Path) -> Path:
 
 
 def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
-                    segment: str | None = None, source: str | None = None) -> ExportResult:
+                    segment: str | None = None, source: str | None = None,
+                    prune_older: bool = False) -> ExportResult:
     """Write the audience file and its manifest into ``out``. ``source``: what the
-    manifest names as the warehouse when ``warehouse`` is a copy (the Spark engine's)."""
+    manifest names as the warehouse when ``warehouse`` is a copy (the Spark engine's).
+    ``prune_older``: remove the exports of earlier runs found in ``out`` (older_exports)."""
     if fmt not in FORMATS:
         raise ExportError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     warehouse, out = Path(warehouse), Path(out)
@@ -322,4 +337,40 @@ def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
         audience, manifest, rows = _write(
             con, out, stem, fmt, where, params,
             lambda files: _manifest(con, source or warehouse, where, params, fmt, name, files))
-    return ExportResult(audience, manifest, rows, offers_path(audience))
+    older = older_exports(manifest)
+    if prune_older:
+        for export in older:
+            _remove(export)
+    return ExportResult(audience, manifest, rows, offers_path(audience), older)
+
+
+def older_exports(manifest: Path) -> list[OlderExport]:
+    """The other exports in ``manifest``'s folder whose run or as-of date differs from its
+    own: a CRM that imports the whole folder would send last week's audience too. An
+    unreadable manifest is not ours to judge and is left out."""
+    this = json.loads(manifest.read_text(encoding="utf-8"))
+    found = []
+    for other in sorted(manifest.parent.glob("campaign_audience*.manifest.json")):
+        if other == manifest:
+            continue
+        try:
+            seen = json.loads(other.read_text(encoding="utf-8"))
+            names = [f["name"] for f in seen["files"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if (seen.get("run_id"), seen.get("as_of_date")) != (this["run_id"], this["as_of_date"]):
+            files = [other.parent / n for n in names if Path(n).name == n]
+            found.append(OlderExport(other, seen.get("run_id"), seen.get("as_of_date"), files))
+    return found
+
+
+def _remove(export: OlderExport) -> None:
+    """Only the files its manifest names (plain names in this folder), then the manifest."""
+    try:
+        for path in export.files:
+            path.unlink(missing_ok=True)
+        export.manifest.unlink(missing_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot remove the older export {export.manifest}: "
+                          f"{exc.strerror or exc}") from exc
+    export.removed = True

@@ -537,7 +537,7 @@ def cli_export(args: argparse.Namespace) -> int:
     (a CRM file is one file on one machine, whatever engine built it)."""
     import tempfile
 
-    from couponseg.cli import _fail, _say
+    from couponseg.cli import _fail, say_exported
     from couponseg.export import ExportError, export_audience
 
     try:
@@ -551,12 +551,11 @@ def cli_export(args: argparse.Namespace) -> int:
                 copy = export_snapshot(spark, Path(tmp) / "export.duckdb", EXPORT_TABLES,
                                        EXPORT_NARROWED)
             result = export_audience(copy, args.out, args.format, args.segment,
-                                     source=f"spark: {spark_dir()}")
+                                     source=f"spark: {spark_dir()}",
+                                     prune_older=args.prune_older)
     except ExportError as exc:
         return _fail(str(exc), 2)
-    _say(f"Exported {result.rows:,} customers from Spark:\n  {result.audience}\n"
-         f"  {result.offers}\n  {result.manifest}")
-    return 0
+    return say_exported(result, " from Spark")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -230,3 +230,34 @@ def test_segment_file_names_keep_letters_of_any_script():
     assert _slug("हिंदी ग्राहक", 1) == "हिंदी_ग्राहक"
     assert _slug("Cafe\u0301 -- Lovers!", 1) == "café_lovers"  # NFC: one é
     assert {_slug("★", 3), _slug("☆", 4)} == {"segment_3", "segment_4"}
+
+
+def test_exports_of_earlier_runs_in_the_folder_are_named_then_pruned(hostile, tmp_path):
+    """A retrain that renames a segment leaves last week's per-segment files beside this
+    week's: the export names them (a CRM importing the folder would send them too), and
+    --prune-older removes exactly the files their manifests list."""
+    segment = _audience(hostile)["segment_name"].iloc[0]
+    couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--segment", segment)
+    last_week = next(tmp_path.glob("campaign_audience_*.manifest.json"))
+    manifest = json.loads(last_week.read_text())
+    listed = [tmp_path / f["name"] for f in manifest["files"]]
+    manifest["run_id"] = (manifest["run_id"] or 1) - 1  # as an earlier run wrote it
+    last_week.write_text(json.dumps(manifest))
+    (tmp_path / "notes.txt").write_text("the CRM team's own file")
+
+    warned = couponseg("export", "--warehouse", hostile, "--out", tmp_path).stdout
+    assert "Warning: the folder also holds exports of earlier runs" in warned
+    assert f"run {manifest['run_id']}, as of {manifest['as_of_date']}: " in warned
+    assert all(path.name in warned and path.exists() for path in [*listed, last_week])
+
+    pruned = couponseg("export", "--warehouse", hostile, "--out", tmp_path,
+                       "--prune-older").stdout
+    assert "Removed the exports of earlier runs from the folder:" in pruned
+    assert not any(path.exists() for path in [*listed, last_week])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "campaign_audience.csv", "campaign_audience.manifest.json", "campaign_offers.csv",
+        "notes.txt"]
+    # This run's per-segment export is not older: exporting it again warns of nothing.
+    again = couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--segment",
+                      segment).stdout
+    assert "earlier runs" not in again
