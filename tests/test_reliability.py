@@ -56,21 +56,23 @@ def test_failed_build_keeps_previous_warehouse(previous, tmp_path):
 
 
 def test_data_test_failing_inside_dbt_keeps_previous_warehouse(built, previous):
-    """The build gets into dbt, builds models, then a data test fails (a null burn window
-    fails not_null on the run context): nothing is swapped in."""
+    """The build gets into dbt, builds models, then a data test fails (a valid setting under
+    which every row is implausible leaves no as-of date, which fails not_null on the run
+    context; an invalid var would stop at the check before any model): nothing is swapped
+    in."""
     before = _digest(previous)
-    result = dbt_build(previous, {"burn_window_days": "null"}, report=lambda _: None,
-                       env={INPUT_ENV: str(built.input)})
+    result = dbt_build(previous, {"earliest_plausible_date": "2999-01-01"},
+                       report=lambda _: None, env={INPUT_ENV: str(built.input)})
     assert not result.success
-    assert any(f.startswith("not_null_int_run_context_burn_window_days:")
+    assert any(f.startswith("not_null_int_run_context_as_of_date:")
                for f in result.failures), result.failures
     statuses = {r["unique_id"]: r["status"] for r in
                 json.loads(run_results_path(previous).read_text())["results"]}
-    assert statuses[_only(statuses, "not_null_int_run_context_burn_window_days")] == "fail"
+    assert statuses[_only(statuses, "not_null_int_run_context_as_of_date")] == "fail"
     assert statuses["model.couponseg.int_run_context"] == "success"  # dbt really ran
     # the run context's tests hold up what follows: the failed test is named first and no
     # model ran on the bad setting (only the transaction-grain tests run alongside models)
-    assert result.failures[0].startswith("not_null_int_run_context_burn_window_days:")
+    assert result.failures[0].startswith("not_null_int_run_context_as_of_date:")
     assert statuses["model.couponseg.customer_features"] == "skipped"
     assert "model.couponseg.segment_model" not in statuses or \
         statuses["model.couponseg.segment_model"] == "skipped"
