@@ -3,6 +3,8 @@ of the DuckDB file's options and the Spark session's settings."""
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 
 from couponseg.spark_engine import session_settings
@@ -47,6 +49,10 @@ def test_values_keep_every_character(path):
     assert target_settings("local", env={"COUPONSEG_WAREHOUSE": path})["path"] == path
     spark = target_settings("spark", env={"COUPONSEG_SPARK_DIR": path})
     assert spark["server_side_parameters"]["spark.sql.warehouse.dir"] == f"{path}/spark-warehouse"
+    # Spark splits the JVM options at blanks outside quotes, a backslash escaping the next
+    # character (as POSIX shells do within double quotes for \ and "): one argument, the path.
+    options = spark["server_side_parameters"]["spark.driver.extraJavaOptions"]
+    assert shlex.split(options) == [f"-Dderby.system.home={path}/metastore"]
 
 
 def test_an_empty_master_is_the_default_master(monkeypatch, tmp_path):
