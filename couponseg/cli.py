@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from couponseg.console import dot, fail, say
 from models_py.paths import DEFAULT_INPUT, DEFAULT_OUTPUT_DIR, default_warehouse
 
 if TYPE_CHECKING:  # imported by the commands that need them (they import duckdb, pyarrow)
@@ -32,15 +33,6 @@ class BuildOutcome(Protocol):
     success: bool
     failures: list[str]
     nodes: int
-
-
-def _say(message: str) -> None:
-    print(message, flush=True)
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"couponseg: error: {message}", file=sys.stderr, flush=True)
-    return code
 
 
 def _as_of(text: str | None) -> str:
@@ -58,19 +50,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     counts = generate(args.out, args.customers, args.seed, args.format,
                       claims_multiplier=args.claims_multiplier)
-    _say(f"Wrote {counts['customers']:,} customers and {counts['transactions']:,} transactions "
+    say(f"Wrote {counts['customers']:,} customers and {counts['transactions']:,} transactions "
          f"({args.format}) to {args.out} in {time.perf_counter() - start:.1f} s")
     return 0
-
-
-def _preflight(input_path: str) -> dict[str, bool]:
-    """Open every table with the loader dbt will use: bad input fails fast, before dbt
-    starts, with the loader's message. (dbt reads the input again in its own process.)
-    Returns, per table, whether it can be read by position (the Spark engine's question:
-    ``models_py.loader.check_input``)."""
-    from models_py.loader import check_input
-
-    return check_input(input_path)
 
 
 # Inputs from this size on are checked while dbt starts (its start-up takes about as long as
@@ -83,10 +65,13 @@ CHECK_BESIDE_DBT_BYTES = 16 << 20
 def _start_check(source: InputSource) -> Future:
     """The input check, done (a small input) or running in a thread beside the build: dbt
     is killed if it fails, so bad input still ends with the check's one-line message and
-    leaves the previous warehouse as it was."""
+    leaves the previous warehouse as it was. The check opens every table with the loader dbt
+    will use, so bad input gets the loader's message (dbt reads it again in its process)."""
+    from models_py.loader import check_input
+
     size = sum(path.stat().st_size for path in set(source.table_files().values()))
     if size < CHECK_BESIDE_DBT_BYTES and source.kind != "xlsx":
-        _preflight(str(source.path))  # an InputError goes straight to the caller
+        check_input(str(source.path))  # an InputError goes straight to the caller
         done: Future = Future()
         done.set_result(None)
         return done
@@ -94,7 +79,7 @@ def _start_check(source: InputSource) -> Future:
 
     def check() -> None:
         try:
-            _preflight(str(source.path))
+            check_input(str(source.path))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
             checking.set_exception(exc)
         else:
@@ -111,7 +96,7 @@ def _refusal(checking: Future) -> int | None:
     from models_py.loader import InputError
 
     if isinstance(problem := checking.exception(), InputError):
-        return _fail(str(problem), 2)
+        return fail(str(problem), 2)
     if problem is not None:
         raise problem
     return None
@@ -134,7 +119,7 @@ class ReportAfterCheck:
     def open(self) -> None:
         """Say the first line, pass on what was held, then everything as it comes."""
         if self.first is not None:
-            _say(self.first)
+            say(self.first)
             self.first = None
         held, self.held = self.held, []
         for line in held:
@@ -172,32 +157,32 @@ def _summarise(warehouse: Path) -> None:
             "order by segment_id"
         ).fetchall() if segments else []
     rows, reasons = (audit.reconciliation, audit.reasons) if audit else ([], [])
-    _say(f"As of {ctx[0]} (input {ctx[1]}). Rows raw -> kept + rejected"
+    say(f"As of {ctx[0]} (input {ctx[1]}). Rows raw -> kept + rejected"
          f"{' + after the as-of date' if any(r[4] for r in rows) else ''}:")
     for table, raw, kept, rejected, after in rows:
-        _say(f"  {table:<13} {raw:>12,} -> {kept:>12,} + {rejected:,}"
+        say(f"  {table:<13} {raw:>12,} -> {kept:>12,} + {rejected:,}"
              + (f" + {after:,}" if after else ""))
     if ctx[2]:
-        _say(f"WARNING: the feed's dates look implausible: {ctx[2]:,} rows have a date outside "
+        say(f"WARNING: the feed's dates look implausible: {ctx[2]:,} rows have a date outside "
              f"{ctx[3]} .. {ctx[4]} (or infinite) and were rejected (implausible_*_date).")
     if late[2] is not None and late[2] > late[3] and not late[4]:  # not when --as-of given
-        _say(f"WARNING: the as-of date {late[0]} (the latest kept join, claim or burn date) is "
+        say(f"WARNING: the as-of date {late[0]} (the latest kept join, claim or burn date) is "
              f"{late[2]:,} days after the last claim ({late[1]}), more than the burn window "
              f"({late[3]} days) in which the last claims' burns fall. A join or burn dated that "
              "late may be mistyped (it moves recency, tenure and the KPI windows); pass "
              "--as-of to fix the date of the run.")
     if audit and (emptied := audit.emptied()):
-        _say(audit_summary.emptied_warning(emptied))
+        say(audit_summary.emptied_warning(emptied))
     if reasons:
-        _say("Rejected rows by reason (details: audit.audit_rejected_rows):")
+        say("Rejected rows by reason (details: audit.audit_rejected_rows):")
         for line in audit.reason_lines():
-            _say(line)
+            say(line)
     for sid, name, customers in seg_rows:
-        _say(f"  segment {sid}: {name:<24} {customers:>10,} customers")
+        say(f"  segment {sid}: {name:<24} {customers:>10,} customers")
     if segments:
         from couponseg.segment_runs import describe_run
 
-        _say(describe_run(warehouse))
+        say(describe_run(warehouse))
 
 
 def _unusable_places(args: argparse.Namespace, for_report: bool = False) -> str | None:
@@ -239,14 +224,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     if problem := _unusable_places(args):
-        return _fail(problem, 2)
+        return fail(problem, 2)
     try:
         source = resolve_input(args.input)
-        _say(f"Checking input {source.path} ...")
+        say(f"Checking input {source.path} ...")
         checking = _start_check(source)
     except InputError as exc:
-        return _fail(str(exc), 2)
-    gate = ReportAfterCheck(checking, _say if args.verbose else _dot,
+        return fail(str(exc), 2)
+    gate = ReportAfterCheck(checking, say if args.verbose else dot,
                             f"Building warehouse {args.warehouse} with dbt ...")
     if checking.done():  # checked already (a small input, or a very quick check)
         if (refused := _refusal(checking)) is not None:
@@ -256,7 +241,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         result = dbt_build(Path(args.warehouse), build_vars(args), report=gate,
                            env={INPUT_ENV: str(source.path)}, abort=checking)
     except (BuildLocked, PreviousWarehouseUnreadable) as exc:
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
     if (refused := _refusal(checking)) is not None:
         return refused
     gate.open()
@@ -275,21 +260,17 @@ def finish_build(args: argparse.Namespace, result: BuildOutcome, start: float, *
         print(flush=True)
     if not result.success:
         details = "\n  ".join(result.failures)
-        code = _fail(f"{failed}\n  {details}", 1)
+        code = fail(f"{failed}\n  {details}", 1)
         if (audit := getattr(result, "audit", None)) is not None and audit.reasons:
             kept = ("its tables stay in the Spark folder" if args.engine == "spark"
                     else "its warehouse is not kept")
             _explain_rejections(audit, f"The failed build rejected these input rows ({kept}; "
                                 "the reasons are):")
         return code
-    _say(f"Built {built} ({result.nodes} models, seeds and tests passed) in "
+    say(f"Built {built} ({result.nodes} models, seeds and tests passed) in "
          f"{time.perf_counter() - start:.1f} s{note}")
     _summarise(warehouse)
     return 0
-
-
-def _dot(_: str) -> None:
-    print(".", end="", flush=True)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -303,17 +284,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     if problem := _unusable_places(args, for_report=True):
-        return _fail(problem, 2)
+        return fail(problem, 2)
     try:
         pdf, html = build_report(Path(args.warehouse), Path(args.out))
     except duckdb.IOException as exc:  # held open for writing elsewhere, or damaged
-        return _fail(f"cannot open warehouse {args.warehouse} read-only: {exc}", 2)
+        return fail(f"cannot open warehouse {args.warehouse} read-only: {exc}", 2)
     except duckdb.Error as exc:
-        return _fail(f"cannot read the report's tables from warehouse {args.warehouse}: "
+        return fail(f"cannot read the report's tables from warehouse {args.warehouse}: "
                      f"{exc}", 2)
     except (BrowserError, FileNotFoundError, RuntimeError) as exc:
-        return _fail(str(exc), 2)
-    _say(f"Report written in {time.perf_counter() - start:.1f} s:\n  PDF:  {pdf}\n  HTML: {html}")
+        return fail(str(exc), 2)
+    say(f"Report written in {time.perf_counter() - start:.1f} s:\n  PDF:  {pdf}\n  HTML: {html}")
     return 0
 
 
@@ -329,14 +310,14 @@ def cmd_sql(args: argparse.Namespace) -> int:
         from couponseg.spark_engine import snapshot_path
         warehouse = snapshot_path()
         if not warehouse.exists():
-            return _fail(f"no Spark snapshot at {warehouse}: run `couponseg build --engine "
+            return fail(f"no Spark snapshot at {warehouse}: run `couponseg build --engine "
                          "spark` first", 2)
     if not warehouse.exists():
-        return _fail(f"warehouse {warehouse} does not exist: run `couponseg build` first", 2)
+        return fail(f"warehouse {warehouse} does not exist: run `couponseg build` first", 2)
     shell = Path(sys.executable).with_name("duckdb")
     shell = str(shell) if shell.exists() else shutil.which("duckdb")
     if not shell:
-        return _fail("the DuckDB shell is not installed: pip install 'couponseg[analyst]' "
+        return fail("the DuckDB shell is not installed: pip install 'couponseg[analyst]' "
                      "(duckdb-cli)", 2)
     command = [shell, "-readonly", str(warehouse)] + (["-c", args.command] if args.command else [])
     sys.stdout.flush()
@@ -359,24 +340,24 @@ def cmd_export(args: argparse.Namespace) -> int:
         result = export_audience(args.warehouse, args.out, args.format, args.segment,
                                  prune_older=args.prune_older)
     except ExportError as exc:
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
     return say_exported(result)
 
 
 def say_exported(result: ExportResult, origin: str = "") -> int:
     """The files written, then the exports of earlier runs in the same folder: removed
     (--prune-older), or named, since a CRM importing the folder would send them too."""
-    _say(f"Exported {result.rows:,} customers{origin}:\n  {result.audience}\n  {result.offers}"
+    say(f"Exported {result.rows:,} customers{origin}:\n  {result.audience}\n  {result.offers}"
          f"\n  {result.manifest}")
     if not result.older:
         return 0
     kept = not result.older[0].removed
-    _say("Warning: the folder also holds exports of earlier runs (a CRM importing the whole "
+    say("Warning: the folder also holds exports of earlier runs (a CRM importing the whole "
           "folder would send them too; --prune-older removes them):" if kept else
           "Removed the exports of earlier runs from the folder:")
     for older in result.older:
         names = ", ".join(p.name for p in [*older.files, older.manifest])
-        _say(f"  run {older.run_id}, as of {older.as_of_date}: {names}")
+        say(f"  run {older.run_id}, as of {older.as_of_date}: {names}")
     return 0
 
 
@@ -462,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "engine", "duckdb") == "spark" and args.warehouse is not None:
         # Spark's tables live under $COUPONSEG_SPARK_DIR: a DuckDB file given here would be
         # ignored while the user believes it was read or written.
-        return _fail("--warehouse names a DuckDB file, which --engine spark neither reads nor "
+        return fail("--warehouse names a DuckDB file, which --engine spark neither reads nor "
                      "writes: its tables live under $COUPONSEG_SPARK_DIR (default data/spark)",
                      2)
     if hasattr(args, "warehouse") and args.warehouse is None:
@@ -470,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        return _fail("interrupted; the previous warehouse is unchanged", 130)
+        return fail("interrupted; the previous warehouse is unchanged", 130)
     except BrokenPipeError:  # output piped into a reader that stopped (`| head`): as a shell
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # 128 + SIGPIPE

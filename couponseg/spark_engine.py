@@ -488,23 +488,24 @@ def export_snapshot(spark: SparkSession, target: Path, tables: tuple[str, ...] |
 def cli_build(args: argparse.Namespace) -> int:
     """``couponseg build --engine spark``: the same checks, output and exit codes as the
     DuckDB build; the tables go to $COUPONSEG_SPARK_DIR instead of a DuckDB file."""
-    from couponseg.cli import _dot, _fail, _preflight, _say, build_vars, finish_build
-    from models_py.loader import resolve_input
+    from couponseg.cli import build_vars, finish_build
+    from couponseg.console import dot, fail, say
+    from models_py.loader import check_input, resolve_input
 
     start = time.perf_counter()
     try:
         source = resolve_input(args.input)
-        _say(f"Checking input {source.path} ...")
+        say(f"Checking input {source.path} ...")
         require_folder(source)
-        by_position = _preflight(str(source.path))
+        by_position = check_input(str(source.path))  # bad input fails before Spark starts
     except InputError as exc:
-        return _fail(str(exc), 2)
-    _say(f"Building on Spark ({spark_master()}) into {spark_dir()} with dbt-spark ...")
+        return fail(str(exc), 2)
+    say(f"Building on Spark ({spark_master()}) into {spark_dir()} with dbt-spark ...")
     try:
-        result = build(source, build_vars(args), report=_say if args.verbose else _dot,
+        result = build(source, build_vars(args), report=say if args.verbose else dot,
                        by_position=by_position)
     except InputError as exc:
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
     return finish_build(args, result, start, built="on Spark", failed="Spark build failed.",
                         warehouse=snapshot_path(), note=f"; stages (s): {result.stages}")
 
@@ -512,7 +513,7 @@ def cli_build(args: argparse.Namespace) -> int:
 def cli_report(args: argparse.Namespace) -> int:
     """``couponseg report --engine spark``: the reporting tables read from Spark into a
     local DuckDB file, rendered by the same dashboards code as the DuckDB engine's."""
-    from couponseg.cli import _fail, _say
+    from couponseg.console import fail, say
     from dashboards.browser import BrowserError
     from dashboards.report import build_report
 
@@ -520,13 +521,13 @@ def cli_report(args: argparse.Namespace) -> int:
     try:
         with spark_session() as spark:
             if not spark.catalog.tableExists("reporting.rpt_kpis"):
-                return _fail(f"no Spark build in {spark_dir()}: run "
+                return fail(f"no Spark build in {spark_dir()}: run "
                              "`couponseg build --engine spark` first", 2)
             snapshot = export_snapshot(spark, snapshot_path())
         pdf, html = build_report(snapshot, Path(args.out))
     except (BrowserError, FileNotFoundError, RuntimeError) as exc:
-        return _fail(str(exc), 2)
-    _say(f"Report written from Spark in {time.perf_counter() - start:.1f} s:\n"
+        return fail(str(exc), 2)
+    say(f"Report written from Spark in {time.perf_counter() - start:.1f} s:\n"
          f"  PDF:  {pdf}\n  HTML: {html}")
     return 0
 
@@ -537,7 +538,8 @@ def cli_export(args: argparse.Namespace) -> int:
     (a CRM file is one file on one machine, whatever engine built it)."""
     import tempfile
 
-    from couponseg.cli import _fail, say_exported
+    from couponseg.cli import say_exported
+    from couponseg.console import fail
     from couponseg.export import ExportError, export_audience
 
     try:
@@ -545,7 +547,7 @@ def cli_export(args: argparse.Namespace) -> int:
             with spark_session() as spark:
                 missing = [t for t in EXPORT_TABLES[:4] if not spark.catalog.tableExists(t)]
                 if missing:  # the ones the export cannot do without
-                    return _fail(f"the Spark build in {spark_dir()} has no table "
+                    return fail(f"the Spark build in {spark_dir()} has no table "
                                  f"{', '.join(missing)}: run `couponseg build --engine spark`"
                                  " first", 2)
                 copy = export_snapshot(spark, Path(tmp) / "export.duckdb", EXPORT_TABLES,
@@ -554,7 +556,7 @@ def cli_export(args: argparse.Namespace) -> int:
                                      source=f"spark: {spark_dir()}",
                                      prune_older=args.prune_older)
     except ExportError as exc:
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
     return say_exported(result, " from Spark")
 
 
