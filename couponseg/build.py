@@ -252,6 +252,11 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
                        audit=audit_summary.read(paths.building))
 
 
+# How the on-run-start check of the vars (dbt_project/macros/settings.sql) opens its error:
+# dbt stops before any node then too, but a fresh parse would only fail the same way.
+INVALID_VARS = "Invalid dbt vars"
+
+
 def _dbt_once_more_if_its_parse_cache_fails(
         run: Callable[[bool], tuple[int, list[str], bool]], has_cache: bool,
         paths: BuildPaths, report: Callable[[str], None],
@@ -265,7 +270,7 @@ def _dbt_once_more_if_its_parse_cache_fails(
     and is reported from it."""
     code, errors, started = run(has_cache)
     if (not has_cache or code != DBT_ERROR or started or paths.run_results.exists()
-            or aborted()):
+            or aborted() or any(INVALID_VARS in error for error in errors)):
         return code, errors
     report(f"dbt stopped while reusing its saved parse of the project ({_first_error(errors)});"
            " parsing it afresh")

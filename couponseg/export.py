@@ -75,19 +75,22 @@ class ExportResult:
     manifest: Path
     rows: int
     offers: Path | None = None
-    older: list[OlderExport] = field(default_factory=list)
+    others: list[OtherExport] = field(default_factory=list)
 
 
 @dataclass
-class OlderExport:
-    """An export of an earlier run left in the same folder (a segment renamed by a retrain
-    leaves last week's per-segment files beside this week's): its manifest and files."""
+class OtherExport:
+    """Another run's export left in the same folder (a segment renamed by a retrain leaves
+    last week's per-segment files beside this week's): its manifest, run, as-of date and
+    the files it names that are still there, each with the size and sha256 it recorded."""
 
     manifest: Path
     run_id: object
     as_of_date: object
-    files: list[Path]
-    removed: bool = False
+    files: dict[Path, tuple[object, object]]
+    is_older: bool
+    removed: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
 
 
 def neutralise(value: object) -> object:
@@ -254,7 +257,8 @@ def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path | str, where: str,
         "segment": segment,
         "format": fmt,
         "layout": "one audience file, one row per customer, segment in a column; send offers "
-                  "to campaign_group = 'treatment' only. The offers file: one row per "
+                  "to campaign_group = 'treatment' only (the only rows whose "
+                  "recommended_offers is filled in). The offers file: one row per "
                   "recommended offer of those segments, by rank (join on segment_id)",
         "csv_cells": "text starting with = + - @ tab CR or ' gets a leading ' (OWASP); "
                      "drop one leading ' to restore" if fmt == "csv" else None,
@@ -323,7 +327,8 @@ def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
                     prune_older: bool = False) -> ExportResult:
     """Write the audience file and its manifest into ``out``. ``source``: what the
     manifest names as the warehouse when ``warehouse`` is a copy (the Spark engine's).
-    ``prune_older``: remove the exports of earlier runs found in ``out`` (older_exports)."""
+    ``prune_older``: remove the exports of earlier runs found in ``out`` (other_exports;
+    never a newer run's, never a file changed since its export)."""
     if fmt not in FORMATS:
         raise ExportError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     warehouse, out = Path(warehouse), Path(out)
@@ -337,17 +342,21 @@ def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
         audience, manifest, rows = _write(
             con, out, stem, fmt, where, params,
             lambda files: _manifest(con, source or warehouse, where, params, fmt, name, files))
-    older = older_exports(manifest)
+    others = other_exports(manifest)
     if prune_older:
-        for export in older:
-            _remove(export)
-    return ExportResult(audience, manifest, rows, offers_path(audience), older)
+        written = {audience, offers_path(audience), manifest}
+        for export in others:
+            if export.is_older:
+                _prune(export, written)
+    return ExportResult(audience, manifest, rows, offers_path(audience), others)
 
 
-def older_exports(manifest: Path) -> list[OlderExport]:
-    """The other exports in ``manifest``'s folder whose run or as-of date differs from its
-    own: a CRM that imports the whole folder would send last week's audience too. An
-    unreadable manifest is not ours to judge and is left out."""
+def other_exports(manifest: Path) -> list[OtherExport]:
+    """The exports of other runs in ``manifest``'s folder, by their manifests: older ones
+    (an earlier as-of date, or the same date and an earlier run) and newer ones (a backfill,
+    or an older warehouse exported into the live folder). A CRM that imports the whole
+    folder would send them too. A manifest that cannot be read, or that names no plain
+    file of this folder, is not ours to judge and is left out."""
     this = json.loads(manifest.read_text(encoding="utf-8"))
     found = []
     for other in sorted(manifest.parent.glob("campaign_audience*.manifest.json")):
@@ -355,22 +364,47 @@ def older_exports(manifest: Path) -> list[OlderExport]:
             continue
         try:
             seen = json.loads(other.read_text(encoding="utf-8"))
-            names = [f["name"] for f in seen["files"]]
-        except (OSError, ValueError, KeyError, TypeError):
+            records = {other.parent / f["name"]: (f.get("bytes"), f.get("sha256"))
+                       for f in seen["files"] if _plain_name(f.get("name"))}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue
-        if (seen.get("run_id"), seen.get("as_of_date")) != (this["run_id"], this["as_of_date"]):
-            files = [other.parent / n for n in names if Path(n).name == n]
-            found.append(OlderExport(other, seen.get("run_id"), seen.get("as_of_date"), files))
+        order = _run_order(seen)
+        if order == _run_order(this) or not records:
+            continue
+        found.append(OtherExport(
+            other, seen.get("run_id"), seen.get("as_of_date"),
+            {path: record for path, record in records.items() if path.exists()},
+            is_older=order < _run_order(this)))
     return found
 
 
-def _remove(export: OlderExport) -> None:
-    """Only the files its manifest names (plain names in this folder), then the manifest."""
+def _plain_name(name: object) -> bool:
+    return isinstance(name, str) and name not in ("", ".", "..") and Path(name).name == name
+
+
+def _run_order(manifest: dict) -> tuple[str, int]:
+    """Runs in time: by as-of date, then run id (a manifest without one comes first)."""
+    run_id = manifest.get("run_id")
+    return (str(manifest.get("as_of_date") or ""),
+            run_id if isinstance(run_id, int) and not isinstance(run_id, bool) else -1)
+
+
+def _prune(export: OtherExport, written: set[Path]) -> None:
+    """An older export's files, each only if it is still the file its manifest recorded
+    (same size and sha256) and not one this export has just written; then its manifest,
+    once none of its files is left."""
     try:
-        for path in export.files:
-            path.unlink(missing_ok=True)
-        export.manifest.unlink(missing_ok=True)
+        for path, (size, digest) in export.files.items():
+            unchanged = path.is_file() and not path.is_symlink() \
+                and path.stat().st_size == size and _sha256(path) == digest
+            if path in written or not unchanged:
+                export.kept.append(path)
+                continue
+            path.unlink()
+            export.removed.append(path)
+        if not export.kept:
+            export.manifest.unlink(missing_ok=True)
+            export.removed.append(export.manifest)
     except OSError as exc:
         raise ExportError(f"cannot remove the older export {export.manifest}: "
                           f"{exc.strerror or exc}") from exc
-    export.removed = True

@@ -262,14 +262,22 @@ def run_dbt(args: list[str], dbt_vars: dict[str, object],
 
     result = dbtRunner(callbacks=[on_event]).invoke(command)
     results = list(getattr(result.result, "results", None) or [])
-    failures = [f"{r.node.name}: {' '.join((r.message or '').split())[:400]}"
-                for r in results if str(r.status) in ("error", "fail", "runtime error")]
+    failures = [f"{_unique_id(r).split('.')[-1]}: {' '.join((r.message or '').split())[:400]}"
+                for r in results if str(r.status) in ("error", "fail", "runtime error")
+                and r.message]
     if result.exception is not None:
         failures.append(str(result.exception))
     if not result.success and not failures:
         failures = events[-6:] or ["dbt failed"]
-    built = sum(not r.node.unique_id.startswith("operation.") for r in results)  # no hooks
+    built = sum(not _unique_id(r).startswith("operation.") for r in results)  # no hooks
     return SparkOutcome(result.success and not failures, failures, built)
+
+
+def _unique_id(result: object) -> str:
+    """A run result's node id: a build's results carry their node, run-operation's only
+    the id."""
+    node = getattr(result, "node", None)
+    return str(node.unique_id if node is not None else getattr(result, "unique_id", ""))
 
 
 def dbt_segment_params(dbt_vars: dict[str, object]) -> dict[str, object]:
@@ -386,6 +394,12 @@ def build(source: InputSource, dbt_vars: dict[str, object],
 
     with spark_session(folder, master) as spark:
         stages["session"] = 0.0
+        # The vars check the builds' on-run-start hook makes, before the load replaces the
+        # landing tables: a bad setting stops the build with the input not yet read.
+        checked = timed("check_vars", lambda: run_dbt(
+            ["run-operation", "--quiet", "check_vars"], dbt_vars, report))
+        if not checked.success:
+            return SparkOutcome(False, checked.failures, 0, stages)
         timed("load", lambda: load_raw(spark, source, by_position))
         calls = [timed("dbt_features", lambda: run_dbt(
             [*common, "--select", *FEATURE_SELECTOR.split()], dbt_vars, report))]

@@ -216,8 +216,12 @@ def _recommendation_pages(data: ReportData, recs: pd.DataFrame) -> list[Page]:
                     for r, t in zip(plan["matured_burn_rate"], plan["target_burn_rate"],
                                     strict=True)]
     plan["per_month"] = plan["claims_per_month"].map(one_decimal)
-    plan["gained"] = plan["treatment_burns_per_month_gained"].map(
-        lambda v: "n/a" if pd.isna(v) else one_decimal(v))
+    plan["gained"] = [
+        "n/a" if pd.isna(treated) else one_decimal(treated) if targeted
+        else f"none (potential {one_decimal(whole)})" if pd.notna(whole) else "none"
+        for treated, whole, targeted in zip(
+            plan["treatment_burns_per_month_gained"], plan["burns_per_month_gained"],
+            plan["is_targeted"], strict=True)]
     plan["audience"] = [f"{t:,} / {h:,}" if targeted else f"no campaign ({n:,})"
                         for t, h, n, targeted in zip(
                             plan["treatment_customers"], plan["holdout_customers"],

@@ -235,7 +235,7 @@ def test_segment_file_names_keep_letters_of_any_script():
 def test_exports_of_earlier_runs_in_the_folder_are_named_then_pruned(hostile, tmp_path):
     """A retrain that renames a segment leaves last week's per-segment files beside this
     week's: the export names them (a CRM importing the folder would send them too), and
-    --prune-older removes exactly the files their manifests list."""
+    --prune-older removes exactly the files their manifests list, as they were written."""
     segment = _audience(hostile)["segment_name"].iloc[0]
     couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--segment", segment)
     last_week = next(tmp_path.glob("campaign_audience_*.manifest.json"))
@@ -252,7 +252,7 @@ def test_exports_of_earlier_runs_in_the_folder_are_named_then_pruned(hostile, tm
 
     pruned = couponseg("export", "--warehouse", hostile, "--out", tmp_path,
                        "--prune-older").stdout
-    assert "Removed the exports of earlier runs from the folder:" in pruned
+    assert f"Removed the export of run {manifest['run_id']}" in pruned
     assert not any(path.exists() for path in [*listed, last_week])
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "campaign_audience.csv", "campaign_audience.manifest.json", "campaign_offers.csv",
@@ -260,4 +260,44 @@ def test_exports_of_earlier_runs_in_the_folder_are_named_then_pruned(hostile, tm
     # This run's per-segment export is not older: exporting it again warns of nothing.
     again = couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--segment",
                       segment).stdout
-    assert "earlier runs" not in again
+    assert "Warning" not in again
+
+
+def test_pruning_never_removes_this_export_a_newer_one_or_a_changed_file(hostile, tmp_path):
+    """An archived copy of an old manifest that names this week's file names, a later run's
+    export (a backfill exported into the live folder), a file edited since its export and
+    a manifest naming the folder itself or its parent: --prune-older removes none of them."""
+    couponseg("export", "--warehouse", hostile, "--out", tmp_path)
+    this = json.loads((tmp_path / "campaign_audience.manifest.json").read_text())
+    archived = {**this, "run_id": (this["run_id"] or 1) - 1}  # names this week's files
+    (tmp_path / "campaign_audience_week25.manifest.json").write_text(json.dumps(archived))
+    later_file = tmp_path / "campaign_audience_later.csv"
+    later_file.write_text("customer_id\n1\n")
+    later = {**this, "run_id": (this["run_id"] or 1) + 5, "files": [
+        {"name": later_file.name, "bytes": later_file.stat().st_size,
+         "sha256": hashlib.sha256(later_file.read_bytes()).hexdigest()}]}
+    (tmp_path / "campaign_audience_later.manifest.json").write_text(json.dumps(later))
+    edited = tmp_path / "campaign_audience_edited.csv"
+    edited.write_text("as exported\n")
+    old_edit = {**archived, "files": [
+        {"name": edited.name, "bytes": edited.stat().st_size,
+         "sha256": hashlib.sha256(edited.read_bytes()).hexdigest()}]}
+    edited.write_text("changed by the CRM team since\n")
+    (tmp_path / "campaign_audience_edited.manifest.json").write_text(json.dumps(old_edit))
+    hostile_manifest = {**archived, "files": [{"name": n} for n in ("", ".", "..", None, "/etc")]}
+    (tmp_path / "campaign_audience_odd.manifest.json").write_text(json.dumps(hostile_manifest))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    result = couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--prune-older")
+    assert "Traceback" not in result.stderr
+    assert "exports of later runs than this one" in result.stdout
+    assert "campaign_audience_later.csv" in result.stdout
+    assert "kept campaign_audience_edited.csv" in result.stdout
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for name in ("campaign_audience.csv", "campaign_offers.csv", "campaign_audience_later.csv",
+                 "campaign_audience_later.manifest.json", "campaign_audience_edited.csv",
+                 "campaign_audience_edited.manifest.json"):
+        assert name in after, name
+    assert after["campaign_audience_later.csv"] == before["campaign_audience_later.csv"]
+    assert after["campaign_audience_edited.csv"] == before["campaign_audience_edited.csv"]
+    assert tmp_path.parent.exists()

@@ -131,3 +131,28 @@ def test_dbt_runs_once_more_only_when_it_stopped_before_any_node(tmp_path):
     assert attempts((2, [error], False), aborted=True)[0] == [True]
     paths.run_results.write_text("{}")
     assert attempts((2, [error], False))[0] == [True]  # dbt got as far as writing results
+
+
+def test_a_bad_var_is_reported_once_and_keeps_the_parse_cache(built, tmp_path):
+    """A bad var stops dbt before any node, as a spoilt parse cache does; the build must not
+    take it for one (re-parse, delete the shared cache, say "parsing it afresh")."""
+    from conftest import couponseg
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    before = warehouse.read_bytes()
+    for attempt in range(2):  # the second finds the first one's parse cache
+        result = couponseg("build", "-v", "--input", built.input, "--warehouse", warehouse,
+                           "--seed", "-1", check=False)
+        assert result.returncode == 1, result.stdout
+        assert "afresh" not in result.stdout + result.stderr, attempt
+        assert "segment_seed = -1: must be from 0 to 2147483647" in result.stderr
+    assert warehouse.read_bytes() == before
+    dbt_vars = build_vars(parser().parse_args(["build", "--seed", "-1"]))
+    env = {**os.environ, WAREHOUSE_ENV: DBT_DATABASE_NAME}
+    assert parse_cache_for(dbt_vars, env).exists()
+
+
+def test_the_build_knows_how_the_vars_check_words_its_error():
+    settings = (DBT_PROJECT_DIR / "macros" / "settings.sql").read_text()
+    assert f"'{build.INVALID_VARS} (set in dbt_project.yml" in settings

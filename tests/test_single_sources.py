@@ -65,13 +65,17 @@ def test_every_dbt_var_has_one_rule():
     rules = _macro_value("settings.sql", "var_rules")
     defaults = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
     read = set()
-    for folder in ("models", "macros", "tests", "analyses"):
-        for path in (DBT_PROJECT_DIR / folder).rglob("*"):
-            if path.suffix in (".sql", ".py", ".yml"):
-                read |= set(re.findall(r"""\bvar\(\s*["']([a-z_]+)["']""", path.read_text()))
-    analysis_only = {"audience_path", "readout_start"}  # vars of a hand-run analysis
+    files = [DBT_PROJECT_DIR / "dbt_project.yml"] + [
+        path for folder in ("models", "macros", "tests", "analyses")
+        for path in (DBT_PROJECT_DIR / folder).rglob("*") if path.suffix in (".sql", ".py", ".yml")]
+    for path in files:
+        read |= set(re.findall(r"""\bvar\(\s*["']([a-z_]+)["']""", path.read_text()))
+    # Vars of a hand-run analysis, and the input path (the loader checks it: file, sheets,
+    # columns), need no rule.
+    unruled = {"audience_path", "readout_start", "input"}
+    assert "input" in read  # the scan reads dbt_project.yml too
     assert set(rules) == set(defaults)
-    assert read - analysis_only <= set(rules), read - analysis_only - set(rules)
+    assert read - unruled <= set(rules), read - unruled - set(rules)
     for name, rule in rules.items():
         assert rule["kind"] in {"integer", "number", "text", "date", "boolean"}, name
 
@@ -91,8 +95,9 @@ def test_a_bad_var_stops_the_build_before_anything_is_built(built, tmp_path):
     shutil.copy(built.warehouse, warehouse)
     before = warehouse.read_bytes()
     bad = ('{holdout_share: 0.7, thin_cell_claims: 2.5, impact_window_months: 0, '
-           'as_of: "2024-02-30", segment_k_min: 5, segment_k_max: 3, segment_retrain: "yes", '
-           'offer_min_claims: "30", earliest_plausible_date: "2000-13-01"}')
+           'as_of: "2024-02-30", segment_k_min: 5, segment_k_max: 3, segment_retrain: "maybe", '
+           'offer_min_claims: "3O", earliest_plausible_date: "2000-13-01", '
+           'plausible_feed_share: .nan, segment_seed: 4294967296}')
     result = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "build", "--project-dir",
          str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR), "--target-path",
@@ -104,10 +109,23 @@ def test_a_bad_var_stops_the_build_before_anything_is_built(built, tmp_path):
                  "thin_cell_claims = 2.5: must be a whole number",
                  "impact_window_months = 0: must be at least 1",
                  'as_of = "2024-02-30": must be a date written YYYY-MM-DD',
-                 "segment_k_max = 3: must be at least 2 and not below segment_k_min (5)",
-                 'segment_retrain = "yes": must be true or false',
-                 'offer_min_claims = "30": must be a whole number (written without quotes)',
-                 'earliest_plausible_date = "2000-13-01": must be a date'):
+                 "segment_k_max = 3: must be from 2 to 2147483647 and not below segment_k_min (5)",
+                 'segment_retrain = "maybe": must be true or false',
+                 'offer_min_claims = "3O": must be a whole number, at least 1',
+                 'earliest_plausible_date = "2000-13-01": must be a date',
+                 "plausible_feed_share = NaN: must be a number",
+                 "segment_seed = 4294967296: must be from 0 to 2147483647"):
         assert line in result.stdout, (line, result.stdout[-3000:])
     assert "START" not in result.stdout  # no node ran
     assert warehouse.read_bytes() == before
+    # What orchestrators pass as text, and the "off" values, stay valid.
+    good = ('{offer_min_claims: "30", segment_retrain: "yes", holdout_share: "0.1", '
+            'thin_cell_claims: 0, insight_min_month_claims: 0, campaign_seed: 7, '
+            'earliest_plausible_date: 2000-01-01, as_of: ""}')
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "run-operation", "check_vars",
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
+         "--target-path", str(tmp_path / "target"), "--vars", good],
+        env={**os.environ, WAREHOUSE_ENV: str(warehouse), INPUT_ENV: str(built.input)},
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:]

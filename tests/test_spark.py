@@ -197,3 +197,14 @@ def test_files_spark_would_misread_are_loaded_as_the_duckdb_loader_loads_them(
             assert loaded.astype(str).values.tolist() == expected.astype(str).values.tolist()
     assert read_by_position(files / "branches.csv", "branches")
     assert not read_by_position(files / "cities.csv", "cities")
+
+
+def test_a_bad_var_stops_a_spark_build_before_the_input_is_loaded(tmp_path):
+    """The vars check runs before the load replaces the landing tables (on DuckDB the
+    on-run-start hook is enough: the build writes a new file)."""
+    folder = tmp_path / "spark"
+    result = couponseg("build", "--engine", "spark", "--input", REPO / "data" / "sample",
+                       "--seed", "-1", check=False, env={"COUPONSEG_SPARK_DIR": str(folder)})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "segment_seed = -1: must be from 0 to 2147483647" in result.stderr
+    assert not list(folder.glob("spark-warehouse/landing*")), list(folder.rglob("*"))[:20]

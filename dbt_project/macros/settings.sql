@@ -1,7 +1,8 @@
 {% macro var_rules() %}
     {#- The one statement of what each dbt var of dbt_project.yml may hold: kind and range.
         check_vars reads it before a build starts. tests/test_single_sources.py fails when a
-        var the project reads, or one dbt_project.yml sets, is missing here. -#}
+        var the project reads, or one dbt_project.yml sets, is missing here. The segment
+        settings' maximum is that of the model table's 32-bit columns (store.py). -#}
     {{ return({
         'offer_min_claims': {'kind': 'integer', 'min': 1},
         'offer_max_recommendations': {'kind': 'integer', 'min': 1},
@@ -13,13 +14,15 @@
         'as_of': {'kind': 'date', 'empty': true},
         'burn_window_days': {'kind': 'integer', 'min': 1},
         'kpi_period_days': {'kind': 'integer', 'min': 1},
-        'insight_min_month_claims': {'kind': 'integer', 'min': 1},
+        'insight_min_month_claims': {'kind': 'integer', 'min': 0},
         'stale_feed_days': {'kind': 'integer', 'min': 0},
-        'thin_cell_claims': {'kind': 'integer', 'min': 1},
-        'segment_seed': {'kind': 'integer', 'min': 0},
-        'segment_k_min': {'kind': 'integer', 'min': 2},
-        'segment_k_max': {'kind': 'integer', 'min': 2, 'min_var': 'segment_k_min'},
-        'segment_sample_size': {'kind': 'integer', 'min': 2, 'min_var': 'segment_k_max'},
+        'thin_cell_claims': {'kind': 'integer', 'min': 0},
+        'segment_seed': {'kind': 'integer', 'min': 0, 'max': 2147483647},
+        'segment_k_min': {'kind': 'integer', 'min': 2, 'max': 2147483647},
+        'segment_k_max': {'kind': 'integer', 'min': 2, 'max': 2147483647,
+                          'min_var': 'segment_k_min'},
+        'segment_sample_size': {'kind': 'integer', 'min': 2, 'max': 2147483647,
+                                'min_var': 'segment_k_max'},
         'segment_retrain': {'kind': 'boolean'},
         'earliest_plausible_date': {'kind': 'date'},
         'plausible_feed_share': {'kind': 'number', 'min': 0, 'above_min': true, 'max': 1},
@@ -42,7 +45,8 @@
         {%- endfor %}
         {%- if problems %}
             {{ exceptions.raise_compiler_error(
-                'Invalid dbt vars (dbt_project.yml `vars:`, or --vars):\n  '
+                'Invalid dbt vars (set in dbt_project.yml `vars:`, by --vars, or by a '
+                ~ 'couponseg option such as --seed or --as-of):\n  '
                 ~ problems | join('\n  ')) }}
         {%- endif %}
     {%- endif %}
@@ -50,14 +54,19 @@
 
 
 {% macro var_problem(name, value, rule) %}
-    {#- What is wrong with one var's value, in words; '' when nothing. -#}
+    {#- What is wrong with one var's value, in words; '' when nothing. Numbers and yes/no
+        may come as text (an orchestrator's --vars often quotes them): dbt pastes the text
+        into the SQL, so '30' works as 30 did, and is checked as 30. -#}
     {%- set kind = rule['kind'] %}
     {%- set shown = name ~ ' = ' ~ ((value | tojson)
         if value is string or value is number else (value | string)) %}
     {%- if value is none %}
-        {{ return(name ~ ' is not set: dbt_project.yml `vars:` must define it') }}
+        {{ return(name ~ ' has no value: dbt_project.yml `vars:` must define it') }}
     {%- elif kind == 'boolean' %}
-        {{ return('' if value is boolean else shown ~ ': must be true or false') }}
+        {%- set word = (value | string | trim | lower) if value is not mapping
+            and (value is string or value is number) else none %}
+        {%- set ok = value is boolean or word in ('true', 'false', 'yes', 'no', '1', '0') %}
+        {{ return('' if ok else shown ~ ': must be true or false (or yes / no, 1 / 0)') }}
     {%- elif kind == 'text' %}
         {%- set ok = (value is string and value | trim != '')
             or (value is number and value is not boolean) %}
@@ -66,18 +75,38 @@
         {{ return(date_var_problem(shown, value, rule.get('empty', false))) }}
     {%- endif %}
     {%- set whole = kind == 'integer' %}
-    {%- if value is boolean or value is not number or (whole and value is not integer) %}
+    {%- set number = var_number(value, whole) %}
+    {%- if number is none %}
         {{ return(shown ~ ': must be ' ~ ('a whole number' if whole else 'a number')
-            ~ ' (written without quotes)' ~ var_range_words(rule)) }}
+            ~ var_range_words(rule)) }}
     {%- endif %}
-    {%- set low = var(rule['min_var'], none) if 'min_var' in rule else none %}
-    {%- set low = low if low is number and low is not boolean else none %}
-    {%- if 'min' in rule and (value < rule['min'] or (rule.get('above_min') and value == rule['min']))
-        or ('max' in rule and value > rule['max'])
-        or (low is number and value < low) %}
+    {%- set low = var_number(var(rule['min_var'], none), true) if 'min_var' in rule else none %}
+    {%- if 'min' in rule and (number < rule['min']
+            or (rule.get('above_min') and number == rule['min']))
+        or ('max' in rule and number > rule['max'])
+        or (low is not none and number < low) %}
         {{ return(shown ~ ': must be ' ~ var_range_words(rule).lstrip(', ')) }}
     {%- endif %}
     {{ return('') }}
+{% endmacro %}
+
+
+{% macro var_number(value, whole) %}
+    {#- The number a var holds (as a number, or as text that is one); none when it holds
+        none, or (whole) not a whole one. Not-a-number and booleans are none. -#}
+    {%- if value is boolean or value is none %}
+        {{ return(none) }}
+    {%- elif value is number %}
+        {{ return(value if value == value and (value is integer or not whole) else none) }}
+    {%- elif value is string %}
+        {%- set text = value | trim %}
+        {%- if modules.re.fullmatch('[+-]?[0-9]+', text) %}
+            {{ return(text | int) }}
+        {%- elif not whole and modules.re.fullmatch('[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?', text) %}
+            {{ return(text | float) }}
+        {%- endif %}
+    {%- endif %}
+    {{ return(none) }}
 {% endmacro %}
 
 

@@ -7,7 +7,8 @@
 -- ending on the last claim (or the as-of date, if earlier): the feed may stop before the
 -- as-of date, and a window ending on a day without claims would read as a collapse.
 -- The gain assumes the claim pace holds and the campaign changes only the burn rate, for
--- the whole segment (a holdout_share of it is held out and keeps today's rate).
+-- the whole segment: the segment's potential. The campaign's own expected gain counts its
+-- treatment group only (reporting.rpt_campaign_plan), since the holdout keeps today's rate.
 -- Counted per customer, then summed per segment: customer_features already holds each
 -- customer's matured claims, burns and claims in the window, so the segment totals cost a
 -- join of customers, not another join of every claim (4.6 s at 50M transactions).
