@@ -48,8 +48,13 @@ def demographics(data: ReportData) -> list[str]:
     mix = " and ".join(f"{r.share:.0%} {r.gender_name.lower()}" for r in gender.itertuples())
     most = _tied(city, "customers", "city_name", top.customers)
     fewest = _tied(city, "customers", "city_name", f.smallest_city_customers)
+    shared = ([f"{int(f.shared_city_names)} city name"
+               f"{' is' if f.shared_city_names == 1 else 's are'} carried by more than one city "
+               f"id ({f.shared_city_name_ids}): the report counts each name as one city "
+               "(marts.dim_customers keeps the ids apart)."] if f.shared_city_names else [])
     return [
         f"The {customers:,} customers are {mix}.",
+        *shared,
         f"{_names(most)} {'has' if len(most) == 1 else 'have'} the most customers "
         f"({int(top.customers):,}{_each(most)}, {top.share:.0%}); "
         f"{_names(fewest)} the fewest ({int(f.smallest_city_customers):,}{_each(fewest)}). "

@@ -41,6 +41,9 @@ def hostile(tmp_path_factory) -> dict:
                               gender_id="1"),
     }
     append(cities, city_id="99", city_name="Nan")
+    append(cities, city_id="98", city_name="Cairo")  # a second id for the sample's city 1
+    rows["shared_name_customer"] = append(c, customer_id="5005", join_date="2023-01-01",
+                                          city_id="98", gender_id="1")
     rows |= {
         "big_tx": _claim(t, "9007199254740995", "9007199254740993", "2023-02-01", "big"),
         "tiny_tx": _claim(t, "6001", "1e-400", "2023-02-01", "tiny"),
@@ -161,3 +164,22 @@ def test_python_model_failure_says_why_not_where(tmp_path):
     assert "segmentation needs at least 20 customers, got 0" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_two_city_ids_of_one_name_are_counted_together_and_said(hostile):
+    """The report groups by city name: a second 'Cairo' (id 98) joins Cairo's count, and the
+    demographics page says so instead of merging them silently."""
+    from dashboards import insights
+    from dashboards.data import load_report_data
+
+    w = hostile["warehouse"]
+    facts = query(w, "select shared_city_names, shared_city_name_ids "
+                     "from reporting.rpt_insight_facts")
+    assert facts.iloc[0].tolist() == [1, "Cairo (ids 1, 98)"]
+    by_id = query(w, "select count(*) as n from marts.dim_customers where city_name = 'Cairo'")
+    shown = query(w, "select customers from reporting.rpt_customers_by_city "
+                     "where city_name = 'Cairo'")
+    assert shown["customers"].tolist() == by_id["n"].tolist()
+    lines = insights.demographics(load_report_data(w))
+    assert "1 city name is carried by more than one city id (Cairo (ids 1, 98))" in lines[1]
+

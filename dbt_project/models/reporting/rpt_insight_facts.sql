@@ -28,6 +28,18 @@ branches as (
 
 frequency as (
     select * from {{ ref('rpt_usage_frequency') }}
+),
+
+-- The report groups customers by city name; two city ids with one name (a duplicate row of
+-- the input, or two towns of the same name) are counted as one city, which is said.
+shared_city_names as (
+    select
+        city_name,
+        {{ dbt.listagg(dbt.cast('city_id', dbt.type_string()), "', '", 'order by city_id') }}
+        as city_ids
+    from {{ ref('stg_cities') }}
+    group by city_name
+    having count(*) > 1
 )
 
 select
@@ -68,4 +80,10 @@ select
     ) as merchants_without_branch,
     (select count(*) from {{ ref('rpt_top_merchants') }}) as merchant_count,
     {{ first_in_order('claims_per_customer', 'frequency', 'customers desc, claims_per_customer asc') }}
-    as most_common_claim_count
+    as most_common_claim_count,
+    (select count(*) from shared_city_names) as shared_city_names,
+    (
+        select
+            {{ dbt.listagg("city_name || ' (ids ' || city_ids || ')'", "'; '", 'order by city_name') }}
+        from shared_city_names
+    ) as shared_city_name_ids
