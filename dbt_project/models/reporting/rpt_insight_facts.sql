@@ -83,7 +83,10 @@ select
     as most_common_claim_count,
     (select count(*) from shared_city_names) as shared_city_names,
     (
-        select
-            {{ dbt.listagg("city_name || ' (ids ' || city_ids || ')'", "'; '", 'order by city_name') }}
+        -- nullif: Spark's listagg of no rows is '', DuckDB's null
+        select nullif(
+            {{ dbt.listagg("city_name || ' (ids ' || city_ids || ')'", "'; '", 'order by city_name') }},
+            ''
+        )
         from shared_city_names
     ) as shared_city_name_ids
