@@ -59,6 +59,10 @@ OFFER_TYPES = {
 }
 OFFER_COLUMNS = tuple(OFFER_TYPES)
 FORMATS = ("csv", "parquet")
+# The files' meaning, for a CRM that pins it: raised when a column changes what it holds.
+# 1: recommended_offers on every row. 2 (2026-12-05): recommended_offers on treatment rows
+# only (null for the holdout and no_campaign rows); the offers file beside the audience.
+FORMAT_VERSION = 2
 UNSAFE_FIRST = ("=", "+", "-", "@", "\t", "\r", "'")
 BATCH_ROWS = 100_000
 
@@ -246,6 +250,7 @@ def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path | str, where: str,
                            f"count(*) as customers from {AUDIENCE}{where} "
                            "group by all order by segment_id, campaign_group", params)
     return {
+        "format_version": FORMAT_VERSION,
         "as_of_date": context["as_of_date"],
         "input_name": context["input_name"],
         "input_fingerprint": context["input_fingerprint"],

@@ -152,6 +152,7 @@ def test_parquet_reconciles_and_manifest_counts(hostile, tmp_path):
     settings = query(hostile, "select * from segments.campaign_settings").iloc[0]
     assert manifest["as_of_date"] == f"{settings['as_of_date']:%Y-%m-%d}"
     assert manifest["campaign"]["holdout_share"] == settings["holdout_share"]
+    assert manifest["format_version"] == 2  # recommended_offers on treatment rows only
     assert manifest["run_id"] == int(
         query(hostile, "select max(run_id) as r from segments.segment_history")["r"][0])
     model = manifest["model"]
