@@ -280,10 +280,15 @@ def _dbt_once_more_if_its_parse_cache_fails(
     return code, errors
 
 
+def is_hook(unique_id: str) -> bool:
+    """A project hook's run result (the on-run-start check of the vars), not a node anyone
+    built: left out of the count of models, seeds and tests on both engines."""
+    return unique_id.startswith("operation.")
+
+
 def built_nodes(results: list[dict]) -> int:
-    """The models, seeds and tests a build ran: its run results without the project's
-    hooks (the on-run-start check of the vars is not a node anyone built)."""
-    return sum(not r["unique_id"].startswith("operation.") for r in results)
+    """The models, seeds and tests a build ran: its run results without the hooks."""
+    return sum(not is_hook(r["unique_id"]) for r in results)
 
 
 def _first_error(errors: list[str]) -> str:

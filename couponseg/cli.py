@@ -352,18 +352,17 @@ def cmd_export(args: argparse.Namespace) -> int:
                                  prune_older=args.prune_older)
     except ExportError as exc:
         return fail(str(exc), 2)
-    return say_exported(result)
+    return say_exported(result, args.prune_older)
 
 
-def say_exported(result: ExportResult, origin: str = "") -> int:
+def say_exported(result: ExportResult, pruned: bool, origin: str = "") -> int:
     """The files written, then the other runs' exports in the same folder (a CRM importing
-    the folder would send them too): older ones removed (--prune-older) or named, newer
-    ones named (this export is then not the latest in the folder)."""
+    the folder would send them too): the older ones removed (``pruned``, --prune-older) or
+    named, the newer ones named (this export is then not the latest in the folder)."""
     say(f"Exported {result.rows:,} customers{origin}:\n  {result.audience}\n  {result.offers}"
         f"\n  {result.manifest}")
     older = [e for e in result.others if e.is_older]
     newer = [e for e in result.others if not e.is_older]
-    pruned = any(e.removed or e.kept for e in older)
     if older and not pruned:
         say("Warning: the folder also holds exports of earlier runs (a CRM importing the whole "
             "folder would send them too; --prune-older removes them):")

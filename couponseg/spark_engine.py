@@ -246,6 +246,8 @@ def run_dbt(args: list[str], dbt_vars: dict[str, object],
     """dbt in this process (so it reuses this process's Spark session) on the spark target."""
     from dbt.cli.main import dbtRunner
 
+    from couponseg.build import is_hook
+
     command = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
                str(PROFILES_DIR), "--target", "spark", "--vars", json.dumps(dbt_vars),
                # Its own artifacts and parse cache, beside its tables: the DuckDB builds'
@@ -269,7 +271,7 @@ def run_dbt(args: list[str], dbt_vars: dict[str, object],
         failures.append(str(result.exception))
     if not result.success and not failures:
         failures = events[-6:] or ["dbt failed"]
-    built = sum(not _unique_id(r).startswith("operation.") for r in results)  # no hooks
+    built = sum(not is_hook(_unique_id(r)) for r in results)
     return SparkOutcome(result.success and not failures, failures, built)
 
 
@@ -571,7 +573,7 @@ def cli_export(args: argparse.Namespace) -> int:
                                      prune_older=args.prune_older)
     except ExportError as exc:
         return fail(str(exc), 2)
-    return say_exported(result, " from Spark")
+    return say_exported(result, args.prune_older, " from Spark")
 
 
 def main(argv: list[str] | None = None) -> int:
