@@ -212,6 +212,8 @@ def build_vars(args: argparse.Namespace) -> dict[str, object]:
         dbt_vars["segment_seed"] = args.seed
     if args.retrain:
         dbt_vars["segment_retrain"] = True
+    if args.keep_runs is not None:
+        dbt_vars["segment_history_keep_runs"] = args.keep_runs
     return dbt_vars
 
 
@@ -420,6 +422,9 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--retrain", action="store_true",
                         help="train a new segment model version instead of reusing the "
                              "stored one")
+        sp.add_argument("--keep-runs", type=int, default=None, metavar="N",
+                        help="keep the segment labels of the N latest runs only, 0 every run "
+                             "(default: dbt var segment_history_keep_runs)")
         sp.add_argument("-v", "--verbose", action="store_true", help="one line per dbt node")
         warehouse_arg(sp)
 

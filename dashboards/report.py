@@ -170,8 +170,7 @@ def _segment_pages(data: ReportData) -> list[Page]:
         ]),
         Page(SEGMENT_TITLES[1], insights.transitions(data), [
             [charts.transition_matrix(transitions)] if not transitions.empty else
-            ['<p class="note">No earlier run in this warehouse as of this date or before: the '
-             "next build into it will show who moved between segments.</p>"],
+            [_no_transitions_note(data)],
         ]),
         Page(SEGMENT_TITLES[2], insights.model_selection(data), [
             [charts.selection_curves(sel, "silhouette", "Silhouette by k", "Silhouette"),
@@ -183,6 +182,14 @@ def _segment_pages(data: ReportData) -> list[Page]:
         ]),
         *_recommendation_pages(data, recs),
     ]
+
+
+def _no_transitions_note(data: ReportData) -> str:
+    if insights.labels_pruned(data["rpt_segment_run"].iloc[0]):
+        return ('<p class="note">The previous run\'s labels are no longer kept '
+                "(segment_history_keep_runs): no matrix of who moved.</p>")
+    return ('<p class="note">No earlier run in this warehouse as of this date or before: the '
+            "next build into it will show who moved between segments.</p>")
 
 
 def _rate_interval(rate: float, low: float, high: float) -> str:

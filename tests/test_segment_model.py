@@ -330,3 +330,37 @@ def test_carry_forward_copies_only_from_an_existing_warehouse(tmp_path):
     assert carry_forward(previous, building) == ["segment_history"]
     assert query(building, "select run_id from segments.segment_history")["run_id"].tolist() \
         == [1]
+
+
+def test_history_keeps_only_the_latest_runs_when_told(built, tmp_path):
+    """--keep-runs N (segment_history_keep_runs) deletes the labels of all but the N latest
+    runs in time, the newest build and the run it is compared with; segment_runs keeps every
+    run. A backfill compared with a run whose labels are gone shows no transitions (not every
+    customer 'new') and the report says why."""
+    warehouse = tmp_path / "weekly.duckdb"
+    shutil.copy(built.warehouse, warehouse)  # run 1, as of the input's last date
+    refused = couponseg("build", "--input", built.input, "--warehouse", warehouse,
+                        "--keep-runs", "-1", check=False)
+    assert refused.returncode != 0 and "segment_history_keep_runs = -1" in refused.stderr
+    for as_of in (CUTOFF, "", CUTOFF):  # runs 2 (a backfill), 3 (weekly), 4 (a backfill)
+        couponseg("build", "--input", built.input, "--warehouse", warehouse,
+                  "--keep-runs", "1", *(["--as-of", as_of] if as_of else []))
+        kept = sorted(query(warehouse, "select distinct run_id from segments.segment_history")
+                      ["run_id"])
+        runs = _runs(warehouse)
+        if len(runs) == 2:
+            assert kept == [1, 2]  # run 1 is the latest in time
+        if len(runs) == 3:
+            assert kept == [1, 3] and runs["previous_run_id"].iloc[-1] == 1
+    assert runs["run_id"].tolist() == [1, 2, 3, 4]
+    assert runs["previous_run_id"].iloc[-1] == 2  # the earlier backfill, whose labels are gone
+    assert kept == [3, 4]
+    assert query(warehouse, "select count(*) n from segments.segment_transitions")["n"][0] == 0
+    run = query(warehouse, "select * from reporting.rpt_segment_run").iloc[0]
+    assert run.previous_run_id == 2 and not run.previous_run_labels_kept
+    assert run.history_keep_runs == 1 and run.customers_new == 0
+    couponseg("report", "--warehouse", warehouse, "--out", tmp_path / "out")
+    text = " ".join(" ".join(page.extract_text() for page in
+                             PdfReader(tmp_path / "out" / "dashboard.pdf").pages).split())
+    assert ("but its segment labels are no longer kept: segment_history keeps the latest run"
+            in text)

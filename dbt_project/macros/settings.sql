@@ -24,6 +24,7 @@
         'segment_sample_size': {'kind': 'integer', 'min': 2, 'max': 2147483647,
                                 'min_var': 'segment_k_max'},
         'segment_retrain': {'kind': 'boolean'},
+        'segment_history_keep_runs': {'kind': 'integer', 'min': 0, 'max': 2147483647},
         'earliest_plausible_date': {'kind': 'date'},
         'plausible_feed_share': {'kind': 'number', 'min': 0, 'above_min': true, 'max': 1},
         'plausible_days_after_feed': {'kind': 'integer', 'min': 0},

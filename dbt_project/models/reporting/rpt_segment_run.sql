@@ -72,6 +72,11 @@ select
     previous_run.run_id as previous_run_id,
     previous_run.as_of_date as previous_as_of_date,
     previous_run.model_version as previous_model_version,
+    case when previous_run.run_id is not null then exists (
+        select 1 from {{ ref('segment_history') }} as history
+        where history.run_id = previous_run.run_id
+    ) end as previous_run_labels_kept,
+    cast({{ var('segment_history_keep_runs') }} as integer) as history_keep_runs,
     transitions.customers_in_both_runs,
     transitions.customers_moved,
     cast(transitions.customers_moved as double)

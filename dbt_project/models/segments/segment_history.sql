@@ -1,6 +1,11 @@
 -- Every build's labels, one row per run and customer; this build's labels are appended.
--- Incremental: earlier runs are kept (the CLI carries them into each new warehouse file).
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns') }}
+-- Incremental: earlier runs are kept (the CLI carries them into each new warehouse file), all
+-- of them, or with segment_history_keep_runs above 0 the latest runs only (prune_segment_history).
+{{ config(
+    materialized='incremental', incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    post_hook="{{ prune_segment_history(this, ref('segment_runs')) }}"
+) }}
 
 with this_run as (
     select

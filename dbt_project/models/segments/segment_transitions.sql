@@ -4,7 +4,8 @@
 -- type is the same: a retrained model may split a type in two ('New joiners' becomes 'New
 -- joiners' and 'New joiners 2'), which is not a move of the customers it keeps. The previous run is segment_runs.previous_run_id: the
 -- latest earlier run as of the same or an earlier date (not simply the run before in build
--- order, which may be a backfill). No rows when there is no previous run.
+-- order, which may be a backfill). No rows when there is no previous run, or when its labels
+-- are no longer kept (segment_history_keep_runs; rpt_segment_run says which).
 with current_run as (
     select
         run_id,
@@ -22,6 +23,11 @@ previous_run as (
         runs.model_version
     from {{ ref('segment_runs') }} as runs
     inner join current_run on runs.run_id = current_run.previous_run_id
+    -- its labels may have been deleted (segment_history_keep_runs): then nothing to compare
+    where exists (
+        select 1 from {{ ref('segment_history') }} as history
+        where history.run_id = runs.run_id
+    )
 ),
 
 previous_labels as (
