@@ -6,9 +6,10 @@ The dialect is RFC 4180 (double quotes, quotes doubled inside) with the delimite
 the header line; DuckDB parses in strict mode and the whole file is scanned once here, so a
 ragged row far down the file stops the run with its line number instead of being cut or padded
 silently. DuckDB's strict mode reads a file that ends its lines in CR alone (old Mac files;
-the header line is split at CR here) but refuses one that mixes CRLF and LF line endings (a
-hand edit on another system); such a file is read by Python's csv module, as strictly (no
-stray quote, every row as long as the header). Not by
+the header line is split at CR here) but refuses one that mixes CRLF and LF line endings, or
+either with CR alone (a hand edit on another system); such a file is read by Python's csv
+module, as strictly (no stray quote, every row as long as the header), and its values as
+DuckDB reads them (a quote after one space opens a quoted value). Not by
 DuckDB's lenient mode: that also relaxes quoting, so one unterminated quote swallowed the
 rest of the file into one value, and a quote inside a field vanished, both silently.
 UTF-16 text with a byte-order mark (Excel's "Unicode Text") is read by the csv module too.
@@ -77,7 +78,7 @@ def read_csv_text(session: duckdb.DuckDBPyConnection, path: Path, stage: bool = 
             raise
         except Exception as exc:  # duckdb raises InvalidInput / Conversion errors
             error = str(exc)
-        if _is_encoding_error(error):
+        if _is_encoding_error(error, path):
             if encoding == "utf-8":  # before reading the file as Latin-1
                 _refuse_mixed_encodings(path)
             continue
@@ -87,7 +88,7 @@ def read_csv_text(session: duckdb.DuckDBPyConnection, path: Path, stage: bool = 
                                          f"; the file also {endings}")
             return CsvText(relation, header, "_line")
         break
-    if _is_encoding_error(error) and _first_undecodable_line(path, WINDOWS_1252) is None:
+    if _is_encoding_error(error, path) and _first_undecodable_line(path, WINDOWS_1252) is None:
         # Excel's "CSV" on Windows: an en dash or curly quote is a byte Latin-1 has no
         # character for (DuckDB refuses it), Windows-1252 has.
         relation = _read_with_python(session, path, len(header), delimiter, WINDOWS_1252,
@@ -305,7 +306,7 @@ def _read_with_python(session: duckdb.DuckDBPyConnection, path: Path, columns: i
                     f"{path.name}, line {start}: {found} where the header has "
                     f"{columns} (a ragged row: a missing value, an extra value or an "
                     f"unquoted '{delimiter}'){also}")
-            rows.append(row)
+            rows.append([_as_duckdb_reads(value) for value in row])
             starts.append(start)
     except _UnreadableRecord as exc:
         raise CsvProblem(f"{path.name}, line {exc.line}: not a readable CSV file "
@@ -320,13 +321,43 @@ def _read_with_python(session: duckdb.DuckDBPyConnection, path: Path, columns: i
     return session.from_arrow(table)
 
 
+# A value of one space, a quoted text and at most one space: DuckDB's strict reader takes it
+# as that quoted text ('5, "Port Said"' is Port Said), the csv module as written (' "Port
+# Said"'), quotes and all.
+ONE_SPACE_QUOTED = re.compile(r' "((?:[^"]|"")*)" ?\Z', re.S)
+
+
+def _as_duckdb_reads(value: str) -> str:
+    """``value`` as DuckDB's reader reads the same field, so a file's values do not depend
+    on which reader its line endings or encoding send it to. Two spaces before the quote
+    are text to both readers, and stay."""
+    if not value.startswith(' "'):
+        return value
+    quoted = ONE_SPACE_QUOTED.match(value)
+    return quoted.group(1).replace('""', '"') if quoted else value
+
+
 def _ragged(error: str) -> re.Match | None:
     return re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", error)
 
 
-def _is_encoding_error(message: str) -> bool:
-    lowered = message.lower()
-    return "unicode" in lowered or "utf-8" in lowered or "not latin-1 encoded" in lowered
+# DuckDB's own words for bytes it cannot decode, and the lines of its message that quote the
+# input (the file's path, the offending line), which are not searched: a folder named
+# 'export-utf-8' or a value 'Unicode Labs' once made a line-ending error read as an encoding
+# error, and a UTF-8 file with mixed line endings was read as Windows-1252 ('Café' as 'CafÃ©').
+ENCODING_WORDS = ("invalid unicode", "is not utf-8 encoded", "is not latin-1 encoded")
+QUOTING_LINES = ("original line:", "file =")
+
+
+def _is_encoding_error(message: str, path: Path) -> bool:
+    """Whether DuckDB stopped on bytes it could not decode: its words for that outside the
+    lines quoting the input, and, since a quoted line may run over several lines of the
+    message, bytes in the file that are not UTF-8 (every encoding error DuckDB reports here
+    is of a file that is not UTF-8: Latin-1 is only tried after UTF-8 failed)."""
+    own = [line for line in message.lower().splitlines()
+           if not line.strip().startswith(QUOTING_LINES)]
+    said = any(words in line for line in own for words in ENCODING_WORDS)
+    return said and _first_undecodable_line(path, "utf-8") is not None
 
 
 def _first_undecodable_line(path: Path, encoding: str) -> int | None:
@@ -358,7 +389,7 @@ def _explain(path: Path, delimiter: str, encoding: str, error: str) -> str:
         found = "1 field" if counts.group(2) == "1" else f"{counts.group(2)} fields"
         return (f"{where}: {found} where the header has {counts.group(1)} "
                 f"(a ragged row: a missing value, an extra value or an unquoted '{delimiter}')")
-    if _is_encoding_error(error):
+    if _is_encoding_error(error, path):
         bad = _first_undecodable_line(path, WINDOWS_1252) or _first_undecodable_line(
             path, "utf-8")
         return (f"{path.name}{f', line {bad}' if bad else ''}: the text is neither UTF-8, "
@@ -369,11 +400,22 @@ def _explain(path: Path, delimiter: str, encoding: str, error: str) -> str:
 
 def _odd_line_endings(path: Path) -> str | None:
     """How the file's line endings defeat DuckDB's strict reader, or None: CRLF and LF mixed
-    (from the first line whose ending differs from line 1's)."""
+    (from the first line whose ending differs from line 1's), or lines ended by LF (or CRLF)
+    and by CR alone in one file (an old Mac edit of a newer file; a CR inside quotes, which
+    is text, is read as written either way)."""
     with open(path, "rb") as handle:
         first = handle.readline()
         crlf = first.endswith(b"\r\n")
+        if b"\n" in first and b"\r" in _without_ending(first):
+            return "ends lines both in CR alone and in LF (from line 1)"
         for number, line in enumerate(handle, start=2):
+            if b"\r" in _without_ending(line):
+                return f"ends lines both in CR alone and in LF (from line {number})"
             if line.endswith(b"\n") and line.endswith(b"\r\n") != crlf:
                 return f"mixes CRLF and LF line endings (from line {number})"
     return None
+
+
+def _without_ending(line: bytes) -> bytes:
+    """A line read up to LF without its CRLF or LF (a CR before the CRLF stays)."""
+    return line[:-2] if line.endswith(b"\r\n") else line.removesuffix(b"\n")

@@ -589,3 +589,51 @@ def test_damaged_page_in_a_binary_column_is_a_message(tmp_path):
     with duckdb.connect() as con, pytest.raises(InputError) as error:
         load_table(con, tmp_path, "merchants")
     assert "merchants.parquet" in str(error.value) and "not a readable" in str(error.value)
+
+
+def _merchant_names(folder: Path) -> list[str]:
+    with duckdb.connect() as con:
+        return load_table(con, folder, "merchants").df()["merchant_name"].tolist()
+
+
+def test_encoding_words_in_the_path_or_a_value_leave_utf8_as_utf8(tmp_path):
+    """A UTF-8 file with mixed line endings (read by Python's csv module) in a folder named
+    'export-utf-8', with a merchant called 'Unicode Labs': DuckDB's error about the line
+    endings quotes both, and was once taken for an encoding error, so the file was read as
+    Windows-1252 and 'Café – Nile' became 'CafÃ© â€“ Nile', silently."""
+    folder = tmp_path / "export-utf-8"
+    folder.mkdir()
+    (folder / "merchants.csv").write_bytes(
+        '"merchant_id","merchant_name"\r\n1,"Café – Nile"\n2,"Unicode Labs"\r\n'.encode())
+    assert _merchant_names(folder) == ["Café – Nile", "Unicode Labs"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_quote_after_one_space_reads_the_same_whichever_reader(tmp_path, encoding):
+    """'5, "Port Said"': DuckDB's strict reader takes the quoted text (Port Said); Python's
+    csv module, which reads files with mixed line endings or UTF-16, kept ' "Port Said"',
+    quotes and all. Both now give DuckDB's reading; two spaces are text to both."""
+    rows = ['1, "Nile Fresh"', '2,  "Delta"', '3, "say ""hi"""']
+    names = []
+    for endings in (["\n", "\n", "\n", "\n"], ["\r\n", "\n", "\r\n", "\n"]):
+        text = "".join(line + end for line, end in zip(
+            ["merchant_id,merchant_name", *rows], endings, strict=True))
+        folder = tmp_path / f"{encoding}-{len(names)}"
+        folder.mkdir()
+        data = ("\ufeff" + text).encode("utf-16") if encoding == "utf-16" else text.encode()
+        (folder / "merchants.csv").write_bytes(data)
+        names.append(_merchant_names(folder))
+    assert names[0] == names[1] == ["Nile Fresh", '  "Delta"', 'say "hi"']
+
+
+@pytest.mark.parametrize("body", [b"1,A\r\n2,B\r3,C\r\n", b"1,A\n2,B\r3,C\n",
+                                  b"1,A\r\r\n2,B\r\n3,C\r\n"])
+def test_cr_alone_among_lf_endings_loads_every_row_on_its_line(tmp_path, body):
+    """A line ended by CR alone in a file of LF or CRLF lines stopped the run with DuckDB's
+    'state machine reached an invalid state' and no line; it is read by the csv module, as
+    a file mixing CRLF and LF is (a CR then CRLF is a blank line between two rows)."""
+    (tmp_path / "merchants.csv").write_bytes(b"merchant_id,merchant_name\r\n" + body)
+    with duckdb.connect() as con:
+        loaded = load_table(con, tmp_path, "merchants").df()
+    assert loaded["merchant_name"].tolist() == ["A", "B", "C"]
+    assert loaded["_source_row"].tolist() == ([2, 4, 5] if b"\r\r\n" in body else [2, 3, 4])

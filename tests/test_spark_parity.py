@@ -211,3 +211,26 @@ def test_a_failed_spark_build_prints_its_rejected_rows(tmp_path):
                if line.startswith("  ") and "(first at row" in line}
     assert reasons == {("genders", "invalid_gender_id"), ("customers", "unknown_gender_id"),
                        ("transactions", "unknown_customer_id")}
+
+
+def test_spark_keeps_only_the_latest_runs_when_told(spark):
+    """segment_history_keep_runs on Spark, whose Parquet tables take no DELETE: the labels
+    of runs not kept are dropped by rewriting the table (macros/history.sql). Last in this
+    module: it adds runs to the module's Spark build (segment_runs and segment_history
+    rebuilt twice by hand, as an analytics engineer would with dbt)."""
+    folder = spark[0]
+    for _ in range(2):  # runs 2 and 3 of the same data: run 3 keeps itself and run 2
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "dbt"), "run", "--select", "segment_runs",
+             "segment_history", "--vars", "{segment_history_keep_runs: 1}", "--target", "spark",
+             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
+             "--target-path", str(folder / "dbt-target-history")],
+            capture_output=True, text=True, timeout=900, env=spark_env(folder))
+        assert result.returncode == 0, result.stdout[-4000:]
+    runs = spark_table(folder, "segments.segment_runs")
+    assert sorted(runs["run_id"]) == [1, 2, 3]
+    history = spark_table(folder, "segments.segment_history")
+    assert sorted(history["run_id"].unique()) == [2, 3]
+    assert (history.groupby("run_id").size() == len(spark_table(
+        folder, "segments.customer_segments"))).all()
+    assert "segment_history__kept" not in {name.split(".")[1] for name in spark_tables(folder)}
