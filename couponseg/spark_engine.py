@@ -513,7 +513,8 @@ def cli_build(args: argparse.Namespace) -> int:
         source = resolve_input(args.input)
         say(f"Checking input {source.path} ...")
         require_folder(source)
-        by_position = check_input(str(source.path))  # bad input fails before Spark starts
+        # bad input fails before Spark starts
+        by_position = check_input(str(source.path), for_spark=True)
     except InputError as exc:
         return fail(str(exc), 2)
     say(f"Building on Spark ({spark_master()}) into {spark_dir()} with dbt-spark ...")

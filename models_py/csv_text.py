@@ -337,6 +337,24 @@ def _as_duckdb_reads(value: str) -> str:
     return quoted.group(1).replace('""', '"') if quoted else value
 
 
+def quote_after_space(path: Path) -> bool:
+    """Whether a field of the file starts with spaces and a quote (`5, "Port Said"`). This
+    module reads one space as opening a quoted value, as DuckDB does; Spark's CSV reader
+    keeps ' "Port Said"' as written and splits ' "p,q"' at its comma, so the Spark engine
+    must not read such a file itself. Bytes, not records: a quoted value holding ', "'
+    counts too, and only sends the file to the reader that reads it right."""
+    _, delimiter = _header(path)
+    starts = (b"\n ", b"\r ", delimiter.encode() + b" ")
+    with open(path, "rb") as handle:
+        tail = b""
+        while chunk := handle.read(CHUNK):
+            text = tail + chunk
+            if any(re.search(re.escape(start) + b' *"', text) for start in starts):
+                return True
+            tail = text[-256:]
+    return False
+
+
 def _ragged(error: str) -> re.Match | None:
     return re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", error)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from models_py.csv_text import CsvProblem, CsvText, read_csv_text
+from models_py.csv_text import CsvProblem, CsvText, quote_after_space, read_csv_text
 from models_py.paths import DEFAULT_INPUT, REPO_ROOT
 
 INPUT_ENV = "COUPONSEG_INPUT"
@@ -350,16 +350,30 @@ def read_by_position(path: Path, table: str) -> bool:
     folder input as this loader does (``_folder_relation``), for a caller that has not
     checked the input with ``check_input``, which answers it for every table."""
     with duckdb.connect() as session:
-        return _folder_relation(session, path, table, stage=False)[1]
+        return _folder_relation(session, path, table, stage=False)[1] \
+            and not _spark_misreads(path)
 
 
-def check_input(input_path: str | Path | None) -> dict[str, bool]:
+def check_input(input_path: str | Path | None, for_spark: bool = False) -> dict[str, bool]:
     """Open every table as the raw models will (bad input stops here, with the loader's
     message); for each, whether a reader that numbers rows by their position reads it as
-    this loader does (``_folder_relation``; always False for a workbook's sheets)."""
+    this loader does (``_folder_relation``; always False for a workbook's sheets), and, with
+    ``for_spark``, whether Spark's CSV reader also reads its values as this loader does
+    (``_spark_misreads``: a scan of each CSV file the DuckDB engine need not pay for)."""
     with duckdb.connect() as session:
-        return {table: _checked_table(session, input_path, table, stage=False)[1]
-                for table in TABLES}
+        found = {table: _checked_table(session, input_path, table, stage=False)[1]
+                 for table in TABLES}
+    source = resolve_input(input_path)
+    if for_spark and source.kind != "xlsx":
+        found = {table: positional and not _spark_misreads(_table_file(source.path, table))
+                 for table, positional in found.items()}
+    return found
+
+
+def _spark_misreads(path: Path) -> bool:
+    """Whether Spark's CSV reader would read other values from this file than the loader:
+    a field that starts with spaces and a quote (``csv_text.quote_after_space``)."""
+    return path.suffix.lower() != ".parquet" and quote_after_space(path)
 
 
 def load_table(session: duckdb.DuckDBPyConnection, input_path: str | Path | None, table: str,

@@ -165,7 +165,8 @@ def test_models_shared_by_both_engines_use_no_duckdb_only_sql():
 def test_files_spark_would_misread_are_loaded_as_the_duckdb_loader_loads_them(
         tmp_path, monkeypatch):
     """A quoted line break (Spark's CSV reader splits the record), blank lines (it numbers
-    rows by position), UTF-16 text and Parquet text stored as plain BINARY: on Spark the
+    rows by position), UTF-16 text, Parquet text stored as plain BINARY and a quote after a
+    space (Spark reads it as text, the loader as a quoted value): on Spark the
     same rows, values and source rows as the DuckDB engine's raw tables; a plain file is
     still read by Spark itself."""
     import codecs
@@ -185,11 +186,15 @@ def test_files_spark_would_misread_are_loaded_as_the_duckdb_loader_loads_them(
     pq.write_table(pa.table({"merchant_id": [1, 2], "merchant_name": pa.array(
         ["Café".encode(), "متجر".encode()], pa.binary())}), files / "merchants.parquet")
     (files / "branches.csv").write_text("branch_id,merchant_id\n1,1\n2,2\n")
+    # a quote after a space: Spark kept ' "2024-01-02"' as written and cut ' "1,5"' at its comma
+    (files / "customers.csv").write_text('customer_id,join_date,city_id,gender_id\n'
+                                         '1, "2024-01-02",1,1\n2,2024-02-03, "1,5",2\n')
     monkeypatch.setenv(SPARK_DIR_ENV, str(tmp_path / "spark"))
     monkeypatch.setenv(SPARK_MASTER_ENV, "local[1]")
     with spark_session(tmp_path / "spark", "local[1]") as spark:
         for table, name in (("cities", "cities.csv"), ("genders", "genders.csv"),
-                            ("merchants", "merchants.parquet"), ("branches", "branches.csv")):
+                            ("merchants", "merchants.parquet"), ("branches", "branches.csv"),
+                            ("customers", "customers.csv")):
             with duckdb.connect() as con:
                 expected = load_table(con, files, table).df()
             positional = read_by_position(files / name, table)
@@ -197,6 +202,7 @@ def test_files_spark_would_misread_are_loaded_as_the_duckdb_loader_loads_them(
             assert loaded.astype(str).values.tolist() == expected.astype(str).values.tolist()
     assert read_by_position(files / "branches.csv", "branches")
     assert not read_by_position(files / "cities.csv", "cities")
+    assert not read_by_position(files / "customers.csv", "customers")
 
 
 def test_a_bad_var_stops_a_spark_build_before_the_input_is_loaded(tmp_path):
