@@ -423,8 +423,9 @@ def parser() -> argparse.ArgumentParser:
                         help="train a new segment model version instead of reusing the "
                              "stored one")
         sp.add_argument("--keep-runs", type=int, default=None, metavar="N",
-                        help="keep the segment labels of the N latest runs only, 0 every run "
-                             "(default: dbt var segment_history_keep_runs)")
+                        help="keep the segment labels of the N latest runs (and of the run "
+                             "the newest is compared with) only, 0 every run (default: dbt "
+                             "var segment_history_keep_runs)")
         sp.add_argument("-v", "--verbose", action="store_true", help="one line per dbt node")
         warehouse_arg(sp)
 

@@ -176,9 +176,12 @@ def _read_table(spark: SparkSession, path: Path, table: str, by_position: bool):
             frame = base.withColumn("_source_row", F.col("_metadata.row_index") + 2)
         else:
             encoding, delimiter = _sniff_csv(path)
+            # escape: a doubled quote inside quotes is one quote (RFC 4180, as the loader
+            # reads it); with Spark's default escape, a backslash, "say ""hi""" kept its
+            # quotes as written and a value ending in a backslash lost it.
             base = (spark.read.option("header", True).option("sep", delimiter)
                     .option("encoding", encoding).option("inferSchema", False)
-                    .option("mode", "PERMISSIVE").csv(str(path)))
+                    .option("escape", '"').option("mode", "PERMISSIVE").csv(str(path)))
             frame = _with_row_numbers(base)
         columns = _column_map([c for c in base.columns], table, where)
     except InputError:

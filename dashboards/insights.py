@@ -291,14 +291,10 @@ def model_selection(data: ReportData) -> list[str]:
     return [intro, why, model_version(data)]
 
 
-def _latest_runs(run: pd.Series) -> str:
-    keep = int(run.history_keep_runs)
-    return "the latest run" if keep == 1 else f"the {keep} latest runs"
-
-
 def labels_pruned(run: pd.Series) -> bool:
-    """Whether the run this one is compared with had its labels deleted by the history's
-    retention (segment_history_keep_runs), which leaves nothing to compare."""
+    """Whether the run this one is compared with has no labels left in segment_history
+    (deleted by the history's retention, segment_history_keep_runs, in this build or an
+    earlier one with its own setting), which leaves nothing to compare."""
     kept = run.previous_run_labels_kept
     return bool(pd.notna(run.previous_run_id) and pd.notna(kept) and not kept)
 
@@ -310,9 +306,9 @@ def transitions(data: ReportData) -> list[str]:
     if rows.empty and labels_pruned(run):
         return [f"Run {int(run.previous_run_id)} (as of {run.previous_as_of_date:%Y-%m-%d}) is "
                 f"the run before this one (run {int(run.run_id)}) in time, but its segment "
-                f"labels are no longer kept: segment_history keeps {_latest_runs(run)} (dbt var "
-                "segment_history_keep_runs),"
-                " so there is nothing to compare with.", model_version(data)]
+                "labels are no longer in segment_history (the dbt var "
+                "segment_history_keep_runs bounds how many runs' labels are kept), so there "
+                "is nothing to compare with.", model_version(data)]
     if rows.empty and int(run.run_id) > 1:  # a backfill: every earlier run is of a later date
         return [f"No earlier run in this warehouse is as of {run.as_of_date:%Y-%m-%d} or "
                 f"before (this is run {int(run.run_id)}, a backfill of an earlier date): there "

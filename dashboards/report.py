@@ -186,7 +186,7 @@ def _segment_pages(data: ReportData) -> list[Page]:
 
 def _no_transitions_note(data: ReportData) -> str:
     if insights.labels_pruned(data["rpt_segment_run"].iloc[0]):
-        return ('<p class="note">The previous run\'s labels are no longer kept '
+        return ('<p class="note">The previous run\'s labels are no longer in segment_history '
                 "(segment_history_keep_runs): no matrix of who moved.</p>")
     return ('<p class="note">No earlier run in this warehouse as of this date or before: the '
             "next build into it will show who moved between segments.</p>")

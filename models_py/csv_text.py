@@ -84,8 +84,8 @@ def read_csv_text(session: duckdb.DuckDBPyConnection, path: Path, stage: bool = 
             continue
         endings = None if _ragged(error) else _odd_line_endings(path)
         if endings is not None:
-            relation = _read_with_python(session, path, len(header), delimiter, encoding,
-                                         f"; the file also {endings}")
+            relation = _read_with_python(session, path, len(header), delimiter,
+                                         _text_encoding(path), f"; the file also {endings}")
             return CsvText(relation, header, "_line")
         break
     if _is_encoding_error(error, path) and _first_undecodable_line(path, WINDOWS_1252) is None:
@@ -95,6 +95,26 @@ def read_csv_text(session: duckdb.DuckDBPyConnection, path: Path, stage: bool = 
                                      "; the file is Windows-1252 text")
         return CsvText(relation, header, "_line")
     raise CsvProblem(_explain(path, delimiter, encoding, error))
+
+
+def _text_encoding(path: Path) -> str:
+    """The encoding the csv module reads a file in, from its bytes, as DuckDB's passes
+    choose for a file DuckDB reads: UTF-8 when it is, else (a file mixing encodings is
+    refused) Latin-1, or Windows-1252 where bytes 0x80-0x9F are its dashes and quotes
+    (DuckDB's Latin-1 refuses them; bytes neither reads stop the run naming their line)."""
+    if _first_undecodable_line(path, "utf-8") is None:
+        return "utf-8"
+    _refuse_mixed_encodings(path)
+    with open(path, "rb") as handle:
+        c1 = any(re.search(rb"[\x80-\x9f]", chunk) for chunk in iter(
+            lambda: handle.read(CHUNK), b""))
+    if not c1:
+        return "latin-1"
+    bad = _first_undecodable_line(path, WINDOWS_1252)
+    if bad is None:
+        return WINDOWS_1252
+    raise CsvProblem(f"{path.name}, line {bad}: the text is neither UTF-8, Latin-1 nor "
+                     "Windows-1252; save the file as UTF-8")
 
 
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -306,7 +326,8 @@ def _read_with_python(session: duckdb.DuckDBPyConnection, path: Path, columns: i
                     f"{path.name}, line {start}: {found} where the header has "
                     f"{columns} (a ragged row: a missing value, an extra value or an "
                     f"unquoted '{delimiter}'){also}")
-            rows.append([_as_duckdb_reads(value) for value in row])
+            _refuse_quote_after_space(path, start, row, also)
+            rows.append(row)
             starts.append(start)
     except _UnreadableRecord as exc:
         raise CsvProblem(f"{path.name}, line {exc.line}: not a readable CSV file "
@@ -321,35 +342,34 @@ def _read_with_python(session: duckdb.DuckDBPyConnection, path: Path, columns: i
     return session.from_arrow(table)
 
 
-# A value of one space, a quoted text and at most one space: DuckDB's strict reader takes it
-# as that quoted text ('5, "Port Said"' is Port Said), the csv module as written (' "Port
-# Said"'), quotes and all.
-ONE_SPACE_QUOTED = re.compile(r' "((?:[^"]|"")*)" ?\Z', re.S)
+def _refuse_quote_after_space(path: Path, line: int, row: list[str], also: str) -> None:
+    """A field of spaces then a quote (`5, "Port Said"`): DuckDB's reader takes one space as
+    opening a quoted value (Port Said) and splits the line accordingly; the csv module keeps
+    the text as written and splits at every delimiter, inside such 'quotes' too, so the
+    two would disagree, silently for some lines. Files read here are hand edits: stop and
+    say where, rather than guess."""
+    for column, value in enumerate(row, start=1):
+        if value[:1].isspace() and value.lstrip().startswith('"'):
+            raise CsvProblem(
+                f"{path.name}, line {line}, field {column}: a quote after a space "
+                f"({value[:20]!r}); readers disagree on where such a value ends. Remove the "
+                f"space after the delimiter, or quote the whole value{also}")
 
 
-def _as_duckdb_reads(value: str) -> str:
-    """``value`` as DuckDB's reader reads the same field, so a file's values do not depend
-    on which reader its line endings or encoding send it to. Two spaces before the quote
-    are text to both readers, and stay."""
-    if not value.startswith(' "'):
-        return value
-    quoted = ONE_SPACE_QUOTED.match(value)
-    return quoted.group(1).replace('""', '"') if quoted else value
-
-
-def quote_after_space(path: Path) -> bool:
-    """Whether a field of the file starts with spaces and a quote (`5, "Port Said"`). This
-    module reads one space as opening a quoted value, as DuckDB does; Spark's CSV reader
-    keeps ' "Port Said"' as written and splits ' "p,q"' at its comma, so the Spark engine
-    must not read such a file itself. Bytes, not records: a quoted value holding ', "'
-    counts too, and only sends the file to the reader that reads it right."""
+def differs_for_spark(path: Path) -> bool:
+    """Whether Spark's CSV reader (with RFC 4180 quotes, as couponseg.spark_engine sets it)
+    would read other values or rows from this file than this module: a field that starts
+    with spaces and a quote (`5, "Port Said"`: Spark keeps the text as written and splits
+    ' "p,q"' at its comma), or a CR alone (Spark ends a record at it, inside quotes too).
+    Bytes, not records: a quoted value holding ', "' counts too, which only sends the file
+    to the reader that reads it right. A CR that ends a chunk is judged with the next."""
     _, delimiter = _header(path)
-    starts = (b"\n ", b"\r ", delimiter.encode() + b" ")
+    pattern = re.compile(rb'(?:\n|\r|' + re.escape(delimiter.encode()) + rb') +"|\r(?!\n)')
     with open(path, "rb") as handle:
         tail = b""
         while chunk := handle.read(CHUNK):
             text = tail + chunk
-            if any(re.search(re.escape(start) + b' *"', text) for start in starts):
+            if pattern.search(text, 0, len(text) - text.endswith(b"\r")):
                 return True
             tail = text[-256:]
     return False

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from models_py.csv_text import CsvProblem, CsvText, quote_after_space, read_csv_text
+from models_py.csv_text import CsvProblem, CsvText, differs_for_spark, read_csv_text
 from models_py.paths import DEFAULT_INPUT, REPO_ROOT
 
 INPUT_ENV = "COUPONSEG_INPUT"
@@ -371,9 +371,9 @@ def check_input(input_path: str | Path | None, for_spark: bool = False) -> dict[
 
 
 def _spark_misreads(path: Path) -> bool:
-    """Whether Spark's CSV reader would read other values from this file than the loader:
-    a field that starts with spaces and a quote (``csv_text.quote_after_space``)."""
-    return path.suffix.lower() != ".parquet" and quote_after_space(path)
+    """Whether Spark's CSV reader would read other values or rows from this file than the
+    loader (``csv_text.differs_for_spark``: a quote after a space, a CR alone)."""
+    return path.suffix.lower() != ".parquet" and differs_for_spark(path)
 
 
 def load_table(session: duckdb.DuckDBPyConnection, input_path: str | Path | None, table: str,

@@ -608,22 +608,29 @@ def test_encoding_words_in_the_path_or_a_value_leave_utf8_as_utf8(tmp_path):
     assert _merchant_names(folder) == ["Café – Nile", "Unicode Labs"]
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
-def test_a_quote_after_one_space_reads_the_same_whichever_reader(tmp_path, encoding):
-    """'5, "Port Said"': DuckDB's strict reader takes the quoted text (Port Said); Python's
-    csv module, which reads files with mixed line endings or UTF-16, kept ' "Port Said"',
-    quotes and all. Both now give DuckDB's reading; two spaces are text to both."""
-    rows = ['1, "Nile Fresh"', '2,  "Delta"', '3, "say ""hi"""']
-    names = []
-    for endings in (["\n", "\n", "\n", "\n"], ["\r\n", "\n", "\r\n", "\n"]):
-        text = "".join(line + end for line, end in zip(
-            ["merchant_id,merchant_name", *rows], endings, strict=True))
-        folder = tmp_path / f"{encoding}-{len(names)}"
-        folder.mkdir()
-        data = ("\ufeff" + text).encode("utf-16") if encoding == "utf-16" else text.encode()
-        (folder / "merchants.csv").write_bytes(data)
-        names.append(_merchant_names(folder))
-    assert names[0] == names[1] == ["Nile Fresh", '  "Delta"', 'say "hi"']
+def test_a_quote_after_a_space_is_duckdbs_reading_or_a_stop(tmp_path):
+    """'5, "Port Said"': DuckDB's strict reader takes one space then a quote as opening a
+    quoted value (Port Said). Python's csv module, which reads files with mixed line endings
+    or UTF-16, kept ' "Port Said"', quotes and all, and split ' "p,q"' at its comma: such a
+    file now stops, naming line and field, rather than read differently, silently."""
+    rows = '1, "Nile Fresh"\n2,  "Delta"\n3, "say ""hi"""\n'
+    (tmp_path / "merchants.csv").write_text("merchant_id,merchant_name\n" + rows)
+    assert _merchant_names(tmp_path) == ["Nile Fresh", '  "Delta"', 'say "hi"']
+    for data in (("merchant_id,merchant_name\r\n" + rows).encode(),
+                 ("\ufeffmerchant_id,merchant_name\r\n" + rows).encode("utf-16")):
+        (tmp_path / "merchants.csv").write_bytes(data)
+        with duckdb.connect() as con, pytest.raises(InputError) as error:
+            load_table(con, tmp_path, "merchants")
+        assert "merchants.csv, line 2, field 2: a quote after a space" in str(error.value)
+
+
+@pytest.mark.parametrize(("text", "encoding"), [("Café", "latin-1"), ("Café – Nile", "cp1252")])
+def test_latin1_and_windows_1252_with_mixed_line_endings_are_read(tmp_path, text, encoding):
+    """A file read by the csv module for its line endings is read in the encoding its bytes
+    are in: a Latin-1 one was refused as 'not UTF-8 nor Latin-1'."""
+    (tmp_path / "merchants.csv").write_bytes(
+        f"merchant_id,merchant_name\r\n1,{text}\n2,Delta\r\n".encode(encoding))
+    assert _merchant_names(tmp_path) == [text, "Delta"]
 
 
 @pytest.mark.parametrize("body", [b"1,A\r\n2,B\r3,C\r\n", b"1,A\n2,B\r3,C\n",

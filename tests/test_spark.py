@@ -165,10 +165,11 @@ def test_models_shared_by_both_engines_use_no_duckdb_only_sql():
 def test_files_spark_would_misread_are_loaded_as_the_duckdb_loader_loads_them(
         tmp_path, monkeypatch):
     """A quoted line break (Spark's CSV reader splits the record), blank lines (it numbers
-    rows by position), UTF-16 text, Parquet text stored as plain BINARY and a quote after a
-    space (Spark reads it as text, the loader as a quoted value): on Spark the
+    rows by position), UTF-16 text, Parquet text stored as plain BINARY, a quote after a
+    space (Spark reads it as text, the loader as a quoted value) and a CR alone (Spark ends
+    a record there): on Spark the
     same rows, values and source rows as the DuckDB engine's raw tables; a plain file is
-    still read by Spark itself."""
+    still read by Spark itself, doubled quotes and backslashes as the loader reads them."""
     import codecs
 
     import duckdb
@@ -185,7 +186,13 @@ def test_files_spark_would_misread_are_loaded_as_the_duckdb_loader_loads_them(
     (files / "genders.csv").write_bytes(codecs.BOM_UTF16_LE + genders.encode("utf-16-le"))
     pq.write_table(pa.table({"merchant_id": [1, 2], "merchant_name": pa.array(
         ["Café".encode(), "متجر".encode()], pa.binary())}), files / "merchants.parquet")
-    (files / "branches.csv").write_text("branch_id,merchant_id\n1,1\n2,2\n")
+    # a CR alone inside quotes: Spark ended the record there
+    (files / "branches.csv").write_bytes(b'branch_id,merchant_id\n1,1\n2,"2\r"\n')
+    # doubled quotes and a backslash: Spark reads this file itself, as RFC 4180 has it
+    (files / "transactions.csv").write_text(
+        "transaction_id,customer_id,transaction_date,transaction_status,coupon_name,"
+        'burn_date,branch_id\n1,1,2024-01-02,burned,"say ""hi""",2024-01-03,1\n'
+        '2,1,2024-01-02,subscribed,"C:\\",,2\n')
     # a quote after a space: Spark kept ' "2024-01-02"' as written and cut ' "1,5"' at its comma
     (files / "customers.csv").write_text('customer_id,join_date,city_id,gender_id\n'
                                          '1, "2024-01-02",1,1\n2,2024-02-03, "1,5",2\n')
@@ -194,15 +201,17 @@ def test_files_spark_would_misread_are_loaded_as_the_duckdb_loader_loads_them(
     with spark_session(tmp_path / "spark", "local[1]") as spark:
         for table, name in (("cities", "cities.csv"), ("genders", "genders.csv"),
                             ("merchants", "merchants.parquet"), ("branches", "branches.csv"),
-                            ("customers", "customers.csv")):
+                            ("customers", "customers.csv"),
+                            ("transactions", "transactions.csv")):
             with duckdb.connect() as con:
                 expected = load_table(con, files, table).df()
             positional = read_by_position(files / name, table)
             loaded = _read_table(spark, files / name, table, positional).toPandas()
             assert loaded.astype(str).values.tolist() == expected.astype(str).values.tolist()
-    assert read_by_position(files / "branches.csv", "branches")
+    assert read_by_position(files / "transactions.csv", "transactions")
     assert not read_by_position(files / "cities.csv", "cities")
     assert not read_by_position(files / "customers.csv", "customers")
+    assert not read_by_position(files / "branches.csv", "branches")
 
 
 def test_a_bad_var_stops_a_spark_build_before_the_input_is_loaded(tmp_path):

@@ -1,9 +1,11 @@
 {% macro kept_history_runs(history, runs, keep) %}
     {#- The run ids whose labels segment_history keeps (segment_history_keep_runs = keep):
         the keep latest runs in time (as-of date, then run), the newest build, and the run
-        the newest build is compared with (segment_runs.previous_run_id). The last two
-        matter for a backfill: kept by time alone, a backfill's own labels and those it is
-        compared with could be deleted in the build that wrote them. -#}
+        the newest build is compared with (segment_runs.previous_run_id). This post-hook
+        runs before segment_transitions reads that run's labels, so it is kept until the next
+        build: with keep 1 a weekly history holds two runs. The newest build counts apart for
+        a backfill, which is not among the latest in time. Ranked among the runs that still
+        have labels, so runs deleted earlier never come back into the count. -#}
     select ranked.run_id
     from (
         select
@@ -51,9 +53,18 @@
 
 {% macro spark__delete_unkept_history(history, kept) %}
     {#- Parquet tables take no DELETE, and Spark refuses to overwrite a table from a query
-        that reads it: the kept rows go to a table of their own first. -#}
+        that reads it: the kept rows go to a table of their own first. Not atomic, as
+        nothing on plain Parquet is: a build stopped between the overwrite and the drop
+        leaves the staging table, which the next build refuses to drop. -#}
     {%- set staged = history.incorporate(path={'identifier': history.identifier ~ '__kept'}) %}
-    {%- do run_query('drop table if exists ' ~ staged) %}
+    {%- if adapter.get_relation(staged.database, staged.schema, staged.identifier) %}
+        {#- left by a rewrite that did not finish: it may hold the only copy of the kept rows -#}
+        {{ exceptions.raise_compiler_error(
+            staged ~ ' exists: an earlier pruning of ' ~ history ~ ' stopped before it '
+            ~ 'finished, and it may hold the only copy of the kept labels. Compare the two, '
+            ~ 'copy back what ' ~ history ~ ' lacks (insert into ... select ...), then drop '
+            ~ staged ~ ' and build again.') }}
+    {%- endif %}
     {%- do run_query('create table ' ~ staged ~ ' using parquet as select * from ' ~ history
         ~ ' where run_id in (' ~ kept ~ ')') %}
     {%- do run_query('insert overwrite table ' ~ history ~ ' select * from ' ~ staged) %}
