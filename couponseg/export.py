@@ -234,8 +234,10 @@ def _model(con: duckdb.DuckDBPyConnection) -> dict:
 
 def _run_id(con: duckdb.DuckDBPyConnection) -> int | None:
     """The segment run the audience's labels come from (the build's row of
-    segments.segment_runs), so an imported file can be tied to segment_history; None for a
-    warehouse built before runs were recorded."""
+    segments.segment_runs), so an imported file can be tied to segment_history (while that
+    run's labels are kept there: segment_history_keep_runs may delete them later; the
+    exported file itself is the record of who was in which group); None for a warehouse
+    built before runs were recorded."""
     if not _has_table(con, "segments.segment_runs"):
         return None
     return con.execute("select max(run_id) from segments.segment_runs").fetchone()[0]
