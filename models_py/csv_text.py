@@ -445,10 +445,10 @@ def _odd_line_endings(path: Path) -> str | None:
         first = handle.readline()
         crlf = first.endswith(b"\r\n")
         if b"\n" in first and b"\r" in _without_ending(first):
-            return "ends lines both in CR alone and in LF (from line 1)"
+            return "ends some lines in CR alone and others in LF or CRLF (from line 1)"
         for number, line in enumerate(handle, start=2):
             if b"\r" in _without_ending(line):
-                return f"ends lines both in CR alone and in LF (from line {number})"
+                return f"ends some lines in CR alone and others in LF or CRLF (from line {number})"
             if line.endswith(b"\n") and line.endswith(b"\r\n") != crlf:
                 return f"mixes CRLF and LF line endings (from line {number})"
     return None
