@@ -104,8 +104,12 @@ def spark_session(folder: Path | None = None, master: str | None = None) -> Iter
     # (tests/test_spark_parity.py), so the warning only buried the build's own output.
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
                             category=FutureWarning)
+    settings = session_settings(folder, master)
+    # The address Spark binds to, as the profile's driver host says (the JVM otherwise warns
+    # that the machine's name resolves to loopback and picks an interface of its own).
+    os.environ.setdefault("SPARK_LOCAL_IP", settings.get("spark.driver.bindAddress", "127.0.0.1"))
     builder = SparkSession.builder.appName("couponseg").enableHiveSupport()
-    for key, value in session_settings(folder, master).items():
+    for key, value in settings.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
