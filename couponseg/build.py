@@ -481,7 +481,7 @@ def _clean_message(message: str) -> str:
     return " ".join(lines[:6])
 
 
-def _node_name(unique_id: str) -> str:
+def node_name(unique_id: str) -> str:
     """``test.couponseg.not_null_x.1a2b3c`` -> ``not_null_x`` (the name, not the hash)."""
     parts = unique_id.split(".")
     return parts[2] if len(parts) > 2 else unique_id
@@ -491,5 +491,5 @@ def _failures(results: list[dict]) -> list[str]:
     """Failed tests first (a failed test usually names the cause), then errors of models."""
     failed = [r for r in results if r.get("status") in ("error", "fail", "runtime error")]
     failed.sort(key=lambda r: not r["unique_id"].startswith("test."))
-    return [f"{_node_name(r['unique_id'])}: {_clean_message(r.get('message') or '')}"
+    return [f"{node_name(r['unique_id'])}: {_clean_message(r.get('message') or '')}"
             for r in failed]

@@ -259,10 +259,13 @@ def run_dbt(args: list[str], dbt_vars: dict[str, object],
     """dbt in this process (so it reuses this process's Spark session) on the spark target."""
     from dbt.cli.main import dbtRunner
 
-    from couponseg.build import is_hook
+    from couponseg.build import is_hook, node_name
 
-    command = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-               str(PROFILES_DIR), "--target", "spark", "--vars", json.dumps(dbt_vars),
+    # No dbt console output: the callback reports each node, and the CLI prints the
+    # failures once (dbt's own lines printed each failure a second time, colour codes and all).
+    command = [*args, "--log-level", "none", "--no-use-colors",
+               "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
+               "--target", "spark", "--vars", json.dumps(dbt_vars),
                # Its own artifacts and parse cache, beside its tables: the DuckDB builds'
                # shared cache (dbt_project/target) holds the other profile.
                "--target-path", str(spark_dir() / "dbt-target")]
@@ -277,7 +280,7 @@ def run_dbt(args: list[str], dbt_vars: dict[str, object],
 
     result = dbtRunner(callbacks=[on_event]).invoke(command)
     results = list(getattr(result.result, "results", None) or [])
-    failures = [f"{_unique_id(r).split('.')[-1]}: {' '.join((r.message or '').split())[:400]}"
+    failures = [f"{node_name(_unique_id(r))}: {' '.join((r.message or '').split())[:400]}"
                 for r in results if str(r.status) in ("error", "fail", "runtime error")
                 and r.message]
     if result.exception is not None:
