@@ -134,6 +134,15 @@ def test_report_on_real_workbook(real_built):
     assert "12 of 20 merchants own no branch" in text.replace("\n", " ")
 
 
+def _cmdline(pid: int) -> list[str]:
+    """A process's arguments; none when it has ended."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
 def test_sigkill_of_report_stops_its_browser(built, tmp_path):
     """The browser printing the PDF, and the helpers it started, die with the CLI at once
     (an orphan would go on and write the PDF the dead report can no longer rename)."""
@@ -142,12 +151,15 @@ def test_sigkill_of_report_stops_its_browser(built, tmp_path):
                              str(built.warehouse), "--out", str(out)], cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while not (browsers := processes_with(f"--print-to-pdf={out}")):
+    profile = None
+    while profile is None:
         assert time.time() < deadline and proc.poll() is None, "the browser never started"
         time.sleep(0.05)
-    with open(f"/proc/{browsers[0]}/cmdline", "rb") as handle:
-        profile = next(arg for arg in handle.read().decode().split("\0")
-                       if arg.startswith("--user-data-dir="))
+        # read again: between the two reads a process can exec (the wrapper script becomes
+        # Chromium) or end, and once the test caught it mid-exec, without its arguments
+        for pid in processes_with(f"--print-to-pdf={out}", "--user-data-dir="):
+            profile = next((arg for arg in _cmdline(pid)
+                            if arg.startswith("--user-data-dir=")), None) or profile
     assert sigkill_and_wait(proc, lambda: processes_with(profile)) == [], \
         "Chromium outlived the report"
     assert not list(out.glob(".dashboard.*.pdf")), "an orphaned Chromium went on printing"
