@@ -8,8 +8,8 @@ ragged row far down the file stops the run with its line number instead of being
 silently. DuckDB's strict mode reads a file that ends its lines in CR alone (old Mac files;
 the header line is split at CR here) but refuses one that mixes CRLF and LF line endings, or
 either with CR alone (a hand edit on another system); such a file is read by Python's csv
-module, as strictly (no stray quote, every row as long as the header), and its values as
-DuckDB reads them (a quote after one space opens a quoted value). Not by
+module, as strictly (no stray quote, every row as long as the header, and no quote after a
+space, which DuckDB reads as opening a quoted value and the csv module as text). Not by
 DuckDB's lenient mode: that also relaxes quoting, so one unterminated quote swallowed the
 rest of the file into one value, and a quote inside a field vanished, both silently.
 UTF-16 text with a byte-order mark (Excel's "Unicode Text") is read by the csv module too.
@@ -98,18 +98,13 @@ def read_csv_text(session: duckdb.DuckDBPyConnection, path: Path, stage: bool = 
 
 
 def _text_encoding(path: Path) -> str:
-    """The encoding the csv module reads a file in, from its bytes, as DuckDB's passes
-    choose for a file DuckDB reads: UTF-8 when it is, else (a file mixing encodings is
-    refused) Latin-1, or Windows-1252 where bytes 0x80-0x9F are its dashes and quotes
-    (DuckDB's Latin-1 refuses them; bytes neither reads stop the run naming their line)."""
+    """The encoding the csv module reads a file in, from its bytes: UTF-8 when it is, else (a
+    file mixing encodings is refused) Windows-1252, which reads Latin-1 text as Latin-1 does
+    (they differ only in bytes 0x80-0x9F, which DuckDB's Latin-1 refuses and Windows-1252
+    reads as dashes and quotes); bytes neither reads stop the run naming their line."""
     if _first_undecodable_line(path, "utf-8") is None:
         return "utf-8"
     _refuse_mixed_encodings(path)
-    with open(path, "rb") as handle:
-        c1 = any(re.search(rb"[\x80-\x9f]", chunk) for chunk in iter(
-            lambda: handle.read(CHUNK), b""))
-    if not c1:
-        return "latin-1"
     bad = _first_undecodable_line(path, WINDOWS_1252)
     if bad is None:
         return WINDOWS_1252
@@ -442,12 +437,11 @@ def _odd_line_endings(path: Path) -> str | None:
     and by CR alone in one file (an old Mac edit of a newer file; a CR inside quotes, which
     is text, is read as written either way)."""
     with open(path, "rb") as handle:
-        first = handle.readline()
-        crlf = first.endswith(b"\r\n")
-        if b"\n" in first and b"\r" in _without_ending(first):
-            return "ends some lines in CR alone and others in LF or CRLF (from line 1)"
-        for number, line in enumerate(handle, start=2):
-            if b"\r" in _without_ending(line):
+        crlf = handle.readline().endswith(b"\r\n")
+        handle.seek(0)
+        for number, line in enumerate(handle, start=1):
+            # a first line without LF is the whole of a CR-only file, where CR is the ending
+            if b"\r" in _without_ending(line) and (number > 1 or line.endswith(b"\n")):
                 return f"ends some lines in CR alone and others in LF or CRLF (from line {number})"
             if line.endswith(b"\n") and line.endswith(b"\r\n") != crlf:
                 return f"mixes CRLF and LF line endings (from line {number})"
