@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -241,7 +241,8 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
     if linked and not aborted():  # a killed dbt may have left its cache half written
         _publish_parse_cache(paths.target / PARSE_CACHE_NAME, shared)
     results = _run_results(paths.run_results)
-    failures = _failures(results)
+    failures = describe_failures((r["unique_id"], r.get("status") or "",
+                                  r.get("message") or "") for r in results)
     if abort is not None and abort.exception() is not None:  # waits for the check to end
         return BuildResult(False, paths.warehouse, [f"stopped: {abort.exception()}"])
     if code == 0 and not failures:
@@ -470,6 +471,9 @@ def _run_results(path: Path) -> list[dict]:
         return []
 
 
+MESSAGE_CHARS = 400  # of a failure's message when it is not our InputError (a Java trace)
+
+
 def _clean_message(message: str) -> str:
     """The user-facing part of a node's message: our InputError text when there is one."""
     found = re.search(r"InputError: (.+)", message or "")
@@ -477,8 +481,8 @@ def _clean_message(message: str) -> str:
         return found.group(1).strip()
     lines = [ln.strip() for ln in (message or "").splitlines() if ln.strip()]
     if lines and "Traceback (most recent call last)" in message:
-        return f"Python model failed: {lines[-1]}"  # the exception, not the first frames
-    return " ".join(lines[:6])
+        return f"Python model failed: {lines[-1]}"[:MESSAGE_CHARS]  # the exception itself
+    return " ".join(lines[:6])[:MESSAGE_CHARS]
 
 
 def node_name(unique_id: str) -> str:
@@ -487,9 +491,11 @@ def node_name(unique_id: str) -> str:
     return parts[2] if len(parts) > 2 else unique_id
 
 
-def _failures(results: list[dict]) -> list[str]:
-    """Failed tests first (a failed test usually names the cause), then errors of models."""
-    failed = [r for r in results if r.get("status") in ("error", "fail", "runtime error")]
-    failed.sort(key=lambda r: not r["unique_id"].startswith("test."))
-    return [f"{node_name(r['unique_id'])}: {_clean_message(r.get('message') or '')}"
-            for r in failed]
+def describe_failures(results: Iterable[tuple[str, str, str]]) -> list[str]:
+    """One line per failed node of ``(unique_id, status, message)`` results, on either
+    engine: failed tests first (a failed test usually names the cause), then errors of
+    models, each by name with the user-facing part of its message."""
+    failed = [(uid, message) for uid, status, message in results
+              if status in ("error", "fail", "runtime error")]
+    failed.sort(key=lambda item: not item[0].startswith("test."))
+    return [f"{node_name(uid)}: {_clean_message(message)}" for uid, message in failed]

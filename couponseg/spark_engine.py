@@ -259,7 +259,7 @@ def run_dbt(args: list[str], dbt_vars: dict[str, object],
     """dbt in this process (so it reuses this process's Spark session) on the spark target."""
     from dbt.cli.main import dbtRunner
 
-    from couponseg.build import is_hook, node_name
+    from couponseg.build import describe_failures, is_hook
 
     # No dbt console output: the callback reports each node, and the CLI prints the
     # failures once (dbt's own lines printed each failure a second time, colour codes and all).
@@ -280,9 +280,8 @@ def run_dbt(args: list[str], dbt_vars: dict[str, object],
 
     result = dbtRunner(callbacks=[on_event]).invoke(command)
     results = list(getattr(result.result, "results", None) or [])
-    failures = [f"{node_name(_unique_id(r))}: {' '.join((r.message or '').split())[:400]}"
-                for r in results if str(r.status) in ("error", "fail", "runtime error")
-                and r.message]
+    failures = describe_failures((_unique_id(r), str(r.status), r.message or "")
+                                 for r in results if r.message)
     if result.exception is not None:
         failures.append(str(result.exception))
     if not result.success and not failures:
