@@ -277,13 +277,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the sample build that warms each side's dbt parse")
     args = parser.parse_args(argv)
     _stop_on_sigterm()
-    from bench.machine import calibrate
+    from bench.machine import calibrate, cpu_clock, steal_share
 
     try:
+        clock = cpu_clock()
         machine = calibrate()
         result = {**compare(args.base, args.size, args.rounds, not args.no_warm_up,
                             args.format),
-                  "machine": machine}
+                  "machine": {**machine, "steal_share": steal_share(clock, cpu_clock())}}
     except CompareError as error:
         print(f"bench.compare: {error}", file=sys.stderr)
         return 2

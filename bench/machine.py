@@ -6,6 +6,10 @@ Absolute seconds from two runs compare only when the machines do, so every run r
 this calibration beside its figures: a fixed single-thread Python loop and a fixed DuckDB
 grouping on two threads, best of three. Ratios within one run need no correction;
 figures from two runs can be read through the ratio of their calibrations.
+
+A calibration is taken before a run; the hypervisor of a shared virtual machine can take
+CPU away during it. ``steal_share`` says how much it took over the whole run (the kernel's
+steal counter), so a slow run can be told from a slow change.
 """
 
 from __future__ import annotations
@@ -53,6 +57,27 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def cpu_clock() -> list[int] | None:
+    """The machine's CPU time counters since boot (the first line of /proc/stat: user, nice,
+    system, idle, iowait, irq, softirq, steal, ...); None where there is no /proc/stat."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    return [int(value) for value in fields[1:]] if fields and fields[0] == "cpu" else None
+
+
+def steal_share(start: list[int] | None, end: list[int] | None) -> float | None:
+    """The share of the machine's CPU time between two ``cpu_clock`` readings that the
+    hypervisor gave to other guests (0.25: a quarter of the time this machine's cores were
+    not ours); None when either reading is missing or no time passed."""
+    if not start or not end or len(start) < 8 or len(end) < 8:
+        return None
+    spent = [after - before for before, after in zip(start, end, strict=False)]
+    total = sum(spent[:8])  # guest time (fields 9-10) is already inside user time
+    return round(spent[7] / total, 3) if total > 0 else None
+
+
 def calibrate(runs: int = 3) -> dict[str, object]:
     """The machine and its calibration seconds, best of ``runs`` (smaller is faster)."""
     return {
@@ -65,4 +90,5 @@ def calibrate(runs: int = 3) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    print(calibrate())
+    clock = cpu_clock()
+    print({**calibrate(), "steal_share": steal_share(clock, cpu_clock())})

@@ -107,13 +107,17 @@ def machines_section(results: list[dict], machines: dict[str, dict]) -> list[str
     lines = ["", "## Runs and machines", "",
              "Seconds compare across runs only as far as the machines do: each run first times "
              "a fixed workload (bench/machine.py; smaller is faster). Ratios within one run "
-             "need no correction.", "",
-             "| run | rows | CPU | cores | Python loop s | DuckDB grouping s |",
-             "|---|---|---|---|---|---|"]
+             "need no correction. CPU stolen: the share of the machine's CPU time its hypervisor "
+             "gave to other guests during the run (not recorded before 2026-12-06).", "",
+             "| run | rows | CPU | cores | Python loop s | DuckDB grouping s | CPU stolen |",
+             "|---|---|---|---|---|---|---|"]
     for run, rows in runs.items():
         m = machines.get(run, {})
+        steal = m.get("steal_share")
+        stolen = "-" if steal is None else f"{steal:.1%}"
         lines.append(f"| {run} | {rows} | {m.get('cpu', '-')} | {m.get('cores', '-')} | "
-                     f"{m.get('python_loop_s', '-')} | {m.get('duckdb_grouping_s', '-')} |")
+                     f"{m.get('python_loop_s', '-')} | {m.get('duckdb_grouping_s', '-')} | "
+                     f"{stolen} |")
     return lines
 
 

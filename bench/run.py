@@ -149,14 +149,16 @@ def counts(folder: Path) -> tuple[int, int]:
 # This run: its id (start time) and the machine's calibration (bench/machine.py), stored in
 # bench/machine.json so every row says which run, on which machine, measured it.
 RUN: dict[str, object] = {}
+RUN_CLOCK: list[int] = []  # the CPU counters when the run started (bench/machine.py)
 
 
 def start_run() -> None:
     from datetime import datetime
 
-    from bench.machine import calibrate
+    from bench.machine import calibrate, cpu_clock
 
     RUN["run"] = datetime.now().strftime("%Y-%m-%dT%H:%M")
+    RUN_CLOCK[:] = cpu_clock() or []
     RUN.update(calibrate())
     print(f"machine: {RUN}", flush=True)
 
@@ -332,7 +334,10 @@ def _kept_results(engines: set[str], sizes: list[str]) -> list[dict]:
 
 
 def write_outputs(results: list[dict]) -> None:
+    from bench.machine import cpu_clock, steal_share
     from bench.report import write_markdown, write_plot
+
+    RUN["steal_share"] = steal_share(RUN_CLOCK, cpu_clock())  # so far: the run's, at its end
 
     (BENCH / "results.json").write_text(json.dumps(results, indent=1))
     machines_path = BENCH / "machine.json"

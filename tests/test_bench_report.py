@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from bench.machine import calibrate
+from bench.machine import calibrate, cpu_clock, steal_share
 from bench.report import machines_section, write_markdown
 
 
@@ -20,11 +20,14 @@ def _row(run: str | None) -> dict:
 
 def test_each_run_is_listed_with_its_machine_and_row_count() -> None:
     machines = {"2026-12-02T19:13": {"cpu": "AMD EPYC", "cores": 2, "python_loop_s": 0.31,
-                                     "duckdb_grouping_s": 3.2}}
+                                     "duckdb_grouping_s": 3.2},
+                "2026-12-06T01:13": {"cpu": "Xeon", "cores": 2, "python_loop_s": 0.22,
+                                     "duckdb_grouping_s": 2.0, "steal_share": 0.042}}
     lines = machines_section([_row("2026-12-02T19:13"), _row("2026-12-02T19:13"),
-                              _row(None)], machines)
-    assert "| 2026-12-02T19:13 | 2 | AMD EPYC | 2 | 0.31 | 3.2 |" in lines
-    assert "| before calibration | 1 | - | - | - | - |" in lines
+                              _row("2026-12-06T01:13"), _row(None)], machines)
+    assert "| 2026-12-02T19:13 | 2 | AMD EPYC | 2 | 0.31 | 3.2 | - |" in lines
+    assert "| 2026-12-06T01:13 | 1 | Xeon | 2 | 0.22 | 2.0 | 4.2% |" in lines
+    assert "| before calibration | 1 | - | - | - | - | - |" in lines
 
 
 def test_calibration_times_a_fixed_workload() -> None:
@@ -33,6 +36,19 @@ def test_calibration_times_a_fixed_workload() -> None:
     # Times are printed, never judged (shared machines): only that they were taken.
     assert figures["python_loop_s"] > 0
     assert figures["duckdb_grouping_s"] > 0
+
+
+def test_stolen_cpu_is_the_steal_counters_share_of_the_time_between_two_readings() -> None:
+    """/proc/stat's first line: user nice system idle iowait irq softirq steal guest ..."""
+    start = [100, 0, 10, 80, 0, 0, 0, 10, 5, 0]
+    end = [160, 0, 20, 90, 0, 0, 0, 30, 9, 0]  # 60 + 10 + 10 + 20 = 100 jiffies, 20 stolen
+    assert steal_share(start, end) == 0.2
+    assert steal_share(None, end) is None
+    assert steal_share(start, start) is None  # no time passed
+    clock = cpu_clock()  # Linux, as every machine this project runs on
+    assert clock is not None and len(clock) >= 8
+    calibrate(runs=1)  # some CPU time between the two readings
+    assert 0 <= steal_share(clock, cpu_clock()) <= 1
 
 
 @pytest.mark.parametrize(("engine", "seconds", "row_start"), [
