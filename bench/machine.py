@@ -70,12 +70,17 @@ def cpu_clock() -> list[int] | None:
 def steal_share(start: list[int] | None, end: list[int] | None) -> float | None:
     """The share of the machine's CPU time between two ``cpu_clock`` readings that the
     hypervisor gave to other guests (0.25: a quarter of the time this machine's cores were
-    not ours); None when either reading is missing or no time passed."""
+    not ours); None when either reading is missing, no time passed, or the counters went
+    backwards (a steal clock reset after a migration). A core is robbed only while it wants
+    to run, so idle time dilutes the share: a bench run keeps both cores busy most of the
+    time, where it is close to the share of busy time lost."""
     if not start or not end or len(start) < 8 or len(end) < 8:
         return None
-    spent = [after - before for before, after in zip(start, end, strict=False)]
+    spent = [max(after - before, 0) for before, after in zip(start, end, strict=False)]
     total = sum(spent[:8])  # guest time (fields 9-10) is already inside user time
-    return round(spent[7] / total, 3) if total > 0 else None
+    if total <= 0 or end[7] < start[7]:
+        return None
+    return round(spent[7] / total, 3)
 
 
 def calibrate(runs: int = 3) -> dict[str, object]:

@@ -108,7 +108,8 @@ def machines_section(results: list[dict], machines: dict[str, dict]) -> list[str
              "Seconds compare across runs only as far as the machines do: each run first times "
              "a fixed workload (bench/machine.py; smaller is faster). Ratios within one run "
              "need no correction. CPU stolen: the share of the machine's CPU time its hypervisor "
-             "gave to other guests during the run (not recorded before 2026-12-06).", "",
+             "gave to other guests during the run ('-': not recorded, runs before c08aa4a, "
+             "2026-12-06 01:45).", "",
              "| run | rows | CPU | cores | Python loop s | DuckDB grouping s | CPU stolen |",
              "|---|---|---|---|---|---|---|"]
     for run, rows in runs.items():

@@ -45,6 +45,7 @@ def test_stolen_cpu_is_the_steal_counters_share_of_the_time_between_two_readings
     assert steal_share(start, end) == 0.2
     assert steal_share(None, end) is None
     assert steal_share(start, start) is None  # no time passed
+    assert steal_share(end, start) is None  # a steal clock that went backwards
     clock = cpu_clock()  # Linux, as every machine this project runs on
     assert clock is not None and len(clock) >= 8
     calibrate(runs=1)  # some CPU time between the two readings

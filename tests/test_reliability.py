@@ -16,7 +16,7 @@ import pypdf
 import pytest
 from conftest import REPO, couponseg, processes_with, query, sigkill_and_wait
 
-from couponseg.build import dbt_build, dbt_log_path, run_results_path
+from couponseg.build import dbt_build, dbt_log_path, describe_failures, run_results_path
 from couponseg.generate import generate
 from models_py.loader import INPUT_ENV
 
@@ -78,6 +78,28 @@ def test_data_test_failing_inside_dbt_keeps_previous_warehouse(built, previous):
         statuses["model.couponseg.segment_model"] == "skipped"
     assert _digest(previous) == before
     assert not list(previous.parent.glob("warehouse.duckdb.building*"))
+
+
+def test_failures_are_described_alike_on_both_engines():
+    """One line per failed node, failed tests before failed models (a test usually names
+    the cause), by name without dbt's hash; our InputError text whole, anything else (a
+    Java trace on Spark) cut to its first lines and 400 characters; passes left out."""
+    trace = "\n".join(f"at org.apache.spark.sql.execution.Frame{i}.run(Frame.java:{i}) "
+                      f"[spark-sql_2.13-4.0.0.jar:4.0.0]" for i in range(40))
+    long_input_error = "InputError: customers.csv, column city_id, rows " + ", ".join(
+        str(row) for row in range(2, 400))
+    lines = describe_failures([
+        ("model.couponseg.raw_customers", "error", long_input_error),
+        ("model.couponseg.customer_features", "runtime error", trace),
+        ("test.couponseg.not_null_x_y.1a2b3c", "fail", "Got 1 result, configured to fail"),
+        ("model.couponseg.dim_customers", "success", "OK"),
+        ("test.couponseg.unique_x_id.4d5e6f", "pass", ""),
+    ])
+    assert lines[0] == "not_null_x_y: Got 1 result, configured to fail"
+    assert lines[1] == f"raw_customers: {long_input_error.removeprefix('InputError: ')}"
+    assert lines[2].startswith("customer_features: at org.apache.spark.sql.execution.Frame0.")
+    assert len(lines[2]) == len("customer_features: ") + 400 and "Frame5" not in lines[2]
+    assert len(lines) == 3
 
 
 def _only(statuses: dict[str, str], name: str) -> str:
