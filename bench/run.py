@@ -322,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
             if rows[-1]["status"] != "ok" and engine not in dead:
                 dead[engine] = f"not run: {engine} already failed at {size} ({rows[-1]['status']})"
         write_outputs(results)
+    steal = RUN.get("steal_share")
+    print(f"CPU stolen by the hypervisor during the run: "
+          f"{'not measured' if steal is None else f'{steal:.1%}'}", flush=True)
     return 0
 
 
