@@ -86,17 +86,30 @@ def sigkill_and_wait(proc: subprocess.Popen, survivors: Callable[[], list[int]],
     return left
 
 
+def _raw_command_line(pid: int | str) -> bytes:
+    """A process's command line as the kernel keeps it (each argument ended by NUL), read
+    from /proc (psutil is not installed); empty when it has ended or is a zombie."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""
+
+
+def command_line(pid: int | str) -> list[str]:
+    """A process's arguments (one string where a process rewrote its title, as Chromium's
+    helpers do); none when it has ended."""
+    raw = _raw_command_line(pid).decode(errors="replace")
+    return raw.removesuffix("\0").split("\0") if raw else []
+
+
 def processes_with(*markers: str) -> list[int]:
-    """Pids whose command line contains every one of ``markers`` (read from /proc; psutil is
-    not installed). A zombie's command line is empty, so the dead are never found."""
+    """Pids whose command line contains every one of ``markers`` (``"\\0123\\0"`` matches a
+    last argument 123). A zombie's command line is empty, so the dead are never found."""
     found = []
     for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                cmdline = handle.read()
-        except OSError:
-            continue
-        if all(marker.encode() in cmdline for marker in markers):
+        raw = _raw_command_line(entry)
+        if all(marker.encode() in raw for marker in markers):
             found.append(int(entry))
     return found
 

@@ -12,7 +12,7 @@ import duckdb
 import plotly.graph_objects as go
 import pypdf
 import pytest
-from conftest import REPO, couponseg, processes_with, query, sigkill_and_wait
+from conftest import REPO, command_line, couponseg, processes_with, query, sigkill_and_wait
 from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
 from dashboards.browser import BrowserError, dump_dom, find_browser
@@ -134,15 +134,6 @@ def test_report_on_real_workbook(real_built):
     assert "12 of 20 merchants own no branch" in text.replace("\n", " ")
 
 
-def _cmdline(pid: int) -> list[str]:
-    """A process's arguments; none when it has ended."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            return handle.read().decode(errors="replace").split("\0")
-    except OSError:
-        return []
-
-
 def test_sigkill_of_report_stops_its_browser(built, tmp_path):
     """The browser printing the PDF, and the helpers it started, die with the CLI at once
     (an orphan would go on and write the PDF the dead report can no longer rename)."""
@@ -158,7 +149,7 @@ def test_sigkill_of_report_stops_its_browser(built, tmp_path):
         # read again: between the two reads a process can exec (the wrapper script becomes
         # Chromium) or end, and once the test caught it mid-exec, without its arguments
         for pid in processes_with(f"--print-to-pdf={out}", "--user-data-dir="):
-            profile = next((arg for arg in _cmdline(pid)
+            profile = next((arg for arg in command_line(pid)
                             if arg.startswith("--user-data-dir=")), None) or profile
     assert sigkill_and_wait(proc, lambda: processes_with(profile)) == [], \
         "Chromium outlived the report"
