@@ -45,7 +45,9 @@ def test_stolen_cpu_is_the_steal_counters_share_of_the_time_between_two_readings
     assert steal_share(start, end) == 0.2
     assert steal_share(None, end) is None
     assert steal_share(start, start) is None  # no time passed
-    assert steal_share(end, start) is None  # a steal clock that went backwards
+    assert steal_share(end, start) is None  # every counter went backwards
+    reset = [*end[:7], 5, *end[8:]]  # time went on, the steal clock was reset (a migration)
+    assert steal_share(start, reset) is None
     clock = cpu_clock()  # Linux, as every machine this project runs on
     assert clock is not None and len(clock) >= 8
     calibrate(runs=1)  # some CPU time between the two readings
