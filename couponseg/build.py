@@ -52,10 +52,11 @@ from pathlib import Path
 
 from couponseg import audit_summary
 from couponseg.audit_summary import Audit
+from couponseg.dbt_early import RUNNER_MODULE, EarlyDbt
 from couponseg.dbt_runner import DBT_ERROR, TRAIN_EARLY_ENV
 from couponseg.segment_runs import carry_forward
 from models_py.flags import is_true
-from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, WAREHOUSE_ENV
+from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, WAREHOUSE_ENV, dbt_folder
 from models_py.processes import die_with_parent
 
 BUILD_SUFFIX = ".building"
@@ -90,8 +91,7 @@ class BuildPaths:
     @classmethod
     def of(cls, warehouse: Path) -> BuildPaths:
         folder = warehouse.with_name(f"{warehouse.name}{BUILD_SUFFIX}")
-        return cls(warehouse, folder / DBT_DATABASE_NAME,
-                   warehouse.with_name(f"{warehouse.name}.dbt"))
+        return cls(warehouse, folder / DBT_DATABASE_NAME, dbt_folder(warehouse))
 
     @property
     def target(self) -> Path:
@@ -193,6 +193,7 @@ def dbt_build(
     report: Callable[[str], None] = print,
     env: dict[str, str] | None = None,
     abort: Future | None = None,
+    early: EarlyDbt | None = None,
 ) -> BuildResult:
     """Build every model and test into a new file, then swap it in over ``warehouse``.
 
@@ -200,6 +201,8 @@ def dbt_build(
     checkpointed) before the swap; a killed child leaves only a stale temporary file.
     ``abort``: a check running beside the build (the CLI's input check); if it raises,
     dbt is killed and the build fails, leaving the previous warehouse as it was.
+    ``early``: a dbt child started ahead (couponseg/dbt_early.py), which runs this build's
+    dbt if it is still alive (closed unused otherwise).
     """
     paths = BuildPaths.of(Path(warehouse).resolve())
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -213,13 +216,16 @@ def dbt_build(
             database = paths.link_building()
             extra_env = {**(env or {}), WAREHOUSE_ENV: database,
                          **({TRAIN_EARLY_ENV: "1"} if will_train(carried, dbt_vars) else {})}
-            return _run_dbt(paths, dbt_vars, report, extra_env, lock_fd, abort)
+            return _run_dbt(paths, dbt_vars, report, extra_env, lock_fd, abort, early)
         finally:
+            if early is not None:
+                early.close()
             paths.discard_building()
 
 
 def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[str], None],
-             extra_env: dict[str, str], lock_fd: int, abort: Future | None) -> BuildResult:
+             extra_env: dict[str, str], lock_fd: int, abort: Future | None,
+             early: EarlyDbt | None = None) -> BuildResult:
     paths.target.mkdir(parents=True, exist_ok=True)
     # Only what this run writes counts: dbt leaves the parse cache alone when nothing changed,
     # and an older copy here must not replace a newer shared one.
@@ -236,8 +242,8 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
         return abort is not None and abort.done() and abort.exception() is not None
 
     code, errors = _dbt_once_more_if_its_parse_cache_fails(
-        lambda cached: _stream(_command(paths, dbt_vars, cached), env, paths, report,
-                               lock_fd, abort), has_cache, paths, report, aborted)
+        lambda cached: _stream(_dbt_args(paths, dbt_vars, cached), env, paths, report,
+                               lock_fd, abort, early), has_cache, paths, report, aborted)
     if linked and not aborted():  # a killed dbt may have left its cache half written
         _publish_parse_cache(paths.target / PARSE_CACHE_NAME, shared)
     results = _run_results(paths.run_results)
@@ -309,9 +315,9 @@ def _environment(paths: BuildPaths, extra_env: dict[str, str]) -> dict[str, str]
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
 
 
-def _command(paths: BuildPaths, dbt_vars: dict[str, object], has_cache: bool) -> list[str]:
+def _dbt_args(paths: BuildPaths, dbt_vars: dict[str, object], has_cache: bool) -> list[str]:
     return [
-        sys.executable, "-m", "couponseg.dbt_runner", "build",
+        "build",
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
         "--vars", json.dumps(dbt_vars),
         "--target-path", str(paths.target), "--log-path", str(paths.logs),
@@ -392,20 +398,25 @@ def _remove_old_parse_caches(folder: Path, now: float | None = None) -> None:
         old.unlink(missing_ok=True)
 
 
-def _stream(command: list[str], env: dict[str, str], paths: BuildPaths,
+def _stream(dbt_args: list[str], env: dict[str, str], paths: BuildPaths,
             report: Callable[[str], None], lock_fd: int,
-            abort: Future | None = None) -> tuple[int, list[str], bool]:
+            abort: Future | None = None,
+            early: EarlyDbt | None = None) -> tuple[int, list[str], bool]:
     """Run dbt, passing its per-node results on as they come; return the exit code, dbt's
     error events (for failures that happen before any node runs) and whether any node
-    started. dbt's stderr is added to the build's stderr.log."""
+    started. dbt's stderr is added to the build's stderr.log. dbt runs in ``early`` if
+    that child is still waiting (a second attempt finds it taken and starts a new one)."""
     errors: deque[str] = deque(maxlen=12)
     started = False
     stderr_path = paths.dbt_dir / "stderr.log"
     with open(stderr_path, "a") as stderr:
         offset = stderr.tell()  # this attempt's part of the log starts here
-        proc = subprocess.Popen(
-            command, env=env, cwd=paths.dbt_dir, stdout=subprocess.PIPE, stderr=stderr,
-            text=True, bufsize=1, pass_fds=(lock_fd,), preexec_fn=die_with_parent())
+        proc = early and early.hand_over(dbt_args, env, paths.dbt_dir, lock_fd,
+                                         stderr.fileno())
+        proc = proc or subprocess.Popen(
+            [sys.executable, "-m", RUNNER_MODULE, *dbt_args], env=env, cwd=paths.dbt_dir,
+            stdout=subprocess.PIPE, stderr=stderr, text=True, bufsize=1, pass_fds=(lock_fd,),
+            preexec_fn=die_with_parent())
     with proc:
         if abort is not None:  # its children (training) die with it: die_with_parent
             abort.add_done_callback(lambda done: done.exception() is None or proc.kill())

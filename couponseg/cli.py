@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from couponseg.console import dot, fail, say
-from models_py.paths import DEFAULT_INPUT, DEFAULT_OUTPUT_DIR, default_warehouse
+from models_py.paths import DEFAULT_INPUT, DEFAULT_OUTPUT_DIR, dbt_folder, default_warehouse
 
 if TYPE_CHECKING:  # imported by the commands that need them (they import duckdb, pyarrow)
     from couponseg.audit_summary import Audit
+    from couponseg.dbt_early import EarlyDbt
     from couponseg.export import ExportResult
     from models_py.loader import InputSource
 
@@ -221,13 +222,25 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.engine == "spark":
         from couponseg.spark_engine import cli_build
         return cli_build(args)
+    start = time.perf_counter()
+    if problem := _unusable_places(args):
+        return fail(problem, 2)
+    # dbt's process first: it imports dbt while this one imports the rest and checks.
+    from couponseg.dbt_early import EarlyDbt
+
+    early = EarlyDbt.start(dbt_folder(Path(args.warehouse).resolve()))
+    try:
+        return _build_with(args, start, early)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _build_with(args: argparse.Namespace, start: float, early: EarlyDbt | None) -> int:
     from couponseg.build import BuildLocked, dbt_build, dbt_log_path
     from couponseg.segment_runs import PreviousWarehouseUnreadable
     from models_py.loader import INPUT_ENV, InputError, resolve_input
 
-    start = time.perf_counter()
-    if problem := _unusable_places(args):
-        return fail(problem, 2)
     try:
         source = resolve_input(args.input)
         say(f"Checking input {source.path} ...")
@@ -242,7 +255,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         gate.open()
     try:
         result = dbt_build(Path(args.warehouse), build_vars(args), report=gate,
-                           env={INPUT_ENV: str(source.path)}, abort=checking)
+                           env={INPUT_ENV: str(source.path)}, abort=checking, early=early)
     except (BuildLocked, PreviousWarehouseUnreadable) as exc:
         return fail(str(exc), 2)
     if (refused := _refusal(checking)) is not None:

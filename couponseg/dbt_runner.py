@@ -1,7 +1,7 @@
 """Entry point of the dbt child process that ``dbt_build`` starts: ``python -m
 couponseg.dbt_runner <dbt args>``.
 
-Same as the ``dbt`` command, with five differences:
+Same as the ``dbt`` command, with six differences:
 
 * The data tests of the transaction-grain models and of the feature mart (``meta:
   {tests_hold_up_models: false}`` in dbt_project.yml) do not hold up the models downstream
@@ -29,6 +29,9 @@ Same as the ``dbt`` command, with five differences:
 * Once dbt has finished, DuckDB is closed explicitly (so the warehouse file is checkpointed and
   complete) and the process exits without tearing down dbt's large module graph, which
   otherwise costs about a second per run, a tenth of a small build.
+* ``couponseg build`` starts this process first thing, with ``--wait-for-build``: it imports
+  dbt while the application checks the input and prepares the new file, then is handed its
+  arguments, environment, folder, lock and log (couponseg/dbt_early.py).
 * In a build that will train a segment model (the application says so: ``TRAIN_EARLY_ENV``),
   the training child process starts before dbt does, so it has imported scikit-learn by the
   time the feature mart is ready (``models_py.processes.start_early``).
@@ -168,6 +171,8 @@ def _run_dbt(args: list[str]):
     return dbtRunner().invoke(args)
 
 
+# The first argument of a dbt child started before its build (couponseg/dbt_early.py).
+EARLY_FLAG = "--wait-for-build"
 # Exit code of a dbt that stopped on an error (failed nodes give 1, success 0).
 DBT_ERROR = 2
 # Set (to "1") by the application when this build will train a segment model: the training
@@ -195,8 +200,22 @@ def main(args: list[str]) -> tuple[int, bool]:
     return code, _close_duckdb()
 
 
+def _arguments(argv: list[str]) -> list[str] | None:
+    """dbt's arguments: the command line's, or for a child started early
+    (couponseg/dbt_early.py) those its build hands over once it is ready; None when the build
+    ended before it needed dbt."""
+    if argv[:1] != [EARLY_FLAG]:
+        return argv
+    from couponseg.dbt_early import wait_for_build
+
+    return wait_for_build(int(argv[1]))
+
+
 if __name__ == "__main__":
-    exit_code, closed = main(sys.argv[1:])
+    dbt_args = _arguments(sys.argv[1:])
+    if dbt_args is None:
+        os._exit(0)
+    exit_code, closed = main(dbt_args)
     sys.stdout.flush()
     sys.stderr.flush()
     if closed:

@@ -81,6 +81,7 @@ def read_csv_text(session: duckdb.DuckDBPyConnection, path: Path, stage: bool = 
         if _is_encoding_error(error, path):
             if encoding == "utf-8":  # before reading the file as Latin-1
                 _refuse_mixed_encodings(path)
+                _refuse_other_code_pages(path)
             continue
         endings = None if _ragged(error) else _odd_line_endings(path)
         if endings is not None:
@@ -105,6 +106,7 @@ def _text_encoding(path: Path) -> str:
     if _first_undecodable_line(path, "utf-8") is None:
         return "utf-8"
     _refuse_mixed_encodings(path)
+    _refuse_other_code_pages(path)
     bad = _first_undecodable_line(path, WINDOWS_1252)
     if bad is None:
         return WINDOWS_1252
@@ -154,6 +156,36 @@ def _refuse_mixed_encodings(path: Path) -> None:
             f"{path.name}, line {bad_line}: a byte that is not UTF-8 in a file that "
             "also holds UTF-8 text (mixed encodings: read either way, some names "
             "would change); save the whole file as UTF-8")
+
+
+# Three letters in a row from Latin-1's upper half (À to ÿ, not × or ÷): how a word of
+# another script reads when its 8-bit code page is taken for Latin-1 (Arabic Windows-1256
+# 'القاهرة' as 'ÇáÞÇåÑÉ', Cyrillic, Greek, Hebrew), and what Western words hardly hold:
+# their accented letters stand between plain ones ('Café', 'Größe', 'ações' has two).
+FOREIGN_WORD = re.compile(rb"[\xC0-\xD6\xD8-\xF6\xF8-\xFF]{3,}")
+
+
+def _refuse_other_code_pages(path: Path) -> None:
+    """A file that is not UTF-8 is read as Latin-1 or Windows-1252, which give some
+    character for nearly every byte: a file saved in another 8-bit code page (Excel's "CSV"
+    on Arabic or Cyrillic Windows) would load with every name garbled and no error. Such a
+    file holds words of three or more upper-half letters in a row; it is refused naming the
+    first line and the word as Latin-1 reads it."""
+    lines, tail = 1, b""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            data = tail + chunk
+            if found := FOREIGN_WORD.search(data):
+                line = lines + data.count(b"\n", 0, found.start())
+                word = found.group().decode("latin-1")
+                raise CsvProblem(
+                    f"{path.name}, line {line}: the file is not UTF-8, and read as Latin-1 or "
+                    f"Windows-1252 its text has words such as '{word}', of no Western "
+                    "language: it is likely in another code page (Arabic Windows-1256, "
+                    "Cyrillic Windows-1251, ...); save the file as UTF-8")
+            keep = len(data) - min(len(data), 2)  # a word may straddle two chunks
+            lines += data.count(b"\n", 0, keep)
+            tail = data[keep:]
 
 
 def _holds_utf8_text(path: Path) -> bool:

@@ -279,14 +279,13 @@ def _folder_relation(session: duckdb.DuckDBPyConnection, path: Path, table: str,
     plain BINARY."""
     where = f"{path.name} (table '{table}')"
     if path.suffix.lower() == ".parquet":
+        names = _parquet_names(path)
+        cols = _column_map(names, table, where)
         try:
-            base = session.sql(
-                f"select * from read_parquet({_quote(str(path))}, file_row_number = true)"
-            )
+            base = _numbered_parquet(session, path, names)
         except Exception as exc:
             raise InputError(f"{path.name}: not a readable Parquet file ({exc})") from exc
         row_expr = "file_row_number + 2"
-        cols = _column_map(_parquet_names(path), table, where)
         binary = _binary_columns(base, cols)
         try:
             _refuse_undecodable(base, path, binary)
@@ -309,6 +308,22 @@ def _folder_relation(session: duckdb.DuckDBPyConnection, path: Path, table: str,
     # parses anything else); CSV is read as text.
     relation = base.query("src", f"select {select}, {row_expr} as _source_row from src")
     return relation, by_position
+
+
+def _numbered_parquet(session: duckdb.DuckDBPyConnection, path: Path,
+                      names: list[str]) -> duckdb.DuckDBPyRelation:
+    """The file's columns and ``file_row_number`` (0 for its first row). DuckDB's reader adds
+    that column itself, and refuses a file that already has one (a column the table does
+    not need, written by an earlier DuckDB export, say): such a file is read by pyarrow,
+    without that column, and numbered in its order."""
+    if "file_row_number" not in names:
+        return session.sql(
+            f"select * from read_parquet({_quote(str(path))}, file_row_number = true)")
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(path, columns=[n for n in names if n != "file_row_number"])
+    numbered = rows.append_column("file_row_number", pa.array(range(rows.num_rows), pa.int64()))
+    return session.from_arrow(numbered)
 
 
 def _binary_columns(base: duckdb.DuckDBPyRelation, cols: dict[str, str]) -> dict[str, str]:

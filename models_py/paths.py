@@ -16,3 +16,8 @@ WAREHOUSE_ENV = "COUPONSEG_WAREHOUSE"  # the warehouse dbt's profile opens (prof
 def default_warehouse() -> Path:
     """COUPONSEG_WAREHOUSE if set, else data/warehouse.duckdb in the repository."""
     return Path(os.environ.get(WAREHOUSE_ENV, REPO_ROOT / "data" / "warehouse.duckdb"))
+
+
+def dbt_folder(warehouse: Path) -> Path:
+    """dbt's target and logs for builds of ``warehouse`` (an absolute path): beside it."""
+    return warehouse.with_name(f"{warehouse.name}.dbt")

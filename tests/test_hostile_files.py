@@ -437,6 +437,30 @@ def test_windows_1252_is_read_and_other_bytes_name_their_line(tmp_path):
         "merchants.csv, line 4: the text is neither UTF-8, Latin-1 nor Windows-1252")
 
 
+@pytest.mark.parametrize("codec, names", [
+    ("cp1256", ["القاهرة", "الجيزة"]),  # Excel's "CSV" on Arabic Windows
+    ("cp1251", ["Москва", "Казань"]),
+    ("iso8859_7", ["Αθήνα", "Πάτρα"]),
+])
+def test_text_of_another_code_page_is_refused_not_garbled(tmp_path, codec, names):
+    """Latin-1 and Windows-1252 give a character to nearly every byte, so a file saved in
+    another 8-bit code page would load with every name garbled ('القاهرة' as 'ÇáÞÇåÑÉ'):
+    it is refused, naming the first line with such a word. Western names, whose accented
+    letters stand between plain ones, are still read."""
+    path = tmp_path / "cities.csv"
+    rows = "".join(f"{i},{name}\n" for i, name in enumerate(["Giza", *names], start=1))
+    path.write_bytes(f"city_id,city_name\n{rows}".encode(codec))
+    with duckdb.connect() as con, pytest.raises(InputError) as error:
+        load_table(con, tmp_path, "cities")
+    assert str(error.value).startswith("cities.csv, line 3: the file is not UTF-8")
+    assert "save the file as UTF-8" in str(error.value)
+    western = ["Größe Straße", "São João", "Ålesund", "Œuvre – Zürich", "Ærøskøbing"]
+    path.write_bytes("city_id,city_name\n".encode() + "".join(
+        f"{i},{name}\n" for i, name in enumerate(western, start=1)).encode("cp1252"))
+    with duckdb.connect() as con:
+        assert load_table(con, tmp_path, "cities").df()["city_name"].tolist() == western
+
+
 def test_day_numbers_in_a_1904_workbook_are_its_dates(clean, tmp_path):
     """A workbook saved with the 1904 date system counts day numbers from 1904-01-01: a
     number (or number-as-text) typed into a date column means that date, not the one four
@@ -486,6 +510,21 @@ def test_parquet_text_written_as_plain_binary_is_read_as_text(tmp_path):
         load_table(con, tmp_path, "cities")
     assert str(error.value).startswith(
         "cities.parquet, column 'city_name': bytes that are not UTF-8 text in row(s) 3, 5 ")
+
+
+def test_a_parquet_column_named_file_row_number_is_an_extra_column(tmp_path):
+    """DuckDB's Parquet reader numbers rows in a column it calls file_row_number and refuses
+    a file that has one (an earlier DuckDB export can write it): like any extra column it
+    is ignored, and the rows are numbered in file order."""
+    table = pa.table({"file_row_number": [7, 7, 7], "city_name": ["Cairo", "Giza", "Aswan"],
+                      "city_id": [3, 1, 2]})
+    pq.write_table(table, tmp_path / "cities.parquet", row_group_size=1)
+    with duckdb.connect() as con:
+        loaded = load_table(con, tmp_path, "cities").df()
+    assert loaded["city_name"].tolist() == ["Cairo", "Giza", "Aswan"]
+    assert loaded["city_id"].tolist() == [3, 1, 2]
+    assert loaded["_source_row"].tolist() == [2, 3, 4]
+    assert "file_row_number" not in loaded.columns
 
 
 @pytest.mark.parametrize("stage", [False, True])

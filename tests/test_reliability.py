@@ -14,9 +14,18 @@ import time
 import pandas as pd
 import pypdf
 import pytest
-from conftest import REPO, couponseg, processes_with, query, sigkill_and_wait
+from conftest import (
+    REPO,
+    command_line,
+    couponseg,
+    processes_with,
+    query,
+    sigkill_and_wait,
+)
 
 from couponseg.build import dbt_build, dbt_log_path, describe_failures, run_results_path
+from couponseg.dbt_early import EarlyDbt
+from couponseg.dbt_runner import EARLY_FLAG
 from couponseg.generate import generate
 from models_py.loader import INPUT_ENV
 
@@ -127,7 +136,7 @@ def test_sigkill_of_the_cli_stops_its_dbt_child(built, previous):
     proc = _start_build(built.input, previous)
     children = _build_processes(previous)
     assert children, "no dbt child found"
-    assert all(_holds(pid, previous.with_name("warehouse.duckdb.lock")) for pid in children)
+    assert all(_holds(pid, _lock(previous)) for pid in children)
     assert sigkill_and_wait(proc, lambda: _build_processes(previous)) == [], \
         "the dbt child outlived the CLI"
     assert _digest(previous) == before
@@ -206,7 +215,8 @@ def _analyst(warehouse) -> subprocess.Popen:
 
 def _start_build(input_path, warehouse, **popen) -> subprocess.Popen:
     """Start a real build in the background; return once its dbt child is writing the new
-    file (the CLI itself creates the file first, carrying the segment history into it)."""
+    file (the CLI itself creates the file first, carrying the segment history into it): it
+    holds the build's lock, which a child started early is handed only with its build."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "couponseg.cli", "build", "--input", str(input_path),
          "--warehouse", str(warehouse)],
@@ -214,10 +224,60 @@ def _start_build(input_path, warehouse, **popen) -> subprocess.Popen:
     )
     deadline = time.time() + 120
     while not (list(warehouse.parent.glob(f"{warehouse.name}.building*"))
-               and _build_processes(warehouse)):
+               and any(_holds(pid, _lock(warehouse)) for pid in _build_processes(warehouse))):
         assert time.time() < deadline and proc.poll() is None, "build never started writing"
         time.sleep(0.2)
     return proc
+
+
+def _lock(warehouse):
+    return warehouse.with_name(f"{warehouse.name}.lock")
+
+
+def test_dbt_runs_in_the_child_started_before_the_build(built, previous):
+    """couponseg/dbt_early.py: the CLI starts dbt's process first thing, and the build runs
+    in it (one dbt process, the early one, holding the lock), not in a second one."""
+    proc = _start_build(built.input, previous)
+    try:
+        children = _build_processes(previous)
+        assert len(children) == 1, children
+        assert EARLY_FLAG in command_line(children[0])
+    finally:
+        assert proc.wait(timeout=300) == 0
+    assert _customers(previous) == _customers(built.warehouse)
+
+
+def test_a_child_started_early_and_not_used_ends_quietly(tmp_path):
+    """A build refused before dbt closes its early child: it is gone at once (killed: it may
+    still be importing dbt). One killed before the hand-over is not handed anything: the
+    build starts a new child instead."""
+    unused = EarlyDbt.start(tmp_path / "w.duckdb.dbt")
+    proc = unused.proc
+    assert processes_with(str(tmp_path), "couponseg.dbt_runner") == [proc.pid]
+    unused.close()
+    assert proc.returncode is not None
+    assert processes_with(str(tmp_path), "couponseg.dbt_runner") == []
+
+    killed = EarlyDbt.start(tmp_path / "w.duckdb.dbt")
+    killed.proc.kill()
+    killed.proc.wait()
+    with open(tmp_path / "stderr.log", "w") as log:
+        assert killed.hand_over(["--version"], dict(os.environ), tmp_path, log.fileno(),
+                                log.fileno()) is None
+    killed.close()
+
+
+def test_a_child_started_early_takes_the_environment_and_folder_it_is_handed(tmp_path):
+    """What the hand-over gives the child replaces what it started with: dbt reads the
+    build's environment (its profile's settings) and runs in the build's dbt folder, with
+    the build's stderr log."""
+    early = EarlyDbt.start(tmp_path / "w.duckdb.dbt")
+    env = {**os.environ, "DBT_PROFILES_DIR": str(tmp_path / "no-profiles-here")}
+    with open(tmp_path / "stderr.log", "w") as log:
+        child = early.hand_over(["debug", "--config-dir"], env, tmp_path, log.fileno(),
+                                log.fileno())
+    out, _ = child.communicate(timeout=120)
+    assert str(tmp_path / "no-profiles-here") in out
 
 
 def test_readers_during_a_build_see_the_last_good_warehouse(built, previous, other_input,
