@@ -346,6 +346,7 @@ def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
         _prepare_out(out)
         name = params[0] if params else None
         stem = "campaign_audience" + (f"_{_slug(name, _segment_id(con, name))}" if name else "")
+        _refuse_replacing_newer(out / f"{stem}.manifest.json", con)
         audience, manifest, rows = _write(
             con, out, stem, fmt, where, params,
             lambda files: _manifest(con, source or warehouse, where, params, fmt, name, files))
@@ -356,6 +357,26 @@ def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
             if export.is_older:
                 _prune(export, written)
     return ExportResult(audience, manifest, rows, offers_path(audience), others)
+
+
+def _refuse_replacing_newer(manifest: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """The export of a newer run (a later as-of date, or the same date and a later run) is
+    never replaced by this one's files of the same names (an older warehouse, or a backfill,
+    exported into the live folder): a CRM importing the folder would send an old audience
+    without a word. A manifest that cannot be read is not ours to judge."""
+    try:
+        seen = json.loads(manifest.read_text(encoding="utf-8"))
+        newer = _run_order(seen)
+    except (OSError, ValueError, AttributeError):
+        return
+    as_of = _records(con, "select as_of_date from marts.run_context")[0]["as_of_date"]
+    this = _run_order({"as_of_date": as_of, "run_id": _run_id(con)})
+    if newer > this:
+        raise ExportError(
+            f"{manifest.parent} holds the export of a newer run (run {seen.get('run_id')}, "
+            f"as of {seen.get('as_of_date')}) than this warehouse's (run {this[1]}, as of "
+            f"{this[0]}), in the files this export would write ({manifest.name} and the "
+            "files it names); export into another folder, or remove that export first")
 
 
 def other_exports(manifest: Path) -> list[OtherExport]:

@@ -302,3 +302,26 @@ def test_pruning_never_removes_this_export_a_newer_one_or_a_changed_file(hostile
     assert after["campaign_audience_later.csv"] == before["campaign_audience_later.csv"]
     assert after["campaign_audience_edited.csv"] == before["campaign_audience_edited.csv"]
     assert tmp_path.parent.exists()
+
+
+def test_a_newer_runs_export_of_the_same_names_is_never_replaced(hostile, tmp_path):
+    """An older warehouse (or a backfill) exported into the live folder would write the same
+    file names as the newer run's export there: the export stops, naming both runs, and the
+    folder keeps the newer export byte for byte. The same run exported again replaces its
+    own files."""
+    couponseg("export", "--warehouse", hostile, "--out", tmp_path)
+    manifest_path = tmp_path / "campaign_audience.manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    newer = {**manifest, "run_id": (manifest["run_id"] or 1) + 5}
+    manifest_path.write_text(json.dumps(newer))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    result = couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--prune-older",
+                       check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"newer run (run {newer['run_id']}, as of {newer['as_of_date']})" in result.stderr
+    assert f"(run {manifest['run_id']}, as of {manifest['as_of_date']})" in result.stderr
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+    manifest_path.write_text(json.dumps(manifest))  # this run's own export: replaced
+    assert couponseg("export", "--warehouse", hostile, "--out", tmp_path).returncode == 0
