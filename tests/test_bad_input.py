@@ -481,3 +481,58 @@ def test_a_city_nobody_lives_in_is_listed_with_none(damaged):
     facts = query(damaged["warehouse"], "select city_count, smallest_city "
                   "from reporting.rpt_insight_facts").iloc[0]
     assert facts["city_count"] == len(staged) and facts["smallest_city"] == "Hurghada"
+
+
+def _us_date(text: object) -> object:
+    """An ISO date as a US spreadsheet exports it (m/d/yyyy, no leading zeros)."""
+    if not isinstance(text, str) or not text:
+        return text
+    day = dt.date.fromisoformat(text[:10])
+    return f"{day.month}/{day.day}/{day.year}"
+
+
+def test_dates_written_month_first_are_rejected_not_swapped(clean, tmp_path):
+    """A US export writes burn dates m/d/yyyy: 5/22/2024 reads only month-first, so the
+    column is month-first, and read day-first every burn date with a day of 12 or less
+    would have its day and month swapped, silently. Every d/m or m/d burn date of that
+    column is rejected as month_first_burn_date instead, the rows raw = kept + rejected,
+    and no kept transaction holds a burn date other than the file's."""
+    tables = copy.deepcopy(clean)
+    tx = tables["transactions"]
+    burnt = tx["burn_date"].notna() & (tx["burn_date"] != "")
+    tx.loc[burnt, "burn_date"] = tx.loc[burnt, "burn_date"].map(_us_date)
+    warehouse = tmp_path / "w.duckdb"
+    couponseg("build", "--input", write_folder(tables, tmp_path / "in"), "--warehouse", warehouse)
+    reasons = query(warehouse, "select source_row, reason from audit.audit_rejected_rows "
+                               "where source_table = 'transactions'")
+    burnt_rows = set(tx.index[burnt] + 2)
+    assert set(reasons.loc[reasons["reason"] == "month_first_burn_date", "source_row"]) \
+        == burnt_rows - set(reasons.loc[reasons["reason"] != "month_first_burn_date",
+                                        "source_row"])
+    kept_burns = query(warehouse, "select count(*) as n from staging.stg_transactions "
+                                  "where burn_date is not null")
+    assert kept_burns["n"][0] == 0
+    flags = query(warehouse, "select * from staging.plausible_date_range")
+    assert flags[["join_date_month_first", "transaction_date_month_first",
+                  "burn_date_month_first"]].values.tolist() == [[False, False, True]]
+
+
+def test_a_month_first_date_in_a_day_first_column_is_only_that_row(clean, tmp_path):
+    """A column with dates that read only day-first (25/03/2024) is day-first: one date
+    that reads only month-first there (3/25/2024, a typing slip) is that row's invalid date,
+    and the other day-first dates are kept as written."""
+    tables = copy.deepcopy(clean)
+    tx = tables["transactions"]
+    days = tx["transaction_date"].str[:10].map(dt.date.fromisoformat)
+    first, second = tx.index[[day.day > 12 for day in days]][:2]  # each its own date, reworded
+    tx.loc[first, "transaction_date"] = days[first].strftime("%d/%m/%Y")
+    tx.loc[second, "transaction_date"] = _us_date(tx.loc[second, "transaction_date"])
+    warehouse = tmp_path / "w.duckdb"
+    couponseg("build", "--input", write_folder(tables, tmp_path / "in"), "--warehouse", warehouse)
+    reasons = query(warehouse, "select source_row, reason from audit.audit_rejected_rows "
+                               f"where source_table = 'transactions' "
+                               f"and source_row in ({first + 2}, {second + 2})")
+    assert reasons.values.tolist() == [[second + 2, "invalid_transaction_date"]]
+    kept = query(warehouse, "select claim_date from staging.validated_transactions "
+                            f"where source_row = {first + 2}")
+    assert kept["claim_date"][0] == pd.Timestamp(days[first])

@@ -455,7 +455,7 @@ def test_text_of_another_code_page_is_refused_not_garbled(tmp_path, codec, names
     assert str(error.value).startswith("cities.csv, line 3: the file is not UTF-8")
     assert "save the file as UTF-8" in str(error.value)
     western = ["Größe Straße", "São João", "Ålesund", "Œuvre – Zürich", "Ærøskøbing"]
-    path.write_bytes("city_id,city_name\n".encode() + "".join(
+    path.write_bytes(b"city_id,city_name\n" + "".join(
         f"{i},{name}\n" for i, name in enumerate(western, start=1)).encode("cp1252"))
     with duckdb.connect() as con:
         assert load_table(con, tmp_path, "cities").df()["city_name"].tolist() == western

@@ -221,6 +221,38 @@
     {%- endif -%}
 {%- endmacro %}
 
+{% macro written_month_first(column, relation, family) -%}
+    {#- One row, `month_first`: whether a text date column is written month-first, m/d/yyyy
+        (or m-d-yyyy, as US spreadsheets export dates): some of its distinct spellings read
+        only month-first (5/22/2022) and none only day-first (22/05/2022). parse_date reads
+        d/m/yyyy day-first, which would swap day and month in such a column wherever the day
+        is 12 or less; validation rejects its slash and dash dates instead
+        (month_first_checks). A column whose every such date has a day of 12 or less shows
+        no order and is read day-first. Typed columns are never month-first. -#}
+    {%- if family == 'text' -%}
+    select
+        coalesce(max(case when {{ read_only_as('spelling', '%m', '%d') }} then 1 end), 0) = 1
+        and coalesce(max(case when {{ read_only_as('spelling', '%d', '%m') }} then 1 end), 0) = 0
+        as month_first
+    from (select distinct {{ clean_text(column) }} as spelling from {{ relation }}) as spellings
+    {%- else -%}
+    select false as month_first
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro read_only_as(column, first, second) -%}
+    {#- The text is a date with `first` then `second` (%d or %m) and the year, slashes or
+        dashes between, and not one the other way round. -#}
+    (
+    {%- for separator in ['/', '-'] %}
+        {{ 'or ' if not loop.first }}(
+            {{ try_parse_date(column, first ~ separator ~ second ~ separator ~ '%Y') }} is not null
+            and {{ try_parse_date(column, second ~ separator ~ first ~ separator ~ '%Y') }} is null
+        )
+    {%- endfor %}
+    )
+{%- endmacro %}
+
 {% macro first_failing(checks) -%}
     {#- checks: list of (condition, reason) pairs in priority order; the first that holds
         names the row's reject reason, none holding gives null (the row is kept). -#}

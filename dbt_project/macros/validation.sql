@@ -8,11 +8,28 @@
     ]) -%}
 {%- endmacro %}
 
-{% macro date_checks(raw_column, parsed_column, label, range_alias='date_range') -%}
-    {#- A required date: present, parsed, and plausible (finite, within the one-row
-        plausible_date_range, which the caller joins as range_alias). -#}
-    {%- do return(required_value_checks(raw_column, parsed_column, label)
-        + plausible_date_checks(parsed_column, label, range_alias)) -%}
+{% macro date_checks(raw_column, parsed_column, label, family, range_alias='date_range') -%}
+    {#- A required date: present, not in a column written month-first, parsed, and
+        plausible (finite, within the one-row plausible_date_range, which the caller joins
+        as range_alias). `family`: the raw column's type family (raw_column_types). -#}
+    {%- set required = required_value_checks(raw_column, parsed_column, label) -%}
+    {%- do return(required[:1] + month_first_checks(raw_column, label, family, range_alias)
+        + required[1:] + plausible_date_checks(parsed_column, label, range_alias)) -%}
+{%- endmacro %}
+
+{% macro month_first_checks(raw_column, label, family, range_alias='date_range') -%}
+    {#- A date written d/m/yyyy or m/d/yyyy (slashes or dashes) in a text column that
+        plausible_date_range (joined as range_alias) finds written month-first: read
+        day-first, as parse_date reads it, its day and month would be swapped (or it would
+        not parse), so it is rejected as month_first_<label>. Never for a typed column (the
+        check is then `false`, so every build lists the same checks in the same order). -#}
+    {%- if family == 'text' -%}
+        {%- set condition = range_alias ~ "." ~ label ~ "_month_first and "
+            ~ regex_full_match(raw_column, '[0-9]{1,2}[/-][0-9]{1,2}[/-][0-9]{4}') -%}
+    {%- else -%}
+        {%- set condition = "false" -%}
+    {%- endif -%}
+    {%- do return([(condition, "month_first_" ~ label)]) -%}
 {%- endmacro %}
 
 {% macro plausible_date_checks(parsed_column, label, range_alias='date_range') -%}

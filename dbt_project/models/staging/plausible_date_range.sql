@@ -4,7 +4,8 @@
     happened, plus plausible_days_after_feed days. A handful of claims dated 2099 or 9999
     cannot move it, and it never depends on today's date, so a rerun gives the same window.
     Claim texts are counted before they are parsed, so a 50M-row text feed parses only its
-    few thousand distinct date spellings here. -#}
+    few thousand distinct date spellings here. Beside the window, the order of day and month
+    in each text date column (written_month_first), from its distinct spellings too. -#}
 {%- set family = raw_column_types('raw_transactions').get('transaction_date', 'text') -%}
 {%- if family in ('integer', 'decimal', 'float', 'float4', 'date', 'timestamp') -%}
     {%- set claim_value = 'transaction_date' -%}
@@ -12,6 +13,8 @@
     {%- set claim_value = clean_text('cast(transaction_date as ' ~ text_type() ~ ')') -%}
 {%- endif -%}
 {%- set earliest = "cast('" ~ var('earliest_plausible_date') ~ "' as date)" -%}
+{%- set join_family = raw_column_types('raw_customers').get('join_date', 'text') -%}
+{%- set burn_family = raw_column_types('raw_transactions').get('burn_date', 'text') -%}
 
 with spellings as (
     select
@@ -49,6 +52,20 @@ reference as (
     select min(claim_date) as feed_reference_date
     from cumulative
     where claims_so_far >= {{ var('plausible_feed_share') }} * all_claims
+),
+
+-- Whether each text date column is written month-first (m/d/yyyy): validation then rejects
+-- its d/m and m/d dates rather than read them day-first with day and month swapped.
+join_date_order as (
+    {{ written_month_first('join_date', ref('raw_customers'), join_family) }}
+),
+
+transaction_date_order as (
+    {{ written_month_first('transaction_date', ref('raw_transactions'), family) }}
+),
+
+burn_date_order as (
+    {{ written_month_first('burn_date', ref('raw_transactions'), burn_family) }}
 )
 
 select
@@ -58,5 +75,11 @@ select
         cast({{ dbt.dateadd('day', var('plausible_days_after_feed'), 'feed_reference_date') }}
             as date),
         cast('9999-12-30' as date)
-    ) as latest_plausible_date
+    ) as latest_plausible_date,
+    join_date_order.month_first as join_date_month_first,
+    transaction_date_order.month_first as transaction_date_month_first,
+    burn_date_order.month_first as burn_date_month_first
 from reference
+cross join join_date_order
+cross join transaction_date_order
+cross join burn_date_order

@@ -34,7 +34,7 @@ select
     flagged.gender_id,
     {{ first_failing(
         key_checks('raw_customer_id', 'customer_id', 'customer_id')
-        + date_checks('raw_join_date', 'join_date', 'join_date')
+        + date_checks('raw_join_date', 'join_date', 'join_date', types.get('join_date', 'text'))
         + foreign_key_checks(
             'raw_city_id', 'flagged.city_id', ref('stg_cities'), 'city_id', 'city_id'
         )

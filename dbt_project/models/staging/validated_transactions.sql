@@ -75,17 +75,18 @@ select
     {{ first_failing(
         key_checks('raw_transaction_id', 'transaction_id', 'transaction_id')
         + resolved_key_checks('raw_customer_id', 'customer_id', 'found_customer_id', 'customer_id')
-        + date_checks('raw_transaction_date', 'claim_date', 'transaction_date')
+        + date_checks(
+            'raw_transaction_date', 'claim_date', 'transaction_date',
+            types.get('transaction_date', 'text')
+        )
         + [
             ('raw_status is null', 'missing_transaction_status'),
             ('status is null', 'unknown_transaction_status'),
         ]
         + resolved_key_checks('raw_branch_id', 'branch_id', 'found_branch_id', 'branch_id')
-        + [
-            ('coupon_name is null', 'missing_coupon_name'),
-            ('raw_burn_date is not null and burn_date is null',
-                'invalid_burn_date'),
-        ]
+        + [('coupon_name is null', 'missing_coupon_name')]
+        + month_first_checks('raw_burn_date', 'burn_date', types.get('burn_date', 'text'))
+        + [('raw_burn_date is not null and burn_date is null', 'invalid_burn_date')]
         + plausible_date_checks('burn_date', 'burn_date')
         + [
             ("status = 'burnt' and burn_date is null", 'burnt_without_burn_date'),
