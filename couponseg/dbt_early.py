@@ -126,4 +126,7 @@ def wait_for_build(fd: int) -> list[str] | None:
     os.environ.clear()
     os.environ.update(build["env"])
     os.chdir(build["cwd"])
+    # dbt records its command line (run_results.json's invocation_command) from sys.argv:
+    # the build's arguments, as a child started with them would have.
+    sys.argv = [sys.argv[0], *build["args"]]
     return build["args"]

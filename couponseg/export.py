@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,6 +66,7 @@ FORMATS = ("csv", "parquet")
 FORMAT_VERSION = 2
 UNSAFE_FIRST = ("=", "+", "-", "@", "\t", "\r", "'")
 BATCH_ROWS = 100_000
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # the manifests' as_of_date
 
 
 class ExportError(Exception):
@@ -366,9 +368,12 @@ def _refuse_replacing_newer(manifest: Path, con: duckdb.DuckDBPyConnection) -> N
     without a word. A manifest that cannot be read is not ours to judge."""
     try:
         seen = json.loads(manifest.read_text(encoding="utf-8"))
-        newer = _run_order(seen)
-    except (OSError, ValueError, AttributeError):
+        written = seen["as_of_date"]
+    except (OSError, ValueError, KeyError, TypeError):
         return
+    if not (isinstance(written, str) and ISO_DATE.fullmatch(written)):
+        return  # not a date as this module writes it (yyyy-mm-dd): not ours to judge
+    newer = _run_order(seen)
     as_of = _records(con, "select as_of_date from marts.run_context")[0]["as_of_date"]
     this = _run_order({"as_of_date": as_of, "run_id": _run_id(con)})
     if newer > this:

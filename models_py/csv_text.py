@@ -158,34 +158,46 @@ def _refuse_mixed_encodings(path: Path) -> None:
             "would change); save the whole file as UTF-8")
 
 
-# Three letters in a row from Latin-1's upper half (À to ÿ, not × or ÷): how a word of
-# another script reads when its 8-bit code page is taken for Latin-1 (Arabic Windows-1256
-# 'القاهرة' as 'ÇáÞÇåÑÉ', Cyrillic, Greek, Hebrew), and what Western words hardly hold:
-# their accented letters stand between plain ones ('Café', 'Größe', 'ações' has two).
-FOREIGN_WORD = re.compile(rb"[\xC0-\xD6\xD8-\xF6\xF8-\xFF]{3,}")
+# Letters of Windows-1252's upper half (À-ÿ but × and ÷, Š Œ Ž š œ ž Ÿ, ª µ º), and a word
+# made of them alone: how words of another script read when their 8-bit code page is taken
+# for Windows-1252 (Arabic Windows-1256 'القاهرة' as 'ÇáÞÇåÑÉ', 'من' as 'ãä'; Cyrillic, Greek,
+# Hebrew), and what Western names hardly hold: their accented letters stand in words with
+# plain ones ('Café', 'Þjóðólfur', 'Jäääär'). A word of one letter ('à') is left alone.
+UPPER_LETTERS = rb"\xC0-\xD6\xD8-\xF6\xF8-\xFF\x8A\x8C\x8E\x9A\x9C\x9E\x9F\xAA\xB5\xBA"
+FOREIGN_WORD = re.compile(rb"(?<![A-Za-z" + UPPER_LETTERS + rb"])[" + UPPER_LETTERS
+                          + rb"]{2,}(?![A-Za-z" + UPPER_LETTERS + rb"])")
+LETTER_BYTES = frozenset(re.findall(rb"[A-Za-z" + UPPER_LETTERS + rb"]", bytes(range(256))))
+WORD_TAIL = 256  # bytes carried into the next chunk's scan (a word cut at a chunk's end)
 
 
 def _refuse_other_code_pages(path: Path) -> None:
     """A file that is not UTF-8 is read as Latin-1 or Windows-1252, which give some
     character for nearly every byte: a file saved in another 8-bit code page (Excel's "CSV"
     on Arabic or Cyrillic Windows) would load with every name garbled and no error. Such a
-    file holds words of three or more upper-half letters in a row; it is refused naming the
-    first line and the word as Latin-1 reads it."""
+    file holds words made only of upper-half letters (FOREIGN_WORD); it is refused naming
+    the first line and the word as Windows-1252 reads it. Code pages of Latin-script
+    languages (Central European Windows-1250, Turkish, Baltic) read as Western letters and
+    cannot be told apart this way."""
     lines, tail = 1, b""
     with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
+        chunk = handle.read(CHUNK)
+        while chunk:
+            following = handle.read(CHUNK)
             data = tail + chunk
-            if found := FOREIGN_WORD.search(data):
+            found = FOREIGN_WORD.search(data)
+            if found and not (following and found.end() == len(data)):  # else: next chunk
                 line = lines + data.count(b"\n", 0, found.start())
-                word = found.group().decode("latin-1")
+                word = found.group().decode(WINDOWS_1252, errors="replace")
                 raise CsvProblem(
                     f"{path.name}, line {line}: the file is not UTF-8, and read as Latin-1 or "
                     f"Windows-1252 its text has words such as '{word}', of no Western "
                     "language: it is likely in another code page (Arabic Windows-1256, "
                     "Cyrillic Windows-1251, ...); save the file as UTF-8")
-            keep = len(data) - min(len(data), 2)  # a word may straddle two chunks
+            keep = max(0, len(data) - WORD_TAIL)
+            while keep > 0 and data[keep] in LETTER_BYTES:  # the tail starts between words
+                keep -= 1
             lines += data.count(b"\n", 0, keep)
-            tail = data[keep:]
+            tail, chunk = data[keep:], following
 
 
 def _holds_utf8_text(path: Path) -> bool:

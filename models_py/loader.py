@@ -316,12 +316,12 @@ def _numbered_parquet(session: duckdb.DuckDBPyConnection, path: Path,
     that column itself, and refuses a file that already has one (a column the table does
     not need, written by an earlier DuckDB export, say): such a file is read by pyarrow,
     without that column, and numbered in its order."""
-    if "file_row_number" not in names:
+    if "file_row_number" not in {name.lower() for name in names}:  # DuckDB ignores case
         return session.sql(
             f"select * from read_parquet({_quote(str(path))}, file_row_number = true)")
     import pyarrow.parquet as pq
 
-    rows = pq.read_table(path, columns=[n for n in names if n != "file_row_number"])
+    rows = pq.read_table(path, columns=[n for n in names if n.lower() != "file_row_number"])
     numbered = rows.append_column("file_row_number", pa.array(range(rows.num_rows), pa.int64()))
     return session.from_arrow(numbered)
 

@@ -323,5 +323,9 @@ def test_a_newer_runs_export_of_the_same_names_is_never_replaced(hostile, tmp_pa
     assert f"(run {manifest['run_id']}, as of {manifest['as_of_date']})" in result.stderr
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
+    # A date this module never writes is not ours to judge: the export goes ahead.
+    for odd in ("n/a", "20991231", "2099-12-31T00:00:00", 20991231, None):
+        manifest_path.write_text(json.dumps({**newer, "as_of_date": odd}))
+        assert couponseg("export", "--warehouse", hostile, "--out", tmp_path).returncode == 0
     manifest_path.write_text(json.dumps(manifest))  # this run's own export: replaced
     assert couponseg("export", "--warehouse", hostile, "--out", tmp_path).returncode == 0

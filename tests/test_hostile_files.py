@@ -19,6 +19,7 @@ import pytest
 from conftest import couponseg, processes_with, query
 from damage import read_tables, write_folder, write_workbook
 
+from models_py import csv_text
 from models_py.loader import InputError, load_table
 
 
@@ -439,8 +440,11 @@ def test_windows_1252_is_read_and_other_bytes_name_their_line(tmp_path):
 
 @pytest.mark.parametrize("codec, names", [
     ("cp1256", ["القاهرة", "الجيزة"]),  # Excel's "CSV" on Arabic Windows
+    ("cp1256", ["من", "في"]),  # two-letter words
     ("cp1251", ["Москва", "Казань"]),
+    ("cp1251", ["Київ", "Ош"]),  # ї (0xBF) is no Latin-1 letter: 'Êè' and 'â' around it
     ("iso8859_7", ["Αθήνα", "Πάτρα"]),
+    ("cp1255", ["בן", "תל אביב"]),
 ])
 def test_text_of_another_code_page_is_refused_not_garbled(tmp_path, codec, names):
     """Latin-1 and Windows-1252 give a character to nearly every byte, so a file saved in
@@ -454,11 +458,27 @@ def test_text_of_another_code_page_is_refused_not_garbled(tmp_path, codec, names
         load_table(con, tmp_path, "cities")
     assert str(error.value).startswith("cities.csv, line 3: the file is not UTF-8")
     assert "save the file as UTF-8" in str(error.value)
-    western = ["Größe Straße", "São João", "Ålesund", "Œuvre – Zürich", "Ærøskøbing"]
+    western = ["Größe Straße", "São João", "Ålesund", "Œuvre – Zürich", "Ærøskøbing",
+               "Þjóðólfur", "Jäääär", "à la carte", "IBÁÑEZ", "Sauðárkrókur"]
     path.write_bytes(b"city_id,city_name\n" + "".join(
         f"{i},{name}\n" for i, name in enumerate(western, start=1)).encode("cp1252"))
     with duckdb.connect() as con:
         assert load_table(con, tmp_path, "cities").df()["city_name"].tolist() == western
+
+
+def test_words_cut_by_a_chunk_end_are_judged_whole(tmp_path, monkeypatch):
+    """The scan for words of another code page reads the file in chunks: a Western word cut
+    at a chunk's end is not taken for one ('Åå|sen'), a foreign word cut there is still
+    found, on its own line."""
+    western = tmp_path / "western.csv"
+    western.write_bytes("city_id,city_name\n1,Ååsen Jäääär\n2,Þjóðólfur\n".encode("cp1252"))
+    arabic = tmp_path / "arabic.csv"
+    arabic.write_bytes("city_id,city_name\n1,Giza Jeer\n2,x القاهرة\n".encode("cp1256"))
+    for size in range(1, 40):  # every place a chunk can end
+        monkeypatch.setattr(csv_text, "CHUNK", size)
+        csv_text._refuse_other_code_pages(western)  # no refusal
+        with pytest.raises(csv_text.CsvProblem, match="arabic.csv, line 3: "):
+            csv_text._refuse_other_code_pages(arabic)
 
 
 def test_day_numbers_in_a_1904_workbook_are_its_dates(clean, tmp_path):
@@ -512,11 +532,12 @@ def test_parquet_text_written_as_plain_binary_is_read_as_text(tmp_path):
         "cities.parquet, column 'city_name': bytes that are not UTF-8 text in row(s) 3, 5 ")
 
 
-def test_a_parquet_column_named_file_row_number_is_an_extra_column(tmp_path):
+@pytest.mark.parametrize("extra", ["file_row_number", "File_Row_Number"])
+def test_a_parquet_column_named_file_row_number_is_an_extra_column(tmp_path, extra):
     """DuckDB's Parquet reader numbers rows in a column it calls file_row_number and refuses
-    a file that has one (an earlier DuckDB export can write it): like any extra column it
-    is ignored, and the rows are numbered in file order."""
-    table = pa.table({"file_row_number": [7, 7, 7], "city_name": ["Cairo", "Giza", "Aswan"],
+    a file that has one in any case (an earlier DuckDB export can write it): like any extra
+    column it is ignored, and the rows are numbered in file order."""
+    table = pa.table({extra: [7, 7, 7], "city_name": ["Cairo", "Giza", "Aswan"],
                       "city_id": [3, 1, 2]})
     pq.write_table(table, tmp_path / "cities.parquet", row_group_size=1)
     with duckdb.connect() as con:
@@ -524,7 +545,7 @@ def test_a_parquet_column_named_file_row_number_is_an_extra_column(tmp_path):
     assert loaded["city_name"].tolist() == ["Cairo", "Giza", "Aswan"]
     assert loaded["city_id"].tolist() == [3, 1, 2]
     assert loaded["_source_row"].tolist() == [2, 3, 4]
-    assert "file_row_number" not in loaded.columns
+    assert extra not in loaded.columns
 
 
 @pytest.mark.parametrize("stage", [False, True])

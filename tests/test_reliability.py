@@ -245,6 +245,9 @@ def test_dbt_runs_in_the_child_started_before_the_build(built, previous):
     finally:
         assert proc.wait(timeout=300) == 0
     assert _customers(previous) == _customers(built.warehouse)
+    # dbt records the build's own command line, not the early child's
+    command = json.loads(run_results_path(previous).read_text())["args"]["invocation_command"]
+    assert " build " in command and EARLY_FLAG not in command, command
 
 
 def test_a_child_started_early_and_not_used_ends_quietly(tmp_path):

@@ -221,22 +221,24 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro written_month_first(column, relation, family) -%}
-    {#- One row, `month_first`: whether a text date column is written month-first, m/d/yyyy
-        (or m-d-yyyy, as US spreadsheets export dates): some of its distinct spellings read
-        only month-first (5/22/2022) and none only day-first (22/05/2022). parse_date reads
-        d/m/yyyy day-first, which would swap day and month in such a column wherever the day
-        is 12 or less; validation rejects its slash and dash dates instead
-        (month_first_checks). A column whose every such date has a day of 12 or less shows
-        no order and is read day-first. Typed columns are never month-first. -#}
+{% macro date_order_evidence(column, relation, family) -%}
+    {#- One row: whether some distinct spelling of a text date column reads only month-first
+        (`month_first_only`: 5/22/2022, m/d/yyyy or m-d-yyyy as US spreadsheets export dates)
+        and whether some reads only day-first (`day_first_only`: 22/05/2022). parse_date
+        reads d/m/yyyy day-first, which in a month-first column would swap day and month
+        wherever the day is 12 or less; plausible_date_range judges the columns from this.
+        A typed column has neither. -#}
     {%- if family == 'text' -%}
     select
         coalesce(max(case when {{ read_only_as('spelling', '%m', '%d') }} then 1 end), 0) = 1
-        and coalesce(max(case when {{ read_only_as('spelling', '%d', '%m') }} then 1 end), 0) = 0
-        as month_first
+        as month_first_only,
+        coalesce(max(case when {{ read_only_as('spelling', '%d', '%m') }} then 1 end), 0) = 1
+        as day_first_only
     from (select distinct {{ clean_text(column) }} as spelling from {{ relation }}) as spellings
     {%- else -%}
-    select false as month_first
+    select
+        false as month_first_only,
+        false as day_first_only
     {%- endif -%}
 {%- endmacro %}
 

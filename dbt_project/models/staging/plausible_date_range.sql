@@ -5,7 +5,7 @@
     cannot move it, and it never depends on today's date, so a rerun gives the same window.
     Claim texts are counted before they are parsed, so a 50M-row text feed parses only its
     few thousand distinct date spellings here. Beside the window, the order of day and month
-    in each text date column (written_month_first), from its distinct spellings too. -#}
+    in each text date column (date_order_evidence), from its distinct spellings too. -#}
 {%- set family = raw_column_types('raw_transactions').get('transaction_date', 'text') -%}
 {%- if family in ('integer', 'decimal', 'float', 'float4', 'date', 'timestamp') -%}
     {%- set claim_value = 'transaction_date' -%}
@@ -54,18 +54,37 @@ reference as (
     where claims_so_far >= {{ var('plausible_feed_share') }} * all_claims
 ),
 
--- Whether each text date column is written month-first (m/d/yyyy): validation then rejects
--- its d/m and m/d dates rather than read them day-first with day and month swapped.
+-- Which text date columns are written month-first (m/d/yyyy): validation rejects their d/m
+-- and m/d dates rather than read them day-first with day and month swapped. A column is
+-- when some of its dates read only month-first and none only day-first; a column with no
+-- such date either way (every day 12 or less) follows the feed: month-first when some
+-- column is and none reads day-first.
 join_date_order as (
-    {{ written_month_first('join_date', ref('raw_customers'), join_family) }}
+    {{ date_order_evidence('join_date', ref('raw_customers'), join_family) }}
 ),
 
 transaction_date_order as (
-    {{ written_month_first('transaction_date', ref('raw_transactions'), family) }}
+    {{ date_order_evidence('transaction_date', ref('raw_transactions'), family) }}
 ),
 
 burn_date_order as (
-    {{ written_month_first('burn_date', ref('raw_transactions'), burn_family) }}
+    {{ date_order_evidence('burn_date', ref('raw_transactions'), burn_family) }}
+),
+
+feed_order as (
+    select
+        (
+            join_date_order.month_first_only
+            or transaction_date_order.month_first_only
+            or burn_date_order.month_first_only
+        ) and not (
+            join_date_order.day_first_only
+            or transaction_date_order.day_first_only
+            or burn_date_order.day_first_only
+        ) as month_first
+    from join_date_order
+    cross join transaction_date_order
+    cross join burn_date_order
 )
 
 select
@@ -76,10 +95,15 @@ select
             as date),
         cast('9999-12-30' as date)
     ) as latest_plausible_date,
-    join_date_order.month_first as join_date_month_first,
-    transaction_date_order.month_first as transaction_date_month_first,
-    burn_date_order.month_first as burn_date_month_first
+    not join_date_order.day_first_only
+    and (join_date_order.month_first_only or feed_order.month_first) as join_date_month_first,
+    not transaction_date_order.day_first_only
+    and (transaction_date_order.month_first_only or feed_order.month_first)
+    as transaction_date_month_first,
+    not burn_date_order.day_first_only
+    and (burn_date_order.month_first_only or feed_order.month_first) as burn_date_month_first
 from reference
 cross join join_date_order
 cross join transaction_date_order
 cross join burn_date_order
+cross join feed_order
