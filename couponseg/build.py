@@ -202,7 +202,7 @@ def dbt_build(
     ``abort``: a check running beside the build (the CLI's input check); if it raises,
     dbt is killed and the build fails, leaving the previous warehouse as it was.
     ``early``: a dbt child started ahead (couponseg/dbt_early.py), which runs this build's
-    dbt if it is still alive (closed unused otherwise).
+    dbt if it is still alive; its caller closes it if it is left unused.
     """
     paths = BuildPaths.of(Path(warehouse).resolve())
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -218,8 +218,6 @@ def dbt_build(
                          **({TRAIN_EARLY_ENV: "1"} if will_train(carried, dbt_vars) else {})}
             return _run_dbt(paths, dbt_vars, report, extra_env, lock_fd, abort, early)
         finally:
-            if early is not None:
-                early.close()
             paths.discard_building()
 
 

@@ -32,7 +32,7 @@ import sys
 from pathlib import Path
 
 from couponseg.dbt_runner import EARLY_FLAG
-from models_py.processes import die_with_parent
+from models_py.processes import die_with_parent, stop
 
 RUNNER_MODULE = "couponseg.dbt_runner"
 # What the early child imports while it waits: dbt's CLI and everything dbt's start-up
@@ -86,7 +86,7 @@ class EarlyDbt:
         try:
             socket.send_fds(self.channel, [message], [lock_fd, stderr_fd])
         except OSError:  # it is gone (killed, or failed to import dbt)
-            _reap(proc)
+            stop(proc)
             return None
         finally:
             self.channel.close()
@@ -97,13 +97,7 @@ class EarlyDbt:
         self.channel.close()
         proc, self.proc = self.proc, None
         if proc is not None:
-            _reap(proc)
-
-
-def _reap(proc: subprocess.Popen) -> None:
-    with contextlib.suppress(OSError):
-        proc.kill()
-    proc.communicate()
+            stop(proc)
 
 
 def wait_for_build(fd: int) -> list[str] | None:

@@ -80,8 +80,7 @@ def read_csv_text(session: duckdb.DuckDBPyConnection, path: Path, stage: bool = 
             error = str(exc)
         if _is_encoding_error(error, path):
             if encoding == "utf-8":  # before reading the file as Latin-1
-                _refuse_mixed_encodings(path)
-                _refuse_other_code_pages(path)
+                _refuse_misreadings(path)
             continue
         endings = None if _ragged(error) else _odd_line_endings(path)
         if endings is not None:
@@ -105,8 +104,7 @@ def _text_encoding(path: Path) -> str:
     reads as dashes and quotes); bytes neither reads stop the run naming their line."""
     if _first_undecodable_line(path, "utf-8") is None:
         return "utf-8"
-    _refuse_mixed_encodings(path)
-    _refuse_other_code_pages(path)
+    _refuse_misreadings(path)
     bad = _first_undecodable_line(path, WINDOWS_1252)
     if bad is None:
         return WINDOWS_1252
@@ -143,6 +141,13 @@ def _header(path: Path) -> tuple[list[str], str]:
 UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
                             rb"|[\xf0-\xf4][\x80-\xbf]{3}")
 CHUNK = 1 << 24
+
+
+def _refuse_misreadings(path: Path) -> None:
+    """Before a file that is not UTF-8 is read as Latin-1 or Windows-1252: refuse it when
+    that reading would garble its names (mixed encodings, another code page)."""
+    _refuse_mixed_encodings(path)
+    _refuse_other_code_pages(path)
 
 
 def _refuse_mixed_encodings(path: Path) -> None:

@@ -14,6 +14,7 @@ costs the parent nothing.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -91,5 +92,11 @@ def stop_started() -> None:
         children = list(_started.values())
         _started.clear()
     for child in children:
+        stop(child)
+
+
+def stop(child: subprocess.Popen) -> None:
+    """Kill a child (if it still runs) and reap it, its pipes read to the end."""
+    with contextlib.suppress(OSError):
         child.kill()
-        child.communicate()
+    child.communicate()
