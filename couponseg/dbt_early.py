@@ -8,7 +8,7 @@ every build's critical path. So ``couponseg build`` starts the child first thing
 (``EarlyDbt.start``): it imports dbt and waits; when the build is ready, it is handed its
 arguments, environment, working folder, the build's lock and its stderr log
 (``EarlyDbt.hand_over``) and runs dbt as a child started then would (couponseg/dbt_runner.py).
-The gain is small (the weekly rerun's median 12.83 -> 12.68 s,
+The gain is small (the weekly rerun's median 13.02 -> 12.69 s,
 bench/compare_ac51d8e_workbook_rerun.txt): the CLI's part is the shorter one, the child's
 imports stay on the critical path, and two processes importing share the two cores.
 
