@@ -43,12 +43,17 @@ SIZES = {
 }
 
 
-def measure(command: list[str], timeout: float | None = None) -> dict:
+def measure(command: list[str], timeout: float | None = None,
+            env: dict[str, str] | None = None) -> dict:
+    """``env``: variables for this command alone (the bench's own environment is left as it
+    is, so one engine's settings never reach the next stage's command)."""
+    import os
+
     wrapper = [sys.executable, "-m", "bench.measure"]
     if timeout:
         wrapper.append(f"--timeout={timeout}")
     out = subprocess.run([*wrapper, "--", *command], capture_output=True, text=True, cwd=REPO,
-                         check=True)
+                         check=True, env={**os.environ, **(env or {})})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -236,14 +241,15 @@ def run_baseline(size: str, folder: Path, tx: int, cust: int, timeout: float,
 
 
 def run_spark(size: str, folder: Path, work: Path, tx: int, cust: int) -> list[dict]:
-    """couponseg build + report with --engine spark (local master), tables under work/."""
-    import os
-
+    """couponseg build + report with --engine spark (local master), tables under work/.
+    The folder is set for these two commands only: set in the bench's own environment (as it
+    was until 2026-12-06) it reached every later DuckDB build too, whose parse cache it then
+    keyed, so the first builds after a Spark run parsed the whole project afresh."""
     env = {"COUPONSEG_SPARK_DIR": str(work / "spark")}
     shutil.rmtree(work / "spark", ignore_errors=True)
-    os.environ.update(env)  # measure's child inherits it
-    build = measure(cli("build", "--engine", "spark", "--input", str(folder)))
-    report = measure(cli("report", "--engine", "spark", "--out", str(work / "spark_output")))
+    build = measure(cli("build", "--engine", "spark", "--input", str(folder)), env=env)
+    report = measure(cli("report", "--engine", "spark", "--out", str(work / "spark_output")),
+                     env=env)
     ok = build["status"] == "ok" and report["status"] == "ok"
     total = {"wall_s": round(build["wall_s"] + report["wall_s"], 2),
              "peak_rss_mb": max(build["peak_rss_mb"], report["peak_rss_mb"]),

@@ -64,9 +64,24 @@ DBT_DATABASE_NAME = "warehouse.duckdb"  # the one name dbt opens (see the module
 PARSE_CACHES = DBT_PROJECT_DIR / "target" / "parse_caches"
 PARSE_CACHE_NAME = "partial_parse.msgpack"  # what dbt writes into its target path
 KEPT_PARSE_CACHES = 16  # the most recently used settings keep their cache (~2 MB each)
+
+
+def _target_env() -> tuple[str, ...]:
+    """The environment variables the output a DuckDB build runs (the profile's default
+    target: the build passes no --target) reads in profiles.yml. dbt renders
+    only the output it runs, and its parse cache records only that one, so the Spark output's
+    settings (its folder, its master) must not key a DuckDB build's cache: with them, a shell
+    that set COUPONSEG_SPARK_DIR for a Spark build parsed the whole project afresh (~6 s) on
+    the next DuckDB build, once per folder."""
+    import yaml  # dbt's own dependency
+
+    profile = yaml.safe_load((PROFILES_DIR / "profiles.yml").read_text())["couponseg"]
+    read = json.dumps(profile["outputs"][profile["target"]])
+    return tuple(sorted(set(re.findall(r"""env_var\(\s*['"](\w+)""", read))))
+
+
 # The environment variables the profile reads: dbt's parse cache records the rendered profile.
-PROFILE_ENV = tuple(sorted(set(re.findall(r"""env_var\(\s*['"](\w+)""",
-                                          (PROFILES_DIR / "profiles.yml").read_text()))))
+PROFILE_ENV = _target_env()
 
 
 @dataclass
