@@ -72,12 +72,18 @@ def _target_env() -> tuple[str, ...]:
     only the output it runs, and its parse cache records only that one, so the Spark output's
     settings (its folder, its master) must not key a DuckDB build's cache: with them, a shell
     that set COUPONSEG_SPARK_DIR for a Spark build parsed the whole project afresh (~6 s) on
-    the next DuckDB build, once per folder."""
+    the next DuckDB build, once per folder. A profile this cannot read that way (a target
+    chosen by a template, a renamed profile) keys on every variable the file reads, as
+    before: a cache too many, never a wrong one (dbt checks the profile it renders)."""
     import yaml  # dbt's own dependency
 
-    profile = yaml.safe_load((PROFILES_DIR / "profiles.yml").read_text())["couponseg"]
-    read = json.dumps(profile["outputs"][profile["target"]])
-    return tuple(sorted(set(re.findall(r"""env_var\(\s*['"](\w+)""", read))))
+    text = (PROFILES_DIR / "profiles.yml").read_text()
+    try:
+        profile = yaml.safe_load(text)["couponseg"]
+        text = json.dumps(profile["outputs"][profile["target"]])
+    except (yaml.YAMLError, KeyError, TypeError):
+        pass
+    return tuple(sorted(set(re.findall(r"""env_var\(\s*['"](\w+)""", text))))
 
 
 # The environment variables the profile reads: dbt's parse cache records the rendered profile.

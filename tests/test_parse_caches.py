@@ -164,3 +164,18 @@ def test_a_bad_var_is_reported_once_and_keeps_the_parse_cache(built, tmp_path):
 def test_the_build_knows_how_the_vars_check_words_its_error():
     settings = (DBT_PROJECT_DIR / "macros" / "settings.sql").read_text()
     assert f"'{build.INVALID_VARS} (set in dbt_project.yml" in settings
+
+
+def test_a_profile_whose_target_is_a_template_keys_on_every_variable(tmp_path, monkeypatch):
+    """A target chosen by a template cannot be read without dbt's rendering: the key falls
+    back to every variable of the file (a cache too many, never a wrong one) instead of the
+    CLI failing as it imports."""
+    text = (REPO / "profiles.yml").read_text().replace(
+        "  target: local", "  target: \"{{ env_var('DBT_TARGET', 'local') }}\"")
+    assert "DBT_TARGET" in text
+    (tmp_path / "profiles.yml").write_text(text)
+    monkeypatch.setattr(build, "PROFILES_DIR", tmp_path)
+    named = set(re.findall(r"""env_var\(\s*['"](\w+)""", text))
+    assert "COUPONSEG_SPARK_DIR" in named and set(build._target_env()) == named
+    (tmp_path / "profiles.yml").write_text("couponseg: [not, a, profile")  # not even YAML
+    assert build._target_env() == ()
