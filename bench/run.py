@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -47,8 +48,6 @@ def measure(command: list[str], timeout: float | None = None,
             env: dict[str, str] | None = None) -> dict:
     """``env``: variables for this command alone (the bench's own environment is left as it
     is, so one engine's settings never reach the next stage's command)."""
-    import os
-
     wrapper = [sys.executable, "-m", "bench.measure"]
     if timeout:
         wrapper.append(f"--timeout={timeout}")

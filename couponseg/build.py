@@ -58,6 +58,7 @@ from couponseg.segment_runs import carry_forward
 from models_py.flags import is_true
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, WAREHOUSE_ENV, dbt_folder
 from models_py.processes import die_with_parent
+from models_py.profile import env_vars_read
 
 BUILD_SUFFIX = ".building"
 DBT_DATABASE_NAME = "warehouse.duckdb"  # the one name dbt opens (see the module docstring)
@@ -65,29 +66,11 @@ PARSE_CACHES = DBT_PROJECT_DIR / "target" / "parse_caches"
 PARSE_CACHE_NAME = "partial_parse.msgpack"  # what dbt writes into its target path
 KEPT_PARSE_CACHES = 16  # the most recently used settings keep their cache (~2 MB each)
 
-
-def _target_env() -> tuple[str, ...]:
-    """The environment variables the output a DuckDB build runs (the profile's default
-    target: the build passes no --target) reads in profiles.yml. dbt renders
-    only the output it runs, and its parse cache records only that one, so the Spark output's
-    settings (its folder, its master) must not key a DuckDB build's cache: with them, a shell
-    that set COUPONSEG_SPARK_DIR for a Spark build parsed the whole project afresh (~6 s) on
-    the next DuckDB build, once per folder. A profile this cannot read that way (a target
-    chosen by a template, a renamed profile) keys on every variable the file reads, as
-    before: a cache too many, never a wrong one (dbt checks the profile it renders)."""
-    import yaml  # dbt's own dependency
-
-    text = (PROFILES_DIR / "profiles.yml").read_text()
-    try:
-        profile = yaml.safe_load(text)["couponseg"]
-        text = json.dumps(profile["outputs"][profile["target"]])
-    except (yaml.YAMLError, KeyError, TypeError):
-        pass
-    return tuple(sorted(set(re.findall(r"""env_var\(\s*['"](\w+)""", text))))
-
-
-# The environment variables the profile reads: dbt's parse cache records the rendered profile.
-PROFILE_ENV = _target_env()
+# The environment variables the profile's DuckDB output reads: dbt's parse cache records the
+# rendered output, and only the one it runs. The Spark output's settings (its folder, its
+# master) do not key a DuckDB build's cache: with them, a shell that set COUPONSEG_SPARK_DIR
+# for a Spark build cost the next DuckDB build a full parse (about 5 s), once per folder.
+PROFILE_ENV = env_vars_read()
 
 
 @dataclass

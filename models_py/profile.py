@@ -9,7 +9,9 @@ and this module reads them from there, with the same ``env_var`` defaults.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,6 +21,7 @@ import yaml
 from models_py.paths import PROFILES_DIR
 
 PROFILE = "couponseg"
+ENV_VAR_CALL = re.compile(r"""env_var\(\s*['"](\w+)""")
 
 
 class MissingEnvVar(KeyError):
@@ -42,9 +45,28 @@ def target_settings(target: str, env: Mapping[str, str] | None = None) -> dict[s
     # dbt's as_number turns the rendered text into a number; here values stay text (what
     # duckdb.connect and Spark's config take).
     templates.filters["as_number"] = str
-    output = yaml.safe_load((PROFILES_DIR / "profiles.yml").read_text())[PROFILE]["outputs"]
+    output = _profile()["outputs"]
     return _rendered(output[target], lambda text: templates.from_string(text).render(
         env_var=env_var))
+
+
+def env_vars_read(target: str | None = None) -> tuple[str, ...]:
+    """The environment variables the ``target`` output reads (default: the profile's own
+    target, the one dbt runs without --target). dbt renders only the output it runs, so the
+    others' variables do not change what it does. A profile whose output cannot be found
+    that way (a target chosen by a template, a renamed profile, a file that is not YAML)
+    gives every variable the file reads: more than needed, never fewer."""
+    text = (PROFILES_DIR / "profiles.yml").read_text()
+    try:
+        profile = yaml.safe_load(text)[PROFILE]
+        text = json.dumps(profile["outputs"][target or profile["target"]])
+    except (yaml.YAMLError, KeyError, TypeError):
+        pass
+    return tuple(sorted(set(ENV_VAR_CALL.findall(text))))
+
+
+def _profile() -> dict[str, Any]:
+    return yaml.safe_load((PROFILES_DIR / "profiles.yml").read_text())[PROFILE]
 
 
 def _rendered(value: Any, render: Callable[[str], str]) -> Any:

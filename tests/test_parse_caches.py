@@ -14,6 +14,7 @@ from conftest import REPO
 from couponseg import build
 from couponseg.build import DBT_DATABASE_NAME, parse_cache_for
 from couponseg.cli import build_vars, parser
+from models_py import profile
 from models_py.loader import INPUT_ENV
 from models_py.paths import DBT_PROJECT_DIR, WAREHOUSE_ENV
 
@@ -174,8 +175,8 @@ def test_a_profile_whose_target_is_a_template_keys_on_every_variable(tmp_path, m
         "  target: local", "  target: \"{{ env_var('DBT_TARGET', 'local') }}\"")
     assert "DBT_TARGET" in text
     (tmp_path / "profiles.yml").write_text(text)
-    monkeypatch.setattr(build, "PROFILES_DIR", tmp_path)
+    monkeypatch.setattr(profile, "PROFILES_DIR", tmp_path)
     named = set(re.findall(r"""env_var\(\s*['"](\w+)""", text))
-    assert "COUPONSEG_SPARK_DIR" in named and set(build._target_env()) == named
+    assert "COUPONSEG_SPARK_DIR" in named and set(profile.env_vars_read()) == named
     (tmp_path / "profiles.yml").write_text("couponseg: [not, a, profile")  # not even YAML
-    assert build._target_env() == ()
+    assert profile.env_vars_read() == ()
