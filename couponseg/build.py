@@ -485,11 +485,16 @@ def _run_results(path: Path) -> list[dict]:
 
 
 MESSAGE_CHARS = 400  # of a failure's message when it is not our InputError (a Java trace)
+# What a check's raise_error macro (macros/cross_db.sql) stopped the query with: DuckDB's
+# error() and Spark's raise_error(), as dbt passes their messages on.
+RAISED = re.compile(
+    r"(?:Invalid Input Error: |\[USER_RAISED_EXCEPTION\] )(.+?)(?: SQLSTATE: \w+)?$", re.MULTILINE)
 
 
 def _clean_message(message: str) -> str:
-    """The user-facing part of a node's message: our InputError text when there is one."""
-    found = re.search(r"InputError: (.+)", message or "")
+    """The user-facing part of a node's message: our InputError text, or the words a check
+    raised (whole: they say what to do), when there is one."""
+    found = re.search(r"InputError: (.+)", message or "") or RAISED.search(message or "")
     if found:
         return found.group(1).strip()
     lines = [ln.strip() for ln in (message or "").splitlines() if ln.strip()]

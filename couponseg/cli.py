@@ -215,6 +215,8 @@ def build_vars(args: argparse.Namespace) -> dict[str, object]:
         dbt_vars["segment_retrain"] = True
     if args.keep_runs is not None:
         dbt_vars["segment_history_keep_runs"] = args.keep_runs
+    if args.min_feed_match is not None:
+        dbt_vars["segment_feed_min_match"] = args.min_feed_match
     return dbt_vars
 
 
@@ -439,6 +441,10 @@ def parser() -> argparse.ArgumentParser:
                         help="keep the segment labels of the N latest runs (and of the run "
                              "the newest is compared with) only, 0 every run (default: dbt "
                              "var segment_history_keep_runs)")
+        sp.add_argument("--min-feed-match", type=float, default=None, metavar="SHARE",
+                        help="share of the last run's customers this input must hold with the "
+                             "same join date, else the build stops as another feed's input; 0 "
+                             "turns the check off (default: dbt var segment_feed_min_match)")
         sp.add_argument("-v", "--verbose", action="store_true", help="one line per dbt node")
         warehouse_arg(sp)
 

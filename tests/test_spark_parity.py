@@ -33,6 +33,7 @@ from spark_parity import (
 )
 from test_dbt_unit_tests import EXPECTED, defined_unit_tests
 
+from couponseg.generate import generate
 from couponseg.spark_cluster import running_cluster
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
 
@@ -211,6 +212,37 @@ def test_a_failed_spark_build_prints_its_rejected_rows(tmp_path):
                if line.startswith("  ") and "(first at row" in line}
     assert reasons == {("genders", "invalid_gender_id"), ("customers", "unknown_gender_id"),
                        ("transactions", "unknown_customer_id")}
+
+
+def test_spark_refuses_another_feed_before_the_segments(spark, cluster, tmp_path):
+    """Another dataset built into the module's Spark folder (a generated feed whose ids name
+    other people than the sample's): stopped by the feed check in the first dbt call, before
+    a model is trained or reused, in words that name the Spark folder; the stored models,
+    runs and history are as they were (Spark is not atomic: nothing after the check ran)."""
+    folder = spark[0]
+
+    def state() -> dict[str, list]:
+        history = spark_table(folder, "segments.segment_history")
+        return {
+            "runs": spark_table(folder, "segments.segment_runs")["run_id"].tolist(),
+            "models": sorted(spark_table(folder, "python_step.segment_model")["model_version"]),
+            "history": sorted(history[["run_id", "customer_id", "segment_id"]]
+                              .itertuples(index=False, name=None)),
+        }
+
+    before = state()
+    other = tmp_path / "other"
+    generate(other, customers=1000, seed=7)
+    refused = subprocess.run(
+        [sys.executable, "-m", "couponseg.cli", "build", "--engine", "spark", "--input", other],
+        capture_output=True, text=True, timeout=900, cwd=REPO,
+        env=spark_env(folder, cluster.master_url))
+    assert refused.returncode == 1, refused.stdout[-2000:]
+    message = " ".join(refused.stderr.split())
+    assert "assert_history_is_of_this_feed: This Spark folder holds the segment history of " \
+        "another feed: of the 1000 customers its latest run (run 1," in message
+    assert "COUPONSEG_SPARK_DIR=OTHER couponseg build --engine spark" in message
+    assert state() == before and before["runs"] == [1] and len(before["history"]) == 1000
 
 
 def test_spark_keeps_only_the_latest_runs_when_told(spark):

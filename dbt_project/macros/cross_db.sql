@@ -153,3 +153,12 @@
         inline(arrays_zip({{ lists | join(', ') }})) as ({{ aliases | join(', ') }})
     {%- endif -%}
 {%- endmacro %}
+
+{% macro raise_error(message) -%}
+    {#- Stops the query with ``message`` (a text expression) as its error, for a check whose
+        failure must say in words what is wrong and what to do (a failing test's row count
+        cannot). Only evaluated on the rows that reach it. -#}
+    {{- return(adapter.dispatch('raise_error', 'couponseg')(message)) -}}
+{%- endmacro %}
+{% macro default__raise_error(message) -%}error({{ message }}){%- endmacro %}
+{% macro spark__raise_error(message) -%}raise_error({{ message }}){%- endmacro %}

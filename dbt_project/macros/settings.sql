@@ -25,6 +25,7 @@
                                 'min_var': 'segment_k_max'},
         'segment_retrain': {'kind': 'boolean'},
         'segment_history_keep_runs': {'kind': 'integer', 'min': 0, 'max': 2147483647},
+        'segment_feed_min_match': {'kind': 'number', 'min': 0, 'max': 1},
         'earliest_plausible_date': {'kind': 'date'},
         'plausible_feed_share': {'kind': 'number', 'min': 0, 'above_min': true, 'max': 1},
         'plausible_days_after_feed': {'kind': 'integer', 'min': 0},

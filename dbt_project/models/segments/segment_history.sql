@@ -21,8 +21,13 @@ select
     segments.model_version,
     segments.customer_id,
     segments.segment_id,
-    segments.segment_name
+    segments.segment_name,
+    -- The customer's join date as this run saw it: segment_feed_check tells the next build
+    -- whether its input is the same feed (ids alone cannot).
+    customers.join_date
 from {{ ref('customer_segments') }} as segments
+inner join {{ ref('customer_features') }} as customers
+    on segments.customer_id = customers.customer_id
 cross join this_run
 {% if is_incremental() -%}
     where this_run.run_id > (select coalesce(max(run_id), 0) from {{ this }})

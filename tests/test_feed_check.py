@@ -1,0 +1,145 @@
+"""One warehouse, one feed: another dataset built into a warehouse with segment history is
+refused (in words, the warehouse kept), the same feed with a few corrections is not, and a
+history from before join dates were kept is not checked until it has them. Real builds."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import REPO, couponseg, dbt_on_copy, query
+
+SAMPLE = REPO / "data" / "sample"
+REFUSED = "This warehouse holds the segment history of another feed"
+
+
+def _state(warehouse: Path) -> dict[str, pd.DataFrame]:
+    """What a refused build must leave as it was: the stored models, runs and history."""
+    return {
+        "segment_model": query(warehouse, "select model_version, trained_as_of, training_reason "
+                               "from segments.segment_model order by model_version"),
+        "segment_runs": query(warehouse, "select * from segments.segment_runs order by run_id"),
+        "segment_history": query(warehouse, "select * from segments.segment_history "
+                                 "order by run_id, customer_id"),
+    }
+
+
+def _check(warehouse: Path) -> pd.Series:
+    return query(warehouse, "select * from segments.segment_feed_check").iloc[0]
+
+
+def _expected(previous: Path, current: Path) -> dict[str, int]:
+    """The feed check's counts, by pandas: the latest run's labelled customers (with their
+    join dates) of ``previous`` looked up in the staged customers of ``current``."""
+    history = query(previous, "select customer_id, join_date from segments.segment_history "
+                    "where run_id = (select max(run_id) from segments.segment_history)")
+    staged = query(current, "select customer_id, join_date from staging.stg_customers")
+    both = history.merge(staged, on="customer_id", how="left", suffixes=("", "_now"))
+    same = int((both["join_date"] == both["join_date_now"]).sum())
+    missing = int(both["join_date_now"].isna().sum())
+    return {"previous_customers": len(history), "same_join_date": same,
+            "other_join_date": len(history) - same - missing, "missing_customers": missing}
+
+
+def test_another_feed_is_refused_in_words_and_the_warehouse_kept(built, tmp_path):
+    """The generated feed's warehouse, then the shipped sample (another dataset whose ids
+    1..1000 name other people): refused before any model runs, nothing changed; with
+    --min-feed-match 0 it builds, and the check row holds what pandas counts."""
+    warehouse = tmp_path / "weekly.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    before = _state(warehouse)
+    refused = couponseg("build", "--input", SAMPLE, "--warehouse", warehouse, check=False)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    message = " ".join(refused.stderr.split())
+    labelled = len(query(warehouse, "select 1 from segments.customer_segments"))
+    assert f"{REFUSED}: of the {labelled} customers its latest run (run 1, as of" in message
+    assert "at least 50.0% must be" in message and "--min-feed-match 0" in message
+    assert "previous warehouse is unchanged" in message
+    for table, rows in _state(warehouse).items():
+        pd.testing.assert_frame_equal(rows, before[table], obj=table)
+
+    forced = couponseg("build", "--input", SAMPLE, "--warehouse", warehouse,
+                       "--min-feed-match", "0")
+    assert "scored run 2" in forced.stdout
+    check = _check(warehouse)
+    expected = _expected(built.warehouse, warehouse)
+    assert {k: int(check[k]) for k in expected} == expected
+    assert expected["same_join_date"] < expected["previous_customers"] / 2
+    assert check.checked_run_id == 1 and check.is_same_feed and check.min_match_share == 0
+    assert pd.isna(check.refusal)
+
+
+def test_the_same_feed_with_corrections_passes_and_is_counted(built, tmp_path):
+    """A weekly feed whose join dates were corrected for a few customers is the same feed:
+    it builds, reuses the model, and the check counts the corrected customers."""
+    source = tmp_path / "input"
+    shutil.copytree(built.input, source)
+    customers = pd.read_csv(source / "customers.csv", dtype=str)
+    corrected = customers["customer_id"].head(5)
+    earlier = pd.to_datetime(customers["join_date"]) - pd.Timedelta(days=1)  # still before claims
+    customers.loc[customers.index[:5], "join_date"] = earlier[:5].dt.strftime("%Y-%m-%d")
+    customers.to_csv(source / "customers.csv", index=False)
+    warehouse = tmp_path / "weekly.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+
+    result = couponseg("build", "--input", source, "--warehouse", warehouse)
+    assert "scored run 2" in result.stdout and "reused" in result.stdout
+    check = _check(warehouse)
+    expected = _expected(built.warehouse, warehouse)
+    assert {k: int(check[k]) for k in expected} == expected
+    assert expected["other_join_date"] == 5 and expected["missing_customers"] == 0
+    assert check.is_same_feed and check.match_share > 0.99
+    # This run's labels keep the join dates it saw, the corrected ones included.
+    kept = query(warehouse, "select customer_id, join_date from segments.segment_history "
+                 "where run_id = 2")
+    staged = query(warehouse, "select customer_id, join_date from staging.stg_customers")
+    assert kept.merge(staged, on=["customer_id", "join_date"]).shape[0] == len(kept) > 0
+    assert set(corrected.astype(int)) <= set(kept["customer_id"])
+
+
+def test_a_history_without_join_dates_is_checked_from_the_next_run(built, tmp_path):
+    """A warehouse built before join dates were kept: its history cannot be checked, so the
+    next build is not refused; it adds the column (empty for the old runs) and fills it for
+    its own run, so the build after it is checked."""
+    warehouse = tmp_path / "weekly.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table segments.segment_history drop column join_date")
+
+    couponseg("build", "--input", built.input, "--warehouse", warehouse)
+    check = _check(warehouse)
+    assert pd.isna(check.checked_run_id) and check.previous_customers == 0
+    assert check.is_same_feed and pd.isna(check.match_share)
+    dates = query(warehouse, "select run_id, count(join_date) as dated, count(*) as labels "
+                  "from segments.segment_history group by run_id order by run_id")
+    assert dates["dated"].tolist() == [0, dates["labels"][1]]
+
+    refused = couponseg("build", "--input", SAMPLE, "--warehouse", warehouse, check=False)
+    assert refused.returncode == 1 and f"{REFUSED}: " in " ".join(refused.stderr.split())
+    assert "(run 2, as of" in " ".join(refused.stderr.split())
+
+
+def test_a_hand_run_dbt_build_stops_before_the_segments(built, tmp_path):
+    """`dbt build` in place (not atomic): the refusal skips every model after the check, so
+    the stored models and the history stay as they were."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    before = _state(warehouse)
+    result = dbt_on_copy(warehouse, "build", "--exclude-resource-type", "unit_test",
+                         input_path=SAMPLE, target=tmp_path / "target")
+    assert result.returncode != 0
+    assert REFUSED in result.stdout
+    for table, rows in _state(warehouse).items():
+        pd.testing.assert_frame_equal(rows, before[table], obj=table)
+
+
+@pytest.mark.parametrize("share", ["-0.1", "1.5"])
+def test_the_share_is_checked_before_the_build(built, tmp_path, share):
+    warehouse = tmp_path / "weekly.duckdb"
+    refused = couponseg("build", "--input", built.input, "--warehouse", warehouse,
+                        "--min-feed-match", share, check=False)
+    assert refused.returncode != 0 and f"segment_feed_min_match = {share}" in refused.stderr
+    assert not warehouse.exists()
