@@ -299,6 +299,19 @@ def labels_pruned(run: pd.Series) -> bool:
     return bool(pd.notna(run.previous_run_id) and pd.notna(kept) and not kept)
 
 
+def corrected_join_dates(run: pd.Series) -> list[str]:
+    """Customers whose join date differs from the one the checked run saw: a value changed in
+    the feed, which the history still counts as the same customer, said rather than hidden
+    (segment_feed_check stops the build only when most customers differ)."""
+    other = run.feed_other_join_date
+    if pd.isna(run.feed_checked_run_id) or pd.isna(other) or not int(other):
+        return []
+    return [f"{int(other):,} of the {int(run.feed_previous_customers):,} customers run "
+            f"{int(run.feed_checked_run_id)} labelled have another join date in this input "
+            "than that run saw (corrected in the feed, or other people under the same ids); "
+            "the history compares them as the same customers."]
+
+
 def transitions(data: ReportData) -> list[str]:
     """The largest movements between the previous run and this one, in numbers."""
     rows = data["rpt_segment_transitions"]
@@ -308,11 +321,12 @@ def transitions(data: ReportData) -> list[str]:
                 f"the run before this one (run {int(run.run_id)}) in time, but its segment "
                 "labels are no longer in segment_history (the dbt var "
                 "segment_history_keep_runs bounds how many runs' labels are kept), so there "
-                "is nothing to compare with.", model_version(data)]
+                "is nothing to compare with.", *corrected_join_dates(run), model_version(data)]
     if rows.empty and int(run.run_id) > 1:  # a backfill: every earlier run is of a later date
         return [f"No earlier run in this warehouse is as of {run.as_of_date:%Y-%m-%d} or "
                 f"before (this is run {int(run.run_id)}, a backfill of an earlier date): there "
-                "is nothing before it to compare with.", model_version(data)]
+                "is nothing before it to compare with.", *corrected_join_dates(run),
+                model_version(data)]
     if rows.empty:
         return [f"This is the first run in this warehouse (run {int(run.run_id)}, as of "
                 f"{run.as_of_date:%Y-%m-%d}): there is no earlier run to compare with.",
@@ -337,4 +351,4 @@ def transitions(data: ReportData) -> list[str]:
                      f"{int(run.previous_model_version)}, this one by version "
                      f"{int(run.model_version)}: a customer whose segment has the same "
                      "type in both stayed.")
-    return [*lines, model_version(data)]
+    return [*lines, *corrected_join_dates(run), model_version(data)]

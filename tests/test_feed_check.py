@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 from conftest import REPO, couponseg, dbt_on_copy, query
+from pypdf import PdfReader
 
 SAMPLE = REPO / "data" / "sample"
 REFUSED = "This warehouse holds the segment history of another feed"
@@ -98,6 +99,13 @@ def test_the_same_feed_with_corrections_passes_and_is_counted(built, tmp_path):
     staged = query(warehouse, "select customer_id, join_date from staging.stg_customers")
     assert kept.merge(staged, on=["customer_id", "join_date"]).shape[0] == len(kept) > 0
     assert set(corrected.astype(int)) <= set(kept["customer_id"])
+    # The report says so: a value changed in the feed is not hidden in the history.
+    couponseg("report", "--warehouse", warehouse, "--out", tmp_path / "out")
+    text = " ".join(" ".join(page.extract_text() for page in
+                             PdfReader(tmp_path / "out" / "dashboard.pdf").pages).split())
+    labelled = int(check.previous_customers)
+    assert (f"5 of the {labelled:,} customers run 1 labelled have another join date in this "
+            "input than that run saw") in text
 
 
 def test_a_history_without_join_dates_is_checked_from_the_next_run(built, tmp_path):

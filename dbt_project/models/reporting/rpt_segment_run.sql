@@ -82,9 +82,14 @@ select
     cast(transitions.customers_moved as double)
     / nullif(transitions.customers_in_both_runs, 0) as moved_share,
     transitions.customers_new,
-    transitions.customers_gone
+    transitions.customers_gone,
+    feed.checked_run_id as feed_checked_run_id,
+    feed.previous_customers as feed_previous_customers,
+    feed.other_join_date as feed_other_join_date,
+    feed.missing_customers as feed_missing_customers
 from runs
 inner join {{ ref('segment_model') }} as models on runs.model_version = models.model_version
 left join previous_run on true
 cross join transitions
+cross join {{ ref('segment_feed_check') }} as feed
 where runs.recency_rank = 1
