@@ -485,10 +485,9 @@ def _run_results(path: Path) -> list[dict]:
 
 
 MESSAGE_CHARS = 400  # of a failure's message when it is not our InputError (a Java trace)
-# What a check's raise_error macro (macros/cross_db.sql) stopped the query with: DuckDB's
-# error() and Spark's raise_error(), as dbt passes their messages on.
-RAISED = re.compile(
-    r"(?:Invalid Input Error: |\[USER_RAISED_EXCEPTION\] )(.+?)(?: SQLSTATE: \w+)?$", re.MULTILINE)
+# What a check's raise_error macro (macros/cross_db.sql) stopped the query with, after its
+# marker; Spark appends the SQL state.
+RAISED = re.compile(r"couponseg check: (.+?)(?: SQLSTATE: \w+)?$", re.MULTILINE)
 
 
 def _clean_message(message: str) -> str:

@@ -309,7 +309,8 @@ def corrected_join_dates(run: pd.Series) -> list[str]:
     return [f"{int(other):,} of the {int(run.feed_previous_customers):,} customers run "
             f"{int(run.feed_checked_run_id)} labelled have another join date in this input "
             "than that run saw (corrected in the feed, or other people under the same ids); "
-            "the history compares them as the same customers."]
+            "the segment history matches customers by id, so it takes them for the same "
+            "customers."]
 
 
 def transitions(data: ReportData) -> list[str]:

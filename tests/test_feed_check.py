@@ -11,9 +11,11 @@ import duckdb
 import pandas as pd
 import pytest
 from conftest import REPO, couponseg, dbt_on_copy, query
+from damage import read_tables, truncate_to, write_folder
 from pypdf import PdfReader
 
 SAMPLE = REPO / "data" / "sample"
+CUTOFF = "2024-03-31"
 REFUSED = "This warehouse holds the segment history of another feed"
 
 
@@ -34,13 +36,18 @@ def _check(warehouse: Path) -> pd.Series:
 
 def _expected(previous: Path, current: Path) -> dict[str, int]:
     """The feed check's counts, by pandas: the latest run's labelled customers (with their
-    join dates) of ``previous`` looked up in the staged customers of ``current``."""
+    join dates) of ``previous`` who had joined by ``current``'s as-of date, looked up in the
+    customer rows of ``current``'s input, kept or rejected."""
+    as_of = query(current, "select as_of_date from marts.run_context")["as_of_date"][0]
     history = query(previous, "select customer_id, join_date from segments.segment_history "
                     "where run_id = (select max(run_id) from segments.segment_history)")
-    staged = query(current, "select customer_id, join_date from staging.stg_customers")
-    both = history.merge(staged, on="customer_id", how="left", suffixes=("", "_now"))
-    same = int((both["join_date"] == both["join_date_now"]).sum())
-    missing = int(both["join_date_now"].isna().sum())
+    history = history[history["join_date"] <= as_of]
+    staged = query(current, "select distinct customer_id, join_date "
+                   "from staging.validated_customers where customer_id is not null")
+    pairs = set(zip(staged["customer_id"], staged["join_date"], strict=True))
+    same = sum(pair in pairs for pair in zip(history["customer_id"], history["join_date"],
+                                              strict=True))
+    missing = int((~history["customer_id"].isin(staged["customer_id"])).sum())
     return {"previous_customers": len(history), "same_join_date": same,
             "other_join_date": len(history) - same - missing, "missing_customers": missing}
 
@@ -106,6 +113,42 @@ def test_the_same_feed_with_corrections_passes_and_is_counted(built, tmp_path):
     labelled = int(check.previous_customers)
     assert (f"5 of the {labelled:,} customers run 1 labelled have another join date in this "
             "input than that run saw") in text
+
+
+def test_a_backfill_from_a_copy_cut_at_its_date_is_the_same_feed(built, tmp_path):
+    """A backfill built from the feed as it stood on the as-of date (customers who joined
+    later are not in it) is checked against the customers who had joined by then only."""
+    warehouse = tmp_path / "weekly.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    cut = write_folder(truncate_to(read_tables(built.input), CUTOFF), tmp_path / "cut")
+    result = couponseg("build", "--input", cut, "--warehouse", warehouse, "--as-of", CUTOFF)
+    assert "scored run 2 as of " + CUTOFF in result.stdout
+    check = _check(warehouse)
+    joined = query(built.warehouse, "select count(*) as n from segments.segment_history "
+                   f"where join_date <= date '{CUTOFF}'")["n"][0]
+    labelled = len(query(built.warehouse, "select 1 from segments.segment_history"))
+    assert 0 < joined < labelled
+    assert (check.previous_customers, check.same_join_date, check.missing_customers) == (
+        joined, joined, 0)
+
+
+def test_customers_rejected_this_week_are_still_the_feeds(built, tmp_path):
+    """A week whose cities table lost a city: its customers are rejected (unknown_city_id,
+    reported by the build) but still in the input by id and join date, so this is the same
+    feed, not another one."""
+    tables = read_tables(built.input)
+    customers = tables["customers"]
+    city = customers["city_id"].value_counts().index[0]  # the city with most customers
+    tables["cities"] = tables["cities"][tables["cities"]["city_id"] != city]
+    source = write_folder(tables, tmp_path / "input")
+    warehouse = tmp_path / "weekly.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    result = couponseg("build", "--input", source, "--warehouse", warehouse)
+    assert "unknown_city_id" in result.stdout + result.stderr
+    check = _check(warehouse)
+    rejected = int((customers["city_id"] == city).sum())
+    assert rejected > 0 and check.missing_customers == 0 and check.other_join_date == 0
+    assert check.same_join_date == check.previous_customers > 0
 
 
 def test_a_history_without_join_dates_is_checked_from_the_next_run(built, tmp_path):

@@ -111,6 +111,28 @@ def test_failures_are_described_alike_on_both_engines():
     assert len(lines) == 3
 
 
+def test_a_checks_raised_words_are_shown_whole_and_nothing_else_is():
+    """A check's raise_error (its 'couponseg check: ' marker) is shown whole, without dbt's
+    preamble and Spark's SQL state; DuckDB's other Invalid Input Errors keep the usual
+    first lines, not mistaken for a check's words."""
+    words = "This warehouse holds the segment history of another feed: " + "x" * 600
+    duckdb_raised = (f"Runtime Error in test assert_history_is_of_this_feed (tests/a.sql)\n"
+                     f"  Invalid Input Error: couponseg check: {words}")
+    spark_raised = (f"Runtime Error in test assert_history_is_of_this_feed\n  "
+                    f"[USER_RAISED_EXCEPTION] couponseg check: {words} SQLSTATE: P0001")
+    parse_error = ("Runtime Error in model stg_x (models/stg_x.sql)\n  Invalid Input Error: "
+                   "Could not parse string \"x\" according to format specifier \"%Y\"\n"
+                   "  x\n  ^\n  Error: Expected a number")
+    lines = describe_failures([
+        ("test.couponseg.assert_history_is_of_this_feed", "error", duckdb_raised),
+        ("test.couponseg.assert_history_is_of_this_feed.2", "error", spark_raised),
+        ("model.couponseg.stg_x", "error", parse_error),
+    ])
+    assert lines[0] == lines[1] == f"assert_history_is_of_this_feed: {words}"
+    assert lines[2].startswith("stg_x: Runtime Error in model stg_x") and \
+        "Expected a number" in lines[2]
+
+
 def _only(statuses: dict[str, str], name: str) -> str:
     found = [uid for uid in statuses if f".{name}" in uid]
     assert len(found) == 1, found

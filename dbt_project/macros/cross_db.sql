@@ -157,8 +157,14 @@
 {% macro raise_error(message) -%}
     {#- Stops the query with ``message`` (a text expression) as its error, for a check whose
         failure must say in words what is wrong and what to do (a failing test's row count
-        cannot). Only evaluated on the rows that reach it. -#}
+        cannot). Only evaluated on the rows that reach it. The error starts with
+        'couponseg check: ', which the CLI looks for to show the words whole
+        (couponseg/build.py, RAISED). -#}
     {{- return(adapter.dispatch('raise_error', 'couponseg')(message)) -}}
 {%- endmacro %}
-{% macro default__raise_error(message) -%}error({{ message }}){%- endmacro %}
-{% macro spark__raise_error(message) -%}raise_error({{ message }}){%- endmacro %}
+{% macro default__raise_error(message) -%}
+    error('couponseg check: ' || ({{ message }}))
+{%- endmacro %}
+{% macro spark__raise_error(message) -%}
+    raise_error(concat('couponseg check: ', {{ message }}))
+{%- endmacro %}

@@ -3,9 +3,10 @@
 -- this one, customer by customer id. Another dataset built into the same warehouse (the
 -- shipped sample, then the real data; a second platform) shares ids with unrelated
 -- customers, and would be scored by a model trained on other people and compared with them,
--- silently. So the customers the latest run labelled are looked up in this input's staged
--- customers: a weekly feed keeps its customers and their join dates (new ones join, a few
--- may be corrected or erased); another feed does not. One row, always; `refusal` says why
+-- silently. So the customers the latest run labelled (those who had joined by this build's
+-- as-of date) are looked up in this input's customer rows by id and join date: a weekly feed
+-- keeps its customers and their join dates (new ones join, a few may be corrected, erased or
+-- rejected); another feed does not. One row, always; `refusal` says why
 -- the build stops (assert_history_is_of_this_feed), before a model is reused or trained and
 -- before this run's labels are added. segment_history is read by name, not ref(): this
 -- model runs before that table's new rows exist (on DuckDB and on Spark alike).
@@ -31,7 +32,11 @@
     {%- set elsewhere = 'couponseg build --warehouse OTHER.duckdb' %}
 {%- endif %}
 
-with previous as (
+with context as (
+    select as_of_date from {{ ref('int_run_context') }}
+),
+
+latest_run as (
     {% if has_join_date -%}
         select
             run_id,
@@ -52,30 +57,61 @@ with previous as (
     {%- endif %}
 ),
 
+previous as (
+    -- Only customers who had joined by this build's as-of date: a backfill from a copy of
+    -- the feed cut at that date cannot hold the customers who joined after it.
+    select latest_run.*
+    from latest_run
+    cross join context
+    where latest_run.join_date <= context.as_of_date
+),
+
+-- Every customer row of this input, kept or rejected (a customer rejected this week, for an
+-- unknown city say, is still this feed's customer; the build reports the rejection). Distinct
+-- pairs and ids, so the lookups below never multiply a previous customer.
+input_pairs as (
+    select distinct
+        customer_id,
+        join_date
+    from {{ ref('validated_customers') }}
+    where customer_id is not null and join_date is not null
+),
+
+input_ids as (
+    select distinct customer_id
+    from {{ ref('validated_customers') }}
+    where customer_id is not null
+),
+
 compared as (
     select
-        max(previous.run_id) as checked_run_id,
-        max(previous.as_of_date) as checked_as_of_date,
-        count(*) as previous_customers,
+        max(latest_run.run_id) as checked_run_id,
+        max(latest_run.as_of_date) as checked_as_of_date,
+        count(previous.customer_id) as previous_customers,
         -- count_if of no rows is null on DuckDB
-        cast(coalesce(count_if(previous.join_date = customers.join_date), 0) as bigint)
-            as same_join_date,
-        cast(coalesce(count_if(previous.join_date != customers.join_date), 0) as bigint)
-            as other_join_date,
-        cast(coalesce(count_if(customers.customer_id is null), 0) as bigint)
-            as missing_customers
-    from previous
-    left join {{ ref('stg_customers') }} as customers
-        on previous.customer_id = customers.customer_id
+        cast(coalesce(count_if(pairs.customer_id is not null), 0) as bigint) as same_join_date,
+        cast(coalesce(count_if(pairs.customer_id is null and ids.customer_id is not null), 0)
+            as bigint) as other_join_date,
+        cast(coalesce(count_if(previous.customer_id is not null and ids.customer_id is null), 0)
+            as bigint) as missing_customers
+    from latest_run
+    left join previous
+        on latest_run.customer_id = previous.customer_id
+    left join input_pairs as pairs
+        on previous.customer_id = pairs.customer_id and previous.join_date = pairs.join_date
+    left join input_ids as ids
+        on previous.customer_id = ids.customer_id
 ),
 
 shared as (
     select
         compared.*,
+        context.as_of_date,
         cast(compared.same_join_date as double) / nullif(compared.previous_customers, 0)
             as match_share,
         cast({{ var('segment_feed_min_match') }} as double) as min_match_share
     from compared
+    cross join context
 ),
 
 judged as (
@@ -88,6 +124,7 @@ judged as (
 select
     cast(checked_run_id as integer) as checked_run_id,
     checked_as_of_date,
+    as_of_date,
     previous_customers,
     same_join_date,
     other_join_date,
@@ -102,7 +139,9 @@ select
         "cast(checked_run_id as " ~ text_type() ~ ")",
         "', as of '",
         "cast(checked_as_of_date as " ~ text_type() ~ ")",
-        "') labelled, '",
+        "') labelled who had joined by '",
+        "cast(as_of_date as " ~ text_type() ~ ")",
+        "' (the as-of date of this build), '",
         "cast(same_join_date as " ~ text_type() ~ ")",
         "' are in this input with the same join date ('",
         "cast(round(100 * match_share, 1) as " ~ text_type() ~ ")",
@@ -112,11 +151,11 @@ select
         "cast(other_join_date as " ~ text_type() ~ ")",
         "' with another join date and '",
         "cast(missing_customers as " ~ text_type() ~ ")",
-        "' not at all. Its stored segment model would score unrelated customers who share '",
-        "'ids, and this run would be compared with theirs. Build this input into a " ~ place
-            ~ " of its own (" ~ elsewhere ~ "), or move this " ~ place ~ " aside '",
-        "'to start a new history. If these are the same customers (their join dates '",
-        "'corrected), couponseg build --min-feed-match 0 (dbt var segment_feed_min_match) '",
-        "'builds it anyway.'",
+        "' not at all. The history and the stored segment model match customers by id, so '",
+        "'the customers of this input would be taken for those of that feed. Build it into a "
+            ~ place ~ " of its own (" ~ elsewhere ~ "), or move this " ~ place ~ " aside to '",
+        "'start a new history. If these are the same customers (their join dates corrected), '",
+        "'couponseg build --min-feed-match 0 (dbt var segment_feed_min_match) builds it '",
+        "'anyway; the next build is then checked against this one.'",
     ]) }} end as refusal
 from judged
