@@ -32,6 +32,32 @@
     {%- set elsewhere = 'couponseg build --warehouse OTHER.duckdb' %}
 {%- endif %}
 
+{#- The refusal, in words: texts, and the columns ({'sql': ...}) whose values it names. The
+    texts hold no quote (Spark reads '' inside a literal as two literals). #}
+{%- set refusal_words = [
+    'This ' ~ place ~ ' holds the segment history of another feed: of the ',
+    {'sql': 'previous_customers'}, ' customers its latest run (run ', {'sql': 'checked_run_id'},
+    ', as of ', {'sql': 'checked_as_of_date'}, ') labelled who had joined by ',
+    {'sql': 'as_of_date'}, ' (the as-of date of this build), ', {'sql': 'same_join_date'},
+    ' are in this input with the same join date (', {'sql': 'round(100 * match_share, 1)'},
+    '%; at least ', {'sql': 'round(100 * min_match_share, 1)'}, '% must be), ',
+    {'sql': 'other_join_date'}, ' with another join date and ', {'sql': 'missing_customers'},
+    ' not at all. The history and the stored segment model match customers by id, so the '
+    ~ 'customers of this input would be taken for those of that feed. Build it into a '
+    ~ place ~ ' of its own (' ~ elsewhere ~ '), or move this ' ~ place ~ ' aside to start a '
+    ~ 'new history. If these are the same customers (their join dates corrected), couponseg '
+    ~ 'build --min-feed-match 0 (dbt var segment_feed_min_match) builds it anyway; the next '
+    ~ 'build is then checked against this one.',
+] %}
+{%- set refusal_parts = [] %}
+{%- for word in refusal_words %}
+    {%- if word is mapping %}
+        {%- do refusal_parts.append('cast(' ~ word.sql ~ ' as ' ~ text_type() ~ ')') %}
+    {%- else %}
+        {%- do refusal_parts.append("'" ~ word ~ "'") %}
+    {%- endif %}
+{%- endfor %}
+
 with context as (
     select as_of_date from {{ ref('int_run_context') }}
 ),
@@ -132,30 +158,5 @@ select
     match_share,
     min_match_share,
     is_same_feed,
-    case when not is_same_feed then {{ dbt.concat([
-        "'This " ~ place ~ " holds the segment history of another feed: of the '",
-        "cast(previous_customers as " ~ text_type() ~ ")",
-        "' customers its latest run (run '",
-        "cast(checked_run_id as " ~ text_type() ~ ")",
-        "', as of '",
-        "cast(checked_as_of_date as " ~ text_type() ~ ")",
-        "') labelled who had joined by '",
-        "cast(as_of_date as " ~ text_type() ~ ")",
-        "' (the as-of date of this build), '",
-        "cast(same_join_date as " ~ text_type() ~ ")",
-        "' are in this input with the same join date ('",
-        "cast(round(100 * match_share, 1) as " ~ text_type() ~ ")",
-        "'%; at least '",
-        "cast(round(100 * min_match_share, 1) as " ~ text_type() ~ ")",
-        "'% must be), '",
-        "cast(other_join_date as " ~ text_type() ~ ")",
-        "' with another join date and '",
-        "cast(missing_customers as " ~ text_type() ~ ")",
-        "' not at all. The history and the stored segment model match customers by id, so '",
-        "'the customers of this input would be taken for those of that feed. Build it into a "
-            ~ place ~ " of its own (" ~ elsewhere ~ "), or move this " ~ place ~ " aside to '",
-        "'start a new history. If these are the same customers (their join dates corrected), '",
-        "'couponseg build --min-feed-match 0 (dbt var segment_feed_min_match) builds it '",
-        "'anyway; the next build is then checked against this one.'",
-    ]) }} end as refusal
+    case when not is_same_feed then {{ dbt.concat(refusal_parts) }} end as refusal
 from judged
