@@ -10,6 +10,7 @@
 -- the build stops (assert_history_is_of_this_feed), before a model is reused or trained and
 -- before this run's labels are added. segment_history is read by name, not ref(): this
 -- model runs before that table's new rows exist (on DuckDB and on Spark alike).
+-- depends_on: {{ ref('validated_customers') }}
 {%- set history = none %}
 {%- set has_join_date = false %}
 {%- if execute %}
@@ -83,50 +84,46 @@ latest_run as (
     {%- endif %}
 ),
 
-previous as (
-    -- Only customers who had joined by this build's as-of date: a backfill from a copy of
-    -- the feed cut at that date cannot hold the customers who joined after it.
-    select latest_run.*
-    from latest_run
-    cross join context
-    where latest_run.join_date <= context.as_of_date
-),
-
--- Every customer row of this input, kept or rejected (a customer rejected this week, for an
--- unknown city say, is still this feed's customer; the build reports the rejection). Distinct
--- pairs and ids, so the lookups below never multiply a previous customer.
-input_pairs as (
-    select distinct
-        customer_id,
-        join_date
-    from {{ ref('validated_customers') }}
-    where customer_id is not null and join_date is not null
-),
-
-input_ids as (
-    select distinct customer_id
-    from {{ ref('validated_customers') }}
-    where customer_id is not null
+-- Each customer of that run who had joined by this build's as-of date (a backfill from a
+-- copy of the feed cut at that date cannot hold later joiners), looked up among this input's
+-- customer rows, kept or rejected (a customer rejected this week, for an unknown city say, is
+-- still this feed's customer; the build reports the rejection): whether its id is there, and
+-- with the same join date. One row per such customer, however often its id occurs. Without
+-- a history to check, the input is not read at all (a first build pays nothing).
+looked_up as (
+    {% if has_join_date -%}
+        select
+            latest_run.customer_id,
+            max(case when customers.join_date = latest_run.join_date then 1 else 0 end)
+                as same_join_date,
+            max(case when customers.customer_id is not null then 1 else 0 end) as found
+        from latest_run
+        cross join context
+        left join {{ ref('validated_customers') }} as customers
+            on latest_run.customer_id = customers.customer_id
+        where latest_run.join_date <= context.as_of_date
+        group by latest_run.customer_id
+    {%- else -%}
+        select
+            cast(null as bigint) as customer_id,
+            0 as same_join_date,
+            0 as found
+        where 1 = 0
+    {%- endif %}
 ),
 
 compared as (
     select
         max(latest_run.run_id) as checked_run_id,
         max(latest_run.as_of_date) as checked_as_of_date,
-        count(previous.customer_id) as previous_customers,
-        -- count_if of no rows is null on DuckDB
-        cast(coalesce(count_if(pairs.customer_id is not null), 0) as bigint) as same_join_date,
-        cast(coalesce(count_if(pairs.customer_id is null and ids.customer_id is not null), 0)
-            as bigint) as other_join_date,
-        cast(coalesce(count_if(previous.customer_id is not null and ids.customer_id is null), 0)
-            as bigint) as missing_customers
+        count(looked_up.customer_id) as previous_customers,
+        cast(coalesce(sum(looked_up.same_join_date), 0) as bigint) as same_join_date,
+        cast(coalesce(sum(looked_up.found - looked_up.same_join_date), 0) as bigint)
+            as other_join_date,
+        cast(coalesce(sum(1 - looked_up.found), 0) as bigint) as missing_customers
     from latest_run
-    left join previous
-        on latest_run.customer_id = previous.customer_id
-    left join input_pairs as pairs
-        on previous.customer_id = pairs.customer_id and previous.join_date = pairs.join_date
-    left join input_ids as ids
-        on previous.customer_id = ids.customer_id
+    left join looked_up
+        on latest_run.customer_id = looked_up.customer_id
 ),
 
 shared as (
