@@ -61,9 +61,26 @@ def spark_tables(folder: Path) -> dict[str, Path]:
 
 
 def spark_table(folder: Path, name: str) -> pd.DataFrame:
+    """By column name across the table's files: a column added to a table (dbt's
+    append_new_columns) is missing from the files written before it, null in their rows."""
     path = spark_tables(folder)[name]
     with duckdb.connect() as con:
-        return con.execute(f"select * from read_parquet('{path}/*.parquet')").df()
+        return con.execute(
+            f"select * from read_parquet('{path}/*.parquet', union_by_name = true)").df()
+
+
+def run_spark_sql(folder: Path, statements: list[str], timeout: float = 600) -> None:
+    """Statements run by Spark itself on the folder's metastore (a local master, a JVM of
+    its own): for what only Spark can do to its tables, such as rewriting one as an older
+    release left it."""
+    script = ("import json, sys\nfrom couponseg.spark_engine import spark_session\n"
+              "with spark_session(master='local[1]') as spark:\n"
+              "    for statement in json.loads(sys.argv[1]):\n"
+              "        spark.sql(statement)\n")
+    result = subprocess.run([sys.executable, "-c", script, json.dumps(statements)],
+                            capture_output=True, text=True, timeout=timeout, cwd=REPO,
+                            env=spark_env(folder))
+    assert result.returncode == 0, result.stderr[-4000:]
 
 
 def duckdb_table(warehouse: Path, name: str) -> pd.DataFrame:

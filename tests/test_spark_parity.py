@@ -27,6 +27,7 @@ from spark_parity import (
     duckdb_row_counts,
     duckdb_table,
     run_spark,
+    run_spark_sql,
     spark_env,
     spark_table,
     spark_tables,
@@ -43,6 +44,17 @@ pytestmark = [
                        reason="full Spark parity runs with `make test-spark`"),
 ]
 SAMPLE = REPO / "data" / "sample"
+
+
+def run_dbt_on_spark(folder: Path, master: str | None, args: list[str]) -> None:
+    """dbt itself on the spark target (as an analytics engineer runs it by hand), on the
+    module's Spark folder; its own target path, so the CLI's parse is left alone."""
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), *args, "--target", "spark",
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
+         "--target-path", str(folder / "dbt-target-by-hand")],
+        capture_output=True, text=True, timeout=900, env=spark_env(folder, master))
+    assert result.returncode == 0, result.stdout[-4000:]
 
 
 @pytest.fixture(scope="module")
@@ -221,13 +233,8 @@ def test_spark_keeps_only_the_latest_runs_when_told(spark):
     rebuilt twice by hand, as an analytics engineer would with dbt)."""
     folder = spark[0]
     for _ in range(2):  # runs 2 and 3 of the same data: run 3 keeps itself and run 2
-        result = subprocess.run(
-            [str(Path(sys.executable).parent / "dbt"), "run", "--select", "segment_runs",
-             "segment_history", "--vars", "{segment_history_keep_runs: 1}", "--target", "spark",
-             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
-             "--target-path", str(folder / "dbt-target-history")],
-            capture_output=True, text=True, timeout=900, env=spark_env(folder))
-        assert result.returncode == 0, result.stdout[-4000:]
+        run_dbt_on_spark(folder, None, ["run", "--select", "segment_runs", "segment_history",
+                                        "--vars", "{segment_history_keep_runs: 1}"])
     runs = spark_table(folder, "segments.segment_runs")
     assert sorted(runs["run_id"]) == [1, 2, 3]
     history = spark_table(folder, "segments.segment_history")
@@ -235,6 +242,38 @@ def test_spark_keeps_only_the_latest_runs_when_told(spark):
     scored = runs.set_index("run_id")["customers"]
     assert (history.groupby("run_id").size() == scored.loc[[2, 3]]).all()
     assert "segment_history__kept" not in {name.split(".")[1] for name in spark_tables(folder)}
+
+
+def test_spark_adds_join_dates_to_an_older_history(spark, cluster):
+    """A Spark folder whose segment_history predates join dates (an older release's: the
+    table rewritten here without the column) gets the column on the next run, by dbt-spark's
+    ALTER TABLE on a Parquet table (on_schema_change='append_new_columns'), with no join date
+    in the earlier runs' rows. The feed check then looks past those runs and checks the new
+    one. After the keep-runs test (it continues its runs), before the refusal test (which is
+    checked against the run this test adds)."""
+    folder = spark[0]
+    columns = "run_id, as_of_date, model_version, customer_id, segment_id, segment_name"
+    run_spark_sql(folder, [
+        f"create table segments.segment_history_old using parquet as select {columns} "
+        "from segments.segment_history",
+        "drop table segments.segment_history",
+        "alter table segments.segment_history_old rename to segments.segment_history",
+    ])
+    assert "join_date" not in spark_table(folder, "segments.segment_history").columns
+    for selected in (["segment_runs", "segment_history"], ["segment_feed_check"]):
+        run_dbt_on_spark(folder, cluster.master_url, ["run", "--select", *selected])
+    history = spark_table(folder, "segments.segment_history")
+    new_run = history["run_id"].max()
+    assert sorted(history["run_id"].unique()) == [2, 3, new_run] and new_run == 4
+    assert history.loc[history["run_id"] < new_run, "join_date"].isna().all()
+    joined = spark_table(folder, "marts.customer_features").set_index("customer_id")["join_date"]
+    latest = history[history["run_id"] == new_run].set_index("customer_id")["join_date"]
+    assert len(latest) == 1000 and latest.notna().all()
+    assert (pd.to_datetime(latest) == pd.to_datetime(joined.loc[latest.index])).all()
+    check = spark_table(folder, "segments.segment_feed_check").iloc[0]
+    assert (check["checked_run_id"], check["previous_customers"], check["same_join_date"],
+            check["other_join_date"], check["missing_customers"], bool(check["is_same_feed"])
+            ) == (new_run, 1000, 1000, 0, 0, True)
 
 
 def test_spark_refuses_another_feed_before_the_segments(spark, cluster, tmp_path):
