@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from couponseg.spark_engine import SPARK_DIR_ENV, SPARK_MASTER_ENV
+from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -45,6 +46,21 @@ def run_spark(args: list[str], folder: Path, master: str | None = None,
         raise AssertionError(f"{module} {' '.join(map(str, args))} failed:\n"
                              f"{result.stdout[-4000:]}\n{tail}")
     return result
+
+
+def run_dbt_on_spark(folder: Path, master: str | None, args: list[str],
+                     target_name: str = "dbt-target-by-hand") -> Path:
+    """dbt itself on the spark target (as an analytics engineer runs it by hand) on
+    ``folder``, with a target path of its own in it (the CLI's parse is left alone), which
+    it returns; fails the test on error."""
+    target = Path(folder) / target_name
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), *args, "--target", "spark",
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
+         "--target-path", str(target)],
+        capture_output=True, text=True, timeout=900, env=spark_env(folder, master))
+    assert result.returncode == 0, result.stdout[-4000:]
+    return target
 
 
 def stages(result: subprocess.CompletedProcess) -> dict:

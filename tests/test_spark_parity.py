@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -26,6 +25,7 @@ from spark_parity import (
     assert_frames_equal,
     duckdb_row_counts,
     duckdb_table,
+    run_dbt_on_spark,
     run_spark,
     run_spark_sql,
     spark_env,
@@ -36,7 +36,6 @@ from test_dbt_unit_tests import EXPECTED, defined_unit_tests
 
 from couponseg.generate import generate
 from couponseg.spark_cluster import running_cluster
-from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR
 
 pytestmark = [
     pytest.mark.slow,
@@ -44,17 +43,6 @@ pytestmark = [
                        reason="full Spark parity runs with `make test-spark`"),
 ]
 SAMPLE = REPO / "data" / "sample"
-
-
-def run_dbt_on_spark(folder: Path, master: str | None, args: list[str]) -> None:
-    """dbt itself on the spark target (as an analytics engineer runs it by hand), on the
-    module's Spark folder; its own target path, so the CLI's parse is left alone."""
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--target", "spark",
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
-         "--target-path", str(folder / "dbt-target-by-hand")],
-        capture_output=True, text=True, timeout=900, env=spark_env(folder, master))
-    assert result.returncode == 0, result.stdout[-4000:]
 
 
 @pytest.fixture(scope="module")
@@ -153,13 +141,8 @@ def test_the_dbt_unit_tests_pass_on_spark(spark):
     reject reasons on Spark as on DuckDB (tests/test_dbt_unit_tests.py): the validation is
     proven on both engines, not only the clean sample."""
     folder = spark[0]
-    target = folder / "dbt-target-unit"
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "test", "--select", "test_type:unit",
-         "--exclude", *DUCKDB_ONLY_UNIT_TESTS, "--target", "spark", "--project-dir",
-         str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR), "--target-path",
-         str(target)], capture_output=True, text=True, timeout=900, env=spark_env(folder))
-    assert result.returncode == 0, result.stdout[-4000:]
+    target = run_dbt_on_spark(folder, None, ["test", "--select", "test_type:unit", "--exclude",
+                                             *DUCKDB_ONLY_UNIT_TESTS], "dbt-target-unit")
     results = json.loads((target / "run_results.json").read_text())["results"]
     ran = {r["unique_id"].split(".")[-1]: r["status"] for r in results
            if not r["unique_id"].startswith("operation.")}  # the on-run-start check of vars
