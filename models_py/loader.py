@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from models_py.csv_text import CsvProblem, CsvText, differs_for_spark, read_csv_text
 from models_py.paths import DEFAULT_INPUT, REPO_ROOT
+from models_py.xlsx_errors import UnplacedErrorCell, error_cells
 
 INPUT_ENV = "COUPONSEG_INPUT"
 
@@ -105,6 +106,9 @@ def _table_file(folder: Path, table: str) -> Path:
             f"Input folder {folder}: {len(found)} files for table '{table}' "
             f"({', '.join(entry.name for entry in found)}); keep exactly one"
         )
+    if found and not found[0].is_file():  # a folder, or a link to nothing
+        raise InputError(f"Input folder {folder}: {found[0].name} (table '{table}') is not a "
+                         "readable file")
     if found:
         return found[0]
     raise InputError(
@@ -176,10 +180,33 @@ def _load_workbook(path: Path, key: tuple[str, float, int]) -> dict[str, list[li
         raise
     except Exception as exc:  # calamine raises several types for damaged files
         raise InputError(f"{path.name}: not a readable .xlsx workbook ({exc})") from exc
+    sheets = _with_error_cells(path, sheets)
     if _uses_1904_dates(path):
         sheets = {name: _serials_as_dates(name, rows) for name, rows in sheets.items()}
     _WORKBOOK_CACHE.clear()
     _WORKBOOK_CACHE[key] = sheets
+    return sheets
+
+
+def _with_error_cells(path: Path, sheets: dict[str, list[list[object]]]
+                      ) -> dict[str, list[list[object]]]:
+    """The sheets with each error cell's text (``#N/A``, ``#REF!``) in its place: the reader
+    gives an empty string, which would make a row of errors vanish as a blank row and an
+    error read as a missing value (models_py/xlsx_errors.py)."""
+    try:
+        errors = error_cells(path, {name for name in sheets if name in TABLES})
+    except UnplacedErrorCell as exc:
+        raise InputError(f"{path.name}: {exc}; save the workbook again in Excel") from exc
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return sheets  # calamine read it, so it is no workbook of the usual parts: no errors
+    for name, cells in errors.items():
+        rows = sheets[name]
+        for (row, column), text in cells.items():
+            while len(rows) <= row:
+                rows.append([])
+            if len(rows[row]) <= column:
+                rows[row] = list(rows[row]) + [None] * (column + 1 - len(rows[row]))
+            rows[row][column] = text
     return sheets
 
 
@@ -227,6 +254,12 @@ def _refuse_twin_sheets(path: Path, names: list[str]) -> None:
             )
 
 
+# A number cell is a double: from 2^53 on it need not be the number typed (9007199254740993
+# is stored as ...992), so it is written in exponent form, which no id parses as (staging's
+# rule for a Parquet DOUBLE id column), rather than as digits that look exact.
+EXACT_DOUBLE_LIMIT = 2 ** 53
+
+
 def _cell_text(value: object) -> str | None:
     """Cell -> text as a person would type it; dates as ISO, whole floats without '.0'."""
     if value is None or value == "":
@@ -236,7 +269,7 @@ def _cell_text(value: object) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        return str(int(value)) if abs(value) < EXACT_DOUBLE_LIMIT else f"{value:.16e}"
     return str(value)
 
 

@@ -16,10 +16,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pypdf
 import pytest
-from conftest import couponseg, processes_with, query
+from conftest import REPO, couponseg, processes_with, query
 from damage import read_tables, write_folder, write_workbook
 
-from models_py import csv_text
+from models_py import csv_text, xlsx_errors
 from models_py.loader import InputError, load_table
 
 
@@ -400,6 +400,43 @@ def test_workbook_rows_are_the_sheets_own_numbers_and_other_sheets_are_not_read(
     assert loaded["_source_row"].tolist() == list(range(5, 5 + len(clean["genders"])))
     assert loaded["gender_name"].tolist() == clean["genders"]["gender_name"].tolist()
     assert _read_workbook(path)["notes"] == []
+
+
+def test_error_cells_keep_their_rows_and_text_and_big_numbers_are_not_taken_as_exact(
+        tmp_path):
+    """A formula whose source was deleted leaves error cells (#REF!, #N/A): the cell reader
+    gives them as empty strings, so a row made only of them was skipped as blank and an error
+    read as a missing value. Each keeps its text, so the row reaches raw (and staging rejects
+    it with that raw value in the audit). A number cell from 2^53 on is a double that need
+    not be the number typed: it is loaded in exponent form, which no id parses as, rather
+    than as digits that look exact (the same rule as a Parquet DOUBLE id column)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Cities"  # found by its trimmed, lower-case name
+    sheet.append(["city_id", "city_name"])
+    sheet.append([1, "Cairo"])
+    sheet.append(["#REF!", "#REF!"])  # openpyxl writes these as error cells (t="e")
+    sheet.append([2, "#N/A"])
+    sheet.append([None, None])  # a truly blank row is still skipped
+    sheet.append([2 ** 53 + 1, "big"])  # stored as 9007199254740992.0
+    sheet.append([2 ** 53 - 1, "exact"])
+    sheet.append([-(2 ** 53) - 2, "big negative"])
+    sheet["A9"] = "#DIV/0!"  # far from the rest, beyond every other row
+    assert sheet["A3"].data_type == sheet["A9"].data_type == "e"
+    path = tmp_path / "in.xlsx"
+    book.save(path)
+    loaded = load_table(None, path, "cities").to_pandas()
+    assert loaded["_source_row"].tolist() == [2, 3, 4, 6, 7, 8, 9]
+    assert loaded["city_id"].tolist() == [
+        "1", "#REF!", "2", "9.0071992547409920e+15", "9007199254740991",
+        "-9.0071992547409940e+15", "#DIV/0!"]
+    assert loaded["city_name"].tolist()[:4] == ["Cairo", "#REF!", "#N/A", "big"]
+    assert loaded["city_name"].isna().tolist()[-1]
+    # an error cell holding no text gets a text of its own, which staging knows as an error
+    macros = (REPO / "dbt_project" / "macros" / "validation.sql").read_text()
+    assert f"'{xlsx_errors.UNNAMED_ERROR}'" in macros
 
 
 def test_mixed_encodings_are_refused_and_latin1_is_read(tmp_path):

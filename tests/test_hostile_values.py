@@ -59,6 +59,8 @@ DATE_SPELLINGS = st.one_of(
 ISO_DATE_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}"
                            r"([.][0-9]+)?)? ?(Z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)?")
 NAME_SPELLINGS = st.sampled_from(["Nan", "N/A", "None", "null", "NULL ", "NaT", " none"])
+# What a spreadsheet shows where a formula failed (written so into a CSV export too): no name.
+EXCEL_ERRORS = st.sampled_from(["#N/A", "#REF!", " #value! ", "#DIV/0!", "#NAME?", "#SPILL!"])
 
 
 def _expected_date(text: str) -> dt.date | str:
@@ -78,7 +80,7 @@ def _expected_date(text: str) -> dt.date | str:
 
 def _latest_plausible(claims: list[dt.date | str]) -> dt.date:
     days = sorted(d for d in claims if isinstance(d, dt.date) and d >= EARLIEST)
-    needed = Decimal(str(FEED_SHARE)) * len(days)
+    needed = max(1, int(Decimal(str(FEED_SHARE)) * len(days)))  # whole claims, rounded down
     reference = next(d for i, d in enumerate(days, start=1) if i >= needed)
     return reference + dt.timedelta(days=DAYS_AFTER_FEED)
 
@@ -132,16 +134,25 @@ def hostile_input(draw) -> dict:
         expect["transactions", len(tx) + 1] = None
     tx.append([str(SPECIAL_ID + len(tx)), "3", "2023-03-01", "subscribed", "   ", None, "1"])
     expect["transactions", len(tx) + 1] = "missing_coupon_name"
+    errors = draw(st.lists(EXCEL_ERRORS, min_size=4, max_size=4))
+    tx.append([str(SPECIAL_ID + len(tx)), "3", "2023-03-01", "subscribed", errors[0], None,
+               "1"])
+    expect["transactions", len(tx) + 1] = "excel_error_coupon_name"
+    expect["genders", 4] = "excel_error_gender_name"
+    expect["cities", 4] = "excel_error_city_name"
+    expect["merchants", 3] = "excel_error_merchant_name"
     tables = {
         "customers": pd.DataFrame(customers, columns=["customer_id", "join_date", "city_id",
                                                       "gender_id"]),
         "transactions": pd.DataFrame(tx, columns=[
             "transaction_id", "customer_id", "transaction_date", "transaction_status",
             "coupon_name", "burn_date", "branch_id"]),
-        "genders": pd.DataFrame({"gender_id": ["1", "2"], "gender_name": ["Male", "Female"]}),
-        "cities": pd.DataFrame({"city_id": ["1", "2"], "city_name": names[2:]}),
+        "genders": pd.DataFrame({"gender_id": ["1", "2", "3"],
+                                 "gender_name": ["Male", "Female", errors[1]]}),
+        "cities": pd.DataFrame({"city_id": ["1", "2", "3"], "city_name": names[2:] + errors[2:3]}),
         "branches": pd.DataFrame({"branch_id": ["1"], "merchant_id": ["1"]}),
-        "merchants": pd.DataFrame({"merchant_id": ["1"], "merchant_name": [names[0]]}),
+        "merchants": pd.DataFrame({"merchant_id": ["1", "2"],
+                                   "merchant_name": [names[0], errors[3]]}),
     }
     return {"tables": tables, "expect": expect, "latest": latest, "names": names}
 

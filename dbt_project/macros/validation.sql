@@ -8,6 +8,31 @@
     ]) -%}
 {%- endmacro %}
 
+{% macro name_checks(raw_column, label) -%}
+    {#- A required free-text name: present, and not an Excel error value (#N/A, #REF!, ...),
+        which is what a spreadsheet shows where the formula behind a cell failed, not a
+        name. Any other text is kept as written. -#}
+    {%- set literals = [] -%}
+    {%- for value in excel_error_values() -%}
+        {%- do literals.append(text_literal(value)) -%}
+    {%- endfor -%}
+    {%- do return([
+        (raw_column ~ " is null", "missing_" ~ label),
+        ("upper(" ~ raw_column ~ ") in (" ~ literals | join(', ') ~ ")", "excel_error_" ~ label),
+    ]) -%}
+{%- endmacro %}
+
+{% macro excel_error_values() -%}
+    {#- The error values a spreadsheet cell can hold, as Excel and LibreOffice write them
+        (also into a CSV export), and #ERROR!, which models_py/xlsx_errors.py gives an error
+        cell that holds no text of its own. -#}
+    {%- do return([
+        '#NULL!', '#DIV/0!', '#VALUE!', '#REF!', '#NAME?', '#NUM!', '#N/A', '#GETTING_DATA',
+        '#SPILL!', '#CALC!', '#FIELD!', '#BLOCKED!', '#CONNECT!', '#BUSY!', '#UNKNOWN!',
+        '#EXTERNAL!', '#PYTHON!', '#ERROR!',
+    ]) -%}
+{%- endmacro %}
+
 {% macro date_checks(raw_column, parsed_column, label, family, range_alias='date_range') -%}
     {#- A required date: present, not in a column written month-first, parsed, and
         plausible (finite, within the one-row plausible_date_range, which the caller joins
@@ -88,7 +113,7 @@
         {{ name }},
         {{ first_failing(
             key_checks('_raw_key', key, key)
-            + [('_raw_name is null', 'missing_' ~ name)]
+            + name_checks('_raw_name', name)
         ) }} as reject_reason
     from flagged
 {%- endmacro %}

@@ -1,8 +1,8 @@
 {#- The window of plausible dates for this feed (README, "Bad input"), one row. The lower
     bound is a var; the upper bound comes from the data: the day by which a share
     (plausible_feed_share, 99 %) of the parseable claim dates on or after the lower bound had
-    happened, plus plausible_days_after_feed days. A handful of claims dated 2099 or 9999
-    cannot move it, and it never depends on today's date, so a rerun gives the same window.
+    happened (rounded down to whole claims, at least one), plus plausible_days_after_feed
+    days. A handful of claims dated 2099 or 9999 cannot move it, and it never depends on today's date, so a rerun gives the same window.
     Claim texts are counted before they are parsed, so a 50M-row text feed parses only its
     few thousand distinct date spellings here. Beside the window, the order of day and month
     in each text date column (date_order_evidence), from its distinct spellings too. -#}
@@ -48,10 +48,13 @@ cumulative as (
     from plausible_claims
 ),
 
+-- The share is rounded down to whole claims, and at least one: in a feed of fewer than 100
+-- claims 99 % of them is every claim but one, so a single claim dated 2099 cannot set the
+-- window there (rounded up, or unrounded, the last claim would).
 reference as (
     select min(claim_date) as feed_reference_date
     from cumulative
-    where claims_so_far >= {{ var('plausible_feed_share') }} * all_claims
+    where claims_so_far >= greatest(1, floor({{ var('plausible_feed_share') }} * all_claims))
 ),
 
 -- Which text date columns are written month-first (m/d/yyyy): validation rejects their d/m

@@ -84,7 +84,7 @@ select
             ('status is null', 'unknown_transaction_status'),
         ]
         + resolved_key_checks('raw_branch_id', 'branch_id', 'found_branch_id', 'branch_id')
-        + [('coupon_name is null', 'missing_coupon_name')]
+        + name_checks('coupon_name', 'coupon_name')
         + month_first_checks('raw_burn_date', 'burn_date', types.get('burn_date', 'text'))
         + [('raw_burn_date is not null and burn_date is null', 'invalid_burn_date')]
         + plausible_date_checks('burn_date', 'burn_date')
