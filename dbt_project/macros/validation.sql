@@ -11,14 +11,16 @@
 {% macro name_checks(raw_column, label) -%}
     {#- A required free-text name: present, and not an Excel error value (#N/A, #REF!, ...),
         which is what a spreadsheet shows where the formula behind a cell failed, not a
-        name. Any other text is kept as written. -#}
+        name. Any other text is kept as written. The prefix test first: every value is
+        checked, and only those starting with '#' need the upper-cased list. -#}
     {%- set literals = [] -%}
     {%- for value in excel_error_values() -%}
         {%- do literals.append(text_literal(value)) -%}
     {%- endfor -%}
     {%- do return([
         (raw_column ~ " is null", "missing_" ~ label),
-        ("upper(" ~ raw_column ~ ") in (" ~ literals | join(', ') ~ ")", "excel_error_" ~ label),
+        (raw_column ~ " like '#%' and upper(" ~ raw_column ~ ") in (" ~ literals | join(', ')
+            ~ ")", "excel_error_" ~ label),
     ]) -%}
 {%- endmacro %}
 
