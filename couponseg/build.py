@@ -54,7 +54,7 @@ from couponseg import audit_summary
 from couponseg.audit_summary import Audit
 from couponseg.dbt_early import RUNNER_MODULE, EarlyDbt
 from couponseg.dbt_runner import DBT_ERROR, TRAIN_EARLY_ENV
-from couponseg.segment_runs import carry_forward
+from couponseg.segment_runs import carry_forward, no_writer_meanwhile
 from models_py.flags import is_true
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, WAREHOUSE_ENV, dbt_folder
 from models_py.processes import die_with_parent
@@ -131,6 +131,16 @@ class BuildPaths:
         for suffix in ("", ".wal", ".wal.checkpoint", ".wal.recovery"):
             Path(f"{self.link}{suffix}").unlink(missing_ok=True)
         shutil.rmtree(Path(f"{self.link}.tmp"), ignore_errors=True)
+
+    def retire_previous_wal(self) -> None:
+        """Move the previous warehouse's write-ahead log (left by a process that wrote it
+        and died without a checkpoint: a dbt run by hand, a script) into the building folder,
+        discarded after the swap. Its changes were read with the file when the history was
+        carried forward; beside the new file it would make DuckDB refuse to open it."""
+        for suffix in (".wal", ".wal.checkpoint", ".wal.recovery"):
+            stale = Path(f"{self.warehouse}{suffix}")
+            if stale.exists():
+                os.replace(stale, self.building.parent / f"previous{suffix}")
 
     def prepare_building(self) -> None:
         """An empty folder for the new file (after ``discard_building``)."""
@@ -220,7 +230,8 @@ def dbt_build(
             database = paths.link_building()
             extra_env = {**(env or {}), WAREHOUSE_ENV: database,
                          **({TRAIN_EARLY_ENV: "1"} if will_train(carried, dbt_vars) else {})}
-            return _run_dbt(paths, dbt_vars, report, extra_env, lock_fd, abort, early)
+            with no_writer_meanwhile(paths.warehouse):
+                return _run_dbt(paths, dbt_vars, report, extra_env, lock_fd, abort, early)
         finally:
             paths.discard_building()
 
@@ -254,6 +265,7 @@ def _run_dbt(paths: BuildPaths, dbt_vars: dict[str, object], report: Callable[[s
     if abort is not None and abort.exception() is not None:  # waits for the check to end
         return BuildResult(False, paths.warehouse, [f"stopped: {abort.exception()}"])
     if code == 0 and not failures:
+        paths.retire_previous_wal()
         os.replace(paths.building, paths.warehouse)
         return BuildResult(True, paths.warehouse, nodes=built_nodes(results))
     return BuildResult(False, paths.warehouse,

@@ -11,6 +11,8 @@ killed build only ever wrote the new file, so the previous history stays as it w
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -37,12 +39,7 @@ def carry_forward(previous: Path, building: Path) -> list[str]:
         try:
             con.execute(f"attach '{_quote(previous)}' as previous (read_only)")
         except duckdb.Error as exc:
-            raise PreviousWarehouseUnreadable(
-                f"cannot read the previous warehouse {previous} to carry its segment models "
-                f"and history into the new build: {exc}\nIf another program holds it open "
-                "for writing (a DuckDB shell, mf, a dbt run by hand), close it and build "
-                "again. If the file is damaged, move it aside: the next build starts anew "
-                "(a new segment model and history). The warehouse is unchanged.") from exc
+            raise _unreadable(previous, exc) from exc
         present = {row[0] for row in con.execute(
             "select table_name from duckdb_tables() "
             "where database_name = 'previous' and schema_name = ?", [SCHEMA]).fetchall()}
@@ -54,6 +51,33 @@ def carry_forward(previous: Path, building: Path) -> list[str]:
                         f"select * from previous.{SCHEMA}.{table}")
         con.execute("detach previous")
     return carried
+
+
+@contextmanager
+def no_writer_meanwhile(previous: Path) -> Iterator[None]:
+    """Hold the previous warehouse open read-only until the new file has replaced it.
+    DuckDB lets no process open a file for writing while another reads it, so nothing can be
+    written there after its history was carried forward: such a write would be lost in the
+    swap, and its write-ahead log left beside the new file, which DuckDB then refuses to
+    open. Readers (a SQL shell, couponseg report) are not held up."""
+    if not Path(previous).exists():
+        yield
+        return
+    try:
+        con = duckdb.connect(str(previous), read_only=True)
+    except duckdb.Error as exc:
+        raise _unreadable(previous, exc) from exc
+    with con:
+        yield
+
+
+def _unreadable(previous: Path, exc: Exception) -> PreviousWarehouseUnreadable:
+    return PreviousWarehouseUnreadable(
+        f"cannot read the previous warehouse {previous} to carry its segment models "
+        f"and history into the new build: {exc}\nIf another program holds it open "
+        "for writing (a DuckDB shell, mf, a dbt run by hand), close it and build "
+        "again. If the file is damaged, move it aside: the next build starts anew "
+        "(a new segment model and history). The warehouse is unchanged.")
 
 
 def _quote(path: Path) -> str:

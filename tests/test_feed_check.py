@@ -132,6 +132,47 @@ def test_a_backfill_from_a_copy_cut_at_its_date_is_the_same_feed(built, tmp_path
         joined, joined, 0)
 
 
+def _years_earlier(tables: dict[str, pd.DataFrame], years: int) -> dict[str, pd.DataFrame]:
+    """Every date of the feed moved back by a multiple of four years (29 February stays a
+    date): another feed, with the same ids, that ended before the history's began."""
+    def back(column: pd.Series) -> pd.Series:
+        dated = column.notna()
+        shifted = column.copy()
+        shifted[dated] = [f"{int(d[:4]) - years:04d}{d[4:]}" for d in column[dated]]
+        return shifted
+
+    moved = {name: frame.copy() for name, frame in tables.items()}
+    moved["customers"]["join_date"] = back(moved["customers"]["join_date"])
+    for column in ("transaction_date", "burn_date"):
+        moved["transactions"][column] = back(moved["transactions"][column])
+    return moved
+
+
+def test_a_feed_that_ended_before_the_history_began_is_refused(built, tmp_path):
+    """Nobody the latest run labelled had joined by this input's as-of date, so there is
+    nobody to look up; but the run (as of a later date) labelled every customer of its feed
+    who had joined by then, so an input with customers by then is another feed: refused, in
+    words of its own, and the warehouse kept. The same input into a warehouse whose check is
+    off (--min-feed-match 0) builds."""
+    source = write_folder(_years_earlier(read_tables(built.input), 12), tmp_path / "old")
+    warehouse = tmp_path / "weekly.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    before = _state(warehouse)
+    refused = couponseg("build", "--input", source, "--warehouse", warehouse, check=False)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    message = " ".join(refused.stderr.split())
+    kept = len(read_tables(built.input)["customers"])
+    assert (f"{REFUSED}: none of the customers its latest run (run 1, as of" in message
+            and f"yet {kept} customers of this input had" in message), message
+    for table, rows in _state(warehouse).items():
+        pd.testing.assert_frame_equal(rows, before[table], obj=table)
+
+    couponseg("build", "--input", source, "--warehouse", warehouse, "--min-feed-match", "0")
+    check = _check(warehouse)
+    assert (check.previous_customers, check.joined_customers) == (0, kept)
+    assert check.is_same_feed and pd.isna(check.refusal)
+
+
 def test_customers_rejected_this_week_are_still_the_feeds(built, tmp_path):
     """A week whose cities table lost a city: its customers are rejected (unknown_city_id,
     reported by the build) but still in the input by id and join date, so this is the same

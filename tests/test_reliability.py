@@ -438,3 +438,39 @@ def test_folder_without_symbolic_links_still_builds(built, tmp_path, monkeypatch
               "(select count(*) from segments.customer_segments) segmented")
     assert query(warehouse, counts).equals(query(built.warehouse, counts))
     assert not list(tmp_path.glob("warehouse.duckdb.building*"))
+
+
+def test_a_write_ahead_log_left_by_a_dead_writer_does_not_outlive_the_swap(built, previous):
+    """A process that wrote the warehouse and died without a checkpoint (a dbt run by hand,
+    killed; a script) leaves `<warehouse>.wal`. Its write is read when the history is carried
+    forward, and the log does not stay beside the new file: DuckDB refused to open a file
+    with another file's log, so the build ended in a traceback and every later one was
+    refused."""
+    script = ("import duckdb, os, sys; con = duckdb.connect(sys.argv[1]); "
+              "con.execute('insert into segments.segment_runs select * replace (99 as run_id)"
+              " from segments.segment_runs limit 1'); os._exit(0)")
+    subprocess.run([sys.executable, "-c", script, str(previous)], check=True)
+    wal = previous.with_name(f"{previous.name}.wal")
+    assert wal.exists()
+    result = couponseg("build", "--input", built.input, "--warehouse", previous)
+    assert "Traceback" not in result.stderr and "scored run 100" in result.stdout
+    assert not wal.exists()
+    runs = query(previous, "select run_id from segments.segment_runs order by run_id")
+    assert runs["run_id"].tolist()[-2:] == [99, 100]  # the dead writer's run was carried
+
+
+def test_nobody_writes_the_previous_warehouse_while_a_build_runs(built, previous):
+    """What were written to the previous file after its history was carried forward would be
+    lost in the swap: the build holds it open read-only, so a writer is refused (DuckDB's
+    lock) while readers are not."""
+    proc = _start_build(built.input, previous)
+    try:
+        script = ("import duckdb, sys\ntry:\n    duckdb.connect(sys.argv[1])\n"
+                  "except duckdb.Error as exc:\n    print(exc)\n")
+        writer = subprocess.run([sys.executable, "-c", script, str(previous)],
+                                capture_output=True, text=True, check=True)
+        reader = query(previous, "select count(*) as n from marts.customer_features")
+    finally:
+        assert proc.wait(timeout=300) == 0
+    assert "Could not set lock" in writer.stdout, writer.stdout + writer.stderr
+    assert reader["n"][0] == _customers(built.warehouse)

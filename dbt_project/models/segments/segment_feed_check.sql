@@ -50,13 +50,31 @@
     ~ 'build --min-feed-match 0 (dbt var segment_feed_min_match) builds it anyway; the next '
     ~ 'build is then checked against this one.',
 ] %}
+{#- When none of the latest run's customers had joined by this build's as-of date, there is
+    nobody to look up, yet the same feed cut at that date would hold nobody either (the run,
+    as of that date or later, labelled every customer who had joined by then): an input with
+    customers by then is another feed (one dated years before the history, say). #}
+{%- set nobody_words = [
+    'This ' ~ place ~ ' holds the segment history of another feed: none of the customers its '
+    ~ 'latest run (run ', {'sql': 'checked_run_id'}, ', as of ', {'sql': 'checked_as_of_date'},
+    ') labelled had joined by ', {'sql': 'as_of_date'}, ' (the as-of date of this build), yet ',
+    {'sql': 'joined_customers'}, ' customers of this input had; that run labelled every '
+    ~ 'customer of its feed who had joined by then. The history and the stored segment model '
+    ~ 'match customers by id, so the customers of this input would be taken for those of '
+    ~ 'that feed. Build it into a ' ~ place ~ ' of its own (' ~ elsewhere ~ '), or move this '
+    ~ place ~ ' aside to start a new history; couponseg build --min-feed-match 0 (dbt var '
+    ~ 'segment_feed_min_match) builds it anyway.',
+] %}
 {%- set refusal_parts = [] %}
-{%- for word in refusal_words %}
-    {%- if word is mapping %}
-        {%- do refusal_parts.append('cast(' ~ word.sql ~ ' as ' ~ text_type() ~ ')') %}
-    {%- else %}
-        {%- do refusal_parts.append("'" ~ word ~ "'") %}
-    {%- endif %}
+{%- set nobody_parts = [] %}
+{%- for words, parts in [(refusal_words, refusal_parts), (nobody_words, nobody_parts)] %}
+    {%- for word in words %}
+        {%- if word is mapping %}
+            {%- do parts.append('cast(' ~ word.sql ~ ' as ' ~ text_type() ~ ')') %}
+        {%- else %}
+            {%- do parts.append("'" ~ word ~ "'") %}
+        {%- endif %}
+    {%- endfor %}
 {%- endfor %}
 
 with context as (
@@ -112,6 +130,19 @@ looked_up as (
     {%- endif %}
 ),
 
+-- This input's kept customers who had joined by the as-of date (a run labels kept customers
+-- only): read only when there is a history to check, like the lookup above.
+joined as (
+    {% if has_join_date -%}
+        select count(*) as joined_customers
+        from {{ ref('validated_customers') }} as customers
+        cross join context
+        where customers.reject_reason is null and customers.join_date <= context.as_of_date
+    {%- else -%}
+        select cast(0 as bigint) as joined_customers
+    {%- endif %}
+),
+
 compared as (
     select
         max(latest_run.run_id) as checked_run_id,
@@ -129,18 +160,27 @@ compared as (
 shared as (
     select
         compared.*,
+        joined.joined_customers,
         context.as_of_date,
         cast(compared.same_join_date as double) / nullif(compared.previous_customers, 0)
             as match_share,
         cast({{ var('segment_feed_min_match') }} as double) as min_match_share
     from compared
+    cross join joined
     cross join context
 ),
 
 judged as (
     select
         *,
-        coalesce(match_share >= min_match_share, true) as is_same_feed
+        case
+            when previous_customers > 0 then match_share >= min_match_share
+            -- nobody of the run to look up: the same feed holds nobody by then either
+            else not (
+                checked_as_of_date >= as_of_date and joined_customers > 0
+                and min_match_share > 0
+            )
+        end as is_same_feed
     from shared
 )
 
@@ -152,8 +192,13 @@ select
     same_join_date,
     other_join_date,
     missing_customers,
+    joined_customers,
     match_share,
     min_match_share,
     is_same_feed,
-    case when not is_same_feed then {{ dbt.concat(refusal_parts) }} end as refusal
+    case
+        when is_same_feed then null
+        when previous_customers > 0 then {{ dbt.concat(refusal_parts) }}
+        else {{ dbt.concat(nobody_parts) }}
+    end as refusal
 from judged
