@@ -37,13 +37,22 @@ class BuildOutcome(Protocol):
     nodes: int
 
 
-def _as_of(text: str | None) -> str:
-    if not text:
-        return ""
+def _as_of(text: str) -> str:
+    """An as-of date as given (``--as-of ""`` is a mistake, not "no date": say so)."""
     try:
         return dt.date.fromisoformat(text).isoformat()
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"--as-of must be YYYY-MM-DD, not {text!r}") from exc
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return number
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -409,7 +418,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("generate", help="write synthetic input with planted archetypes")
-    g.add_argument("--customers", type=int, default=1000)
+    g.add_argument("--customers", type=_positive, default=1000)
     g.add_argument("--out", type=Path, required=True)
     g.add_argument("--seed", type=int, default=42)
     g.add_argument("--format", choices=("csv", "parquet"), default="csv")
@@ -430,7 +439,7 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--input", default=str(DEFAULT_INPUT),
                         help=".xlsx workbook or folder of <table>.csv/.parquet "
                              "(default: data/sample)")
-        sp.add_argument("--as-of", type=_as_of, default="",
+        sp.add_argument("--as-of", type=_as_of, default=None,
                         help="as-of date YYYY-MM-DD (default: latest date in the data)")
         sp.add_argument("--seed", type=int, default=None,
                         help="segmentation random seed (default: dbt var segment_seed)")

@@ -607,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-tests", action="store_true")
     p.add_argument("--as-of", default="")
     args = p.parse_args(argv)
-    result = build(resolve_input(args.input), {"as_of": args.as_of}, until=args.until,
+    result = build(resolve_input(args.input), {"as_of": args.as_of or ""}, until=args.until,
                    tests=not args.no_tests)
     for failure in result.failures:
         print(f"FAILED {failure}", file=sys.stderr)

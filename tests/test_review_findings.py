@@ -161,7 +161,8 @@ def test_python_model_failure_says_why_not_where(tmp_path):
     result = couponseg("build", "--input", REPO / "data" / "sample", "--as-of", "1990-01-01",
                        "--warehouse", tmp_path / "w.duckdb", check=False)
     assert result.returncode != 0
-    assert "segmentation needs at least 20 customers, got 0" in result.stderr, result.stderr
+    assert ("segmentation needs at least 20 customers, got 0 who had joined by the as-of date "
+            "1990-01-01") in " ".join(result.stderr.split()), result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "w.duckdb").exists()
 
@@ -183,3 +184,16 @@ def test_two_city_ids_of_one_name_are_counted_together_and_said(hostile):
     lines = insights.demographics(load_report_data(w))
     assert "1 city name is carried by more than one city id (Cairo (ids 1, 98))" in lines[1]
 
+
+
+@pytest.mark.parametrize("args, words", [
+    (["build", "--as-of", "", "--warehouse", "{tmp}/w.duckdb"], "must be YYYY-MM-DD, not ''"),
+    (["generate", "--customers", "-5", "--out", "{tmp}/g"], "at least 1, not '-5'"),
+    (["generate", "--customers", "0", "--out", "{tmp}/g"], "at least 1, not '0'"),
+])
+def test_empty_or_impossible_arguments_are_refused_not_taken_as_defaults(tmp_path, args, words):
+    """`--as-of ""` (an unset shell variable, say) built as of the latest date as if no date
+    were given; `generate --customers -5` wrote empty tables. Both are mistakes: exit 2."""
+    result = couponseg(*(a.format(tmp=tmp_path) for a in args), check=False)
+    assert result.returncode == 2 and words in result.stderr, result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -81,7 +81,9 @@ def train(sample: pd.DataFrame, settings: TrainingSettings, version: int, as_of:
     sample = sample.sort_values("customer_id").reset_index(drop=True)
     if len(sample) < MIN_CUSTOMERS:
         raise ValueError(f"segmentation needs at least {MIN_CUSTOMERS} customers, "
-                         f"got {len(sample)}")
+                         f"got {len(sample)} who had joined by the as-of date {as_of} and "
+                         "were kept (an --as-of before most of the data, or most customer "
+                         "rows rejected: see audit.audit_rejected_rows)")
     specs = settings.specs
     names = [s.name for s in specs]
     columns = {c: sample[c].to_numpy(dtype=np.float64, na_value=np.nan)
