@@ -39,6 +39,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -445,9 +446,20 @@ def _stream(dbt_args: list[str], env: dict[str, str], paths: BuildPaths,
             elif info.get("level") == "error" and info.get("msg"):
                 errors.append(str(info["msg"]).strip())
         code = proc.wait()
-    if code != 0 and not errors:
+    if code < 0:  # killed by a signal: what it last wrote is no reason (Python's warnings)
+        errors.append(f"dbt's process was stopped by {_signal_name(-code)}, not by an error "
+                      "of its own")
+    elif code != 0 and not errors:
         errors.extend(_tail(stderr_path, offset=offset))
     return code, list(errors), started
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return f"signal {number} ({signal.Signals(number).name})"
+    except ValueError:
+        return f"signal {number}"
+
 
 
 def _event(line: str) -> dict | None:

@@ -242,7 +242,7 @@ def _start_build(input_path, warehouse, *options: str, **popen) -> subprocess.Po
     proc = subprocess.Popen(
         [sys.executable, "-m", "couponseg.cli", "build", "--input", str(input_path),
          "--warehouse", str(warehouse), *options],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen,
+        cwd=REPO, **{"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, **popen},
     )
     deadline = time.time() + 120
     while not (list(warehouse.parent.glob(f"{warehouse.name}.building*"))
@@ -474,3 +474,18 @@ def test_nobody_writes_the_previous_warehouse_while_a_build_runs(built, previous
         assert proc.wait(timeout=300) == 0
     assert "Could not set lock" in writer.stdout, writer.stdout + writer.stderr
     assert reader["n"][0] == _customers(built.warehouse)
+
+
+def test_a_killed_dbt_child_is_said_to_be_killed(built, previous):
+    """dbt's process killed on its own (the out-of-memory killer, say): the previous
+    warehouse stays, and the build says dbt was killed, not the last lines dbt's stderr
+    happened to hold (a warning of Python's about leaked semaphores)."""
+    before = _digest(previous)
+    proc = _start_build(built.input, previous, stderr=subprocess.PIPE, text=True)
+    for pid in _build_processes(previous):
+        os.kill(pid, signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 1
+    assert "dbt's process was stopped by signal 9 (SIGKILL)" in " ".join(stderr.split()), stderr
+    assert "resource_tracker" not in stderr and "Traceback" not in stderr
+    assert _digest(previous) == before
