@@ -69,6 +69,11 @@ def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _sheet_errors(xml: bytes, sheet: str) -> dict[tuple[int, int], str]:
+    # An error cell's type is "e" in quotes: without those bytes anywhere (nearly every
+    # workbook) the sheet has none, found at memory speed (the scan takes ~3 s for a sheet of
+    # a million rows, the quick test ~0.05 s).
+    if b'"e"' not in xml and b"'e'" not in xml:
+        return {}
     cells = {}
     for match in _ERROR_CELL.finditer(xml):
         reference = _REFERENCE.search(match.group(1))
