@@ -227,11 +227,12 @@ def dbt_build(
         # Steps that carry state from the previous warehouse (paths.warehouse, may not exist)
         # into the new one (paths.building) belong here, before dbt starts.
         try:
-            carried = carry_forward(paths.warehouse, paths.building)  # models and history
-            database = paths.link_building()
-            extra_env = {**(env or {}), WAREHOUSE_ENV: database,
-                         **({TRAIN_EARLY_ENV: "1"} if will_train(carried, dbt_vars) else {})}
-            with no_writer_meanwhile(paths.warehouse):
+            with no_writer_meanwhile(paths.warehouse):  # from before the history is read
+                carried = carry_forward(paths.warehouse, paths.building)  # models, history
+                database = paths.link_building()
+                extra_env = {**(env or {}), WAREHOUSE_ENV: database,
+                             **({TRAIN_EARLY_ENV: "1"} if will_train(carried, dbt_vars)
+                                else {})}
                 return _run_dbt(paths, dbt_vars, report, extra_env, lock_fd, abort, early)
         finally:
             paths.discard_building()

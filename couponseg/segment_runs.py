@@ -55,11 +55,11 @@ def carry_forward(previous: Path, building: Path) -> list[str]:
 
 @contextmanager
 def no_writer_meanwhile(previous: Path) -> Iterator[None]:
-    """Hold the previous warehouse open read-only until the new file has replaced it.
-    DuckDB lets no process open a file for writing while another reads it, so nothing can be
-    written there after its history was carried forward: such a write would be lost in the
-    swap, and its write-ahead log left beside the new file, which DuckDB then refuses to
-    open. Readers (a SQL shell, couponseg report) are not held up."""
+    """Hold the previous warehouse open read-only from before its history is carried forward
+    until the new file has replaced it. DuckDB lets no process open a file for writing while
+    another reads it, so nothing can be written there after the history was read: such a
+    write would be lost in the swap, and its write-ahead log left beside the new file, which
+    DuckDB then refuses to open. Readers (a SQL shell, couponseg report) are not held up."""
     if not Path(previous).exists():
         yield
         return
@@ -72,11 +72,16 @@ def no_writer_meanwhile(previous: Path) -> Iterator[None]:
 
 
 def _unreadable(previous: Path, exc: Exception) -> PreviousWarehouseUnreadable:
+    wal = Path(f"{previous}.wal")
+    log = (f" A write-ahead log lies beside it ({wal.name}): if the error says it does not "
+           "match the file (a log left by another file, as builds before this version could "
+           "leave one), move only that .wal aside and build again; the history is kept."
+           if wal.exists() else "")
     return PreviousWarehouseUnreadable(
         f"cannot read the previous warehouse {previous} to carry its segment models "
         f"and history into the new build: {exc}\nIf another program holds it open "
         "for writing (a DuckDB shell, mf, a dbt run by hand), close it and build "
-        "again. If the file is damaged, move it aside: the next build starts anew "
+        f"again.{log} If the file is damaged, move it aside: the next build starts anew "
         "(a new segment model and history). The warehouse is unchanged.")
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import tempfile
 import threading
 import zipfile
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ import pyarrow as pa
 
 from models_py.csv_text import CsvProblem, CsvText, differs_for_spark, read_csv_text
 from models_py.paths import DEFAULT_INPUT, REPO_ROOT
-from models_py.xlsx_errors import UnplacedErrorCell, error_cells
+from models_py.xlsx_errors import CellError, error_cells, readable_copy
 
 INPUT_ENV = "COUPONSEG_INPUT"
 
@@ -162,20 +163,14 @@ def _read_workbook(path: Path) -> dict[str, list[list[object]]]:
 
 
 def _load_workbook(path: Path, key: tuple[str, float, int]) -> dict[str, list[list[object]]]:
-    from python_calamine import CalamineWorkbook
-
     try:
-        book = CalamineWorkbook.from_path(str(path))
-        names = list(book.sheet_names)
-        _refuse_twin_sheets(path, names)
-        # Only the six tables' sheets are read: a notes sheet with one cell far out (XFD1048576)
-        # would otherwise be laid out as a grid of a million rows by 16,384 columns.
-        sheets = {
-            name.strip().lower(): book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            for name in names if name.strip().lower() in TABLES
-        }
-        sheets.update({name.strip().lower(): [] for name in names
-                       if name.strip().lower() not in TABLES})
+        try:
+            sheets = _calamine_sheets(path)
+        except Exception as exc:  # an error value calamine does not know (#SPILL!, #NV)
+            if "cell error value" not in str(exc):
+                raise
+            with tempfile.TemporaryDirectory() as folder:
+                sheets = _calamine_sheets(readable_copy(path, Path(folder) / path.name))
     except InputError:
         raise
     except Exception as exc:  # calamine raises several types for damaged files
@@ -188,6 +183,23 @@ def _load_workbook(path: Path, key: tuple[str, float, int]) -> dict[str, list[li
     return sheets
 
 
+def _calamine_sheets(path: Path) -> dict[str, list[list[object]]]:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    names = list(book.sheet_names)
+    _refuse_twin_sheets(path, names)
+    # Only the six tables' sheets are read: a notes sheet with one cell far out (XFD1048576)
+    # would otherwise be laid out as a grid of a million rows by 16,384 columns.
+    sheets = {
+        name.strip().lower(): book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        for name in names if name.strip().lower() in TABLES
+    }
+    sheets.update({name.strip().lower(): [] for name in names
+                   if name.strip().lower() not in TABLES})
+    return sheets
+
+
 def _with_error_cells(path: Path, sheets: dict[str, list[list[object]]]
                       ) -> dict[str, list[list[object]]]:
     """The sheets with each error cell's text (``#N/A``, ``#REF!``) in its place: the reader
@@ -195,8 +207,6 @@ def _with_error_cells(path: Path, sheets: dict[str, list[list[object]]]
     error read as a missing value (models_py/xlsx_errors.py)."""
     try:
         errors = error_cells(path, {name for name in sheets if name in TABLES})
-    except UnplacedErrorCell as exc:
-        raise InputError(f"{path.name}: {exc}; save the workbook again in Excel") from exc
     except (KeyError, OSError, zipfile.BadZipFile):
         return sheets  # calamine read it, so it is no workbook of the usual parts: no errors
     for name, cells in errors.items():
@@ -228,7 +238,7 @@ def _uses_1904_dates(path: Path) -> bool:
 def _serials_as_dates(table: str, rows: list[list[object]]) -> list[list[object]]:
     """A 1904 workbook's day numbers in date columns (whole, five digits, as a number or as
     text: staging's rule), as the dates they mean there; other values stay as given."""
-    header = next((row for row in rows if any(v not in (None, "") for v in row)), [])
+    header = next((row for row in rows if not all(_no_content(v) for v in row)), [])
     wanted = {i for i, name in enumerate(header)
               if _normalise_header(name) in DATE_COLUMNS.get(table, ())}
     if not wanted:
@@ -273,6 +283,12 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _no_content(value: object) -> bool:
+    """Blank, or an error cell: outside the table's columns (a helper formula filled down
+    past the data) an error is no row of data; in them it is the row's value."""
+    return value in (None, "") or isinstance(value, CellError)
+
+
 def _xlsx_table(path: Path, table: str) -> pa.Table:
     sheets = _read_workbook(path)
     if table not in sheets:
@@ -281,14 +297,16 @@ def _xlsx_table(path: Path, table: str) -> pa.Table:
         )
     rows = sheets[table]
     skipped = 0  # blank rows above the header: source rows are the sheet's own row numbers
-    while rows and all(v in (None, "") for v in rows[0]):
+    while rows and all(_no_content(v) for v in rows[0]):  # an error-only title row too
         rows, skipped = rows[1:], skipped + 1
     header = [str(v) if v not in (None, "") else "" for v in rows[0]] if rows else []
     cols = _column_map([h for h in header if h], table, f"{path.name}, sheet '{table}'")
     data: dict[str, list] = {name: [] for name in cols}
     source_rows: list[int] = []
+    wanted = {header.index(spelled) for spelled in cols.values()}
     for number, row in enumerate(rows[1:], start=skipped + 2):
-        if all(v in (None, "") for v in row):
+        if all(v in (None, "") or (i not in wanted and _no_content(v))
+               for i, v in enumerate(row)):
             continue
         source_rows.append(number)
         for name, spelled in cols.items():

@@ -167,10 +167,39 @@ def test_a_feed_that_ended_before_the_history_began_is_refused(built, tmp_path):
     for table, rows in _state(warehouse).items():
         pd.testing.assert_frame_equal(rows, before[table], obj=table)
 
+    labelled = len(query(built.warehouse, "select 1 from segments.customer_segments"))
+    assert f"of all the {labelled} customers that run labelled 0 are in this input" in message
+
     couponseg("build", "--input", source, "--warehouse", warehouse, "--min-feed-match", "0")
     check = _check(warehouse)
-    assert (check.previous_customers, check.joined_customers) == (0, kept)
+    assert (check.previous_customers, check.joined_customers, check.run_customers,
+            check.run_same_join_date) == (0, kept, labelled, 0)
     assert check.is_same_feed and pd.isna(check.refusal)
+
+
+def test_a_backfill_from_the_whole_feed_before_anyone_the_run_kept_is_the_same_feed(
+        built, tmp_path):
+    """The latest run rejected the feed's earliest customers (their city was missing), so it
+    labelled nobody who had joined by an early as-of date; a backfill to that date from the
+    whole feed, the city mended, holds those customers and every one the run labelled with
+    the same join date: the same feed, built."""
+    tables = read_tables(built.input)
+    joined = pd.to_datetime(tables["customers"]["join_date"])
+    early = joined <= joined.sort_values().iloc[60]
+    as_of = joined[early].max().date().isoformat()
+    broken = {name: frame.copy() for name, frame in tables.items()}
+    broken["customers"].loc[early, "city_id"] = "999"  # no such city: rejected
+    warehouse = tmp_path / "weekly.duckdb"
+    couponseg("build", "--input", write_folder(broken, tmp_path / "broken"),
+              "--warehouse", warehouse)
+    result = couponseg("build", "--input", built.input, "--warehouse", warehouse,
+                       "--as-of", as_of)
+    assert f"scored run 2 as of {as_of}" in result.stdout
+    check = _check(warehouse)
+    labelled = int(early.size - early.sum())
+    assert (check.previous_customers, check.run_customers, check.run_same_join_date) == (
+        0, labelled, labelled)
+    assert check.joined_customers == int(early.sum()) and check.is_same_feed
 
 
 def test_customers_rejected_this_week_are_still_the_feeds(built, tmp_path):

@@ -439,6 +439,43 @@ def test_error_cells_keep_their_rows_and_text_and_big_numbers_are_not_taken_as_e
     assert f"'{xlsx_errors.UNNAMED_ERROR}'" in macros
 
 
+def test_error_cells_the_reader_refuses_or_cannot_place_and_error_only_rows(tmp_path):
+    """An error value the cell reader does not know (#SPILL!, a localised #NV) made it refuse
+    the whole workbook; a cell may omit its reference (r="B4" is optional: it follows the
+    one before); an error-only title row above the header is skipped like a blank one, and
+    errors only outside the table's columns (a helper formula filled down past the data)
+    make no row."""
+    import re
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "genders"
+    sheet.append(["#REF!"])  # a title whose formula lost its source
+    sheet.append(["gender_id", "gender_name", "", "helper"])
+    sheet.append([1, "Male", None, "#N/A"])
+    sheet.append([2, "#N/A"])
+    sheet.append([3, "#N/A"])
+    sheet.append([None, None, None, "#N/A"])
+    path = tmp_path / "made.xlsx"
+    book.save(path)
+    odd = tmp_path / "odd.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(odd, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data.replace(b'<c r="B4" t="e"><v>#N/A</v>', b'<c t="e"><v>#SPILL!</v>')
+                data = data.replace(b'<c r="B5" t="e"><v>#N/A</v>', b'<c r="B5" t="e"><v>#NV</v>')
+                assert data.count(b"#SPILL!") == data.count(b"#NV") == 1
+                assert not re.search(rb'r="B4"', data)
+            target.writestr(item, data)
+    loaded = load_table(None, odd, "genders").to_pandas()
+    assert loaded["_source_row"].tolist() == [3, 4, 5]
+    assert loaded["gender_name"].tolist() == ["Male", "#SPILL!", "#NV"]
+
+
 def test_mixed_encodings_are_refused_and_latin1_is_read(tmp_path):
     """One Latin-1 byte in a UTF-8 file: read as Latin-1 every UTF-8 name would change
     ('Café' to 'CafÃ©'), so the file is refused naming the line; a wholly Latin-1 file is

@@ -60,7 +60,8 @@ ISO_DATE_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T][0-9]{2}:[0-9]{2}(:
                            r"([.][0-9]+)?)? ?(Z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)?")
 NAME_SPELLINGS = st.sampled_from(["Nan", "N/A", "None", "null", "NULL ", "NaT", " none"])
 # What a spreadsheet shows where a formula failed (written so into a CSV export too): no name.
-EXCEL_ERRORS = st.sampled_from(["#N/A", "#REF!", " #value! ", "#DIV/0!", "#NAME?", "#SPILL!"])
+EXCEL_ERRORS = st.sampled_from(["#N/A", "#REF!", " #value! ", "#DIV/0!", "#NAME?", "#SPILL!",
+                                "#NV", "#¡ref!", "#núm!", "Err:502", "Err:599"])
 
 
 def _expected_date(text: str) -> dt.date | str:

@@ -19,20 +19,29 @@
     {%- endfor -%}
     {%- do return([
         (raw_column ~ " is null", "missing_" ~ label),
-        (raw_column ~ " like '#%' and upper(" ~ raw_column ~ ") in (" ~ literals | join(', ')
-            ~ ")", "excel_error_" ~ label),
+        ("(" ~ raw_column ~ " like '#%' and upper(" ~ raw_column ~ ") in ("
+            ~ literals | join(', ') ~ ") or " ~ raw_column ~ " like 'Err:5%' and "
+            ~ regex_full_match(raw_column, 'Err:5[0-9][0-9]') ~ ")", "excel_error_" ~ label),
     ]) -%}
 {%- endmacro %}
 
 {% macro excel_error_values() -%}
-    {#- The error values a spreadsheet cell can hold, as Excel and LibreOffice write them
-        (also into a CSV export), and #ERROR!, which models_py/xlsx_errors.py gives an error
-        cell that holds no text of its own. -#}
+    {#- The error values a spreadsheet cell can hold, upper-cased, as Excel writes them in
+        English, German, French, Spanish, Italian, Portuguese and Dutch and LibreOffice in
+        English (also into a CSV export), and #ERROR!, which models_py/xlsx_errors.py gives
+        an error cell that holds no text of its own. LibreOffice's numbered errors
+        (Err:501 .. Err:599) are matched by name_checks' pattern. -#}
     {%- do return([
         '#NULL!', '#DIV/0!', '#VALUE!', '#REF!', '#NAME?', '#NUM!', '#N/A', '#GETTING_DATA',
         '#SPILL!', '#CALC!', '#FIELD!', '#BLOCKED!', '#CONNECT!', '#BUSY!', '#UNKNOWN!',
         '#EXTERNAL!', '#PYTHON!', '#ERROR!',
-    ]) -%}
+        '#NV', '#WERT!', '#BEZUG!', '#ZAHL!', '#NULL!',
+        '#VALEUR!', '#NOM?', '#NOMBRE!', '#NUL!',
+        '#¡VALOR!', '#¡REF!', '#¡DIV/0!', '#¿NOMBRE?', '#¡NUM!', '#¡NULO!',
+        '#N/D', '#VALORE!', '#RIF!', '#NOME?', '#NULLO!',
+        '#VALOR!', '#NÚM!', '#NULO!',
+        '#N/B', '#WAARDE!', '#VERW!', '#DEEL/0!', '#NAAM?', '#GETAL!', '#LEEG!',
+    ] | unique | list) -%}
 {%- endmacro %}
 
 {% macro date_checks(raw_column, parsed_column, label, family, range_alias='date_range') -%}

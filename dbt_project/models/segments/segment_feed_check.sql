@@ -51,15 +51,19 @@
     ~ 'build is then checked against this one.',
 ] %}
 {#- When none of the latest run's customers had joined by this build's as-of date, there is
-    nobody to look up, yet the same feed cut at that date would hold nobody either (the run,
-    as of that date or later, labelled every customer who had joined by then): an input with
-    customers by then is another feed (one dated years before the history, say). #}
+    nobody to look up, yet the same feed would hold nobody by then either (the run, as of
+    that date or later, labelled every kept customer who had joined by then): an input with
+    customers by then is another feed (one dated years before the history, say), unless it
+    holds the run's customers all the same (a backfill from the whole feed, whose earliest
+    customers the run rejected). #}
 {%- set nobody_words = [
     'This ' ~ place ~ ' holds the segment history of another feed: none of the customers its '
     ~ 'latest run (run ', {'sql': 'checked_run_id'}, ', as of ', {'sql': 'checked_as_of_date'},
     ') labelled had joined by ', {'sql': 'as_of_date'}, ' (the as-of date of this build), yet ',
-    {'sql': 'joined_customers'}, ' customers of this input had; that run labelled every '
-    ~ 'customer of its feed who had joined by then. The history and the stored segment model '
+    {'sql': 'joined_customers'}, ' customers of this input had, and of all the ',
+    {'sql': 'run_customers'}, ' customers that run labelled ', {'sql': 'run_same_join_date'},
+    ' are in this input with the same join date; that run labelled every kept customer of '
+    ~ 'its feed who had joined by then. The history and the stored segment model '
     ~ 'match customers by id, so the customers of this input would be taken for those of '
     ~ 'that feed. Build it into a ' ~ place ~ ' of its own (' ~ elsewhere ~ '), or move this '
     ~ place ~ ' aside to start a new history; couponseg build --min-feed-match 0 (dbt var '
@@ -102,30 +106,33 @@ latest_run as (
     {%- endif %}
 ),
 
--- Each customer of that run who had joined by this build's as-of date (a backfill from a
--- copy of the feed cut at that date cannot hold later joiners), looked up among this input's
--- customer rows, kept or rejected (a customer rejected this week, for an unknown city say, is
--- still this feed's customer; the build reports the rejection): whether its id is there, and
--- with the same join date. One row per such customer, however often its id occurs. Without
--- a history to check, the input is not read at all (a first build pays nothing).
+-- Each customer of that run, looked up among this input's customer rows, kept or rejected (a
+-- customer rejected this week, for an unknown city say, is still this feed's customer; the
+-- build reports the rejection): whether its id is there, and with the same join date, and
+-- whether it had joined by this build's as-of date (only those are compared: a backfill from
+-- a copy of the feed cut at that date cannot hold later joiners). One row per customer,
+-- however often its id occurs. Without a history to check, the input is not read at all (a
+-- first build pays nothing).
 looked_up as (
     {% if has_join_date -%}
         select
             latest_run.customer_id,
             max(case when customers.join_date = latest_run.join_date then 1 else 0 end)
                 as same_join_date,
-            max(case when customers.customer_id is not null then 1 else 0 end) as found
+            max(case when customers.customer_id is not null then 1 else 0 end) as found,
+            max(case when latest_run.join_date <= context.as_of_date then 1 else 0 end)
+                as is_joined
         from latest_run
         cross join context
         left join {{ ref('validated_customers') }} as customers
             on latest_run.customer_id = customers.customer_id
-        where latest_run.join_date <= context.as_of_date
         group by latest_run.customer_id
     {%- else -%}
         select
             cast(null as bigint) as customer_id,
             0 as same_join_date,
-            0 as found
+            0 as found,
+            0 as is_joined
         where 1 = 0
     {%- endif %}
 ),
@@ -147,11 +154,16 @@ compared as (
     select
         max(latest_run.run_id) as checked_run_id,
         max(latest_run.as_of_date) as checked_as_of_date,
-        count(looked_up.customer_id) as previous_customers,
-        cast(coalesce(sum(looked_up.same_join_date), 0) as bigint) as same_join_date,
-        cast(coalesce(sum(looked_up.found - looked_up.same_join_date), 0) as bigint)
-            as other_join_date,
-        cast(coalesce(sum(1 - looked_up.found), 0) as bigint) as missing_customers
+        cast(coalesce(sum(looked_up.is_joined), 0) as bigint) as previous_customers,
+        cast(coalesce(sum(looked_up.is_joined * looked_up.same_join_date), 0) as bigint)
+            as same_join_date,
+        cast(coalesce(sum(
+            looked_up.is_joined * (looked_up.found - looked_up.same_join_date)
+        ), 0) as bigint) as other_join_date,
+        cast(coalesce(sum(looked_up.is_joined * (1 - looked_up.found)), 0) as bigint)
+            as missing_customers,
+        count(looked_up.customer_id) as run_customers,
+        cast(coalesce(sum(looked_up.same_join_date), 0) as bigint) as run_same_join_date
     from latest_run
     left join looked_up
         on latest_run.customer_id = looked_up.customer_id
@@ -179,6 +191,9 @@ judged as (
             else not (
                 checked_as_of_date >= as_of_date and joined_customers > 0
                 and min_match_share > 0
+                and coalesce(
+                    cast(run_same_join_date as double) / nullif(run_customers, 0), 0
+                ) < min_match_share
             )
         end as is_same_feed
     from shared
@@ -193,6 +208,8 @@ select
     other_join_date,
     missing_customers,
     joined_customers,
+    run_customers,
+    run_same_join_date,
     match_share,
     min_match_share,
     is_same_feed,
