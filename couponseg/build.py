@@ -55,7 +55,7 @@ from couponseg import audit_summary
 from couponseg.audit_summary import Audit
 from couponseg.dbt_early import RUNNER_MODULE, EarlyDbt
 from couponseg.dbt_runner import DBT_ERROR, TRAIN_EARLY_ENV
-from couponseg.segment_runs import carry_forward, no_writer_meanwhile
+from couponseg.segment_runs import carried_and_held
 from models_py.flags import is_true
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, WAREHOUSE_ENV, dbt_folder
 from models_py.processes import die_with_parent
@@ -227,8 +227,8 @@ def dbt_build(
         # Steps that carry state from the previous warehouse (paths.warehouse, may not exist)
         # into the new one (paths.building) belong here, before dbt starts.
         try:
-            with no_writer_meanwhile(paths.warehouse):  # from before the history is read
-                carried = carry_forward(paths.warehouse, paths.building)  # models, history
+            # models and history copied, and the previous file held until the swap
+            with carried_and_held(paths.warehouse, paths.building) as carried:
                 database = paths.link_building()
                 extra_env = {**(env or {}), WAREHOUSE_ENV: database,
                              **({TRAIN_EARLY_ENV: "1"} if will_train(carried, dbt_vars)

@@ -33,42 +33,40 @@ class PreviousWarehouseUnreadable(RuntimeError):
 def carry_forward(previous: Path, building: Path) -> list[str]:
     """Copy ``CARRIED_TABLES`` that exist in ``previous`` into ``building``; return their
     names. Nothing to do when there is no previous warehouse."""
+    with carried_and_held(previous, building) as carried:
+        return carried
+
+
+@contextmanager
+def carried_and_held(previous: Path, building: Path) -> Iterator[list[str]]:
+    """``carry_forward``, then hold the previous warehouse open read-only until the context
+    ends (the build: until the new file has replaced it). DuckDB lets no process open a file
+    for writing while another reads it, so nothing can be written there after the history
+    was read: such a write would be lost in the swap, and its write-ahead log left beside the
+    new file, which DuckDB then refuses to open. Readers (a SQL shell, couponseg report) are
+    not held up. One handle on the file from the copy to the end: DuckDB's locks are POSIX
+    record locks, which a process loses on a file whenever it closes any handle on it, so a
+    second connection that read and closed the file would end the hold."""
     if not Path(previous).exists():
-        return []
-    with warehouse_file.connect(building) as con:
+        yield []
+        return
+    with duckdb.connect(":memory:", config=warehouse_file.file_config()) as con:
         try:
             con.execute(f"attach '{_quote(previous)}' as previous (read_only)")
         except duckdb.Error as exc:
             raise _unreadable(previous, exc) from exc
+        con.execute(f"attach '{_quote(building)}' as building")  # the profile's file format
         present = {row[0] for row in con.execute(
             "select table_name from duckdb_tables() "
             "where database_name = 'previous' and schema_name = ?", [SCHEMA]).fetchall()}
         carried = [t for t in CARRIED_TABLES if t in present]
         if carried:
-            con.execute(f"create schema if not exists {SCHEMA}")
+            con.execute(f"create schema if not exists building.{SCHEMA}")
         for table in carried:
-            con.execute(f"create table {SCHEMA}.{table} as "
+            con.execute(f"create table building.{SCHEMA}.{table} as "
                         f"select * from previous.{SCHEMA}.{table}")
-        con.execute("detach previous")
-    return carried
-
-
-@contextmanager
-def no_writer_meanwhile(previous: Path) -> Iterator[None]:
-    """Hold the previous warehouse open read-only from before its history is carried forward
-    until the new file has replaced it. DuckDB lets no process open a file for writing while
-    another reads it, so nothing can be written there after the history was read: such a
-    write would be lost in the swap, and its write-ahead log left beside the new file, which
-    DuckDB then refuses to open. Readers (a SQL shell, couponseg report) are not held up."""
-    if not Path(previous).exists():
-        yield
-        return
-    try:
-        con = duckdb.connect(str(previous), read_only=True)
-    except duckdb.Error as exc:
-        raise _unreadable(previous, exc) from exc
-    with con:
-        yield
+        con.execute("detach building")  # closed before dbt opens it; the hold stays
+        yield carried
 
 
 def _unreadable(previous: Path, exc: Exception) -> PreviousWarehouseUnreadable:

@@ -24,6 +24,7 @@ _ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
 _TYPE_ERROR = re.compile(rb"\bt\s*=\s*[\"']e[\"']")
 _CELL_END = re.compile(rb"</(?:\w+:)?c>")
 _VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]*)</(?:\w+:)?v>")
+_VALUE_ELEMENT = re.compile(rb"(<(?:\w+:)?v\b[^>]*>)[^<]*(</(?:\w+:)?v>)")
 _CELL_REFERENCE = re.compile(rb"\br\s*=\s*[\"']([A-Za-z]+)([0-9]+)[\"']")
 _ROW_REFERENCE = re.compile(rb"\br\s*=\s*[\"']([0-9]+)[\"']")
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
@@ -71,7 +72,9 @@ def readable_copy(path: Path, copy: Path) -> Path:
 
 
 def _known_error(match: re.Match) -> bytes:
-    inner = _VALUE.sub(lambda v: v.group(0).replace(v.group(1), KNOWN_ERROR), match.group(2))
+    """The error cell with its value element rebuilt as ``<v>#N/A</v>``, whatever it held
+    (an empty value too)."""
+    inner = _VALUE_ELEMENT.sub(rb"\1" + KNOWN_ERROR + rb"\2", match.group(2))
     return match.group(1) + inner + match.group(3)
 
 
