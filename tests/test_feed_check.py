@@ -52,22 +52,28 @@ def _expected(previous: Path, current: Path) -> dict[str, int]:
             "other_join_date": len(history) - same - missing, "missing_customers": missing}
 
 
+def _refused(built, source: Path, tmp_path: Path) -> tuple[Path, str]:
+    """Build ``source`` into a copy of ``built``'s warehouse, which must refuse it and keep
+    its stored models, runs and history; the copy and the refusal, on one line."""
+    warehouse = tmp_path / "weekly.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    before = _state(warehouse)
+    refused = couponseg("build", "--input", source, "--warehouse", warehouse, check=False)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    for table, rows in _state(warehouse).items():
+        pd.testing.assert_frame_equal(rows, before[table], obj=table)
+    return warehouse, " ".join(refused.stderr.split())
+
+
 def test_another_feed_is_refused_in_words_and_the_warehouse_kept(built, tmp_path):
     """The generated feed's warehouse, then the shipped sample (another dataset whose ids
     1..1000 name other people): refused before any model runs, nothing changed; with
     --min-feed-match 0 it builds, and the check row holds what pandas counts."""
-    warehouse = tmp_path / "weekly.duckdb"
-    shutil.copy(built.warehouse, warehouse)
-    before = _state(warehouse)
-    refused = couponseg("build", "--input", SAMPLE, "--warehouse", warehouse, check=False)
-    assert refused.returncode == 1, refused.stdout + refused.stderr
-    message = " ".join(refused.stderr.split())
+    warehouse, message = _refused(built, SAMPLE, tmp_path)
     labelled = len(query(warehouse, "select 1 from segments.customer_segments"))
     assert f"{REFUSED}: of the {labelled} customers its latest run (run 1, as of" in message
     assert "at least 50.0% must be" in message and "--min-feed-match 0" in message
     assert "previous warehouse is unchanged" in message
-    for table, rows in _state(warehouse).items():
-        pd.testing.assert_frame_equal(rows, before[table], obj=table)
 
     forced = couponseg("build", "--input", SAMPLE, "--warehouse", warehouse,
                        "--min-feed-match", "0")
@@ -155,17 +161,10 @@ def test_a_feed_that_ended_before_the_history_began_is_refused(built, tmp_path):
     words of its own, and the warehouse kept. The same input into a warehouse whose check is
     off (--min-feed-match 0) builds."""
     source = write_folder(_years_earlier(read_tables(built.input), 12), tmp_path / "old")
-    warehouse = tmp_path / "weekly.duckdb"
-    shutil.copy(built.warehouse, warehouse)
-    before = _state(warehouse)
-    refused = couponseg("build", "--input", source, "--warehouse", warehouse, check=False)
-    assert refused.returncode == 1, refused.stdout + refused.stderr
-    message = " ".join(refused.stderr.split())
+    warehouse, message = _refused(built, source, tmp_path)
     kept = len(read_tables(built.input)["customers"])
     assert (f"{REFUSED}: none of the customers its latest run (run 1, as of" in message
             and f"yet {kept} customers of this input had" in message), message
-    for table, rows in _state(warehouse).items():
-        pd.testing.assert_frame_equal(rows, before[table], obj=table)
 
     labelled = len(query(built.warehouse, "select 1 from segments.customer_segments"))
     assert f"of all the {labelled} customers that run labelled 0 are in this input" in message
