@@ -62,6 +62,7 @@ from models_py.processes import die_with_parent
 from models_py.profile import env_vars_read
 
 BUILD_SUFFIX = ".building"
+DUCKDB_LOGS = (".wal", ".wal.checkpoint", ".wal.recovery")  # what DuckDB writes beside a file
 DBT_DATABASE_NAME = "warehouse.duckdb"  # the one name dbt opens (see the module docstring)
 PARSE_CACHES = DBT_PROJECT_DIR / "target" / "parse_caches"
 PARSE_CACHE_NAME = "partial_parse.msgpack"  # what dbt writes into its target path
@@ -129,7 +130,7 @@ class BuildPaths:
             shutil.rmtree(folder)
         else:  # a file of that name, left by a build of an earlier version
             folder.unlink(missing_ok=True)
-        for suffix in ("", ".wal", ".wal.checkpoint", ".wal.recovery"):
+        for suffix in ("", *DUCKDB_LOGS):
             Path(f"{self.link}{suffix}").unlink(missing_ok=True)
         shutil.rmtree(Path(f"{self.link}.tmp"), ignore_errors=True)
 
@@ -138,7 +139,7 @@ class BuildPaths:
         and died without a checkpoint: a dbt run by hand, a script) into the building folder,
         discarded after the swap. Its changes were read with the file when the history was
         carried forward; beside the new file it would make DuckDB refuse to open it."""
-        for suffix in (".wal", ".wal.checkpoint", ".wal.recovery"):
+        for suffix in DUCKDB_LOGS:
             stale = Path(f"{self.warehouse}{suffix}")
             if stale.exists():
                 os.replace(stale, self.building.parent / f"previous{suffix}")

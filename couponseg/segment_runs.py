@@ -30,23 +30,17 @@ class PreviousWarehouseUnreadable(RuntimeError):
     holds it open for writing, or the file is damaged): the build stops before dbt starts."""
 
 
-def carry_forward(previous: Path, building: Path) -> list[str]:
-    """Copy ``CARRIED_TABLES`` that exist in ``previous`` into ``building``; return their
-    names. Nothing to do when there is no previous warehouse."""
-    with carried_and_held(previous, building) as carried:
-        return carried
-
-
 @contextmanager
 def carried_and_held(previous: Path, building: Path) -> Iterator[list[str]]:
-    """``carry_forward``, then hold the previous warehouse open read-only until the context
-    ends (the build: until the new file has replaced it). DuckDB lets no process open a file
-    for writing while another reads it, so nothing can be written there after the history
-    was read: such a write would be lost in the swap, and its write-ahead log left beside the
-    new file, which DuckDB then refuses to open. Readers (a SQL shell, couponseg report) are
-    not held up. One handle on the file from the copy to the end: DuckDB's locks are POSIX
-    record locks, which a process loses on a file whenever it closes any handle on it, so a
-    second connection that read and closed the file would end the hold."""
+    """Copy ``CARRIED_TABLES`` that exist in ``previous`` into ``building`` and give their names
+    (none when there is no previous warehouse), then hold the previous warehouse open read-only
+    until the context ends (the build: until the new file has replaced it). DuckDB lets no
+    process open a file for writing while another reads it, so nothing can be written there
+    after the history was read: such a write would be lost in the swap, and its write-ahead log
+    left beside the new file, which DuckDB then refuses to open. Readers (a SQL shell, couponseg
+    report) are not held up. One handle on the file from the copy to the end: DuckDB's locks are
+    POSIX record locks, which a process loses on a file whenever it closes any handle on it, so
+    a second connection that read and closed the file would end the hold."""
     if not Path(previous).exists():
         yield []
         return

@@ -320,15 +320,17 @@ def test_first_run_says_there_is_no_earlier_run(built):
 
 
 def test_carry_forward_copies_only_from_an_existing_warehouse(tmp_path):
-    from couponseg.segment_runs import carry_forward
+    from couponseg.segment_runs import carried_and_held
 
     building = tmp_path / "new.duckdb"
-    assert carry_forward(tmp_path / "missing.duckdb", building) == []
+    with carried_and_held(tmp_path / "missing.duckdb", building) as carried:
+        assert carried == []
     previous = tmp_path / "old.duckdb"
     with duckdb.connect(str(previous)) as con:
         con.execute("create schema segments")
         con.execute("create table segments.segment_history as select 1 as run_id")
-    assert carry_forward(previous, building) == ["segment_history"]
+    with carried_and_held(previous, building) as carried:
+        assert carried == ["segment_history"]
     assert query(building, "select run_id from segments.segment_history")["run_id"].tolist() \
         == [1]
 
