@@ -75,16 +75,18 @@ catalogue: setup
 sql: setup
 	$(BIN)/couponseg sql --warehouse $(COUPONSEG_WAREHOUSE) $(if $(Q),-c "$(Q)")
 
-## Semantic layer: a MetricFlow query on the warehouse (METRICS, GROUP_BY as above).
+## Semantic layer: a MetricFlow query on the warehouse (METRICS, GROUP_BY as above), opened
+## read-only (profiles.yml's reader target), so it runs beside an open SQL shell.
 metrics: setup
 	@test -f $(COUPONSEG_WAREHOUSE) || $(MAKE) demo
 	cd dbt_project && ../$(BIN)/dbt parse -q && \
-		../$(BIN)/mf query --metrics $(METRICS) --group-by $(GROUP_BY) --order $(firstword $(subst $(comma), ,$(GROUP_BY)))
+		DBT_TARGET=reader ../$(BIN)/mf query --metrics $(METRICS) --group-by $(GROUP_BY) --order $(firstword $(subst $(comma), ,$(GROUP_BY)))
 
-## dbt docs: the data catalogue, served on http://localhost:$(DOCS_PORT)
+## dbt docs: the data catalogue, served on http://localhost:$(DOCS_PORT); the warehouse is read
+## through the reader target (read-only), as for metrics.
 docs: setup
 	@test -f $(COUPONSEG_WAREHOUSE) || $(MAKE) demo
-	cd dbt_project && ../$(BIN)/dbt docs generate --static --vars '{input: ../data/sample}'
+	cd dbt_project && ../$(BIN)/dbt docs generate --static --target reader --vars '{input: ../data/sample}'
 	@echo "Catalogue: http://localhost:$(DOCS_PORT)/static_index.html"
 	cd dbt_project/target && ../../$(BIN)/python -m http.server $(DOCS_PORT) --bind 127.0.0.1
 

@@ -60,6 +60,7 @@ from models_py.flags import is_true
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, WAREHOUSE_ENV, dbt_folder
 from models_py.processes import die_with_parent
 from models_py.profile import env_vars_read
+from models_py.warehouse_file import TARGET
 
 BUILD_SUFFIX = ".building"
 DUCKDB_LOGS = (".wal", ".wal.checkpoint", ".wal.recovery")  # what DuckDB writes beside a file
@@ -336,7 +337,9 @@ def _dbt_args(paths: BuildPaths, dbt_vars: dict[str, object], has_cache: bool) -
     return [
         "build",
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
-        "--vars", json.dumps(dbt_vars),
+        # The writing target by name: an analyst's DBT_TARGET=reader (README, "Metrics") left
+        # in the shell would otherwise open the new warehouse read-only and fail the build.
+        "--target", TARGET, "--vars", json.dumps(dbt_vars),
         "--target-path", str(paths.target), "--log-path", str(paths.logs),
         # Structured events on stdout (parsed below); the log file stays readable.
         "--log-format", "json", "--log-format-file", "debug", "--no-use-colors",

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 from conftest import REPO, query
@@ -20,8 +21,9 @@ BIN = Path(sys.executable).parent
 
 @pytest.fixture(scope="module")
 def mf(built, tmp_path_factory):
-    """Run `mf query` on a copy of the built warehouse (mf, like dbt, opens it for writing),
-    from a copy of the dbt project parsed for that copy (mf reads target/ of its project)."""
+    """Run `mf query` as the README does (DBT_TARGET=reader, the profile's read-only target)
+    on a copy of the built warehouse, from a copy of the dbt project parsed for that copy
+    (mf reads target/ of its project), while an analyst's SQL shell holds the file open."""
     work = tmp_path_factory.mktemp("semantic")
     warehouse = work / "semantic.duckdb"
     shutil.copy(built.warehouse, warehouse)
@@ -29,9 +31,10 @@ def mf(built, tmp_path_factory):
     shutil.copytree(REPO / "dbt_project", project,
                     ignore=shutil.ignore_patterns("target", "logs"))
     env = {**os.environ, WAREHOUSE_ENV: str(warehouse), "DBT_PROFILES_DIR": str(REPO),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", "DBT_TARGET": "reader"}
     subprocess.run([str(BIN / "dbt"), "parse", "-q"], cwd=project, env=env, check=True,
                    capture_output=True, timeout=300)
+    shell = duckdb.connect(str(warehouse), read_only=True)
 
     def run(metrics: str, group_by: str = "") -> pd.DataFrame:
         out = work / f"{metrics}-{group_by}.csv".replace(",", "_")
@@ -43,7 +46,8 @@ def mf(built, tmp_path_factory):
         assert result.returncode == 0 and out.exists(), result.stdout + result.stderr
         return pd.read_csv(out)
 
-    return run
+    yield run
+    shell.close()
 
 
 def _by(frame: pd.DataFrame, key: str) -> pd.DataFrame:
