@@ -182,6 +182,10 @@ def _summarise(warehouse: Path) -> None:
              f"({late[3]} days) in which the last claims' burns fall. A join or burn dated that "
              "late may be mistyped (it moves recency, tenure and the KPI windows); pass "
              "--as-of to fix the date of the run.")
+    if late[4] and ctx[4] is not None and late[0] > ctx[4]:  # --as-of given, beyond the feed
+        say(f"WARNING: --as-of {late[0]} is after this feed's latest plausible date ({ctx[4]}; "
+             "a row dated later would be rejected as implausible_*_date). Recency, tenure and "
+             "the KPI windows are counted to it, so customers look lapsed: check the date.")
     if audit and (emptied := audit.emptied()):
         say(audit_summary.emptied_warning(emptied))
     if reasons:

@@ -362,6 +362,11 @@ def test_a_date_typed_a_year_late_is_warned_about(clean, tmp_path):
     given = couponseg("build", "--input", folder, "--warehouse", tmp_path / "given.duckdb",
                       "--as-of", (claim + dt.timedelta(days=300)).isoformat())
     assert "WARNING" not in given.stdout
+    # unless it lies beyond the feed's plausible dates (an --as-of typed 9999-12-31, say)
+    beyond = couponseg("build", "--input", folder, "--warehouse", tmp_path / "far.duckdb",
+                       "--as-of", "9999-12-31")
+    assert "WARNING: --as-of 9999-12-31 is after this feed's latest plausible date" in \
+        beyond.stdout
 
 
 def test_typed_parquet_is_judged_like_text(clean, tmp_path):
