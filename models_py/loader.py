@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from models_py.csv_text import CsvProblem, CsvText, differs_for_spark, read_csv_text
 from models_py.paths import DEFAULT_INPUT, REPO_ROOT
-from models_py.xlsx_errors import CellError, error_cells, readable_copy
+from models_py.xlsx_errors import CellError, error_cells, readable_copy, uncalculated_cells
 
 INPUT_ENV = "COUPONSEG_INPUT"
 
@@ -145,7 +145,15 @@ def _column_map(found: list[str], table: str, where: str) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- xlsx
-_WORKBOOK_CACHE: dict[tuple[str, float, int], dict[str, list[list[object]]]] = {}
+@dataclass(frozen=True)
+class Workbook:
+    """A workbook's sheets as rows (by trimmed lower-case name), and each sheet's formula
+    cells without a stored result (models_py/xlsx_errors.py), which no table may hold."""
+    sheets: dict[str, list[list[object]]]
+    uncalculated: dict[str, dict[tuple[int, int], str]]
+
+
+_WORKBOOK_CACHE: dict[tuple[str, float, int], Workbook] = {}
 EPOCH_1904 = dt.date(1904, 1, 1)
 SERIAL_TEXT = re.compile(r"[0-9]{5}([.]0+)?")  # staging's rule for a day number (parse_date)
 
@@ -153,7 +161,7 @@ SERIAL_TEXT = re.compile(r"[0-9]{5}([.]0+)?")  # staging's rule for a day number
 _WORKBOOK_LOCK = threading.Lock()
 
 
-def _read_workbook(path: Path) -> dict[str, list[list[object]]]:
+def _read_workbook(path: Path) -> Workbook:
     """All sheets as rows, read once per file version (dbt loads six tables from one file,
     possibly from several threads at once: the lock makes the others wait for the one read)."""
     stat = path.stat()
@@ -162,7 +170,7 @@ def _read_workbook(path: Path) -> dict[str, list[list[object]]]:
         return _WORKBOOK_CACHE.get(key) or _load_workbook(path, key)
 
 
-def _load_workbook(path: Path, key: tuple[str, float, int]) -> dict[str, list[list[object]]]:
+def _load_workbook(path: Path, key: tuple[str, float, int]) -> Workbook:
     try:
         try:
             sheets = _calamine_sheets(path)
@@ -178,9 +186,17 @@ def _load_workbook(path: Path, key: tuple[str, float, int]) -> dict[str, list[li
     sheets = _with_error_cells(path, sheets)
     if _uses_1904_dates(path):
         sheets = {name: _serials_as_dates(name, rows) for name, rows in sheets.items()}
+    book = Workbook(sheets, _uncalculated(path, {name for name in sheets if name in TABLES}))
     _WORKBOOK_CACHE.clear()
-    _WORKBOOK_CACHE[key] = sheets
-    return sheets
+    _WORKBOOK_CACHE[key] = book
+    return book
+
+
+def _uncalculated(path: Path, sheets: set[str]) -> dict[str, dict[tuple[int, int], str]]:
+    try:
+        return uncalculated_cells(path, sheets)
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return {}  # calamine read it, so it is no workbook of the usual parts: as for errors
 
 
 def _calamine_sheets(path: Path) -> dict[str, list[list[object]]]:
@@ -290,7 +306,8 @@ def _no_content(value: object) -> bool:
 
 
 def _xlsx_table(path: Path, table: str) -> pa.Table:
-    sheets = _read_workbook(path)
+    book = _read_workbook(path)
+    sheets = book.sheets
     if table not in sheets:
         raise InputError(
             f"{path.name}: missing sheet '{table}' (found sheets: {', '.join(sheets) or 'none'})"
@@ -304,6 +321,7 @@ def _xlsx_table(path: Path, table: str) -> pa.Table:
     data: dict[str, list] = {name: [] for name in cols}
     source_rows: list[int] = []
     wanted = {header.index(spelled) for spelled in cols.values()}
+    _refuse_uncalculated(path, table, book.uncalculated.get(table, {}), skipped, header, wanted)
     for number, row in enumerate(rows[1:], start=skipped + 2):
         if all(v in (None, "") or (i not in wanted and _no_content(v))
                for i, v in enumerate(row)):
@@ -315,6 +333,34 @@ def _xlsx_table(path: Path, table: str) -> pa.Table:
     arrays = {name: pa.array(values, pa.string()) for name, values in data.items()}
     arrays["_source_row"] = pa.array(source_rows, pa.int64())
     return pa.table(arrays)
+
+
+def _refuse_uncalculated(path: Path, table: str, cells: dict[tuple[int, int], str],
+                         header_row: int, header: list[str], wanted: set[int]) -> None:
+    """Stop on a table's formula cells without a stored result: their values are unknown
+    (the reader gives them as empty), so neither keeping nor rejecting their rows is right.
+    Helper formulas outside the table's columns are no concern."""
+    found = sorted((row, column) for row, column in cells
+                   if row > header_row and column in wanted)
+    if not found:
+        return
+    shown = "; ".join(f"{_cell_name(row, column)} ({header[column]}) {cells[(row, column)]}"
+                      for row, column in found[:5])
+    more = f" and {len(found) - 5:,} more" if len(found) > 5 else ""
+    raise InputError(
+        f"{path.name}, sheet '{table}': {len(found):,} cell(s) hold a formula with no stored "
+        f"result: {shown}{more}. The workbook was saved by a program that does not calculate "
+        "formulas (pandas and openpyxl write any text starting with '=' as one): open it in "
+        "Excel or LibreOffice and save it, or give the tables as CSV files")
+
+
+def _cell_name(row: int, column: int) -> str:
+    """A 0-based grid position as the sheet names it (B7)."""
+    letters, number = "", column + 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"{letters}{row + 1}"
 
 
 # ---------------------------------------------------------------- csv / parquet

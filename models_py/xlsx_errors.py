@@ -1,4 +1,5 @@
-"""The error cells of a workbook's sheets (#N/A, #REF!, #VALUE!, ...), read from its XML.
+"""The error cells of a workbook's sheets (#N/A, #REF!, #VALUE!, ...), and its formulas
+without a stored result, read from its XML.
 
 The cell reader (calamine) hands an error cell over as an empty string, so a row made only
 of error cells (formulas whose source sheet was deleted) looked blank and was skipped, and
@@ -35,6 +36,17 @@ _ERROR_CELL_WITH_VALUE = re.compile(
 
 UNNAMED_ERROR = "#ERROR!"  # an error cell that holds no text of its own (not written by Excel)
 KNOWN_ERROR = b"#N/A"  # an error every reader knows, for readable_copy
+
+
+# A cell and its content (no nesting: a cell holds no cells); a formula in it; its type.
+_CELL_WITH_BODY = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
+_RESULT_FOLLOWS = re.compile(rb"\s*<(?:\w+:)?v\b[^>]*>[^<]")  # a non-empty stored result
+_TYPE = re.compile(rb"\bt\s*=\s*[\"']([A-Za-z]+)[\"']")
+# Types whose stored result may be empty: an empty text (="") is a result, an empty number
+# is none. Error cells are error_cells' to read.
+_TEXT_TYPES = {b"str", b"inlineStr", b"e"}
+SHARED_FORMULA = "(a shared formula)"  # a cell of a filled-down range, its text kept elsewhere
 
 
 class CellError(str):
@@ -153,3 +165,90 @@ def _error_text(xml: bytes, match: re.Match) -> CellError:
     if value and value.group(1).strip():
         return CellError(html.unescape(value.group(1).decode("utf-8", "replace")).strip())
     return CellError(UNNAMED_ERROR)
+
+
+def uncalculated_cells(path: Path, sheets: set[str]) -> dict[str, dict[tuple[int, int], str]]:
+    """For each wanted sheet, its formula cells that hold no stored result, as
+    ``{(row, column): formula}`` (0-based, as ``error_cells``). pandas and openpyxl write
+    formulas (and any text that starts with "=") without computing them; the reader then
+    gives an empty cell, so a row of them vanished as blank and a value read as missing."""
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    with zipfile.ZipFile(path) as archive:
+        members = set(archive.namelist())
+        for name, member in _sheet_members(archive).items():
+            if name in sheets and member in members:
+                cells = _sheet_uncalculated(archive.read(member))
+                if cells:
+                    found[name] = cells
+    return found
+
+
+def _sheet_uncalculated(xml: bytes) -> dict[tuple[int, int], str]:
+    # Most sheets hold no formula at all (found at memory speed, as for error cells), and
+    # in the others nearly every formula has its result: only cells with a formula are read.
+    if b"<f" not in xml and b":f" not in xml:
+        return {}
+    found = {}  # cell start -> formula
+    for formula in _FORMULA.finditer(xml):
+        if _RESULT_FOLLOWS.match(xml, formula.end()):  # <f>..</f><v>45001</v>: the usual
+            continue
+        start = _cell_start(xml, formula.start())
+        text = _uncalculated_formula(xml, start) if start is not None else None
+        if text is not None:
+            found[start] = text
+    cells = {}
+    for start, text in found.items():
+        reference = _CELL_REFERENCE.search(_CELL_WITH_BODY.match(xml, start).group(1))
+        if reference is None:  # placed by its order in the sheet: read every row and cell
+            return _uncalculated_in_order(xml, found)
+        cells[(int(reference.group(2)) - 1, _column(reference.group(1)))] = text
+    return cells
+
+
+def _cell_start(xml: bytes, position: int) -> int | None:
+    """Where the cell holding the element at ``position`` starts: the nearest cell start tag
+    before it (a formula is a cell's first child; a stray one outside cells has none)."""
+    start = xml.rfind(b"<", 0, position)
+    while start >= 0:
+        tag = _ROW_OR_CELL.match(xml, start)
+        if tag is not None:
+            return start if tag.group(1) == b"c" else None
+        if xml.startswith(b"</", start):  # the end of an element: not inside a cell
+            return None
+        start = xml.rfind(b"<", 0, start)
+    return None
+
+
+def _uncalculated_in_order(xml: bytes, found: dict[int, str]) -> dict[tuple[int, int], str]:
+    """``found``'s cells placed as _sheet_errors_in_order places cells without a reference."""
+    cells, row, column = {}, -1, -1
+    for match in _ROW_OR_CELL.finditer(xml):
+        tag, attributes = match.group(1), match.group(2)
+        if tag == b"row":
+            reference = _ROW_REFERENCE.search(attributes)
+            row, column = (int(reference.group(1)) - 1 if reference else row + 1), -1
+            continue
+        reference = _CELL_REFERENCE.search(attributes)
+        if reference:
+            row, column = int(reference.group(2)) - 1, _column(reference.group(1))
+        else:
+            column += 1
+        if match.start() in found:
+            cells[(row, column)] = found[match.start()]
+    return cells
+
+
+def _uncalculated_formula(xml: bytes, start: int) -> str | None:
+    """The formula of the cell starting at ``start`` ("=" and its text) when it has no
+    stored result, else None."""
+    cell = _CELL_WITH_BODY.match(xml, start)
+    body = cell.group(2) if cell else None
+    formula = _FORMULA.search(body) if body else None
+    if formula is None:
+        return None
+    value = _VALUE.search(body)
+    kind = _TYPE.search(cell.group(1))
+    if value is not None and (value.group(1) or (kind and kind.group(1) in _TEXT_TYPES)):
+        return None
+    text = html.unescape((formula.group(1) or b"").decode("utf-8", "replace")).strip()
+    return "=" + text if text else SHARED_FORMULA

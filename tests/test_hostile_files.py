@@ -399,7 +399,7 @@ def test_workbook_rows_are_the_sheets_own_numbers_and_other_sheets_are_not_read(
     loaded = load_table(None, path, "genders").to_pandas()
     assert loaded["_source_row"].tolist() == list(range(5, 5 + len(clean["genders"])))
     assert loaded["gender_name"].tolist() == clean["genders"]["gender_name"].tolist()
-    assert _read_workbook(path)["notes"] == []
+    assert _read_workbook(path).sheets["notes"] == []
 
 
 def test_error_cells_keep_their_rows_and_text_and_big_numbers_are_not_taken_as_exact(
@@ -475,6 +475,54 @@ def test_error_cells_the_reader_refuses_or_cannot_place_and_error_only_rows(tmp_
     loaded = load_table(None, odd, "genders").to_pandas()
     assert loaded["_source_row"].tolist() == [3, 4, 5]
     assert loaded["gender_name"].tolist() == ["Male", "#SPILL!", "#NV"]
+
+
+def test_formulas_without_a_stored_result_stop_the_run_naming_their_cells(tmp_path):
+    """openpyxl and pandas write formulas (and any text that starts with "=") without their
+    result; the cell reader gives such a cell as empty, so a row of them vanished as blank
+    while the reconciliation balanced, and one in a burn date read as no burn. Their values
+    are unknown: the run stops naming sheet, cells, columns and formulas. A formula with its
+    result stored (as Excel and LibreOffice save it, an empty text result too) is read as
+    that result, and helper formulas outside the table's columns are no concern."""
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "cities"
+    sheet.append(["city_id", "city_name", "helper"])
+    sheet.append([1, "Cairo", "=A2*2"])
+    sheet.append(["=1+1", "=UPPER(\"giza\")"])
+    sheet.append([3, "Luxor"])
+    sheet.append([4, "=\"\""])
+    path = tmp_path / "in.xlsx"
+    book.save(path)
+    with pytest.raises(InputError) as error:
+        load_table(None, path, "cities")
+    message = str(error.value)
+    assert message.startswith("in.xlsx, sheet 'cities': 3 cell(s) hold a formula with no "
+                              "stored result: A3 (city_id) =1+1; B3 (city_name) "
+                              "=UPPER(\"giza\"); B5 (city_name) =\"\"."), message
+    assert "C2" not in message  # the helper column
+    # the same workbook as a calculating program saves it: each result stored
+    saved = tmp_path / "saved.xlsx"
+    results = {b"<f>1+1</f><v />": b"<f>1+1</f><v>2</v>",
+               b'<f>UPPER("giza")</f><v />': b'<f>UPPER("giza")</f><v>GIZA</v>',
+               b'<c r="B5"><f>""</f><v />': b'<c r="B5" t="str"><f>""</f><v></v>'}
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(saved, "w") as target:
+        for item in source.infolist():
+            data = source.read(item).replace(b"&quot;", b'"')
+            if item.filename.startswith("xl/worksheets/"):
+                for before, after in results.items():
+                    assert before in data, before
+                    data = data.replace(before, after)
+                data = data.replace(b'<c r="B3">', b'<c r="B3" t="str">')
+            target.writestr(item, data)
+    loaded = load_table(None, saved, "cities").to_pandas()
+    assert loaded["city_id"].tolist() == ["1", "2", "3", "4"]
+    assert loaded["city_name"].tolist()[:3] == ["Cairo", "GIZA", "Luxor"]
+    assert loaded["city_name"].isna().tolist()[3]  # an empty text: a missing name
 
 
 def test_mixed_encodings_are_refused_and_latin1_is_read(tmp_path):
