@@ -130,10 +130,25 @@ def _first_line(path: Path) -> str:
     return _decode(first)
 
 
+# Files of other kinds by their first bytes: named .csv, they read as a header of noise.
+NOT_TEXT = {b"PAR1": "a Parquet file (name it .parquet)",
+            b"\x1f\x8b": "gzip-compressed (unpack it)",
+            b"PK\x03\x04": "a zip archive, such as an .xlsx workbook (give the workbook itself)"}
+
+
 def _header(path: Path) -> tuple[list[str], str]:
+    with open(path, "rb") as handle:
+        start = handle.read(4)
+    for magic, kind in NOT_TEXT.items():
+        if start.startswith(magic):
+            raise CsvProblem(f"{path.name}: not a CSV text file but {kind}")
     text = _first_line(path).lstrip("\ufeff").rstrip("\r\n")
     if not text.strip():
         raise CsvProblem(f"{path.name}, line 1: the header line is empty")
+    if text.count('"') % 2:  # a quoted name runs on into the next line (Alt+Enter in Excel)
+        raise CsvProblem(f"{path.name}, line 1: the header has an unclosed quote, as when a "
+                         "column name holds a line break inside its quotes "
+                         f"({text.strip()[:120]!r} ...); make the header one line")
     delimiter = max(DELIMITERS, key=text.count)
     return next(csv.reader(io.StringIO(text), delimiter=delimiter)), delimiter
 

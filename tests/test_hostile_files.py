@@ -64,6 +64,36 @@ def test_ragged_row_names_its_line(clean, tmp_path):
     assert "missing column" not in message
 
 
+@pytest.mark.parametrize("newline", ["\r\n", "\n"])
+def test_a_line_break_inside_a_quoted_header_name_is_named(tmp_path, newline):
+    """A header cell typed with Alt+Enter in Excel is saved as a quoted name over two lines:
+    it was refused for a ragged line 3 ("3 fields where the header has 2", when it has 3) or
+    for a record count that did not match its lines. The header is the problem, and it is
+    named."""
+    path = tmp_path / "merchants.csv"
+    path.write_bytes(newline.join(['merchant_id,"Notes', '(internal)",merchant_name',
+                                   "1,,Rivas Group", "2,,Shah Ltd", ""]).encode())
+    with duckdb.connect() as con, pytest.raises(InputError) as error:
+        load_table(con, tmp_path, "merchants")
+    assert "merchants.csv, line 1: the header has an unclosed quote" in str(error.value)
+
+
+def test_a_file_of_another_kind_named_csv_says_what_it_is(tmp_path):
+    """A Parquet file, a gzip archive or a workbook saved as cities.csv read as a header of
+    binary noise ("missing column(s) ... (found: PAR1 ...)"): the message says what it is."""
+    import gzip
+
+    path = tmp_path / "cities.csv"
+    pq.write_table(pa.table({"city_id": [1], "city_name": ["Cairo"]}), path)
+    kinds = {"a Parquet file": path.read_bytes(),
+             "gzip-compressed": gzip.compress(b"city_id,city_name\n1,Cairo\n")}
+    for kind, data in kinds.items():
+        path.write_bytes(data)
+        with duckdb.connect() as con, pytest.raises(InputError) as error:
+            load_table(con, tmp_path, "cities")
+        assert f"cities.csv: not a CSV text file but {kind}" in str(error.value)
+
+
 def test_short_row_deep_in_the_file_names_its_line(clean, tmp_path):
     folder = _folder(clean, tmp_path)
     path = folder / "transactions.csv"
