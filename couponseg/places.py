@@ -51,6 +51,31 @@ def _duckdb_file(path: Path, option: str) -> None:
     if head[8:12] != DUCKDB_MAGIC:
         raise UnusablePlace(f"{option} {path} exists but is not a DuckDB warehouse; "
                             "give a new path or a warehouse built by couponseg")
+    _couponseg_or_empty(path, option)
+
+
+WAREHOUSE_SCHEMA = "marts"  # every warehouse couponseg has built holds its marts
+
+
+def _couponseg_or_empty(path: Path, option: str) -> None:
+    """A DuckDB file holding other data (a finance database, a typo'd path) is no warehouse:
+    the build would swap its new file over it, and that data would be gone. One without any
+    table is nothing to lose; one that cannot be opened (a stale WAL, another writer) is
+    for the command itself to explain."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            schemas = sorted({row[0] for row in con.execute(
+                "select schema_name from duckdb_tables() union "
+                "select schema_name from duckdb_views() where not internal").fetchall()})
+    except duckdb.Error:
+        return
+    if schemas and WAREHOUSE_SCHEMA not in schemas:
+        raise UnusablePlace(
+            f"{option} {path} is a DuckDB database with other data (schemas "
+            f"{', '.join(schemas)}) and no couponseg warehouse; a build would replace it: "
+            "give a new path or a warehouse built by couponseg")
 
 
 def check_output_folder(path: Path, option: str = "--out") -> None:

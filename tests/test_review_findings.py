@@ -155,6 +155,33 @@ def test_warehouse_that_is_not_duckdb_is_refused(tmp_path, command, content):
     assert warehouse.read_bytes() == content
 
 
+@pytest.mark.parametrize("command", ["build", "report", "export"])
+def test_a_duckdb_database_of_other_data_is_not_replaced(tmp_path, command):
+    """A DuckDB file that holds other data (someone's finance database, a mistyped path) got
+    past the file-type check: the build swapped its new warehouse over it and the data was
+    gone, and `report` on it advised exactly that build. Such a file is refused, unchanged;
+    an empty DuckDB file, with nothing to lose, is built over."""
+    import duckdb
+
+    warehouse = tmp_path / "ledger.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema finance; create table finance.ledger as "
+                    "select range as entry from range(1000)")
+    before = warehouse.read_bytes()
+    extra = {"build": ["--input", REPO / "data" / "sample"],
+             "report": ["--out", tmp_path / "out"], "export": ["--out", tmp_path / "out"]}
+    result = couponseg(command, "--warehouse", warehouse, *extra[command], check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "is a DuckDB database with other data (schemas finance) and no couponseg " \
+           "warehouse" in " ".join(result.stderr.split())
+    assert warehouse.read_bytes() == before
+    if command == "build":
+        empty = tmp_path / "empty.duckdb"
+        duckdb.connect(str(empty)).close()
+        couponseg("build", "--warehouse", empty, "--input", REPO / "data" / "sample")
+        assert query(empty, "select count(*) as n from marts.dim_customers")["n"][0] > 0
+
+
 def test_python_model_failure_says_why_not_where(tmp_path):
     """An --as-of before every join leaves no customer to segment; the CLI printed only the
     first frames of the Python traceback, cut before the reason."""
