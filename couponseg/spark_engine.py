@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from couponseg.audit_summary import Audit
+from models_py.csv_text import header_and_delimiter
 from models_py.loader import (
     REQUIRED_COLUMNS,
     InputError,
@@ -122,20 +123,10 @@ def spark_session(folder: Path | None = None, master: str | None = None) -> Iter
 
 
 # ------------------------------------------------------------------ loading
-def _sniff_csv(path: Path) -> tuple[str, str]:
-    """(encoding, delimiter) of a CSV, as DuckDB's reader would take it: UTF-8 unless the
-    bytes are not, then Latin-1; the delimiter that splits the header line most."""
-    head = path.read_bytes()[: 1 << 16]
-    try:
-        text, encoding = head.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the block's end
-            text, encoding = head.decode("latin-1"), "ISO-8859-1"
-        else:
-            text, encoding = head[: exc.start].decode("utf-8"), "UTF-8"
-    header = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-    delimiter = max((",", ";", "\t", "|"), key=header.count)
-    return encoding, delimiter
+def _delimiter(path: Path) -> str:
+    """The CSV's delimiter as the loader takes it (the one that splits the header line
+    most). The file is UTF-8 throughout: any other is read by the loader (_read_table)."""
+    return header_and_delimiter(path)[1]
 
 
 def _column_map(found: list[str], table: str, where: str) -> dict[str, str]:
@@ -185,12 +176,12 @@ def _read_table(spark: SparkSession, path: Path, table: str, by_position: bool):
             base = spark.read.parquet(str(path))
             frame = base.withColumn("_source_row", F.col("_metadata.row_index") + 2)
         else:
-            encoding, delimiter = _sniff_csv(path)
+            delimiter = _delimiter(path)
             # escape: a doubled quote inside quotes is one quote (RFC 4180, as the loader
             # reads it); with Spark's default escape, a backslash, "say ""hi""" kept its
             # quotes as written and a value ending in a backslash lost it.
             base = (spark.read.option("header", True).option("sep", delimiter)
-                    .option("encoding", encoding).option("inferSchema", False)
+                    .option("encoding", "UTF-8").option("inferSchema", False)
                     .option("escape", '"').option("mode", "PERMISSIVE").csv(str(path)))
             frame = _with_row_numbers(base)
         columns = _column_map([c for c in base.columns], table, where)
@@ -208,7 +199,14 @@ def _read_with_loader(spark: SparkSession, path: Path, table: str):
     import duckdb
 
     with duckdb.connect() as session:
-        loaded = load_table(session, path.parent, table).to_arrow_table()
+        relation = load_table(session, path.parent, table)
+        # Spark has no time-of-day type: such a column goes as DuckDB's text of it, which no
+        # date parses, as the DuckDB engine judges its typed times.
+        columns = [f'cast("{name}" as varchar) as "{name}"' if str(kind).startswith("TIME")
+                   and not str(kind).startswith("TIMESTAMP") else f'"{name}"'
+                   for name, kind in zip(relation.columns, relation.types, strict=True)]
+        loaded = relation.query("loaded", f"select {', '.join(columns)} from loaded") \
+            .to_arrow_table()
     return spark.createDataFrame(loaded)
 
 

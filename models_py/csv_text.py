@@ -65,7 +65,7 @@ def read_csv_text(session: duckdb.DuckDBPyConnection, path: Path, stage: bool = 
     the warehouse single-threaded: 11.3 s against 1.9 + 4.7 s staged at 10M transactions."""
     if path.stat().st_size == 0:
         raise CsvProblem(f"{path.name}: the file is empty (0 bytes), not even a header line")
-    header, delimiter = _header(path)
+    header, delimiter = header_and_delimiter(path)
     if _bom_utf16(path):  # Excel's "Unicode Text": DuckDB read a big-endian one as no rows
         relation = _read_with_python(session, path, len(header), delimiter, "utf-16",
                                      "; the file is UTF-16 text")
@@ -136,7 +136,9 @@ NOT_TEXT = {b"PAR1": "a Parquet file (name it .parquet)",
             b"PK\x03\x04": "a zip archive, such as an .xlsx workbook (give the workbook itself)"}
 
 
-def _header(path: Path) -> tuple[list[str], str]:
+def header_and_delimiter(path: Path) -> tuple[list[str], str]:
+    """The header's names and the delimiter that splits its line most (both engines read
+    a CSV with it)."""
     with open(path, "rb") as handle:
         start = handle.read(4)
     for magic, kind in NOT_TEXT.items():
@@ -419,18 +421,32 @@ def differs_for_spark(path: Path) -> bool:
     """Whether Spark's CSV reader (with RFC 4180 quotes, as couponseg.spark_engine sets it)
     would read other values or rows from this file than this module: a field that starts
     with spaces and a quote (`5, "Port Said"`: Spark keeps the text as written and splits
-    ' "p,q"' at its comma), or a CR alone (Spark ends a record at it, inside quotes too).
-    Bytes, not records: a quoted value holding ', "' counts too, which only sends the file
-    to the reader that reads it right. A CR that ends a chunk is judged with the next."""
-    _, delimiter = _header(path)
-    pattern = re.compile(rb'(?:\n|\r|' + re.escape(delimiter.encode()) + rb') +"|\r(?!\n)')
+    ' "p,q"' at its comma), a CR alone (Spark ends a record at it, inside quotes too), a
+    line of nothing but spaces, tabs and control characters (Spark skips it as blank; here
+    it is a row, so raw counts and every later source row would differ), or a file that is
+    not UTF-8 throughout (Spark would take its encoding from where it first looks, and a
+    Latin-1 'é' further in became U+FFFD there). Bytes, not records: a quoted value holding
+    ', "' counts too, which only sends the file to the reader that reads it right. A CR that
+    ends a chunk is judged with the next."""
+    _, delimiter = header_and_delimiter(path)
+    pattern = re.compile(rb'(?:\n|\r|' + re.escape(delimiter.encode()) + rb') +"|\r(?!\n)'
+                         rb"|\n[\x00-\x09\x0b-\x20]*\n|\n[\x00-\x09\x0b-\x20]+\Z")
+    decoder = codecs.getincrementaldecoder("utf-8")()
     with open(path, "rb") as handle:
         tail = b""
         while chunk := handle.read(CHUNK):
             text = tail + chunk
             if pattern.search(text, 0, len(text) - text.endswith(b"\r")):
                 return True
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return True
             tail = text[-256:]
+    try:
+        decoder.decode(b"", final=True)  # a character cut off at the file's end
+    except UnicodeDecodeError:
+        return True
     return False
 
 

@@ -483,9 +483,25 @@ def check_input(input_path: str | Path | None, for_spark: bool = False) -> dict[
 
 
 def _spark_misreads(path: Path) -> bool:
-    """Whether Spark's CSV reader would read other values or rows from this file than the
-    loader (``csv_text.differs_for_spark``: a quote after a space, a CR alone)."""
-    return path.suffix.lower() != ".parquet" and differs_for_spark(path)
+    """Whether Spark's readers would read other values or rows from this file than the
+    loader, or refuse it: a CSV as ``csv_text.differs_for_spark`` finds (a quote after a
+    space, a CR alone, a blank-looking line, text not UTF-8 throughout), a Parquet file with
+    a column type Spark's reader refuses (``spark_refuses_parquet_types``)."""
+    if path.suffix.lower() == ".parquet":
+        return bool(spark_refuses_parquet_types(path))
+    return differs_for_spark(path)
+
+
+def spark_refuses_parquet_types(path: Path) -> list[str]:
+    """The file's columns Spark 4 refuses to read: timestamps in nanoseconds (what pandas
+    writes for its datetime columns) and times of day. The loader reads them; handed to
+    Spark from it, a time of day goes as its text (couponseg.spark_engine)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    refused = (lambda t: pa.types.is_timestamp(t) and t.unit == "ns", pa.types.is_time)
+    return [field.name for field in pq.read_schema(path)
+            if any(test(field.type) for test in refused)]
 
 
 def load_table(session: duckdb.DuckDBPyConnection, input_path: str | Path | None, table: str,

@@ -196,18 +196,49 @@ def test_files_spark_would_misread_are_loaded_as_the_duckdb_loader_loads_them(
     # a quote after a space: Spark kept ' "2024-01-02"' as written and cut ' "1,5"' at its comma
     (files / "customers.csv").write_text('customer_id,join_date,city_id,gender_id\n'
                                          '1, "2024-01-02",1,1\n2,2024-02-03, "1,5",2\n')
+    # A second input: a line of a tab and spaces in a TSV (Spark skipped it as blank, and
+    # every later row's number moved up), a Latin-1 'é' past the first 64 KB (Spark took the
+    # file for UTF-8 from its start and loaded U+FFFD), timestamps in nanoseconds (pandas'
+    # own; Spark refuses them) and a time of day (Spark has no such type).
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "cities.csv").write_bytes(b"city_id\tcity_name\n1\tCairo\n \t \n2\tGiza\n")
+    (more / "merchants.csv").write_bytes(b"merchant_id,merchant_name\n1," + b"x" * 70_000
+                                         + b"\n2,Caf\xe9 Riche\n")
+    pq.write_table(pa.table({"customer_id": [1, 2], "join_date": pa.array(
+        [10**18, 10**18 + 86_400 * 10**9], pa.timestamp("ns")), "city_id": [1, 1],
+        "gender_id": [1, 2]}), more / "customers.parquet")
+    pq.write_table(pa.table({"gender_id": [1], "gender_name": ["Male"],
+                             "noted_at": pa.array([3_600_000_000], pa.time64("us"))}),
+                   more / "genders.parquet")
+    pq.write_table(pa.table({"customer_id": [1], "join_date": pa.array(
+        [3_600_000_000], pa.time64("us")), "city_id": [1], "gender_id": [1]}),
+                   tmp_path / "times.parquet")
     monkeypatch.setenv(SPARK_DIR_ENV, str(tmp_path / "spark"))
     monkeypatch.setenv(SPARK_MASTER_ENV, "local[1]")
     with spark_session(tmp_path / "spark", "local[1]") as spark:
-        for table, name in (("cities", "cities.csv"), ("genders", "genders.csv"),
-                            ("merchants", "merchants.parquet"), ("branches", "branches.csv"),
-                            ("customers", "customers.csv"),
-                            ("transactions", "transactions.csv")):
+        for folder, table, name in (
+                (files, "cities", "cities.csv"), (files, "genders", "genders.csv"),
+                (files, "merchants", "merchants.parquet"), (files, "branches", "branches.csv"),
+                (files, "customers", "customers.csv"),
+                (files, "transactions", "transactions.csv"), (more, "cities", "cities.csv"),
+                (more, "merchants", "merchants.csv"), (more, "customers", "customers.parquet"),
+                (more, "genders", "genders.parquet")):
             with duckdb.connect() as con:
-                expected = load_table(con, files, table).df()
-            positional = read_by_position(files / name, table)
-            loaded = _read_table(spark, files / name, table, positional).toPandas()
-            assert loaded.astype(str).values.tolist() == expected.astype(str).values.tolist()
+                expected = load_table(con, folder, table).df()
+            positional = read_by_position(folder / name, table)
+            loaded = _read_table(spark, folder / name, table, positional).toPandas()
+            assert loaded.astype(str).values.tolist() == expected.astype(str).values.tolist(), \
+                folder / name
+        (more / "customers.parquet").write_bytes((tmp_path / "times.parquet").read_bytes())
+        times = _read_table(spark, more / "customers.parquet", "customers",
+                            read_by_position(more / "customers.parquet", "customers"))
+        assert times.toPandas()["join_date"].tolist() == ["01:00:00"]  # text, no date
+    with duckdb.connect() as con:
+        assert load_table(con, more, "merchants").df()["merchant_name"].iloc[1] == "Café Riche"
+    for name, table in (("cities.csv", "cities"), ("merchants.csv", "merchants"),
+                        ("customers.parquet", "customers"), ("genders.parquet", "genders")):
+        assert not read_by_position(more / name, table), name
     assert read_by_position(files / "transactions.csv", "transactions")
     assert not read_by_position(files / "cities.csv", "cities")
     assert not read_by_position(files / "customers.csv", "customers")

@@ -33,9 +33,19 @@
 {%- endmacro %}
 {% macro default__try_parse_date(expression, format) -%}
     {#- Only text that starts with a digit, as every format here does: DuckDB's strptime
-        reads 'infinity', '-infinity' and 'epoch' as 1900-01-01 with any format. -#}
+        reads 'infinity', '-infinity' and 'epoch' as 1900-01-01 with any format. Its %Y also
+        takes a year of one to three digits ('5/1/24' as 0024-01-05), Spark's yyyy does not:
+        the year must have four, as on Spark (else one such date in a column made it
+        day-first evidence on one engine only, and the column's order flipped on the other). -#}
     case
         when {{ expression }} >= '0' and {{ expression }} < ':'
+            {%- if format.endswith('%Y') %}
+            and {{ expression }} like '%{{ format[-3] }}____'
+            and right({{ expression }}, 4) not like '%{{ format[-3] }}%'
+            {%- elif format.startswith('%Y') %}
+            and {{ expression }} like '____{{ format[2] }}%'
+            and left({{ expression }}, 4) not like '%{{ format[2] }}%'
+            {%- endif %}
             then try_cast(try_strptime({{ expression }}, '{{ format }}') as date)
     end
 {%- endmacro %}
@@ -58,9 +68,20 @@
     {{ expression }} rlike '^(?:{{ pattern }})\\z'
 {%- endmacro %}
 
+{% macro is_ascii(expression) -%}
+    {#- True when the text has no character beyond ASCII (one byte per character). -#}
+    {{- return(adapter.dispatch('is_ascii', 'couponseg')(expression)) -}}
+{%- endmacro %}
+{% macro default__is_ascii(expression) -%}
+    strlen({{ expression }}) = length({{ expression }})
+{%- endmacro %}
+{% macro spark__is_ascii(expression) -%}
+    octet_length({{ expression }}) = length({{ expression }})
+{%- endmacro %}
+
 {% macro text_json_object(pairs) -%}
-    {#- A JSON object {"key": "text", ...} from (key, text expression) pairs; DuckDB keeps
-        null values as null, Spark leaves their keys out. -#}
+    {#- A JSON object {"key": "text", ...} from (key, text expression) pairs, null values
+        kept as null on both engines (Spark's to_json leaves their keys out unless told). -#}
     {{- return(adapter.dispatch('text_json_object', 'couponseg')(pairs)) -}}
 {%- endmacro %}
 {% macro default__text_json_object(pairs) -%}
@@ -75,7 +96,7 @@
     {%- for key, value in pairs %}
         '{{ key }}', {{ value }}{{ "," if not loop.last }}
     {%- endfor %}
-    ))
+    ), map('ignoreNullFields', 'false'))
 {%- endmacro %}
 
 {% macro star_except(columns) -%}

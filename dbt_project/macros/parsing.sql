@@ -156,8 +156,11 @@
 
 {% macro iso_date_time_pattern() -%}
     {#- An ISO date with a time of day (seconds and fractions optional, AM/PM allowed) and an
-        optional time zone: Z, UTC or GMT (any case) and/or a numeric offset. -#}
-    {{- return('[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[ Tt][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?'
+        optional time zone: Z, UTC or GMT (any case) and/or a numeric offset. The time must be
+        one (hours 0-23, minutes and seconds 0-59): Spark's date cast ignores what follows
+        the date, so '2024-01-02 25:99' was a date there and invalid on DuckDB. -#}
+    {{- return('[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[ Tt]([01]?[0-9]|2[0-3]):[0-5][0-9]'
+               ~ '(:[0-5][0-9]([.][0-9]+)?)?'
                ~ '( ?[AaPp][Mm])?'
                ~ '( ?([Zz]|[Uu][Tt][Cc]|[Gg][Mm][Tt])?([+-][0-9]{1,2}(:?[0-9]{2}){0,2})?)?') -}}
 {%- endmacro %}
@@ -171,8 +174,12 @@
 {%- endmacro %}
 {% macro default__short_date_text(column) -%}
     {#- starting with a digit: DuckDB's cast also reads 'infinity', which is no date (on
-        Spark it is invalid too); the string comparisons cost less than a function call -#}
+        Spark it is invalid too); the string comparisons cost less than a function call.
+        Dashes after a four-digit year and a digit at the end, as Spark's pattern has it:
+        DuckDB's cast also reads '2024 1 5', '2024\1\5' and a date followed by a tab or a
+        line break, which the README says stay part of a value. -#}
     length({{ column }}) <= 10 and {{ column }} >= '0' and {{ column }} < ':'
+    and {{ column }} like '____-%' and right({{ column }}, 1) between '0' and '9'
 {%- endmacro %}
 {% macro spark__short_date_text(column) -%}
     {{ regex_full_match(column, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}') }}

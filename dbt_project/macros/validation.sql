@@ -12,7 +12,9 @@
     {#- A required free-text name: present, and not an Excel error value (#N/A, #REF!, ...),
         which is what a spreadsheet shows where the formula behind a cell failed, not a
         name. Any other text is kept as written. The prefix test first: every value is
-        checked, and only those starting with '#' need the upper-cased list. -#}
+        checked, and only those starting with '#' need the upper-cased list. Upper-casing
+        that changes a value's length is none of Excel's: Spark's maps the ligature 'ﬁ' to
+        'FI' ('#ﬁeld!' to '#FIELD!'), DuckDB's keeps it, and both keep such a name. -#}
     {%- set literals = [] -%}
     {%- for value in excel_error_values() -%}
         {%- do literals.append(text_literal(value)) -%}
@@ -20,7 +22,8 @@
     {%- do return([
         (raw_column ~ " is null", "missing_" ~ label),
         ("(" ~ raw_column ~ " like '#%' and upper(" ~ raw_column ~ ") in ("
-            ~ literals | join(', ') ~ ") or " ~ raw_column ~ " like 'Err:5%' and "
+            ~ literals | join(', ') ~ ") and length(upper(" ~ raw_column ~ ")) = length("
+            ~ raw_column ~ ") or " ~ raw_column ~ " like 'Err:5%' and "
             ~ regex_full_match(raw_column, 'Err:5[0-9][0-9]') ~ ")", "excel_error_" ~ label),
     ]) -%}
 {%- endmacro %}
