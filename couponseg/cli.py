@@ -392,7 +392,8 @@ def say_exported(result: ExportResult, pruned: bool, origin: str = "") -> int:
     say(f"Exported {result.rows:,} customers{origin}:\n  {result.audience}\n  {result.offers}"
         f"\n  {result.manifest}")
     older = [e for e in result.others if e.is_older]
-    newer = [e for e in result.others if not e.is_older]
+    newer = [e for e in result.others if not e.is_older and not e.same_run]
+    same = [e for e in result.others if e.same_run]
     if older and not pruned:
         say("Warning: the folder also holds exports of earlier runs (a CRM importing the whole "
             "folder would send them too; --prune-older removes them):")
@@ -405,6 +406,12 @@ def say_exported(result: ExportResult, pruned: bool, origin: str = "") -> int:
         if e.kept:
             say(f"Warning: kept {_names(e.kept)} of run {e.run_id} (changed since that export "
                 "wrote it, or just written by this one); remove it by hand if it is stale.")
+    if same:
+        say("Warning: the folder also holds this run's audience exported with another scope "
+            "(a CRM importing the whole folder would send those customers twice):")
+        for e in same:
+            scope = f"segment {e.same_run_segment}" if e.same_run_segment else "every segment"
+            say(f"  {scope}: {_names([*e.files, e.manifest])}")
     if newer:
         say("Warning: the folder also holds exports of later runs than this one (a backfill, "
             "or an older warehouse exported here); they were not touched:")

@@ -97,6 +97,9 @@ class OtherExport:
     is_older: bool
     removed: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
+    # Another export of this same run (all segments beside one segment's): its scope.
+    same_run_segment: str | None = None
+    same_run: bool = False
 
 
 def neutralise(value: object) -> object:
@@ -387,9 +390,10 @@ def _refuse_replacing_newer(manifest: Path, con: duckdb.DuckDBPyConnection) -> N
 def other_exports(manifest: Path) -> list[OtherExport]:
     """The exports of other runs in ``manifest``'s folder, by their manifests: older ones
     (an earlier as-of date, or the same date and an earlier run) and newer ones (a backfill,
-    or an older warehouse exported into the live folder). A CRM that imports the whole
-    folder would send them too. A manifest that cannot be read, or that names no plain
-    file of this folder, is not ours to judge and is left out."""
+    or an older warehouse exported into the live folder), and this run's exported with
+    another scope (every segment beside one segment's: the same customers twice). A CRM
+    that imports the whole folder would send them too. A manifest that cannot be read, or
+    that names no plain file of this folder, is not ours to judge and is left out."""
     this = json.loads(manifest.read_text(encoding="utf-8"))
     found = []
     for other in sorted(manifest.parent.glob("campaign_audience*.manifest.json")):
@@ -402,12 +406,16 @@ def other_exports(manifest: Path) -> list[OtherExport]:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue
         order = _run_order(seen)
-        if order == _run_order(this) or not records:
+        if not records:
             continue
+        same = order == _run_order(this)
+        if same and seen.get("segment") == this.get("segment"):
+            continue  # the same export, under another format's names
         found.append(OtherExport(
             other, seen.get("run_id"), seen.get("as_of_date"),
             {path: record for path, record in records.items() if path.exists()},
-            is_older=order < _run_order(this)))
+            is_older=order < _run_order(this), same_run=same,
+            same_run_segment=seen.get("segment") if same else None))
     return found
 
 

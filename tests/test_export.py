@@ -258,10 +258,16 @@ def test_exports_of_earlier_runs_in_the_folder_are_named_then_pruned(hostile, tm
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "campaign_audience.csv", "campaign_audience.manifest.json", "campaign_offers.csv",
         "notes.txt"]
-    # This run's per-segment export is not older: exporting it again warns of nothing.
+    # This run's per-segment export is not older, so nothing is pruned; beside this run's
+    # export of every segment it would send those customers twice: the export says so.
     again = couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--segment",
-                      segment).stdout
-    assert "Warning" not in again
+                      segment, "--prune-older").stdout
+    assert "earlier runs" not in again and "Removed" not in again
+    assert "also holds this run's audience exported with another scope" in again
+    assert "every segment: campaign_audience.csv" in again
+    assert (tmp_path / "campaign_audience.csv").exists()
+    full = couponseg("export", "--warehouse", hostile, "--out", tmp_path).stdout
+    assert f"segment {segment}: campaign_audience_" in full
 
 
 def test_pruning_never_removes_this_export_a_newer_one_or_a_changed_file(hostile, tmp_path):
