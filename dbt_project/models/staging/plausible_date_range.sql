@@ -36,7 +36,9 @@ plausible_claims as (
         claim_date,
         sum(claims) as claims
     from claim_days
-    where claim_date between {{ earliest }} and cast('9999-12-31' as date)  -- finite, not too early
+    -- finite, not too early, and not 9999-12-31, the usual stand-in for "no date" (however
+    -- many claims carry it, it never sets the window: it is always implausible)
+    where claim_date between {{ earliest }} and cast('9999-12-30' as date)
     group by claim_date
 ),
 
@@ -93,9 +95,12 @@ feed_order as (
 select
     {{ earliest }} as earliest_plausible_date,
     feed_reference_date,
-    coalesce(
-        cast({{ dbt.dateadd('day', var('plausible_days_after_feed'), 'feed_reference_date') }}
-            as date),
+    least(
+        coalesce(
+            cast({{ dbt.dateadd('day', var('plausible_days_after_feed'), 'feed_reference_date') }}
+                as date),
+            cast('9999-12-30' as date)
+        ),
         cast('9999-12-30' as date)
     ) as latest_plausible_date,
     not join_date_order.day_first_only
