@@ -141,18 +141,31 @@ def header_and_delimiter(path: Path) -> tuple[list[str], str]:
     a CSV with it)."""
     with open(path, "rb") as handle:
         start = handle.read(4)
+        handle.seek(max(0, path.stat().st_size - 4))
+        end = handle.read(4)
     for magic, kind in NOT_TEXT.items():
-        if start.startswith(magic):
+        # Parquet's mark is text (a first column named PAR1_score): it must end the file too
+        if start.startswith(magic) and (magic != b"PAR1" or end == magic):
             raise CsvProblem(f"{path.name}: not a CSV text file but {kind}")
     text = _first_line(path).lstrip("\ufeff").rstrip("\r\n")
     if not text.strip():
         raise CsvProblem(f"{path.name}, line 1: the header line is empty")
-    if text.count('"') % 2:  # a quoted name runs on into the next line (Alt+Enter in Excel)
+    delimiter = max(DELIMITERS, key=text.count)
+    if _opens_a_quote_it_does_not_close(text, delimiter):  # Alt+Enter in an Excel header
         raise CsvProblem(f"{path.name}, line 1: the header has an unclosed quote, as when a "
                          "column name holds a line break inside its quotes "
                          f"({text.strip()[:120]!r} ...); make the header one line")
-    delimiter = max(DELIMITERS, key=text.count)
     return next(csv.reader(io.StringIO(text), delimiter=delimiter)), delimiter
+
+
+def _opens_a_quote_it_does_not_close(line: str, delimiter: str) -> bool:
+    """A quoted field that runs past the end of the line (a quote inside an unquoted name,
+    screen 5", is text)."""
+    try:
+        next(csv.reader(io.StringIO(line), delimiter=delimiter, strict=True), None)
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"

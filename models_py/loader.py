@@ -349,9 +349,10 @@ def _refuse_uncalculated(path: Path, table: str, cells: dict[tuple[int, int], st
     more = f" and {len(found) - 5:,} more" if len(found) > 5 else ""
     raise InputError(
         f"{path.name}, sheet '{table}': {len(found):,} cell(s) hold a formula with no stored "
-        f"result: {shown}{more}. The workbook was saved by a program that does not calculate "
-        "formulas (pandas and openpyxl write any text starting with '=' as one): open it in "
-        "Excel or LibreOffice and save it, or give the tables as CSV files")
+        f"result (or one the workbook marks as stale): {shown}{more}. The workbook was saved "
+        "by a program that does not calculate formulas (pandas, openpyxl and xlsxwriter write "
+        "any text starting with '=' as one): open it in Excel or LibreOffice and save it, or "
+        "give the tables as CSV files")
 
 
 def _cell_name(row: int, column: int) -> str:

@@ -24,7 +24,7 @@ _ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?\bt\s*=\s*[\"']e[\"'][^>]*)>")
 _ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
 _TYPE_ERROR = re.compile(rb"\bt\s*=\s*[\"']e[\"']")
 _CELL_END = re.compile(rb"</(?:\w+:)?c>")
-_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]*)</(?:\w+:)?v>")
+_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]*)</(?:\w+:)?v\s*>")
 _VALUE_ELEMENT = re.compile(rb"(<(?:\w+:)?v\b[^>]*>)[^<]*(</(?:\w+:)?v>)")
 _CELL_REFERENCE = re.compile(rb"\br\s*=\s*[\"']([A-Za-z]+)([0-9]+)[\"']")
 _ROW_REFERENCE = re.compile(rb"\br\s*=\s*[\"']([0-9]+)[\"']")
@@ -39,8 +39,15 @@ KNOWN_ERROR = b"#N/A"  # an error every reader knows, for readable_copy
 
 
 # A cell and its content (no nesting: a cell holds no cells); a formula in it; its type.
-_CELL_WITH_BODY = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
-_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
+_CELL_WITH_BODY = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c\s*>)",
+                             re.DOTALL)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f\s*>)")
+_INLINE_TEXT = re.compile(rb"<(?:\w+:)?is\b")  # a result written as an inline string
+# The workbook's own word that its stored results are stale: recompute every formula on
+# load (xlsxwriter, which pandas uses when it is installed, writes each formula with a
+# placeholder result of 0 and this flag).
+_FULL_CALC_ON_LOAD = re.compile(
+    rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad\s*=\s*[\"'](1|true)[\"']")
 _RESULT_FOLLOWS = re.compile(rb"\s*<(?:\w+:)?v\b[^>]*>[^<]")  # a non-empty stored result
 _TYPE = re.compile(rb"\bt\s*=\s*[\"']([A-Za-z]+)[\"']")
 # Types whose stored result may be empty: an empty text (="") is a result, an empty number
@@ -175,25 +182,28 @@ def uncalculated_cells(path: Path, sheets: set[str]) -> dict[str, dict[tuple[int
     found: dict[str, dict[tuple[int, int], str]] = {}
     with zipfile.ZipFile(path) as archive:
         members = set(archive.namelist())
+        stale = bool(_FULL_CALC_ON_LOAD.search(archive.read("xl/workbook.xml")))
         for name, member in _sheet_members(archive).items():
             if name in sheets and member in members:
-                cells = _sheet_uncalculated(archive.read(member))
+                cells = _sheet_uncalculated(archive.read(member), stale)
                 if cells:
                     found[name] = cells
     return found
 
 
-def _sheet_uncalculated(xml: bytes) -> dict[tuple[int, int], str]:
+def _sheet_uncalculated(xml: bytes, stale: bool = False) -> dict[tuple[int, int], str]:
+    """``stale``: the workbook says its stored results are not to be trusted, so every
+    formula counts as one without a result."""
     # Most sheets hold no formula at all (found at memory speed, as for error cells), and
     # in the others nearly every formula has its result: only cells with a formula are read.
     if b"<f" not in xml and b":f" not in xml:
         return {}
     found = {}  # cell start -> formula
     for formula in _FORMULA.finditer(xml):
-        if _RESULT_FOLLOWS.match(xml, formula.end()):  # <f>..</f><v>45001</v>: the usual
+        if not stale and _RESULT_FOLLOWS.match(xml, formula.end()):  # <f>..</f><v>45001</v>
             continue
         start = _cell_start(xml, formula.start())
-        text = _uncalculated_formula(xml, start) if start is not None else None
+        text = _uncalculated_formula(xml, start, stale) if start is not None else None
         if text is not None:
             found[start] = text
     cells = {}
@@ -238,9 +248,9 @@ def _uncalculated_in_order(xml: bytes, found: dict[int, str]) -> dict[tuple[int,
     return cells
 
 
-def _uncalculated_formula(xml: bytes, start: int) -> str | None:
+def _uncalculated_formula(xml: bytes, start: int, stale: bool = False) -> str | None:
     """The formula of the cell starting at ``start`` ("=" and its text) when it has no
-    stored result, else None."""
+    stored result (or ``stale``: none to trust), else None."""
     cell = _CELL_WITH_BODY.match(xml, start)
     body = cell.group(2) if cell else None
     formula = _FORMULA.search(body) if body else None
@@ -248,7 +258,9 @@ def _uncalculated_formula(xml: bytes, start: int) -> str | None:
         return None
     value = _VALUE.search(body)
     kind = _TYPE.search(cell.group(1))
-    if value is not None and (value.group(1) or (kind and kind.group(1) in _TEXT_TYPES)):
+    stored = value is not None and (value.group(1) or (kind and kind.group(1) in _TEXT_TYPES))
+    calculated = stored or _INLINE_TEXT.search(body) is not None
+    if calculated and not stale:
         return None
     text = html.unescape((formula.group(1) or b"").decode("utf-8", "replace")).strip()
     return "=" + text if text else SHARED_FORMULA

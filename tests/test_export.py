@@ -268,6 +268,12 @@ def test_exports_of_earlier_runs_in_the_folder_are_named_then_pruned(hostile, tm
     assert (tmp_path / "campaign_audience.csv").exists()
     full = couponseg("export", "--warehouse", hostile, "--out", tmp_path).stdout
     assert f"segment {segment}: campaign_audience_" in full
+    # Two segments of one run hold no customer twice: nothing to say about each other.
+    (tmp_path / "campaign_audience.manifest.json").unlink()
+    other = next(name for name in _audience(hostile)["segment_name"] if name != segment)
+    second = couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--segment",
+                       other).stdout
+    assert "another scope" not in second, second
 
 
 def test_pruning_never_removes_this_export_a_newer_one_or_a_changed_file(hostile, tmp_path):

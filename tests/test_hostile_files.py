@@ -78,6 +78,17 @@ def test_a_line_break_inside_a_quoted_header_name_is_named(tmp_path, newline):
     assert "merchants.csv, line 1: the header has an unclosed quote" in str(error.value)
 
 
+def test_a_quote_inside_an_unquoted_header_name_and_a_par1_column_are_text(tmp_path):
+    """Neither is a broken file: a quote inside an extra column's name (screen 5") is text
+    (only a quoted name that never closes is refused), and a file whose first column is
+    named PAR1_score is a CSV (a Parquet file also ends with PAR1)."""
+    (tmp_path / "merchants.csv").write_text('merchant_id,merchant_name,screen 5"\n1,Rivas,x\n')
+    (tmp_path / "cities.csv").write_text("PAR1_score,city_id,city_name\n7,1,Cairo\n")
+    with duckdb.connect() as con:
+        assert load_table(con, tmp_path, "merchants").df()["merchant_name"].tolist() == ["Rivas"]
+        assert load_table(con, tmp_path, "cities").df()["city_name"].tolist() == ["Cairo"]
+
+
 def test_a_file_of_another_kind_named_csv_says_what_it_is(tmp_path):
     """A Parquet file, a gzip archive or a workbook saved as cities.csv read as a header of
     binary noise ("missing column(s) ... (found: PAR1 ...)"): the message says what it is."""
@@ -532,8 +543,9 @@ def test_formulas_without_a_stored_result_stop_the_run_naming_their_cells(tmp_pa
         load_table(None, path, "cities")
     message = str(error.value)
     assert message.startswith("in.xlsx, sheet 'cities': 3 cell(s) hold a formula with no "
-                              "stored result: A3 (city_id) =1+1; B3 (city_name) "
-                              "=UPPER(\"giza\"); B5 (city_name) =\"\"."), message
+                              "stored result (or one the workbook marks as stale): A3 "
+                              "(city_id) =1+1; B3 (city_name) =UPPER(\"giza\"); B5 "
+                              "(city_name) =\"\"."), message
     assert "C2" not in message  # the helper column
     # the same workbook as a calculating program saves it: each result stored
     saved = tmp_path / "saved.xlsx"
@@ -543,6 +555,7 @@ def test_formulas_without_a_stored_result_stop_the_run_naming_their_cells(tmp_pa
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(saved, "w") as target:
         for item in source.infolist():
             data = source.read(item).replace(b"&quot;", b'"')
+            data = data.replace(b' fullCalcOnLoad="1"', b"")  # openpyxl's; Excel's has none
             if item.filename.startswith("xl/worksheets/"):
                 for before, after in results.items():
                     assert before in data, before
@@ -553,6 +566,21 @@ def test_formulas_without_a_stored_result_stop_the_run_naming_their_cells(tmp_pa
     assert loaded["city_id"].tolist() == ["1", "2", "3", "4"]
     assert loaded["city_name"].tolist()[:3] == ["Cairo", "GIZA", "Luxor"]
     assert loaded["city_name"].isna().tolist()[3]  # an empty text: a missing name
+    # xlsxwriter (pandas' engine when installed) stores 0 as every formula's result and
+    # marks the workbook for a full recalculation on opening: those results are not taken
+    stale = tmp_path / "stale.xlsx"
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(stale, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/workbook.xml":
+                data = data.replace(b"<calcPr ", b'<calcPr fullCalcOnLoad="1" ')
+                assert b'fullCalcOnLoad="1"' in data
+            if item.filename.startswith("xl/worksheets/"):  # end tags with blanks: valid XML
+                data = data.replace(b"</f>", b"</f >")
+            target.writestr(item, data)
+    with pytest.raises(InputError) as error:
+        load_table(None, stale, "cities")
+    assert "3 cell(s) hold a formula" in str(error.value)
 
 
 def test_mixed_encodings_are_refused_and_latin1_is_read(tmp_path):

