@@ -409,8 +409,8 @@ def other_exports(manifest: Path) -> list[OtherExport]:
         if not records:
             continue
         same = order == _run_order(this)
-        if same and None not in (seen.get("segment"), this.get("segment")):
-            continue  # two segments of one run: no customer is in both
+        if same and (order[1] == -1 or None not in (seen.get("segment"), this.get("segment"))):
+            continue  # two segments of one run (no customer in both), or runs without ids
         found.append(OtherExport(
             other, seen.get("run_id"), seen.get("as_of_date"),
             {path: record for path, record in records.items() if path.exists()},

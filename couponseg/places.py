@@ -54,7 +54,9 @@ def _duckdb_file(path: Path, option: str) -> None:
     _couponseg_or_empty(path, option)
 
 
-WAREHOUSE_SCHEMA = "marts"  # every warehouse couponseg has built holds its marts
+# Every warehouse couponseg has built holds its feature mart; a schema named marts alone is
+# any dbt project's convention.
+WAREHOUSE_MARK = ("marts", "customer_features")
 
 
 def _couponseg_or_empty(path: Path, option: str) -> None:
@@ -66,12 +68,14 @@ def _couponseg_or_empty(path: Path, option: str) -> None:
 
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            schemas = sorted({row[0] for row in con.execute(
-                "select schema_name from duckdb_tables() union "
-                "select schema_name from duckdb_views() where not internal").fetchall()})
+            objects = set(con.execute(
+                "select schema_name, table_name from duckdb_tables() union "
+                "select schema_name, view_name from duckdb_views() where not internal"
+            ).fetchall())
     except duckdb.Error:
         return
-    if schemas and WAREHOUSE_SCHEMA not in schemas:
+    schemas = sorted({schema for schema, _ in objects})
+    if objects and WAREHOUSE_MARK not in objects:
         raise UnusablePlace(
             f"{option} {path} is a DuckDB database with other data (schemas "
             f"{', '.join(schemas)}) and no couponseg warehouse; a build would replace it: "

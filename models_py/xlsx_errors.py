@@ -43,12 +43,13 @@ _CELL_WITH_BODY = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c\s*
                              re.DOTALL)
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f\s*>)")
 _INLINE_TEXT = re.compile(rb"<(?:\w+:)?is\b")  # a result written as an inline string
-# The workbook's own word that its stored results are stale: recompute every formula on
-# load (xlsxwriter, which pandas uses when it is installed, writes each formula with a
-# placeholder result of 0 and this flag).
+# The workbook asks for every formula to be recomputed on opening. xlsxwriter (pandas'
+# engine when it is installed) writes each formula with this flag and a placeholder
+# result of 0; Apache POI and openpyxl set it too.
 _FULL_CALC_ON_LOAD = re.compile(
     rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad\s*=\s*[\"'](1|true)[\"']")
 _RESULT_FOLLOWS = re.compile(rb"\s*<(?:\w+:)?v\b[^>]*>[^<]")  # a non-empty stored result
+_PLACEHOLDER_FOLLOWS = re.compile(rb"\s*<(?:\w+:)?v\b[^>]*>\s*0\s*<")  # xlsxwriter's 0
 _TYPE = re.compile(rb"\bt\s*=\s*[\"']([A-Za-z]+)[\"']")
 # Types whose stored result may be empty: an empty text (="") is a result, an empty number
 # is none. Error cells are error_cells' to read.
@@ -192,15 +193,16 @@ def uncalculated_cells(path: Path, sheets: set[str]) -> dict[str, dict[tuple[int
 
 
 def _sheet_uncalculated(xml: bytes, stale: bool = False) -> dict[tuple[int, int], str]:
-    """``stale``: the workbook says its stored results are not to be trusted, so every
-    formula counts as one without a result."""
+    """``stale``: the workbook asks for its formulas to be recomputed on opening, so a
+    stored 0 is taken for xlsxwriter's placeholder, not a result."""
     # Most sheets hold no formula at all (found at memory speed, as for error cells), and
     # in the others nearly every formula has its result: only cells with a formula are read.
     if b"<f" not in xml and b":f" not in xml:
         return {}
     found = {}  # cell start -> formula
     for formula in _FORMULA.finditer(xml):
-        if not stale and _RESULT_FOLLOWS.match(xml, formula.end()):  # <f>..</f><v>45001</v>
+        if _RESULT_FOLLOWS.match(xml, formula.end()) and not (  # <f>..</f><v>45001</v>
+                stale and _PLACEHOLDER_FOLLOWS.match(xml, formula.end())):
             continue
         start = _cell_start(xml, formula.start())
         text = _uncalculated_formula(xml, start, stale) if start is not None else None
@@ -250,7 +252,7 @@ def _uncalculated_in_order(xml: bytes, found: dict[int, str]) -> dict[tuple[int,
 
 def _uncalculated_formula(xml: bytes, start: int, stale: bool = False) -> str | None:
     """The formula of the cell starting at ``start`` ("=" and its text) when it has no
-    stored result (or ``stale``: none to trust), else None."""
+    stored result (or, ``stale``, only a placeholder 0), else None."""
     cell = _CELL_WITH_BODY.match(xml, start)
     body = cell.group(2) if cell else None
     formula = _FORMULA.search(body) if body else None
@@ -259,8 +261,11 @@ def _uncalculated_formula(xml: bytes, start: int, stale: bool = False) -> str | 
     value = _VALUE.search(body)
     kind = _TYPE.search(cell.group(1))
     stored = value is not None and (value.group(1) or (kind and kind.group(1) in _TEXT_TYPES))
-    calculated = stored or _INLINE_TEXT.search(body) is not None
-    if calculated and not stale:
+    # Under the stale flag, a number 0 is xlsxwriter's placeholder, not a result (Apache
+    # POI and others set the flag too, beside real results, which are taken).
+    placeholder = (stale and value is not None and value.group(1).strip() == b"0"
+                   and (kind is None or kind.group(1) == b"n"))
+    if (stored or _INLINE_TEXT.search(body) is not None) and not placeholder:
         return None
     text = html.unescape((formula.group(1) or b"").decode("utf-8", "replace")).strip()
     return "=" + text if text else SHARED_FORMULA

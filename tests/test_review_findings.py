@@ -157,22 +157,25 @@ def test_warehouse_that_is_not_duckdb_is_refused(tmp_path, command, content):
 
 @pytest.mark.parametrize("command", ["build", "report", "export"])
 def test_a_duckdb_database_of_other_data_is_not_replaced(tmp_path, command):
-    """A DuckDB file that holds other data (someone's finance database, a mistyped path) got
-    past the file-type check: the build swapped its new warehouse over it and the data was
-    gone, and `report` on it advised exactly that build. Such a file is refused, unchanged;
-    an empty DuckDB file, with nothing to lose, is built over."""
+    """A DuckDB file that holds other data (someone's finance database, another dbt
+    project's marts, a mistyped path) got past the file-type check: the build swapped its
+    new warehouse over it and the data was gone, and `report` on it advised exactly that
+    build. Such a file is refused, unchanged; an empty DuckDB file, with nothing to lose, is
+    built over."""
     import duckdb
 
     warehouse = tmp_path / "ledger.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema finance; create table finance.ledger as "
-                    "select range as entry from range(1000)")
+                    "select range as entry from range(1000); "
+                    "create schema marts; create table marts.orders as select 1 as id")
     before = warehouse.read_bytes()
     extra = {"build": ["--input", REPO / "data" / "sample"],
              "report": ["--out", tmp_path / "out"], "export": ["--out", tmp_path / "out"]}
     result = couponseg(command, "--warehouse", warehouse, *extra[command], check=False)
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "is a DuckDB database with other data (schemas finance) and no couponseg " \
+    # another dbt project's marts schema is no couponseg warehouse
+    assert "is a DuckDB database with other data (schemas finance, marts) and no couponseg " \
            "warehouse" in " ".join(result.stderr.split())
     assert warehouse.read_bytes() == before
     if command == "build":

@@ -45,6 +45,9 @@
             {%- elif format.startswith('%Y') %}
             and {{ expression }} like '____{{ format[2] }}%'
             and left({{ expression }}, 4) not like '%{{ format[2] }}%'
+            {#- strptime also takes blanks after the day ('2024/1/5' and a tab); Spark's
+                pattern must match the whole text -#}
+            and right({{ expression }}, 1) between '0' and '9'
             {%- endif %}
             then try_cast(try_strptime({{ expression }}, '{{ format }}') as date)
     end

@@ -162,10 +162,11 @@
         '10:00am', a lower-case z, 'Z+05:30', a 't' separator) would be a date there and
         invalid on DuckDB; both now reject it. The time is one (hours 0-23, minutes and
         seconds 0-59), or 24:00 (ISO's end of the day, read as that day on both). -#}
+    {#- an offset: +HH, +HHMM, +HH:MM or +HH:MM:SS (DuckDB refuses +HHMMSS and mixed forms) -#}
+    {%- set offset = '[+-][0-9]{2}([0-9]{2}|:[0-9]{2}(:[0-9]{2})?)?' -%}
     {{- return('[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[ T](([01]?[0-9]|2[0-3]):[0-5][0-9]'
                ~ '(:[0-5][0-9]([.][0-9]+)?)?|24:00(:00([.]0+)?)?)'
-               ~ '( [AaPp][Mm]| ?Z| ?[+-][0-9]{2}(:?[0-9]{2}){0,2}'
-               ~ '| ([Uu][Tt][Cc]|[Gg][Mm][Tt])([+-][0-9]{2}(:?[0-9]{2}){0,2})?)?') -}}
+               ~ '( [AaPp][Mm]| ?Z| ?' ~ offset ~ '| ([Uu][Tt][Cc]|[Gg][Mm][Tt])(' ~ offset ~ ')?)?') -}}
 {%- endmacro %}
 
 {% macro short_date_text(column) -%}
