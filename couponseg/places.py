@@ -54,9 +54,9 @@ def _duckdb_file(path: Path, option: str) -> None:
     _couponseg_or_empty(path, option)
 
 
-# Every warehouse couponseg has built holds its feature mart; a schema named marts alone is
-# any dbt project's convention.
-WAREHOUSE_MARK = ("marts", "customer_features")
+# Every warehouse couponseg has built holds its run context, and so does the Spark engine's
+# reporting copy; a schema named marts alone is any dbt project's convention.
+WAREHOUSE_MARK = ("marts", "run_context")
 
 
 def _couponseg_or_empty(path: Path, option: str) -> None:
