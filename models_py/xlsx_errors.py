@@ -16,6 +16,7 @@ import posixpath
 import re
 import shutil
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 # One error cell's start tag (any attribute order, any namespace prefix); every row and cell
@@ -138,9 +139,15 @@ def _sheet_errors(xml: bytes) -> dict[tuple[int, int], CellError]:
 
 
 def _sheet_errors_in_order(xml: bytes) -> dict[tuple[int, int], CellError]:
-    """The same, for a sheet whose rows or cells may omit their reference: each then follows
-    the one before it (the reader places them so too)."""
-    cells, row, column = {}, -1, -1
+    """The same, for a sheet whose rows or cells may omit their reference."""
+    return {place: _error_text(xml, match) for match, place in _placed_cells(xml)
+            if _TYPE_ERROR.search(match.group(2))}
+
+
+def _placed_cells(xml: bytes) -> Iterator[tuple[re.Match, tuple[int, int]]]:
+    """Every cell's start tag and its (row, column), where a row or cell that omits its
+    reference follows the one before it (the reader places them so too)."""
+    row, column = -1, -1
     for match in _ROW_OR_CELL.finditer(xml):
         tag, attributes = match.group(1), match.group(2)
         if tag == b"row":
@@ -152,9 +159,7 @@ def _sheet_errors_in_order(xml: bytes) -> dict[tuple[int, int], CellError]:
             row, column = int(reference.group(2)) - 1, _column(reference.group(1))
         else:
             column += 1
-        if _TYPE_ERROR.search(attributes):
-            cells[(row, column)] = _error_text(xml, match)
-    return cells
+        yield match, (row, column)
 
 
 def _column(letters: bytes) -> int:
@@ -232,22 +237,9 @@ def _cell_start(xml: bytes, position: int) -> int | None:
 
 
 def _uncalculated_in_order(xml: bytes, found: dict[int, str]) -> dict[tuple[int, int], str]:
-    """``found``'s cells placed as _sheet_errors_in_order places cells without a reference."""
-    cells, row, column = {}, -1, -1
-    for match in _ROW_OR_CELL.finditer(xml):
-        tag, attributes = match.group(1), match.group(2)
-        if tag == b"row":
-            reference = _ROW_REFERENCE.search(attributes)
-            row, column = (int(reference.group(1)) - 1 if reference else row + 1), -1
-            continue
-        reference = _CELL_REFERENCE.search(attributes)
-        if reference:
-            row, column = int(reference.group(2)) - 1, _column(reference.group(1))
-        else:
-            column += 1
-        if match.start() in found:
-            cells[(row, column)] = found[match.start()]
-    return cells
+    """``found``'s cells (by where they start) placed as _placed_cells places them."""
+    return {place: found[match.start()] for match, place in _placed_cells(xml)
+            if match.start() in found}
 
 
 def _uncalculated_formula(xml: bytes, start: int, stale: bool = False) -> str | None:
