@@ -123,12 +123,6 @@ def spark_session(folder: Path | None = None, master: str | None = None) -> Iter
 
 
 # ------------------------------------------------------------------ loading
-def _delimiter(path: Path) -> str:
-    """The CSV's delimiter as the loader takes it (the one that splits the header line
-    most). The file is UTF-8 throughout: any other is read by the loader (_read_table)."""
-    return header_and_delimiter(path)[1]
-
-
 def _column_map(found: list[str], table: str, where: str) -> dict[str, str]:
     by_name = {c.strip().lower().lstrip("\ufeff"): c for c in found}
     missing = [c for c in REQUIRED_COLUMNS[table] if c not in by_name]
@@ -176,7 +170,9 @@ def _read_table(spark: SparkSession, path: Path, table: str, by_position: bool):
             base = spark.read.parquet(str(path))
             frame = base.withColumn("_source_row", F.col("_metadata.row_index") + 2)
         else:
-            delimiter = _delimiter(path)
+            # the loader's delimiter; the file is UTF-8 throughout (any other is read by the
+            # loader, above)
+            _, delimiter = header_and_delimiter(path)
             # escape: a doubled quote inside quotes is one quote (RFC 4180, as the loader
             # reads it); with Spark's default escape, a backslash, "say ""hi""" kept its
             # quotes as written and a value ending in a backslash lost it.
