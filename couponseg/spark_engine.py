@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING
 from couponseg.audit_summary import Audit
 from models_py.csv_text import header_and_delimiter
 from models_py.loader import (
-    REQUIRED_COLUMNS,
     InputError,
     InputSource,
+    column_map,
     input_manifest,
     load_table,
     read_by_position,
@@ -123,15 +123,6 @@ def spark_session(folder: Path | None = None, master: str | None = None) -> Iter
 
 
 # ------------------------------------------------------------------ loading
-def _column_map(found: list[str], table: str, where: str) -> dict[str, str]:
-    by_name = {c.strip().lower().lstrip("\ufeff"): c for c in found}
-    missing = [c for c in REQUIRED_COLUMNS[table] if c not in by_name]
-    if missing:
-        raise InputError(f"{where}: missing column(s) {', '.join(missing)} "
-                         f"(found: {', '.join(found) or 'no columns'})")
-    return {c: by_name[c] for c in REQUIRED_COLUMNS[table]}
-
-
 def _with_row_numbers(frame: DataFrame):
     """_source_row = position in the file + 1 (the header is row 1), computed in the JVM:
     each partition's ids are offset by the rows of the partitions before it (a single file's
@@ -180,7 +171,7 @@ def _read_table(spark: SparkSession, path: Path, table: str, by_position: bool):
                     .option("encoding", "UTF-8").option("inferSchema", False)
                     .option("escape", '"').option("mode", "PERMISSIVE").csv(str(path)))
             frame = _with_row_numbers(base)
-        columns = _column_map([c for c in base.columns], table, where)
+        columns = column_map(list(base.columns), table, where)
     except InputError:
         raise
     except Exception as exc:  # pyspark raises AnalysisException and others for bad files

@@ -122,7 +122,7 @@ def _normalise_header(name: object) -> str:
     return str(name).strip().lower().lstrip("\ufeff")
 
 
-def _column_map(found: list[str], table: str, where: str) -> dict[str, str]:
+def column_map(found: list[str], table: str, where: str) -> dict[str, str]:
     """Map required column -> column as spelled in the file; extra columns are ignored.
     A required column found twice (also after case and space normalisation) stops the run:
     which of the two holds the data is not ours to guess."""
@@ -317,7 +317,7 @@ def _xlsx_table(path: Path, table: str) -> pa.Table:
     while rows and all(_no_content(v) for v in rows[0]):  # an error-only title row too
         rows, skipped = rows[1:], skipped + 1
     header = [str(v) if v not in (None, "") else "" for v in rows[0]] if rows else []
-    cols = _column_map([h for h in header if h], table, f"{path.name}, sheet '{table}'")
+    cols = column_map([h for h in header if h], table, f"{path.name}, sheet '{table}'")
     data: dict[str, list] = {name: [] for name in cols}
     source_rows: list[int] = []
     wanted = {header.index(spelled) for spelled in cols.values()}
@@ -378,7 +378,7 @@ def _folder_relation(session: duckdb.DuckDBPyConnection, path: Path, table: str,
     where = f"{path.name} (table '{table}')"
     if path.suffix.lower() == ".parquet":
         names = _parquet_names(path)
-        cols = _column_map(names, table, where)
+        cols = column_map(names, table, where)
         try:
             base = _numbered_parquet(session, path, names)
         except Exception as exc:
@@ -398,7 +398,7 @@ def _folder_relation(session: duckdb.DuckDBPyConnection, path: Path, table: str,
         except CsvProblem as exc:
             raise InputError(f"{exc} (table '{table}')") from exc
         base, row_expr = text.relation, text.line_expr
-        cols = _column_map(text.header, table, where)
+        cols = column_map(text.header, table, where)
         select = ", ".join(f"c{text.header.index(spelled)} as {name}"
                            for name, spelled in cols.items())
         by_position = text.line_expr == CsvText.line_expr
