@@ -17,6 +17,7 @@ import re
 import tempfile
 import threading
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,17 +187,21 @@ def _load_workbook(path: Path, key: tuple[str, float, int]) -> Workbook:
     sheets = _with_error_cells(path, sheets)
     if _uses_1904_dates(path):
         sheets = {name: _serials_as_dates(name, rows) for name, rows in sheets.items()}
-    book = Workbook(sheets, _uncalculated(path, {name for name in sheets if name in TABLES}))
+    book = Workbook(sheets, _scan_xml(uncalculated_cells, path,
+                                      {name for name in sheets if name in TABLES}))
     _WORKBOOK_CACHE.clear()
     _WORKBOOK_CACHE[key] = book
     return book
 
 
-def _uncalculated(path: Path, sheets: set[str]) -> dict[str, dict[tuple[int, int], str]]:
+def _scan_xml(scan: Callable[[Path, set[str]], dict], path: Path, sheets: set[str]) -> dict:
+    """A scan of the sheets' XML (models_py/xlsx_errors.py), or nothing to report when the
+    file has none of the usual parts: calamine read it, so it is a workbook of another
+    layout, where neither error cells nor formulas without results were seen."""
     try:
-        return uncalculated_cells(path, sheets)
+        return scan(path, sheets)
     except (KeyError, OSError, zipfile.BadZipFile):
-        return {}  # calamine read it, so it is no workbook of the usual parts: as for errors
+        return {}
 
 
 def _calamine_sheets(path: Path) -> dict[str, list[list[object]]]:
@@ -221,10 +226,7 @@ def _with_error_cells(path: Path, sheets: dict[str, list[list[object]]]
     """The sheets with each error cell's text (``#N/A``, ``#REF!``) in its place: the reader
     gives an empty string, which would make a row of errors vanish as a blank row and an
     error read as a missing value (models_py/xlsx_errors.py)."""
-    try:
-        errors = error_cells(path, {name for name in sheets if name in TABLES})
-    except (KeyError, OSError, zipfile.BadZipFile):
-        return sheets  # calamine read it, so it is no workbook of the usual parts: no errors
+    errors = _scan_xml(error_cells, path, {name for name in sheets if name in TABLES})
     for name, cells in errors.items():
         rows = sheets[name]
         for (row, column), text in cells.items():
