@@ -19,8 +19,9 @@
 {% macro spark__text_type() -%}string{%- endmacro %}
 
 {% macro text_length(expression) -%}
-    {#- Length of a text; DuckDB's strlen (bytes) is the cheap one, and only a > 4 guard
-        uses it, where bytes and characters agree. -#}
+    {#- Length of a text; DuckDB's strlen (bytes) is the cheap one: clean_text's > 4 guard
+        uses it, where bytes and characters agree, and row_signature as each value's length
+        prefix (within one engine). -#}
     {{- return(adapter.dispatch('text_length', 'couponseg')(expression)) -}}
 {%- endmacro %}
 {% macro default__text_length(expression) -%}strlen({{ expression }}){%- endmacro %}
