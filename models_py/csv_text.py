@@ -147,12 +147,12 @@ def header_and_delimiter(path: Path) -> tuple[list[str], str]:
         # Parquet's mark is text (a first column named PAR1_score): it must end the file too
         if start.startswith(magic) and (magic != b"PAR1" or end == magic):
             raise CsvProblem(f"{path.name}: not a CSV text file but {kind}")
-    _refuse_utf16_without_mark(path, start)
+    _refuse_utf16_without_mark(path)
     text = _first_line(path).lstrip("\ufeff").rstrip("\r\n")
     if not text.strip():
         raise CsvProblem(f"{path.name}, line 1: the header line is empty")
-    if EXCEL_SEP_HINT.fullmatch(text.strip()):
-        raise CsvProblem(f"{path.name}, line 1: {text.strip()!r} is Excel's delimiter hint, "
+    if EXCEL_SEP_HINT.fullmatch(hint := text.strip(" \u00a0")):
+        raise CsvProblem(f"{path.name}, line 1: {hint!r} is Excel's delimiter hint, "
                          "not a header; delete that line (the delimiter is read from the "
                          "header line)")
     delimiter = max(DELIMITERS, key=text.count)
@@ -163,19 +163,24 @@ def header_and_delimiter(path: Path) -> tuple[list[str], str]:
     return next(csv.reader(io.StringIO(text), delimiter=delimiter)), delimiter
 
 
-EXCEL_SEP_HINT = re.compile(r"sep=.", re.IGNORECASE)
+# Excel's hint line: `sep=;`, also as a spreadsheet re-saves it (`sep=;;`, `"sep=,"`)
+EXCEL_SEP_HINT = re.compile(r'"?sep=(.)"?\1*', re.IGNORECASE)
 
 
-def _refuse_utf16_without_mark(path: Path, start: bytes) -> None:
+def _refuse_utf16_without_mark(path: Path) -> None:
     """UTF-16 without its byte-order mark (written by some exporters, not by Excel): every
-    other byte of an ASCII header is 0, which read as UTF-8 gave a header of names with NUL
-    characters in them and a message about missing columns. Guessing the byte order from
-    the zeros would read most such files right, and some wrong: say what it is instead."""
-    if start[:2] in UTF16_BOMS or len(start) < 4:
+    other byte of the header's ASCII names (the required ones are) is 0, which read as UTF-8
+    gave a header of names with NUL characters in them and a message about missing columns
+    or ragged lines. Guessing the byte order from the zeros would read most such files
+    right, and some wrong: say what it is instead. Judged on the first 64 bytes, so a first
+    name in Arabic or Chinese (no zero bytes) does not hide it."""
+    with open(path, "rb") as handle:
+        start = handle.read(64)
+    if start[:2] in UTF16_BOMS:
         return
-    little = start[1] == start[3] == 0 and start[0] != 0 and start[2] != 0
-    big = start[0] == start[2] == 0 and start[1] != 0 and start[3] != 0
-    if little or big:
+    zeros_odd, zeros_even = start[1::2].count(0), start[0::2].count(0)
+    if max(zeros_odd, zeros_even) >= 2 and min(zeros_odd, zeros_even) * 4 < max(
+            zeros_odd, zeros_even):
         raise CsvProblem(f"{path.name}: UTF-16 text without a byte-order mark (every other "
                          "byte of the header is 0); save the file as UTF-8, or as Excel's "
                          "'Unicode Text', which writes the mark")
@@ -453,9 +458,6 @@ def _refuse_quote_after_space(path: Path, line: int, row: list[str], also: str) 
                 f"space after the delimiter, or quote the whole value{also}")
 
 
-HEADER_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # a tab splits a TSV header
-
-
 def differs_for_spark(path: Path) -> bool:
     """Whether Spark's CSV reader (with RFC 4180 quotes, as couponseg.spark_engine sets it)
     would read other values or rows from this file than this module: a field that starts
@@ -466,12 +468,8 @@ def differs_for_spark(path: Path) -> bool:
     not UTF-8 throughout (Spark would take its encoding from where it first looks, and a
     Latin-1 'é' further in became U+FFFD there). Bytes, not records: a quoted value holding
     ', "' counts too, which only sends the file to the reader that reads it right. A CR that
-    ends a chunk is judged with the next. A header name holding a control character (a form
-    feed pasted after a name) counts too: the loader trims it, Spark's reader did not find
-    the column."""
-    header, delimiter = header_and_delimiter(path)
-    if any(HEADER_CONTROLS.search(name) for name in header):
-        return True
+    ends a chunk is judged with the next."""
+    _, delimiter = header_and_delimiter(path)
     pattern = re.compile(rb'(?:\n|\r|' + re.escape(delimiter.encode()) + rb') +"|\r(?!\n)'
                          rb"|\n[\x00-\x09\x0b-\x20]*\n|\n[\x00-\x09\x0b-\x20]+\Z")
     decoder = codecs.getincrementaldecoder("utf-8")()

@@ -106,11 +106,13 @@ def test_a_file_of_another_kind_named_csv_says_what_it_is(tmp_path):
 
 
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
-def test_utf16_without_a_byte_order_mark_is_named(tmp_path, codec):
+@pytest.mark.parametrize("first", ["", "مدينة,"])
+def test_utf16_without_a_byte_order_mark_is_named(tmp_path, codec, first):
     """Some exporters write UTF-16 without the mark Excel writes: read as UTF-8, its header
     was names with NUL characters between the letters, refused as "missing column(s)
-    city_id, city_name (found: c\x00i\x00t\x00y ...)"."""
-    text = "city_id,city_name\n1,Cairo\n"
+    city_id, city_name (found: c\x00i\x00t\x00y ...)", or, after a first name in Arabic
+    (no zero bytes in it), as a ragged line 3."""
+    text = f"{first}city_id,city_name\n{'x,' if first else ''}1,Cairo\n"
     (tmp_path / "cities.csv").write_bytes(text.encode(codec))
     with duckdb.connect() as con, pytest.raises(InputError) as error:
         load_table(con, tmp_path, "cities")
@@ -120,14 +122,14 @@ def test_utf16_without_a_byte_order_mark_is_named(tmp_path, codec):
         assert load_table(con, tmp_path, "cities").df()["city_name"].tolist() == ["Cairo"]
 
 
-@pytest.mark.parametrize("hint", ["sep=,", "SEP=;"])
+@pytest.mark.parametrize("hint", ["sep=,", "SEP=;", "sep=\t", "sep=;;", '"sep=,"'])
 def test_excels_delimiter_hint_line_is_named(tmp_path, hint):
     """A first line `sep=,` (written for Excel to split the file) stood where the header
     should: the header was one column named 'sep=' and the message listed missing columns."""
     (tmp_path / "cities.csv").write_text(f"{hint}\ncity_id,city_name\n1,Cairo\n")
     with duckdb.connect() as con, pytest.raises(InputError) as error:
         load_table(con, tmp_path, "cities")
-    assert f"cities.csv, line 1: '{hint}' is Excel's delimiter hint, not a header" in str(
+    assert f"cities.csv, line 1: {hint!r} is Excel's delimiter hint, not a header" in str(
         error.value)
 
 
