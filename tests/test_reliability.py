@@ -146,8 +146,21 @@ def _build_processes(warehouse) -> list[int]:
 
 
 def _holds(pid: int, path) -> bool:
+    """Whether the process has ``path`` open. Its files open and close while this looks
+    (an fd listed, then gone: FileNotFoundError once failed a test), and it may exit."""
     fds = f"/proc/{pid}/fd"
-    return any(os.path.realpath(os.path.join(fds, fd)) == str(path) for fd in os.listdir(fds))
+    try:
+        names = os.listdir(fds)
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return any(_fd_target(os.path.join(fds, fd)) == str(path) for fd in names)
+
+
+def _fd_target(link: str) -> str | None:
+    try:
+        return os.readlink(link)
+    except (FileNotFoundError, ProcessLookupError):
+        return None
 
 
 def test_sigkill_of_the_cli_stops_its_dbt_child(built, previous):
