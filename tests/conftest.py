@@ -50,7 +50,8 @@ def couponseg(*args: str, check: bool = True, timeout: float = 600,
 
 
 def dbt_on_copy(warehouse: Path, *args: str, input_path: Path, target: Path,
-                timeout: float = 600) -> subprocess.CompletedProcess:
+                timeout: float = 600, other_vars: dict | None = None
+                ) -> subprocess.CompletedProcess:
     """`dbt <args>` by hand on ``warehouse``, a copy of a built one that must be named
     warehouse.duckdb: run from its folder, with the input by environment and the vars of a
     weekly build, dbt sees the profile and vars the builds see and reuses their parse cache
@@ -58,7 +59,7 @@ def dbt_on_copy(warehouse: Path, *args: str, input_path: Path, target: Path,
     assert warehouse.name == DBT_DATABASE_NAME, warehouse
     env = {**os.environ, WAREHOUSE_ENV: DBT_DATABASE_NAME, INPUT_ENV: str(input_path),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
-    dbt_vars = build_vars(parser().parse_args(["build"]))  # a weekly build's
+    dbt_vars = {**build_vars(parser().parse_args(["build"])), **(other_vars or {})}
     local = warehouse.parent / PARSE_CACHE_NAME
     reuse = (["--partial-parse-file-path", str(local)]
              if take_parse_cache(build_parse_cache(dbt_vars), local) else [])

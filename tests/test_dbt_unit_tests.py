@@ -29,6 +29,24 @@ def test_dbt_unit_tests_pass(built, tmp_path):
     assert set(ran.values()) == {"pass"}, ran
 
 
+def test_unit_tests_pass_beside_a_hand_run_builds_vars(built, tmp_path):
+    """The README's hand-run `dbt build --vars '{as_of: ...}'` failed on the as-of unit test,
+    which expected the date its fixture implies: the unit tests pin the vars their models
+    read, so any vars a build is given leave them passing."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    other = {"as_of": "2024-10-08", "burn_window_days": 30, "impact_window_months": 6,
+             "earliest_plausible_date": "2010-01-01", "plausible_feed_share": 0.9,
+             "plausible_days_after_feed": 30, "kpi_period_days": 30, "stale_feed_days": 3}
+    result = dbt_on_copy(warehouse, "test", "--select", "test_type:unit",
+                         input_path=built.input, target=tmp_path / "target", other_vars=other)
+    assert result.returncode == 0, result.stdout[-3000:]
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    ran = {r["unique_id"].split(".")[-1]: r["status"] for r in results
+           if r["unique_id"].startswith("unit_test.")}
+    assert set(ran) == defined_unit_tests() and set(ran.values()) == {"pass"}, ran
+
+
 # The unit tests this suite relies on; one disappearing (renamed, deleted, disabled) fails here.
 EXPECTED = {
     "transaction_status_normalisation_and_reject_reasons",
