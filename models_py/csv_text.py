@@ -140,14 +140,14 @@ def header_and_delimiter(path: Path) -> tuple[list[str], str]:
     """The header's names and the delimiter that splits its line most (both engines read
     a CSV with it)."""
     with open(path, "rb") as handle:
-        start = handle.read(4)
+        start = handle.read(64)
         handle.seek(max(0, path.stat().st_size - 4))
         end = handle.read(4)
     for magic, kind in NOT_TEXT.items():
         # Parquet's mark is text (a first column named PAR1_score): it must end the file too
         if start.startswith(magic) and (magic != b"PAR1" or end == magic):
             raise CsvProblem(f"{path.name}: not a CSV text file but {kind}")
-    _refuse_utf16_without_mark(path)
+    _refuse_utf16_without_mark(path, start)
     text = _first_line(path).lstrip("\ufeff").rstrip("\r\n")
     if not text.strip():
         raise CsvProblem(f"{path.name}, line 1: the header line is empty")
@@ -167,15 +167,13 @@ def header_and_delimiter(path: Path) -> tuple[list[str], str]:
 EXCEL_SEP_HINT = re.compile(r'"?sep=(.)"?\1*', re.IGNORECASE)
 
 
-def _refuse_utf16_without_mark(path: Path) -> None:
+def _refuse_utf16_without_mark(path: Path, start: bytes) -> None:
     """UTF-16 without its byte-order mark (written by some exporters, not by Excel): every
     other byte of the header's ASCII names (the required ones are) is 0, which read as UTF-8
     gave a header of names with NUL characters in them and a message about missing columns
     or ragged lines. Guessing the byte order from the zeros would read most such files
     right, and some wrong: say what it is instead. Judged on the first 64 bytes, so a first
     name in Arabic or Chinese (no zero bytes) does not hide it."""
-    with open(path, "rb") as handle:
-        start = handle.read(64)
     if start[:2] in UTF16_BOMS:
         return
     zeros_odd, zeros_even = start[1::2].count(0), start[0::2].count(0)
