@@ -113,6 +113,21 @@ def _refusal(checking: Future) -> int | None:
     return None
 
 
+def damaged_input(source: InputSource, failures: list[str]) -> str | None:
+    """The file, column and rows a failed raw model could not read, when its table is a
+    Parquet file damaged past the first rows the check reads (``models_py.parquet_damage``);
+    None for any other failure, whose own message stands."""
+    from models_py.parquet_damage import damaged_parquet
+
+    if source.kind == "xlsx":
+        return None
+    for table, path in source.table_files().items():
+        failed = any(f.startswith(f"raw_{table}:") for f in failures)
+        if failed and path.suffix.lower() == ".parquet" and (where := damaged_parquet(path)):
+            return f"{path.name} (table '{table}'): not a readable Parquet file: {where}"
+    return None
+
+
 class ReportAfterCheck:
     """dbt's progress, held back until the input check has passed (then led by ``first``):
     a refused input prints its message and nothing of a build."""
@@ -275,6 +290,10 @@ def _build_with(args: argparse.Namespace, start: float, early: EarlyDbt | None) 
         return fail(str(exc), 2)
     if (refused := _refusal(checking)) is not None:
         return refused
+    if not result.success and (damaged := damaged_input(source, result.failures)):
+        if gate.first is None and not args.verbose:  # end the line of progress dots
+            print(flush=True)
+        return fail(f"{damaged}; nothing was built, the previous warehouse is unchanged", 2)
     gate.open()
     return finish_build(args, result, start, built=str(result.warehouse),
                         failed="build failed; the previous warehouse is unchanged. dbt's log: "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import copy
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -860,6 +861,53 @@ def test_damaged_page_in_a_binary_column_is_a_message(tmp_path):
     with duckdb.connect() as con, pytest.raises(InputError) as error:
         load_table(con, tmp_path, "merchants")
     assert "merchants.parquet" in str(error.value) and "not a readable" in str(error.value)
+
+
+def test_parquet_damaged_past_the_checked_rows_names_file_column_and_rows(clean, built,
+                                                                          tmp_path):
+    """The check before a build reads a Parquet file's first row, not every page: a page
+    damaged further on fails its raw model inside dbt. The CLI then names the file, column
+    and rows (exit 2, bad input, not exit 1 as if the project failed) and the previous
+    warehouse stays as it was."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, frame in clean.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False, row_group_size=1000)
+    path = folder / "transactions.parquet"
+    meta = pq.ParquetFile(path).metadata
+    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+    page = meta.row_group(3).column(names.index("transaction_date"))
+    damaged = bytearray(path.read_bytes())
+    start, end = page.data_page_offset + 30, page.data_page_offset + page.total_compressed_size
+    damaged[start:end] = b"\xab" * (end - start)
+    path.write_bytes(bytes(damaged))
+    first = 3 * 1000 + 2  # the loader numbers a Parquet file's first row 2, as under a header
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    before = warehouse.read_bytes()
+
+    result = couponseg("build", "--input", folder, "--warehouse", warehouse, check=False)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith(
+        "couponseg: error: transactions.parquet (table 'transactions'): not a readable "
+        f"Parquet file: column 'transaction_date', rows {first:,}-{first + 999:,} (row group "
+        f"4 of {meta.num_row_groups}) cannot be read ("), lines[0]
+    assert lines[0].endswith("; nothing was built, the previous warehouse is unchanged")
+    assert warehouse.read_bytes() == before
+
+
+def test_a_failed_raw_model_of_a_sound_parquet_file_keeps_its_own_message(tmp_path):
+    """Only a file that really cannot be read is blamed: a sound one gives None, and the
+    build's own failure stands."""
+    from models_py.parquet_damage import damaged_parquet
+
+    pq.write_table(pa.table({"merchant_id": list(range(3000)),
+                             "merchant_name": [f"m{i}" for i in range(3000)]}),
+                   tmp_path / "merchants.parquet", row_group_size=500)
+    assert damaged_parquet(tmp_path / "merchants.parquet") is None
 
 
 def _merchant_names(folder: Path) -> list[str]:
