@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 
 def damaged_parquet(path: Path) -> str | None:
@@ -33,12 +34,39 @@ def damaged_parquet(path: Path) -> str | None:
         rows = parquet.metadata.row_group(group).num_rows
         for name in parquet.schema_arrow.names:
             try:
-                parquet.read_row_group(group, columns=[name])
+                column = parquet.read_row_group(group, columns=[name]).column(0)
             except Exception as exc:  # noqa: BLE001
                 return (f"column '{name}', rows {first + 2:,}-{first + rows + 1:,} (row group "
                         f"{group + 1} of {groups}) cannot be read ({_first_line(exc)})")
+            if bad := _not_utf8(column, first):
+                return f"column '{name}': text that is not UTF-8 in row(s) {bad}"
         first += rows
     return _duckdb_refuses(path)
+
+
+def _not_utf8(column: pa.ChunkedArray, first: int) -> str:
+    """Rows (up to five) of a text column whose bytes are not UTF-8, which pyarrow reads
+    without looking and DuckDB refuses; '' for any other column or clean text."""
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return ""
+    try:
+        column.validate(full=True)
+        return ""
+    except pa.ArrowInvalid:
+        pass
+    raw = column.cast(pa.large_binary() if pa.types.is_large_string(column.type)
+                      else pa.binary()).to_pylist()
+    bad = [first + 2 + i for i, value in enumerate(raw) if value is not None
+           and not _decodes(value)]
+    return ", ".join(f"{row:,}" for row in bad[:5]) + (", ..." if len(bad) > 5 else "")
+
+
+def _decodes(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _duckdb_refuses(path: Path) -> str | None:

@@ -910,6 +910,24 @@ def test_a_failed_raw_model_of_a_sound_parquet_file_keeps_its_own_message(tmp_pa
     assert damaged_parquet(tmp_path / "merchants.parquet") is None
 
 
+def test_text_not_utf8_past_the_checked_rows_is_named_by_column_and_row(tmp_path):
+    """A text column's bytes are not checked by pyarrow's reader (DuckDB refuses them when
+    the raw model reads them): the diagnosis names the column and the rows."""
+    from models_py.parquet_damage import damaged_parquet
+
+    names = [f"merchant {i:04d}" for i in range(3000)]
+    path = tmp_path / "merchants.parquet"
+    pq.write_table(pa.table({"merchant_id": list(range(3000)), "merchant_name": names}),
+                   path, row_group_size=500, compression="none", use_dictionary=False)
+    data = bytearray(path.read_bytes())
+    for i in (2345, 2346):
+        where = data.find(names[i].encode())
+        data[where] = 0xFF  # not UTF-8
+    path.write_bytes(bytes(data))
+    assert damaged_parquet(path) == ("column 'merchant_name': text that is not UTF-8 in "
+                                     "row(s) 2,347, 2,348")
+
+
 def _merchant_names(folder: Path) -> list[str]:
     with duckdb.connect() as con:
         return load_table(con, folder, "merchants").df()["merchant_name"].tolist()
