@@ -140,9 +140,17 @@ def column_map(found: list[str], table: str, where: str) -> dict[str, str]:
     if missing:
         raise InputError(
             f"{where}: missing column(s) {', '.join(missing)} "
-            f"(found: {', '.join(map(str, found)) or 'no columns'})"
+            f"(found: {', '.join(map(_shown, found)) or 'no columns'})"
         )
     return {c: by_name[c] for c in REQUIRED_COLUMNS[table]}
+
+
+def _shown(name: object) -> str:
+    """A found column's name as the message shows it: quoted with escapes when it holds a
+    character a terminal would not show (a NUL, a control or format character), which would
+    otherwise read as a blank or as a required name that is missing for no visible reason."""
+    text = str(name)
+    return text if text.isprintable() else repr(text)
 
 
 # ---------------------------------------------------------------- xlsx

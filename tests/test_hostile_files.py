@@ -262,6 +262,17 @@ def test_a_column_twice_is_refused_in_csv(clean, tmp_path, second):
     assert "'city_id'" in message and repr(second) in message
 
 
+def test_a_header_name_with_a_character_no_terminal_shows_is_quoted(clean, tmp_path):
+    """A NUL (or another control character) inside a header name: the missing column is
+    named, and the name found is shown with its escape, not as a blank."""
+    folder = _folder(clean, tmp_path)
+    path = folder / "cities.csv"
+    path.write_bytes(path.read_bytes().replace(b"city_name", b"city\x00name", 1))
+    assert _build_error(tmp_path, folder).endswith(
+        "cities.csv (table 'cities'): missing column(s) city_name "
+        "(found: city_id, 'city\\x00name')")
+
+
 def test_a_column_twice_is_refused_in_parquet(clean, tmp_path):
     folder = _folder(clean, tmp_path)
     cities = clean["cities"]
