@@ -113,21 +113,6 @@ def _refusal(checking: Future) -> int | None:
     return None
 
 
-def damaged_input(source: InputSource, failures: list[str]) -> str | None:
-    """The file, column and rows a failed raw model could not read, when its table is a
-    Parquet file damaged past the first rows the check reads (``models_py.parquet_damage``);
-    None for any other failure, whose own message stands."""
-    from models_py.parquet_damage import damaged_parquet
-
-    if source.kind == "xlsx":
-        return None
-    for table, path in source.table_files().items():
-        failed = any(f.startswith(f"raw_{table}:") for f in failures)
-        if failed and path.suffix.lower() == ".parquet" and (where := damaged_parquet(path)):
-            return f"{path.name} (table '{table}'): not a readable Parquet file: {where}"
-    return None
-
-
 class ReportAfterCheck:
     """dbt's progress, held back until the input check has passed (then led by ``first``):
     a refused input prints its message and nothing of a build."""
@@ -290,9 +275,7 @@ def _build_with(args: argparse.Namespace, start: float, early: EarlyDbt | None) 
         return fail(str(exc), 2)
     if (refused := _refusal(checking)) is not None:
         return refused
-    if not result.success and (damaged := damaged_input(source, result.failures)):
-        if gate.first is None and not args.verbose:  # end the line of progress dots
-            print(flush=True)
+    if not result.success and (damaged := _damaged_input(args, source, result, gate)):
         return fail(f"{damaged}; nothing was built, the previous warehouse is unchanged", 2)
     gate.open()
     return finish_build(args, result, start, built=str(result.warehouse),
@@ -300,6 +283,22 @@ def _build_with(args: argparse.Namespace, start: float, early: EarlyDbt | None) 
                         f"{dbt_log_path(result.warehouse)} (rerun with DBT_LOG_LEVEL_FILE=debug "
                         "for every SQL statement and stack trace).",
                         warehouse=result.warehouse)
+
+
+def _damaged_input(args: argparse.Namespace, source: InputSource, result: BuildOutcome,
+                   gate: ReportAfterCheck) -> str | None:
+    """The message naming file, column and rows when a raw model failed on a Parquet file
+    damaged past the rows the check reads (``models_py.parquet_damage``), else None. Reading
+    a large file again takes a while: the user is told what is being looked at."""
+    from models_py.parquet_damage import failed_raw_model
+
+    raw = [f for f in result.failures if f.startswith("raw_")]
+    if source.kind == "xlsx" or not raw:
+        return None
+    if gate.first is None and not args.verbose:  # end the line of progress dots
+        print(flush=True)
+    say(f"{raw[0].split(':')[0]} failed; reading its input file again to see where ...")
+    return failed_raw_model(source.table_files(), result.failures)
 
 
 def finish_build(args: argparse.Namespace, result: BuildOutcome, start: float, *, built: str,

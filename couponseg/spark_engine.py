@@ -40,6 +40,7 @@ from models_py.loader import (
     load_table,
     read_by_position,
 )
+from models_py.parquet_damage import refusal
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 from models_py.profile import target_settings
 
@@ -219,11 +220,36 @@ def load_raw(spark: SparkSession, source: InputSource,
     for table, path in source.table_files().items():
         positional = by_position[table] if by_position is not None \
             else read_by_position(path, table)
-        frame = _read_table(spark, path, table, positional)
-        frame.write.mode("overwrite").format("parquet").saveAsTable(f"{LANDING_SCHEMA}.{table}")
+        try:
+            frame = _read_table(spark, path, table, positional)
+            frame.write.mode("overwrite").format("parquet") \
+                .saveAsTable(f"{LANDING_SCHEMA}.{table}")
+        except InputError:
+            raise
+        except Exception as exc:
+            if message := _damaged_while_loading(exc, path, table, positional):
+                raise InputError(message) from exc
+            raise
     manifest = input_manifest(source.path).to_pandas()
     spark.createDataFrame(manifest).write.mode("overwrite").format("parquet") \
         .saveAsTable(f"{LANDING_SCHEMA}.input_manifest")
+
+
+def _damaged_while_loading(exc: Exception, path: Path, table: str,
+                           positional: bool) -> str | None:
+    """The message when loading failed on a Parquet page damaged past the first rows the
+    input check reads (bad input, exit 2), else None. Only a failure that reading the file
+    could have caused is diagnosed: the loader's (DuckDB's) errors, or Spark's naming the
+    file. Spark's reader takes text that is not UTF-8 as it is, so that is a fault only
+    for a file the loader reads (``positional`` False)."""
+    import duckdb
+
+    if not (isinstance(exc, duckdb.Error) or path.name in str(exc)
+            or "FAILED_READ_FILE" in str(exc)):
+        return None
+    message = refusal(path, table, utf8=not positional)
+    return message and (f"{message}; the Spark build stopped while loading its input, before "
+                        "any model ran")
 
 
 # ------------------------------------------------------------------ dbt

@@ -5,60 +5,131 @@ decoding all of a 50M-row file would cost seconds on every build. A page damaged
 then fails its raw model inside dbt, with the reader's message and no file name (exit 1, as
 if the project were at fault). After such a failure the CLI asks this module which column and
 rows of the file cannot be read, so the user gets the file, the column and the rows, and
-exit 2: bad input, nothing built, the previous warehouse unchanged.
+exit 2: bad input, nothing built, the previous warehouse unchanged. Only the columns a build
+reads are looked at, and any doubt (the file gone, memory short) leaves the build's own
+message standing: a sound file is never blamed for another failure.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
+
+from models_py.loader import InputError, column_map
+
+# Failures that say nothing about the file: the diagnosis gives up rather than blame it.
+NOT_THE_FILES = (MemoryError, pa.ArrowMemoryError, duckdb.OutOfMemoryException,
+                 duckdb.InterruptException, KeyboardInterrupt)
 
 
-def damaged_parquet(path: Path) -> str | None:
-    """The first unreadable part of ``path`` as a phrase (column, rows as the loader numbers
-    them: the first row is 2, as in a spreadsheet under its header), or None when every page
-    reads, in which case the failure was not the file's and the build's own message stands.
-    pyarrow reads one row group and column at a time, which finds the rows; DuckDB (the
-    loader's reader, whose decoders may refuse what pyarrow's accept) reads the whole file
-    when pyarrow finds nothing."""
-    import pyarrow.parquet as pq
+@dataclass(frozen=True)
+class Damage:
+    """The first unreadable part of a file: a column and what is wrong in which rows."""
 
+    column: str
+    what: str
+    not_utf8: bool = False
+
+
+def failed_raw_model(table_files: dict[str, Path], failures: list[str],
+                     utf8: bool = True) -> str | None:
+    """The message for the first table whose raw model failed (``raw_<table>: ...`` in the
+    build's failures) and whose file is a damaged Parquet file; None for any other failure,
+    whose own message stands."""
+    for table, path in table_files.items():
+        if any(f.startswith(f"raw_{table}:") for f in failures) \
+                and (message := refusal(path, table, utf8)):
+            return message
+    return None
+
+
+def refusal(path: Path, table: str, utf8: bool = True) -> str | None:
+    """The message naming file, column and rows when ``path`` is a Parquet file with a part
+    the build cannot read; None otherwise, or when the diagnosis itself fails. ``utf8``:
+    whether text that is not UTF-8 is a fault (DuckDB refuses it; Spark reads it as is)."""
+    if path.suffix.lower() != ".parquet":
+        return None
     try:
-        parquet = pq.ParquetFile(path)
-    except Exception as exc:  # noqa: BLE001 - any reader failure is the answer here
-        return f"the file's footer cannot be read ({_first_line(exc)})"
-    groups, first = parquet.metadata.num_row_groups, 0
+        damage = damaged_parquet(path, table, utf8)
+    except Exception:  # noqa: BLE001 - a failed diagnosis leaves the build's own message
+        return None
+    if damage is None:
+        return None
+    where = f"{path.name} (table '{table}')"
+    if damage.not_utf8:
+        return (f"{where}, column '{damage.column}': bytes that are not UTF-8 text in "
+                f"row(s) {damage.what}; write the column as UTF-8 text")
+    return f"{where}: not a readable Parquet file: column '{damage.column}', {damage.what}"
+
+
+def damaged_parquet(path: Path, table: str, utf8: bool = True) -> Damage | None:
+    """The first unreadable part among the columns the build reads of ``table`` (rows as the
+    loader numbers them: the first is 2, as in a spreadsheet under its header), or None when
+    they all read. pyarrow reads one row group and column at a time, which finds the rows;
+    DuckDB (the loader's reader, whose decoders may refuse what pyarrow's accept) reads each
+    column whole when pyarrow finds nothing. Without ``utf8`` (the reader that failed was
+    Spark's, which takes any bytes as text) DuckDB is not asked: it would refuse them."""
+    if not path.is_file():
+        return None
+    with pq.ParquetFile(path) as parquet:
+        try:
+            columns = list(column_map(parquet.schema_arrow.names, table, path.name).values())
+        except InputError:  # the file changed since the check: not this module's to judge
+            return None
+        for name in columns:
+            if damage := _column_damage(parquet, name, utf8):
+                return damage
+    return _duckdb_damage(path, columns) if utf8 else None
+
+
+def _column_damage(parquet: pq.ParquetFile, name: str, utf8: bool) -> Damage | None:
+    """The first row group of column ``name`` that cannot be read, or its rows whose text
+    is not UTF-8 (up to five, from every row group), or None."""
+    groups, first, bad = parquet.metadata.num_row_groups, 0, []
     for group in range(groups):
         rows = parquet.metadata.row_group(group).num_rows
-        for name in parquet.schema_arrow.names:
-            try:
-                column = parquet.read_row_group(group, columns=[name]).column(0)
-            except Exception as exc:  # noqa: BLE001
-                return (f"column '{name}', rows {first + 2:,}-{first + rows + 1:,} (row group "
-                        f"{group + 1} of {groups}) cannot be read ({_first_line(exc)})")
-            if bad := _not_utf8(column, first):
-                return f"column '{name}': text that is not UTF-8 in row(s) {bad}"
+        try:
+            column = parquet.read_row_group(group, columns=[name]).column(0)
+        except NOT_THE_FILES:
+            raise
+        except Exception as exc:  # noqa: BLE001 - pyarrow's errors for a damaged page vary
+            return Damage(name, f"{_rows(first, rows)} (row group {group + 1} of {groups}) "
+                                f"cannot be read ({_first_line(exc)})")
+        if utf8:
+            bad += _not_utf8(column, first)
+        if len(bad) > 5:
+            break
         first += rows
-    return _duckdb_refuses(path)
+    if bad:
+        shown = ", ".join(f"{row:,}" for row in bad[:5]) + (", ..." if len(bad) > 5 else "")
+        return Damage(name, shown, not_utf8=True)
+    return None
 
 
-def _not_utf8(column: pa.ChunkedArray, first: int) -> str:
-    """Rows (up to five) of a text column whose bytes are not UTF-8, which pyarrow reads
-    without looking and DuckDB refuses; '' for any other column or clean text."""
-    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-        return ""
+def _rows(first: int, count: int) -> str:
+    """A row group's rows as the loader numbers them."""
+    return f"row {first + 2:,}" if count <= 1 else f"rows {first + 2:,}-{first + count + 1:,}"
+
+
+def _not_utf8(column: pa.ChunkedArray, first: int) -> list[int]:
+    """Rows of a text column whose bytes are not UTF-8, which pyarrow reads without looking
+    and DuckDB refuses; none for any other column or clean text."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return []
     try:
         column.validate(full=True)
-        return ""
+        return []
     except pa.ArrowInvalid:
         pass
     raw = column.cast(pa.large_binary() if pa.types.is_large_string(column.type)
                       else pa.binary()).to_pylist()
-    bad = [first + 2 + i for i, value in enumerate(raw) if value is not None
-           and not _decodes(value)]
-    return ", ".join(f"{row:,}" for row in bad[:5]) + (", ..." if len(bad) > 5 else "")
+    return [first + 2 + i for i, value in enumerate(raw)
+            if value is not None and not _decodes(value)]
 
 
 def _decodes(value: bytes) -> bool:
@@ -69,16 +140,22 @@ def _decodes(value: bytes) -> bool:
     return True
 
 
-def _duckdb_refuses(path: Path) -> str | None:
-    """DuckDB's message when it cannot decode every value of the file, else None."""
+def _duckdb_damage(path: Path, columns: Iterable[str]) -> Damage | None:
+    """The first column DuckDB cannot decode every value of, with its message, else None."""
     quoted = "'" + str(path).replace("'", "''") + "'"
-    try:
-        with duckdb.connect() as session:  # a hash of every column reads every page
-            session.sql(f"select max(hash(columns(*))) from read_parquet({quoted})").fetchall()
-    except duckdb.Error as exc:
-        return f"a page cannot be read ({_first_line(exc)})"
+    with duckdb.connect() as session:
+        for name in columns:
+            spelled = name.replace('"', '""')
+            try:  # a hash of the column reads every page of it
+                session.sql(f'select max(hash("{spelled}")) from read_parquet({quoted})') \
+                    .fetchall()
+            except NOT_THE_FILES:
+                raise
+            except duckdb.Error as exc:
+                return Damage(name, f"a page cannot be read ({_first_line(exc)})")
     return None
 
 
 def _first_line(exc: BaseException) -> str:
+    """A reader's message as one line: its first non-blank one."""
     return next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)

@@ -97,3 +97,26 @@ def truncate_to(tables: dict[str, pd.DataFrame], as_of: str) -> dict[str, pd.Dat
     tx.loc[later, "burn_date"] = None
     t["transactions"] = tx
     return t
+
+
+def parquet_damaged_in_row_group_4(tables: dict[str, pd.DataFrame],
+                                   folder: Path) -> tuple[Path, int]:
+    """The tables as Parquet files of 1,000-row groups, with the transactions' fourth row
+    group's `transaction_date` page overwritten past its first bytes: the file's footer and
+    first rows read, that page does not. The folder and the transactions' row groups."""
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False, row_group_size=1000)
+    path = folder / "transactions.parquet"
+    meta = pq.ParquetFile(path).metadata
+    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+    page = meta.row_group(3).column(names.index("transaction_date"))
+    damaged = bytearray(path.read_bytes())
+    # the column's chunk: its dictionary page (when it has one) then its data pages
+    chunk = page.dictionary_page_offset if page.has_dictionary_page else page.data_page_offset
+    start, end = page.data_page_offset + 30, chunk + page.total_compressed_size
+    damaged[start:end] = b"\xab" * (end - start)
+    path.write_bytes(bytes(damaged))
+    return folder, meta.num_row_groups

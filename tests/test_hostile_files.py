@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pypdf
 import pytest
 from conftest import REPO, couponseg, processes_with, query
-from damage import read_tables, write_folder, write_workbook
+from damage import parquet_damaged_in_row_group_4, read_tables, write_folder, write_workbook
 
 from models_py import csv_text, xlsx_errors
 from models_py.loader import InputError, load_table
@@ -880,18 +880,7 @@ def test_parquet_damaged_past_the_checked_rows_names_file_column_and_rows(clean,
     damaged further on fails its raw model inside dbt. The CLI then names the file, column
     and rows (exit 2, bad input, not exit 1 as if the project failed) and the previous
     warehouse stays as it was."""
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name, frame in clean.items():
-        frame.to_parquet(folder / f"{name}.parquet", index=False, row_group_size=1000)
-    path = folder / "transactions.parquet"
-    meta = pq.ParquetFile(path).metadata
-    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
-    page = meta.row_group(3).column(names.index("transaction_date"))
-    damaged = bytearray(path.read_bytes())
-    start, end = page.data_page_offset + 30, page.data_page_offset + page.total_compressed_size
-    damaged[start:end] = b"\xab" * (end - start)
-    path.write_bytes(bytes(damaged))
+    folder, groups = parquet_damaged_in_row_group_4(clean, tmp_path / "in")
     first = 3 * 1000 + 2  # the loader numbers a Parquet file's first row 2, as under a header
     warehouse = tmp_path / "w.duckdb"
     shutil.copy(built.warehouse, warehouse)
@@ -905,38 +894,48 @@ def test_parquet_damaged_past_the_checked_rows_names_file_column_and_rows(clean,
     assert lines[0].startswith(
         "couponseg: error: transactions.parquet (table 'transactions'): not a readable "
         f"Parquet file: column 'transaction_date', rows {first:,}-{first + 999:,} (row group "
-        f"4 of {meta.num_row_groups}) cannot be read ("), lines[0]
+        f"4 of {groups}) cannot be read ("), lines[0]
     assert lines[0].endswith("; nothing was built, the previous warehouse is unchanged")
     assert warehouse.read_bytes() == before
 
 
 def test_a_failed_raw_model_of_a_sound_parquet_file_keeps_its_own_message(tmp_path):
-    """Only a file that really cannot be read is blamed: a sound one gives None, and the
-    build's own failure stands."""
-    from models_py.parquet_damage import damaged_parquet
+    """Only a file that really cannot be read is blamed: a sound one, or one damaged only in
+    a column no build reads, gives None, and the build's own failure stands."""
+    from models_py.parquet_damage import refusal
 
+    path = tmp_path / "merchants.parquet"
     pq.write_table(pa.table({"merchant_id": list(range(3000)),
-                             "merchant_name": [f"m{i}" for i in range(3000)]}),
-                   tmp_path / "merchants.parquet", row_group_size=500)
-    assert damaged_parquet(tmp_path / "merchants.parquet") is None
+                             "merchant_name": [f"m{i}" for i in range(3000)],
+                             "notes": [f"note {i:05d}" for i in range(3000)]}),
+                   path, row_group_size=500, compression="none", use_dictionary=False)
+    assert refusal(path, "merchants") is None
+    data = bytearray(path.read_bytes())
+    where = data.find(b"note 02345")
+    data[where] = 0xFF  # not UTF-8, in a column the build does not read
+    path.write_bytes(bytes(data))
+    assert refusal(path, "merchants") is None
 
 
 def test_text_not_utf8_past_the_checked_rows_is_named_by_column_and_row(tmp_path):
     """A text column's bytes are not checked by pyarrow's reader (DuckDB refuses them when
-    the raw model reads them): the diagnosis names the column and the rows."""
-    from models_py.parquet_damage import damaged_parquet
+    the raw model reads them): the diagnosis names the column and the rows, from every row
+    group."""
+    from models_py.parquet_damage import refusal
 
     names = [f"merchant {i:04d}" for i in range(3000)]
     path = tmp_path / "merchants.parquet"
     pq.write_table(pa.table({"merchant_id": list(range(3000)), "merchant_name": names}),
                    path, row_group_size=500, compression="none", use_dictionary=False)
     data = bytearray(path.read_bytes())
-    for i in (2345, 2346):
+    for i in (2345, 2346, 2600):  # row groups 5 and 6
         where = data.find(names[i].encode())
         data[where] = 0xFF  # not UTF-8
     path.write_bytes(bytes(data))
-    assert damaged_parquet(path) == ("column 'merchant_name': text that is not UTF-8 in "
-                                     "row(s) 2,347, 2,348")
+    assert refusal(path, "merchants") == (
+        "merchants.parquet (table 'merchants'), column 'merchant_name': bytes that are not "
+        "UTF-8 text in row(s) 2,347, 2,348, 2,602; write the column as UTF-8 text")
+    assert refusal(path, "merchants", utf8=False) is None  # Spark's reader takes them
 
 
 def _merchant_names(folder: Path) -> list[str]:
