@@ -222,6 +222,8 @@ def load_raw(spark: SparkSession, source: InputSource,
             else read_by_position(path, table)
         try:
             frame = _read_table(spark, path, table, positional)
+            if positional and path.suffix.lower() == ".parquet":
+                _refuse_text_not_utf8(frame, path, table)
             frame.write.mode("overwrite").format("parquet") \
                 .saveAsTable(f"{LANDING_SCHEMA}.{table}")
         except InputError:
@@ -233,6 +235,33 @@ def load_raw(spark: SparkSession, source: InputSource,
     manifest = input_manifest(source.path).to_pandas()
     spark.createDataFrame(manifest).write.mode("overwrite").format("parquet") \
         .saveAsTable(f"{LANDING_SCHEMA}.input_manifest")
+
+
+def _refuse_text_not_utf8(frame: DataFrame, path: Path, table: str) -> None:
+    """Stop the load, naming column and rows, when a Parquet text column holds bytes that
+    are not UTF-8. Spark's reader takes them as text; the DuckDB engine's loader refuses the
+    file: without this, the two engines would build different values from the same file.
+    One Spark job per table reads only its text columns (the input check reads a Parquet
+    file's first rows only, the DuckDB build every value as it loads)."""
+    from functools import reduce
+    from operator import or_
+
+    from pyspark.sql import functions as F
+
+    text = [name for name, kind in frame.dtypes if kind == "string" and name != "_source_row"]
+    if not text:
+        return
+    flags = [F.col(name).isNotNull() & ~F.is_valid_utf8(F.col(name)) for name in text]
+    bad = (frame.where(reduce(or_, flags))
+           .select("_source_row", *[flag.alias(f"bad_{i}") for i, flag in enumerate(flags)])
+           .orderBy("_source_row").limit(6).collect())
+    if not bad:
+        return
+    column = next(i for i, flagged in enumerate(bad[0][1:]) if flagged)
+    rows = [row[0] for row in bad if row[1 + column]]
+    shown = ", ".join(f"{r:,}" for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+    raise InputError(f"{path.name} (table '{table}'), column '{text[column]}': bytes that are "
+                     f"not UTF-8 text in row(s) {shown}; write the column as UTF-8 text")
 
 
 def _damaged_while_loading(exc: Exception, path: Path, table: str,

@@ -120,3 +120,25 @@ def parquet_damaged_in_row_group_4(tables: dict[str, pd.DataFrame],
     damaged[start:end] = b"\xab" * (end - start)
     path.write_bytes(bytes(damaged))
     return folder, meta.num_row_groups
+
+
+def parquet_with_text_not_utf8(tables: dict[str, pd.DataFrame], folder: Path,
+                               row: int) -> Path:
+    """The tables as Parquet files (uncompressed, no dictionary, so a value's bytes stand in
+    the file as written), with one byte of the coupon name at 0-based ``row`` of the
+    transactions made 0xFF, which is not UTF-8."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
+                       folder / f"{name}.parquet", compression="none", use_dictionary=False)
+    path = folder / "transactions.parquet"
+    name = tables["transactions"]["coupon_name"].iloc[row]
+    data = bytearray(path.read_bytes())
+    at = data.find(name.encode())
+    assert at > 0 and data.find(name.encode(), at + 1) < 0, "the coupon name must be unique"
+    data[at] = 0xFF
+    path.write_bytes(bytes(data))
+    return folder

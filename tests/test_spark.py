@@ -14,7 +14,7 @@ import shutil
 import pandas as pd
 import pytest
 from conftest import REPO, couponseg, dbt_on_copy
-from damage import parquet_damaged_in_row_group_4, read_tables
+from damage import parquet_damaged_in_row_group_4, parquet_with_text_not_utf8, read_tables
 from spark_parity import (
     assert_frames_equal,
     duckdb_table,
@@ -277,3 +277,21 @@ def test_a_parquet_page_damaged_past_the_checked_rows_stops_the_load_with_a_mess
         f"{groups}) cannot be read ("), result.stderr
     assert lines[-1].endswith("; the Spark build stopped while loading its input, before "
                               "any model ran")
+
+
+def test_parquet_text_not_utf8_is_refused_on_spark_as_on_duckdb(generated, tmp_path):
+    """Spark's reader takes bytes that are not UTF-8 as text, DuckDB's refuses them: the
+    Spark load refuses them too, naming column and row, so both engines refuse one file."""
+    tables = read_tables(generated)
+    folder = parquet_with_text_not_utf8(tables, tmp_path / "in", row=2500)
+    expected = ("transactions.parquet (table 'transactions'), column 'coupon_name': bytes that "
+                "are not UTF-8 text in row(s) 2,502; write the column as UTF-8 text")
+    spark = couponseg("build", "--engine", "spark", "--input", folder, check=False,
+                      env={"COUPONSEG_SPARK_DIR": str(tmp_path / "spark")})
+    assert spark.returncode == 2, spark.stdout + spark.stderr
+    assert spark.stderr.strip().splitlines()[-1] == f"couponseg: error: {expected}"
+    duck = couponseg("build", "--input", folder, "--warehouse", tmp_path / "w.duckdb",
+                     check=False)
+    assert duck.returncode == 2, duck.stdout + duck.stderr
+    assert duck.stderr.strip().splitlines()[-1] == (
+        f"couponseg: error: {expected}; nothing was built, the previous warehouse is unchanged")
