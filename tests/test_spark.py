@@ -14,7 +14,7 @@ import shutil
 import pandas as pd
 import pytest
 from conftest import REPO, couponseg, dbt_on_copy
-from damage import parquet_damaged_in_row_group_4, parquet_with_text_not_utf8, read_tables
+from damage import parquet_with_text_not_utf8, read_tables
 from spark_parity import (
     assert_frames_equal,
     duckdb_table,
@@ -258,25 +258,6 @@ def test_a_bad_var_stops_a_spark_build_before_the_input_is_loaded(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "segment_seed = -1: must be from 0 to 2147483647" in result.stderr
     assert not list(folder.glob("spark-warehouse/landing*")), list(folder.rglob("*"))[:20]
-
-
-def test_a_parquet_page_damaged_past_the_checked_rows_stops_the_load_with_a_message(
-        generated, tmp_path):
-    """Spark's reader meets the damaged page while loading (the input check reads each
-    Parquet file's first rows only): the same message as the DuckDB build's, exit 2, no
-    traceback, no model run."""
-    folder, groups = parquet_damaged_in_row_group_4(read_tables(generated), tmp_path / "in")
-    result = couponseg("build", "--engine", "spark", "--input", folder, check=False,
-                       env={"COUPONSEG_SPARK_DIR": str(tmp_path / "spark")})
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr, result.stderr
-    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-    assert lines[-1].startswith(
-        "couponseg: error: transactions.parquet (table 'transactions'): not a readable "
-        "Parquet file: column 'transaction_date', rows 3,002-4,001 (row group 4 of "
-        f"{groups}) cannot be read ("), result.stderr
-    assert lines[-1].endswith("; the Spark build stopped while loading its input, before "
-                              "any model ran")
 
 
 def test_parquet_text_not_utf8_is_refused_on_spark_as_on_duckdb(generated, tmp_path):

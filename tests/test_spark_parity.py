@@ -20,6 +20,7 @@ import sys
 import pandas as pd
 import pytest
 from conftest import REPO, couponseg
+from damage import parquet_damaged_in_row_group_4, read_tables
 from pypdf import PdfReader
 from spark_parity import (
     assert_frames_equal,
@@ -291,3 +292,22 @@ def test_spark_refuses_another_feed_before_the_segments(spark, cluster, tmp_path
         f"another feed: of the 1000 customers its latest run (run {latest}," in message
     assert "COUPONSEG_SPARK_DIR=OTHER couponseg build --engine spark" in message
     assert state() == before and len(before["history"]) >= 1000
+
+
+def test_a_parquet_page_damaged_past_the_checked_rows_stops_the_load_with_a_message(
+        tmp_path):
+    """Spark's reader meets the damaged page while loading (the input check reads each
+    Parquet file's first rows only): the same message as the DuckDB build's, exit 2, no
+    traceback, no model run (a local master: what is proven is the load's message)."""
+    folder, groups = parquet_damaged_in_row_group_4(read_tables(SAMPLE), tmp_path / "in")
+    result = couponseg("build", "--engine", "spark", "--input", folder, check=False,
+                       env={"COUPONSEG_SPARK_DIR": str(tmp_path / "spark")})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert lines[-1].startswith(
+        "couponseg: error: transactions.parquet (table 'transactions'): not a readable "
+        "Parquet file: column 'transaction_date', rows 3,002-4,001 (row group 4 of "
+        f"{groups}) cannot be read ("), result.stderr
+    assert lines[-1].endswith("; the Spark build stopped while loading its input, before "
+                              "any model ran")
