@@ -288,17 +288,25 @@ def _build_with(args: argparse.Namespace, start: float, early: EarlyDbt | None) 
 def _damaged_input(args: argparse.Namespace, source: InputSource, result: BuildOutcome,
                    gate: ReportAfterCheck) -> str | None:
     """The message naming file, column and rows when a raw model failed on a Parquet file
-    damaged past the rows the check reads (``models_py.parquet_damage``), else None. Reading
-    a large file again takes a while: the user is told what is being looked at."""
-    from models_py.parquet_damage import failed_raw_model
+    damaged past the rows the check reads (``models_py.parquet_damage``), else None (the
+    build's own message stands, also when the input changed since). Reading a large file
+    again takes a while: the user is told which one is read."""
+    from models_py.loader import InputError
+    from models_py.parquet_damage import failed_parquet_tables, refusal
 
-    raw = [f for f in result.failures if f.startswith("raw_")]
-    if source.kind == "xlsx" or not raw:
+    if source.kind == "xlsx" or not any(f.startswith("raw_") for f in result.failures):
         return None
-    if gate.first is None and not args.verbose:  # end the line of progress dots
+    try:
+        failed = failed_parquet_tables(source.table_files(), result.failures)
+    except (InputError, OSError):  # a file removed, renamed or doubled since the build
+        return None
+    if failed and gate.first is None and not args.verbose:  # end the line of progress dots
         print(flush=True)
-    say(f"{raw[0].split(':')[0]} failed; reading its input file again to see where ...")
-    return failed_raw_model(source.table_files(), result.failures)
+    for table, path in failed:
+        say(f"raw_{table} failed; reading {path.name} again to see where ...")
+        if message := refusal(path, table):
+            return message
+    return None
 
 
 def finish_build(args: argparse.Namespace, result: BuildOutcome, start: float, *, built: str,

@@ -237,31 +237,35 @@ def load_raw(spark: SparkSession, source: InputSource,
         .saveAsTable(f"{LANDING_SCHEMA}.input_manifest")
 
 
+# How a refusal while loading ends on Spark (the DuckDB build's says nothing was built).
+LOAD_STOPPED = "; the Spark build stopped while loading its input, before any model ran"
+
+
 def _refuse_text_not_utf8(frame: DataFrame, path: Path, table: str) -> None:
     """Stop the load, naming column and rows, when a Parquet text column holds bytes that
     are not UTF-8. Spark's reader takes them as text; the DuckDB engine's loader refuses the
     file: without this, the two engines would build different values from the same file.
     One Spark job per table reads only its text columns (the input check reads a Parquet
-    file's first rows only, the DuckDB build every value as it loads)."""
-    from functools import reduce
-    from operator import or_
-
+    file's first rows only, the DuckDB build every value as it loads); a second, only when
+    one is found, finds its rows. The column named is the first required one with such
+    text, as the DuckDB build's message names it."""
     from pyspark.sql import functions as F
 
     text = [name for name, kind in frame.dtypes if kind == "string" and name != "_source_row"]
-    if not text:
+    flags = {name: F.col(name).isNotNull() & ~F.is_valid_utf8(F.col(name)) for name in text}
+    if not flags:
         return
-    flags = [F.col(name).isNotNull() & ~F.is_valid_utf8(F.col(name)) for name in text]
-    bad = (frame.where(reduce(or_, flags))
-           .select("_source_row", *[flag.alias(f"bad_{i}") for i, flag in enumerate(flags)])
-           .orderBy("_source_row").limit(6).collect())
-    if not bad:
+    found = frame.agg(*[F.max(flag.cast("int")).alias(name) for name, flag in flags.items()]) \
+        .first()
+    column = next((name for name in text if found[name]), None)  # the frame's order: required
+    if column is None:
         return
-    column = next(i for i, flagged in enumerate(bad[0][1:]) if flagged)
-    rows = [row[0] for row in bad if row[1 + column]]
+    rows = [row[0] for row in frame.where(flags[column]).select("_source_row")
+            .orderBy("_source_row").limit(6).collect()]
     shown = ", ".join(f"{r:,}" for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
-    raise InputError(f"{path.name} (table '{table}'), column '{text[column]}': bytes that are "
-                     f"not UTF-8 text in row(s) {shown}; write the column as UTF-8 text")
+    raise InputError(f"{path.name} (table '{table}'), column '{column}': bytes that are not "
+                     f"UTF-8 text in row(s) {shown}; write the column as UTF-8 text"
+                     f"{LOAD_STOPPED}")
 
 
 def _damaged_while_loading(exc: Exception, path: Path, table: str,
@@ -276,9 +280,8 @@ def _damaged_while_loading(exc: Exception, path: Path, table: str,
     if not (isinstance(exc, duckdb.Error) or path.name in str(exc)
             or "FAILED_READ_FILE" in str(exc)):
         return None
-    message = refusal(path, table, utf8=not positional)
-    return message and (f"{message}; the Spark build stopped while loading its input, before "
-                        "any model ran")
+    message = refusal(path, table, by_duckdb=not positional)
+    return message and f"{message}{LOAD_STOPPED}"
 
 
 # ------------------------------------------------------------------ dbt

@@ -1,6 +1,6 @@
 """Where a Parquet input file is damaged, asked only after a build failed reading it.
 
-The check before a build reads each Parquet file's schema and first row, not every page:
+The check before a build reads each Parquet file's schema and first rows, not every page:
 decoding all of a 50M-row file would cost seconds on every build. A page damaged further on
 then fails its raw model inside dbt, with the reader's message and no file name (exit 1, as
 if the project were at fault). After such a failure the CLI asks this module which column and
@@ -12,7 +12,6 @@ message standing: a sound file is never blamed for another failure.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,33 +28,33 @@ NOT_THE_FILES = (MemoryError, pa.ArrowMemoryError, duckdb.OutOfMemoryException,
 
 @dataclass(frozen=True)
 class Damage:
-    """The first unreadable part of a file: a column and what is wrong in which rows."""
+    """The first unreadable part of a file: a required column and, in ``what``, either the
+    row group that cannot be read and why, or (``not_utf8``) the rows whose text is not
+    UTF-8."""
 
     column: str
     what: str
     not_utf8: bool = False
 
 
-def failed_raw_model(table_files: dict[str, Path], failures: list[str],
-                     utf8: bool = True) -> str | None:
-    """The message for the first table whose raw model failed (``raw_<table>: ...`` in the
-    build's failures) and whose file is a damaged Parquet file; None for any other failure,
-    whose own message stands."""
-    for table, path in table_files.items():
-        if any(f.startswith(f"raw_{table}:") for f in failures) \
-                and (message := refusal(path, table, utf8)):
-            return message
-    return None
+def failed_parquet_tables(table_files: dict[str, Path],
+                          failures: list[str]) -> list[tuple[str, Path]]:
+    """The tables whose raw model failed (``raw_<table>: ...`` in the build's failures) and
+    whose file is Parquet: the only failures this module can explain."""
+    return [(table, path) for table, path in table_files.items()
+            if path.suffix.lower() == ".parquet"
+            and any(f.startswith(f"raw_{table}:") for f in failures)]
 
 
-def refusal(path: Path, table: str, utf8: bool = True) -> str | None:
+def refusal(path: Path, table: str, by_duckdb: bool = True) -> str | None:
     """The message naming file, column and rows when ``path`` is a Parquet file with a part
-    the build cannot read; None otherwise, or when the diagnosis itself fails. ``utf8``:
-    whether text that is not UTF-8 is a fault (DuckDB refuses it; Spark reads it as is)."""
+    the build cannot read; None otherwise, or when the diagnosis itself fails. ``by_duckdb``:
+    whether the reader that failed was DuckDB's (the loader's), which also refuses text that
+    is not UTF-8; Spark's reader takes such text as it is."""
     if path.suffix.lower() != ".parquet":
         return None
     try:
-        damage = damaged_parquet(path, table, utf8)
+        damage = damaged_parquet(path, table, by_duckdb)
     except Exception:  # noqa: BLE001 - a failed diagnosis leaves the build's own message
         return None
     if damage is None:
@@ -67,34 +66,39 @@ def refusal(path: Path, table: str, utf8: bool = True) -> str | None:
     return f"{where}: not a readable Parquet file: column '{damage.column}', {damage.what}"
 
 
-def damaged_parquet(path: Path, table: str, utf8: bool = True) -> Damage | None:
-    """The first unreadable part among the columns the build reads of ``table`` (rows as the
-    loader numbers them: the first is 2, as in a spreadsheet under its header), or None when
-    they all read. pyarrow reads one row group and column at a time, which finds the rows;
-    DuckDB (the loader's reader, whose decoders may refuse what pyarrow's accept) reads each
-    column whole when pyarrow finds nothing. Without ``utf8`` (the reader that failed was
-    Spark's, which takes any bytes as text) DuckDB is not asked: it would refuse them."""
+def damaged_parquet(path: Path, table: str, by_duckdb: bool = True) -> Damage | None:
+    """The first unreadable part among the columns the build reads of ``table``, in the
+    order of its required columns and named as they are (rows as the loader numbers them:
+    the first is 2, as in a spreadsheet under its header), or None when they all read.
+    pyarrow reads one row group and column at a time, which finds the rows. After DuckDB
+    failed (``by_duckdb``), DuckDB must fail on that column too before it is blamed, and
+    reads each column whole when pyarrow finds nothing (its decoders may refuse what
+    pyarrow's accept); Spark's reader failing is confirmed by pyarrow alone."""
     if not path.is_file():
         return None
     with pq.ParquetFile(path) as parquet:
         try:
-            columns = list(column_map(parquet.schema_arrow.names, table, path.name).values())
+            columns = column_map(parquet.schema_arrow.names, table, path.name)
         except InputError:  # the file changed since the check: not this module's to judge
             return None
-        for name in columns:
-            if damage := _column_damage(parquet, name, utf8):
+        for name, spelled in columns.items():
+            damage = _column_damage(parquet, name, spelled, utf8=by_duckdb)
+            if damage and (not by_duckdb or damage.not_utf8
+                           or _duckdb_damage(path, {name: spelled})):
                 return damage
-    return _duckdb_damage(path, columns) if utf8 else None
+    return _duckdb_damage(path, columns) if by_duckdb else None
 
 
-def _column_damage(parquet: pq.ParquetFile, name: str, utf8: bool) -> Damage | None:
-    """The first row group of column ``name`` that cannot be read, or its rows whose text
-    is not UTF-8 (up to five, from every row group), or None."""
+def _column_damage(parquet: pq.ParquetFile, name: str, spelled: str,
+                   utf8: bool) -> Damage | None:
+    """The first row group of required column ``name`` (``spelled`` so in the file) that
+    cannot be read, or its rows whose text is not UTF-8 (up to five, from every row group),
+    or None."""
     groups, first, bad = parquet.metadata.num_row_groups, 0, []
     for group in range(groups):
         rows = parquet.metadata.row_group(group).num_rows
         try:
-            column = parquet.read_row_group(group, columns=[name]).column(0)
+            column = parquet.read_row_group(group, columns=[spelled]).column(0)
         except NOT_THE_FILES:
             raise
         except Exception as exc:  # noqa: BLE001 - pyarrow's errors for a damaged page vary
@@ -133,6 +137,8 @@ def _not_utf8(column: pa.ChunkedArray, first: int) -> list[int]:
 
 
 def _decodes(value: bytes) -> bool:
+    """Whether the bytes are UTF-8 (Python's decoder refuses what DuckDB's refuses:
+    surrogates, overlong forms, values past U+10FFFF)."""
     try:
         value.decode("utf-8")
     except UnicodeDecodeError:
@@ -140,14 +146,15 @@ def _decodes(value: bytes) -> bool:
     return True
 
 
-def _duckdb_damage(path: Path, columns: Iterable[str]) -> Damage | None:
-    """The first column DuckDB cannot decode every value of, with its message, else None."""
+def _duckdb_damage(path: Path, columns: dict[str, str]) -> Damage | None:
+    """The first required column (name: spelling in the file) DuckDB cannot decode every
+    value of, with its message, else None."""
     quoted = "'" + str(path).replace("'", "''") + "'"
     with duckdb.connect() as session:
-        for name in columns:
-            spelled = name.replace('"', '""')
+        for name, spelled in columns.items():
+            column = spelled.replace('"', '""')
             try:  # a hash of the column reads every page of it
-                session.sql(f'select max(hash("{spelled}")) from read_parquet({quoted})') \
+                session.sql(f'select max(hash("{column}")) from read_parquet({quoted})') \
                     .fetchall()
             except NOT_THE_FILES:
                 raise

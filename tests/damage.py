@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import struct
 from pathlib import Path
 
 import duckdb
@@ -135,10 +136,11 @@ def parquet_with_text_not_utf8(tables: dict[str, pd.DataFrame], folder: Path,
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
                        folder / f"{name}.parquet", compression="none", use_dictionary=False)
     path = folder / "transactions.parquet"
-    name = tables["transactions"]["coupon_name"].iloc[row]
+    name = tables["transactions"]["coupon_name"].iloc[row].encode()
+    value = struct.pack("<I", len(name)) + name  # as PLAIN stores it: its length, its bytes
     data = bytearray(path.read_bytes())
-    at = data.find(name.encode())
-    assert at > 0 and data.find(name.encode(), at + 1) < 0, "the coupon name must be unique"
-    data[at] = 0xFF
+    at = data.find(value)
+    assert at > 0 and data.find(value, at + 1) < 0, "the coupon name must be unique"
+    data[at + 4] = 0xFF
     path.write_bytes(bytes(data))
     return folder
