@@ -38,6 +38,7 @@ from models_py.loader import (
     column_map,
     input_manifest,
     load_table,
+    not_utf8_message,
     read_by_position,
 )
 from models_py.parquet_damage import refusal
@@ -262,10 +263,8 @@ def _refuse_text_not_utf8(frame: DataFrame, path: Path, table: str) -> None:
         return
     rows = [row[0] for row in frame.where(flags[column]).select("_source_row")
             .orderBy("_source_row").limit(6).collect()]
-    shown = ", ".join(f"{r:,}" for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
-    raise InputError(f"{path.name} (table '{table}'), column '{column}': bytes that are not "
-                     f"UTF-8 text in row(s) {shown}; write the column as UTF-8 text"
-                     f"{LOAD_STOPPED}")
+    raise InputError(not_utf8_message(f"{path.name} (table '{table}')", column, rows)
+                     + LOAD_STOPPED)
 
 
 def _damaged_while_loading(exc: Exception, path: Path, table: str,

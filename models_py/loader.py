@@ -451,10 +451,16 @@ def _refuse_undecodable(base: duckdb.DuckDBPyRelation, path: Path,
                                 f'not null and try(decode("{spelled}")) is null '
                                 "order by 1 limit 6").fetchall()
         if bad:
-            rows = ", ".join(str(row[0]) for row in bad[:5]) + (", ..." if len(bad) > 5 else "")
-            raise InputError(
-                f"{path.name}, column '{name}': bytes that are not UTF-8 text in row(s) "
-                f"{rows} (a BINARY column is read as UTF-8); write the column as UTF-8 text")
+            raise InputError(not_utf8_message(path.name, name, [row[0] for row in bad],
+                                              " (a BINARY column is read as UTF-8)"))
+
+
+def not_utf8_message(where: str, column: str, rows: list[int], why: str = "") -> str:
+    """The one wording, on either engine, for text whose bytes are not UTF-8: the column
+    and its first five rows (``, ...`` when there are more)."""
+    shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+    return (f"{where}, column '{column}': bytes that are not UTF-8 text in row(s) {shown}"
+            f"{why}; write the column as UTF-8 text")
 
 
 def _parquet_names(path: Path) -> list[str]:

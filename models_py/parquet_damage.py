@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from models_py.loader import InputError, column_map
+from models_py.loader import InputError, column_map, not_utf8_message
 
 # Failures that say nothing about the file: the diagnosis gives up rather than blame it.
 NOT_THE_FILES = (MemoryError, pa.ArrowMemoryError, duckdb.OutOfMemoryException,
@@ -28,13 +28,12 @@ NOT_THE_FILES = (MemoryError, pa.ArrowMemoryError, duckdb.OutOfMemoryException,
 
 @dataclass(frozen=True)
 class Damage:
-    """The first unreadable part of a file: a required column and, in ``what``, either the
-    row group that cannot be read and why, or (``not_utf8``) the rows whose text is not
-    UTF-8."""
+    """The first unreadable part of a file: a required column and either the row group
+    that cannot be read and why (``unreadable``) or the rows whose text is not UTF-8."""
 
     column: str
-    what: str
-    not_utf8: bool = False
+    unreadable: str = ""
+    not_utf8_rows: tuple[int, ...] = ()
 
 
 def failed_parquet_tables(table_files: dict[str, Path],
@@ -60,10 +59,10 @@ def refusal(path: Path, table: str, by_duckdb: bool = True) -> str | None:
     if damage is None:
         return None
     where = f"{path.name} (table '{table}')"
-    if damage.not_utf8:
-        return (f"{where}, column '{damage.column}': bytes that are not UTF-8 text in "
-                f"row(s) {damage.what}; write the column as UTF-8 text")
-    return f"{where}: not a readable Parquet file: column '{damage.column}', {damage.what}"
+    if damage.not_utf8_rows:
+        return not_utf8_message(where, damage.column, list(damage.not_utf8_rows))
+    return (f"{where}: not a readable Parquet file: column '{damage.column}', "
+            f"{damage.unreadable}")
 
 
 def damaged_parquet(path: Path, table: str, by_duckdb: bool = True) -> Damage | None:
@@ -83,7 +82,7 @@ def damaged_parquet(path: Path, table: str, by_duckdb: bool = True) -> Damage | 
             return None
         for name, spelled in columns.items():
             damage = _column_damage(parquet, name, spelled, utf8=by_duckdb)
-            if damage and (not by_duckdb or damage.not_utf8
+            if damage and (not by_duckdb or damage.not_utf8_rows
                            or _duckdb_damage(path, {name: spelled})):
                 return damage
     return _duckdb_damage(path, columns) if by_duckdb else None
@@ -109,10 +108,7 @@ def _column_damage(parquet: pq.ParquetFile, name: str, spelled: str,
         if len(bad) > 5:
             break
         first += rows
-    if bad:
-        shown = ", ".join(f"{row:,}" for row in bad[:5]) + (", ..." if len(bad) > 5 else "")
-        return Damage(name, shown, not_utf8=True)
-    return None
+    return Damage(name, not_utf8_rows=tuple(bad)) if bad else None
 
 
 def _rows(first: int, count: int) -> str:

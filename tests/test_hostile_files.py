@@ -934,14 +934,14 @@ def test_text_not_utf8_past_the_checked_rows_is_named_by_column_and_row(tmp_path
     path.write_bytes(bytes(data))
     assert refusal(path, "merchants") == (
         "merchants.parquet (table 'merchants'), column 'merchant_name': bytes that are not "
-        "UTF-8 text in row(s) 2,347, 2,348, 2,602; write the column as UTF-8 text")
+        "UTF-8 text in row(s) 2347, 2348, 2602; write the column as UTF-8 text")
     assert refusal(path, "merchants", by_duckdb=False) is None  # Spark's reader takes them
     # the same bytes under other spellings of the names: named as required, as the loader
     spelled = pq.read_table(path).rename_columns(["Merchant_ID", " Merchant_Name"])
     pq.write_table(spelled, path, row_group_size=500, compression="none", use_dictionary=False)
     assert refusal(path, "merchants") == (
         "merchants.parquet (table 'merchants'), column 'merchant_name': bytes that are not "
-        "UTF-8 text in row(s) 2,347, 2,348, 2,602; write the column as UTF-8 text")
+        "UTF-8 text in row(s) 2347, 2348, 2602; write the column as UTF-8 text")
 
 
 def _merchant_names(folder: Path) -> list[str]:

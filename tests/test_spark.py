@@ -266,7 +266,7 @@ def test_parquet_text_not_utf8_is_refused_on_spark_as_on_duckdb(generated, tmp_p
     tables = read_tables(generated)
     folder = parquet_with_text_not_utf8(tables, tmp_path / "in", row=2500)
     expected = ("transactions.parquet (table 'transactions'), column 'coupon_name': bytes that "
-                "are not UTF-8 text in row(s) 2,502; write the column as UTF-8 text")
+                "are not UTF-8 text in row(s) 2502; write the column as UTF-8 text")
     spark = couponseg("build", "--engine", "spark", "--input", folder, check=False,
                       env={"COUPONSEG_SPARK_DIR": str(tmp_path / "spark")})
     assert spark.returncode == 2, spark.stdout + spark.stderr
