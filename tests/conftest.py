@@ -199,11 +199,12 @@ def real_as_of(tmp_path_factory) -> Built:
     return _built_once(tmp_path_factory, "real_as_of", make)
 
 
-# The files that build most (several minutes each on 2 cores). `make test` hands whole files
-# to its workers in collection order, so these go first: a long file started last would
-# leave the other worker idle while it finishes.
-LONGEST_FIRST = ("test_segment_model.py", "test_reliability.py", "test_spark.py",
-                 "test_campaigns.py", "test_bad_input.py")
+# The files that build most, slowest first (seconds each in bench/make_test_1ed5824.md).
+# `make test` hands whole files to its workers in collection order, so these go first: a
+# long file started last would leave the other worker idle while it finishes.
+LONGEST_FIRST = ("test_segment_model.py", "test_feed_check.py", "test_reliability.py",
+                 "test_spark.py", "test_bad_input.py", "test_fast_checks.py",
+                 "test_campaigns.py", "test_parse_caches.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
