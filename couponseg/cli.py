@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from couponseg.console import dot, fail, say
+from couponseg.console import dot, end_dots, fail, say
 from models_py.paths import DEFAULT_INPUT, DEFAULT_OUTPUT_DIR, dbt_folder, default_warehouse
 
 if TYPE_CHECKING:  # imported by the commands that need them (they import duckdb, pyarrow)
@@ -300,8 +300,8 @@ def _damaged_input(args: argparse.Namespace, source: InputSource, result: BuildO
         failed = failed_parquet_tables(source.table_files(), result.failures)
     except (InputError, OSError):  # a file removed, renamed or doubled since the build
         return None
-    if failed and gate.first is None and not args.verbose:  # end the line of progress dots
-        print(flush=True)
+    if failed:
+        end_dots()
     for table, path in failed:
         say(f"raw_{table} failed; reading {path.name} again to see where ...")
         if message := refusal(path, table):
@@ -313,8 +313,7 @@ def finish_build(args: argparse.Namespace, result: BuildOutcome, start: float, *
                  failed: str, warehouse: Path, note: str = "") -> int:
     """The end of a build on either engine, so both close the same way: the line of
     progress dots ended, then the failures (exit 1) or the time taken and the summary."""
-    if not args.verbose:
-        print(flush=True)
+    end_dots()
     if not result.success:
         details = "\n  ".join(result.failures)
         code = fail(f"{failed}\n  {details}", 1)

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import sys
 
+_dots_on_line = False  # whether the last thing printed on stdout was a progress dot
+
 
 def say(message: str) -> None:
     """A line of progress or result, flushed at once (a build runs for minutes)."""
+    global _dots_on_line
     print(message, flush=True)
+    _dots_on_line = False  # its newline ended any line of dots
 
 
 def fail(message: str, code: int) -> int:
@@ -19,4 +23,15 @@ def fail(message: str, code: int) -> int:
 
 def dot(_: str) -> None:
     """A build's progress without --verbose: one dot per finished dbt node."""
+    global _dots_on_line
     print(".", end="", flush=True)
+    _dots_on_line = True
+
+
+def end_dots() -> None:
+    """End the line of progress dots, once: the diagnosis of a failed build and the build's
+    end both end it, and a second newline printed a blank line between them."""
+    global _dots_on_line
+    if _dots_on_line:
+        print(flush=True)
+        _dots_on_line = False

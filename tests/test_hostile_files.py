@@ -897,6 +897,29 @@ def test_parquet_damaged_past_the_checked_rows_names_file_column_and_rows(clean,
         f"4 of {groups}) cannot be read ("), lines[0]
     assert lines[0].endswith("; nothing was built, the previous warehouse is unchanged")
     assert warehouse.read_bytes() == before
+    # the line it says which file it reads again on is a line of its own, none blank
+    assert "\nraw_transactions failed; reading transactions.parquet again" in result.stdout
+    assert "\n\n" not in result.stdout, result.stdout
+
+
+def test_the_line_of_progress_dots_is_ended_once(capsys):
+    """When the diagnosis of a failed raw model finds nothing, the build's own failure
+    follows its line: both ended the line of dots, and the second newline was a blank line."""
+    from couponseg.console import dot, end_dots, say
+
+    end_dots()  # whatever an earlier test left on the line
+    capsys.readouterr()
+    dot("raw_cities")
+    dot("raw_genders")
+    end_dots()
+    say("raw_transactions failed; reading transactions.parquet again to see where ...")
+    end_dots()  # the build's end: nothing to end
+    dot("raw_cities")
+    say("a line said after a dot ends that line")
+    end_dots()
+    assert capsys.readouterr().out == (
+        "..\nraw_transactions failed; reading transactions.parquet again to see where ...\n"
+        ".a line said after a dot ends that line\n")
 
 
 def test_a_failed_raw_model_of_a_sound_parquet_file_keeps_its_own_message(tmp_path):
