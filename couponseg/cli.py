@@ -275,7 +275,7 @@ def _build_with(args: argparse.Namespace, start: float, early: EarlyDbt | None) 
         return fail(str(exc), 2)
     if (refused := _refusal(checking)) is not None:
         return refused
-    if not result.success and (damaged := _damaged_input(args, source, result, gate)):
+    if not result.success and (damaged := _damaged_input(source, result)):
         return fail(f"{damaged}; nothing was built, the previous warehouse is unchanged", 2)
     gate.open()
     return finish_build(args, result, start, built=str(result.warehouse),
@@ -285,8 +285,7 @@ def _build_with(args: argparse.Namespace, start: float, early: EarlyDbt | None) 
                         warehouse=result.warehouse)
 
 
-def _damaged_input(args: argparse.Namespace, source: InputSource, result: BuildOutcome,
-                   gate: ReportAfterCheck) -> str | None:
+def _damaged_input(source: InputSource, result: BuildOutcome) -> str | None:
     """The message naming file, column and rows when a raw model failed on a Parquet file
     damaged past the rows the check reads (``models_py.parquet_damage``), else None (the
     build's own message stands, also when the input changed since). Reading a large file
