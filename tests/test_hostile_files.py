@@ -904,20 +904,30 @@ def test_parquet_damaged_past_the_checked_rows_names_file_column_and_rows(clean,
 
 def test_the_line_of_progress_dots_is_ended_once(capsys):
     """When the diagnosis of a failed raw model finds nothing, the build's own failure
-    follows its line: both ended the line of dots, and the second newline was a blank line."""
+    follows its line: both ended the line of dots, and the second newline was a blank line.
+    The build's end is the CLI's own (finish_build), given a failed build's outcome."""
+    import argparse
+    import time
+    from types import SimpleNamespace
+
+    from couponseg.cli import finish_build
     from couponseg.console import dot, end_dots, say
 
     end_dots()  # whatever an earlier test left on the line
     capsys.readouterr()
     dot("raw_cities")
     dot("raw_genders")
-    end_dots()
+    end_dots()  # what the diagnosis does before its line
     say("raw_transactions failed; reading transactions.parquet again to see where ...")
-    end_dots()  # the build's end: nothing to end
+    failed = SimpleNamespace(success=False, failures=["raw_transactions: failed"], nodes=2)
+    code = finish_build(argparse.Namespace(verbose=False, engine="duckdb"), failed,
+                        time.perf_counter(), built="w", failed="build failed.", warehouse=None)
     dot("raw_cities")
     say("a line said after a dot ends that line")
     end_dots()
-    assert capsys.readouterr().out == (
+    out, err = capsys.readouterr()
+    assert code == 1 and err.startswith("couponseg: error: build failed.")
+    assert out == (
         "..\nraw_transactions failed; reading transactions.parquet again to see where ...\n"
         ".a line said after a dot ends that line\n")
 
