@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from couponseg import spark_state
 from couponseg.audit_summary import Audit
 from models_py.csv_text import header_and_delimiter
 from models_py.loader import (
@@ -480,7 +481,8 @@ def build(source: InputSource, dbt_vars: dict[str, object],
             return SparkOutcome(False, calls[-1].failures, nodes, stages,
                                 failed_build_audit(spark, dbt_vars))
         if until != "segments":
-            timed("snapshot", lambda: export_snapshot(spark, snapshot_path(folder)))
+            timed("snapshot", lambda: export_snapshot(spark, snapshot_path(folder),
+                                                      state_of=warehouse_folder(folder)))
         return SparkOutcome(True, [], nodes, stages)
 
 
@@ -530,14 +532,27 @@ def snapshot_path(folder: Path | None = None) -> Path:
     return Path(folder or spark_dir()).resolve() / "snapshot.duckdb"
 
 
+def warehouse_folder(folder: Path | None = None) -> Path | None:
+    """The local folder of the Spark tables the profile's session reads and writes (None
+    when they may live elsewhere: Spark Connect, a warehouse at a URL)."""
+    return spark_state.local_warehouse(session_settings(folder))
+
+
 def export_snapshot(spark: SparkSession, target: Path, tables: tuple[str, ...] | None = None,
-                    narrowed: dict[str, str] | None = None) -> Path:
+                    narrowed: dict[str, str] | None = None, state_of: Path | None = None
+                    ) -> Path:
     """Copy ``tables`` (default: the reporting schema and SNAPSHOT_TABLES) from Spark into a
     new DuckDB file, swapped in over ``target`` once complete (a reader never sees half a
     file). Tables Spark does not have are left out. ``narrowed``: table -> the Spark SQL
-    select list and clauses to copy instead of all of it (what the reader needs)."""
+    select list and clauses to copy instead of all of it (what the reader needs).
+    ``state_of``: the local warehouse folder the tables are read from; its state goes into
+    the copy when nothing changed it while the copy was made (couponseg/spark_state.py)."""
     from models_py import warehouse_file
 
+    if state_of is not None and not spark_state.within(
+            [db.locationUri for db in spark.catalog.listDatabases()], state_of):
+        state_of = None  # the tables are (also) elsewhere: their state cannot be told
+    before = spark_state.fingerprint(state_of)
     if tables is None:
         tables = tuple(f"reporting.{row.tableName}" for row in
                        spark.sql("show tables in reporting").collect() if not row.isTemporary)
@@ -553,6 +568,8 @@ def export_snapshot(spark: SparkSession, target: Path, tables: tuple[str, ...] |
             arrow = rows.toArrow()  # noqa: F841 (read by DuckDB below)
             con.execute(f"create schema if not exists {schema}")
             con.execute(f"create table {schema}.{table} as select * from arrow")
+        if before is not None and spark_state.fingerprint(state_of) == before:
+            spark_state.record(con, before)
     os.replace(building, target)
     return target
 
@@ -586,22 +603,29 @@ def cli_build(args: argparse.Namespace) -> int:
 
 def cli_report(args: argparse.Namespace) -> int:
     """``couponseg report --engine spark``: the reporting tables read from Spark into a
-    local DuckDB file, rendered by the same dashboards code as the DuckDB engine's."""
+    local DuckDB file, rendered by the same dashboards code as the DuckDB engine's. The
+    copy the build (or an earlier report) made is rendered as it is while Spark's files are
+    unchanged since (couponseg/spark_state.py): no JVM, and the same tables."""
     from couponseg.console import fail, say
     from dashboards.browser import BrowserError
     from dashboards.report import build_report
 
     start = time.perf_counter()
+    snapshot, tables = snapshot_path(), warehouse_folder()
     try:
-        with spark_session() as spark:
-            if not spark.catalog.tableExists("reporting.rpt_kpis"):
-                return fail(f"no Spark build in {spark_dir()}: run "
-                             "`couponseg build --engine spark` first", 2)
-            snapshot = export_snapshot(spark, snapshot_path())
+        if spark_state.unchanged(snapshot, tables):
+            source = f"the copy of Spark's tables in {snapshot} (unchanged since it was made)"
+        else:
+            with spark_session() as spark:
+                if not spark.catalog.tableExists("reporting.rpt_kpis"):
+                    return fail(f"no Spark build in {spark_dir()}: run "
+                                 "`couponseg build --engine spark` first", 2)
+                export_snapshot(spark, snapshot, state_of=tables)
+            source = "Spark"
         pdf, html = build_report(snapshot, Path(args.out))
     except (BrowserError, FileNotFoundError, RuntimeError) as exc:
         return fail(str(exc), 2)
-    say(f"Report written from Spark in {time.perf_counter() - start:.1f} s:\n"
+    say(f"Report written from {source} in {time.perf_counter() - start:.1f} s:\n"
          f"  PDF:  {pdf}\n  HTML: {html}")
     return 0
 

@@ -8,6 +8,7 @@ tests/test_spark_parity.py, run by `make test-spark`.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -23,6 +24,7 @@ from spark_parity import (
     spark_tables,
     stages,
 )
+from test_spark_state import same_size_later, spark_folder_with_copy
 
 pytestmark = pytest.mark.slow
 
@@ -67,6 +69,16 @@ def test_staged_tables_have_duckdb_row_counts(spark_features, built):
         assert len(spark_table(folder, name)) == len(duckdb_table(built.warehouse, name)), name
 
 
+def test_the_last_dbt_run_on_spark_leaves_its_mark(spark_features):
+    """dbt's on-run-start hook on Spark rewrites audit.last_spark_dbt_run (so even a run that
+    only redefines a view changes Spark's files: couponseg/spark_state.py): it holds the
+    last dbt call of the build, whose artifacts are in dbt-target/."""
+    folder, _ = spark_features
+    results = json.loads((folder / "dbt-target" / "run_results.json").read_text())
+    marker = spark_table(folder, "audit.last_spark_dbt_run")
+    assert marker["invocation_id"].tolist() == [results["metadata"]["invocation_id"]]
+
+
 def test_column_comments_fit_the_hive_metastore(spark_features):
     """The metastore keeps 256 characters of a column comment; a longer one (dbt-spark passes
     the whole description) had it retry for 20 s before Spark stored the view in its own
@@ -109,6 +121,20 @@ def test_a_workbook_on_spark_is_refused_with_a_clear_message(tmp_path):
     result = couponseg("build", "--engine", "spark", "--input", workbook, check=False)
     assert result.returncode == 2
     assert "input.xlsx" in result.stderr and "export the workbook's sheets as CSV" in result.stderr
+
+
+def test_a_report_copies_from_spark_again_once_its_files_changed(built, tmp_path):
+    """The copy's state recorded, then one file of the Spark folder rewritten (as any Spark
+    write or dbt run on Spark does): the report starts Spark to copy the tables again rather
+    than render the old copy. This folder holds no Spark build, so Spark finds none."""
+    root = spark_folder_with_copy(built, tmp_path / "spark")
+    same_size_later(next((root / "spark-warehouse").rglob("part-*")))
+    result = couponseg("report", "--engine", "spark", "--out", tmp_path / "out", check=False,
+                       env={"COUPONSEG_SPARK_DIR": str(root)})
+    assert result.returncode == 2, result.stdout
+    assert f"no Spark build in {root}: run `couponseg build --engine spark` first" \
+        in result.stderr
+    assert not (tmp_path / "out" / "dashboard.pdf").exists()
 
 
 @pytest.mark.parametrize("command", [["build"], ["report"], ["export", "--out", "x"], ["sql"]])

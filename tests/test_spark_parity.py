@@ -61,13 +61,15 @@ def cluster(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def spark(cluster, tmp_path_factory):
-    """The sample built and reported on the cluster: (spark dir, build stdout, report dir)."""
+    """The sample built and reported on the cluster: (spark dir, build stdout, report dir,
+    report stdout)."""
     folder = tmp_path_factory.mktemp("spark_full")
     out = tmp_path_factory.mktemp("spark_report")
     built = run_spark(["build", "--engine", "spark", "--input", SAMPLE], folder,
                       master=cluster.master_url)
-    run_spark(["report", "--engine", "spark", "--out", out], folder, master=cluster.master_url)
-    return folder, built.stdout, out
+    report = run_spark(["report", "--engine", "spark", "--out", out], folder,
+                       master=cluster.master_url)
+    return folder, built.stdout, out, report.stdout
 
 
 def test_the_cluster_ran_the_build(spark, cluster):
@@ -129,6 +131,33 @@ def test_the_report_from_spark_has_the_duckdb_numbers(spark, duck):
         assert row["segment_name"] in text
     customers = duckdb_table(duck, "marts.customer_features").shape[0]
     assert f"{customers:,}" in text
+
+
+def test_the_report_renders_the_builds_copy_of_the_tables(spark):
+    """Nothing changed Spark's files since the build copied the reporting tables: the report
+    renders that copy (no JVM, no second copy); the numbers are checked just above."""
+    assert "Report written from the copy of Spark's tables in " \
+        f"{spark[0] / 'snapshot.duckdb'} (unchanged since it was made)" in spark[3]
+
+
+def test_a_dbt_run_by_hand_makes_the_report_copy_again(spark, tmp_path):
+    """A view rebuilt by hand writes no file of its own, but dbt's on-run-start hook on Spark
+    rewrites audit.last_spark_dbt_run: the next report copies the tables from Spark again
+    (and records their new state, so the one after it does not)."""
+    folder = spark[0]
+    target = run_dbt_on_spark(folder, None, ["run", "--select", "rpt_customers_by_city"],
+                              target_name="dbt-target-view")
+    invocation = json.loads((target / "run_results.json").read_text())["metadata"]
+    marker = spark_table(folder, "audit.last_spark_dbt_run")
+    assert marker["invocation_id"].tolist() == [invocation["invocation_id"]]
+    first = run_spark(["report", "--engine", "spark", "--out", tmp_path / "a"], folder)
+    assert "Report written from Spark in" in first.stdout
+    second = run_spark(["report", "--engine", "spark", "--out", tmp_path / "b"], folder)
+    assert "(unchanged since it was made)" in second.stdout
+    texts = [re.sub(r"Generated: [0-9: -]+UTC", "", "\n".join(
+        page.extract_text() for page in PdfReader(out / "dashboard.pdf").pages))
+        for out in (spark[2], tmp_path / "a", tmp_path / "b")]
+    assert texts[0] == texts[1] == texts[2]
 
 
 # Its fixture holds array columns, which dbt writes as DuckDB list literals ([1, 2]); Spark's
