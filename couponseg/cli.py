@@ -362,11 +362,13 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
     warehouse = Path(args.warehouse)
     if args.engine == "spark":  # the report's copy of the Spark tables (a DuckDB file)
-        from couponseg.spark_engine import snapshot_path
+        from couponseg.spark_engine import snapshot_path, staleness
         warehouse = snapshot_path()
         if not warehouse.exists():
             return fail(f"no Spark snapshot at {warehouse}: run `couponseg build --engine "
                          "spark` first", 2)
+        if note := staleness(warehouse):
+            print(f"couponseg: note: {note}", file=sys.stderr, flush=True)
     if not warehouse.exists():
         return fail(f"warehouse {warehouse} does not exist: run `couponseg build` first", 2)
     shell = Path(sys.executable).with_name("duckdb")

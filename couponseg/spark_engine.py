@@ -532,6 +532,18 @@ def snapshot_path(folder: Path | None = None) -> Path:
     return Path(folder or spark_dir()).resolve() / "snapshot.duckdb"
 
 
+def staleness(snapshot: Path) -> str | None:
+    """What a reader of the copy should know before trusting it as Spark's tables now: None
+    while they are the files it was made from."""
+    tables = warehouse_folder()
+    if spark_state.unchanged(snapshot, tables):
+        return None
+    told = tables is not None and spark_state.recorded(snapshot) is not None
+    return (("Spark's tables changed since" if told else
+             "whether Spark's tables changed since cannot be told for")
+            + f" this copy ({snapshot}): `couponseg report --engine spark` copies them again")
+
+
 def warehouse_folder(folder: Path | None = None) -> Path | None:
     """The local folder of the Spark tables the profile's session reads and writes (None
     when they may live elsewhere: Spark Connect, a warehouse at a URL)."""

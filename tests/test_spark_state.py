@@ -116,3 +116,18 @@ def test_the_report_renders_an_unchanged_copy_without_spark(built, tmp_path):
         "(unchanged since it was made)" in result.stdout
     assert "log4j" not in result.stderr  # Spark never started
     assert _text(tmp_path / "out" / "dashboard.pdf") == _text(built.out / "dashboard.pdf")
+
+
+def test_the_sql_shell_says_when_the_copy_is_older_than_sparks_tables(built, tmp_path):
+    """`couponseg sql --engine spark` opens the copy as it is; once Spark's files changed
+    it says so before answering (the copy is what the last build or report saw)."""
+    root = spark_folder_with_copy(built, tmp_path / "spark")
+    env = {"COUPONSEG_SPARK_DIR": str(root)}
+    sql = "select count(*) as kpis from reporting.rpt_kpis"
+    fresh = couponseg("sql", "--engine", "spark", "-c", sql, env=env)
+    assert "kpis" in fresh.stdout and "note" not in fresh.stderr
+    same_size_later(next((root / "spark-warehouse").rglob("part-*")))
+    stale = couponseg("sql", "--engine", "spark", "-c", sql, env=env)
+    assert stale.stdout == fresh.stdout
+    assert (f"couponseg: note: Spark's tables changed since this copy ({root / 'snapshot.duckdb'}"
+            "): `couponseg report --engine spark` copies them again") in stale.stderr
