@@ -557,14 +557,12 @@ def export_snapshot(spark: SparkSession, target: Path, tables: tuple[str, ...] |
     new DuckDB file, swapped in over ``target`` once complete (a reader never sees half a
     file). Tables Spark does not have are left out. ``narrowed``: table -> the Spark SQL
     select list and clauses to copy instead of all of it (what the reader needs).
-    ``state_of``: the local warehouse folder the tables are read from; its state goes into
-    the copy when nothing changed it while the copy was made (couponseg/spark_state.py)."""
+    ``state_of``: the local warehouse folder; the state of its files is recorded beside the
+    copy when every table copied was read from files in it and nothing changed them while
+    the copy was made (couponseg/spark_state.py)."""
     from models_py import warehouse_file
 
-    if state_of is not None and not spark_state.within(
-            [db.locationUri for db in spark.catalog.listDatabases()], state_of):
-        state_of = None  # the tables are (also) elsewhere: their state cannot be told
-    before = spark_state.fingerprint(state_of)
+    before, read_from = spark_state.fingerprint(state_of), []
     if tables is None:
         tables = tuple(f"reporting.{row.tableName}" for row in
                        spark.sql("show tables in reporting").collect() if not row.isTemporary)
@@ -577,12 +575,15 @@ def export_snapshot(spark: SparkSession, target: Path, tables: tuple[str, ...] |
             schema, table = name.split(".")
             rows = spark.sql(f"select {narrowed[name]} from {name}") if name in (
                 narrowed or {}) else spark.table(name)
+            read_from += rows.inputFiles() if before else []
             arrow = rows.toArrow()  # noqa: F841 (read by DuckDB below)
             con.execute(f"create schema if not exists {schema}")
             con.execute(f"create table {schema}.{table} as select * from arrow")
-        if before is not None and spark_state.fingerprint(state_of) == before:
-            spark_state.record(con, before)
+    told = before is not None and spark_state.within(read_from, state_of) \
+        and spark_state.fingerprint(state_of) == before
     os.replace(building, target)
+    if state_of is not None:
+        spark_state.record(target, before if told else None)
     return target
 
 

@@ -35,6 +35,7 @@ from spark_parity import (
 )
 from test_dbt_unit_tests import EXPECTED, defined_unit_tests
 
+from couponseg import spark_state
 from couponseg.generate import generate
 from couponseg.spark_cluster import running_cluster
 
@@ -158,6 +159,18 @@ def test_a_dbt_run_by_hand_makes_the_report_copy_again(spark, tmp_path):
         page.extract_text() for page in PdfReader(out / "dashboard.pdf").pages))
         for out in (spark[2], tmp_path / "a", tmp_path / "b")]
     assert texts[0] == texts[1] == texts[2]
+
+
+def test_a_copied_spark_folder_copies_from_spark_every_time(spark, tmp_path):
+    """A Spark folder copied elsewhere: its metastore still names the original's databases,
+    so Spark reads the original's files, whose changes the copy's own files do not show.
+    Its report copies from Spark and records no state, so the next one copies again."""
+    copy = tmp_path / "copied"
+    shutil.copytree(spark[0], copy, symlinks=True)
+    result = run_spark(["report", "--engine", "spark", "--out", tmp_path / "out"], copy)
+    assert "Report written from Spark in" in result.stdout
+    assert spark_state.recorded(copy / "snapshot.duckdb") is None
+    assert not spark_state.state_file(copy / "snapshot.duckdb").exists()
 
 
 # Its fixture holds array columns, which dbt writes as DuckDB list literals ([1, 2]); Spark's

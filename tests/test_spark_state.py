@@ -69,25 +69,66 @@ def test_only_a_local_warehouse_can_be_checked(settings, expected):
     assert (str(found) if found else None) == expected
 
 
-def test_databases_located_outside_the_folder_cannot_be_checked(tmp_path):
-    """A Spark folder copied elsewhere: its metastore still names the old folder's
-    databases, whose files are the tables the copy reads."""
+def test_a_copy_read_from_files_outside_the_folder_is_not_told(tmp_path):
+    """The files Spark read each copied table from (its input files) must all be inside the
+    folder: a Spark folder copied elsewhere still reads the old folder's files."""
     folder = tmp_path / "copy" / "spark-warehouse"
-    inside = [f"file:{folder}", f"file:{folder}/audit.db", f"{folder}/reporting.db"]
-    assert spark_state.within(inside, folder)
-    assert not spark_state.within([*inside, f"file:{tmp_path}/original/audit.db"], folder)
-    assert not spark_state.within([*inside, "hdfs://namenode/warehouse/x.db"], folder)
+    inside = [f"file:{folder}/reporting.db/rpt_kpis/part-0.parquet",
+              f"file://{folder}/segments.db/x/part-1.parquet"]
+    assert spark_state.within(inside, folder) and spark_state.within([], folder)
+    assert not spark_state.within(
+        [*inside, f"file:{tmp_path}/original/spark-warehouse/audit.db/a/part-0.parquet"], folder)
+    assert not spark_state.within([*inside, "hdfs://namenode/warehouse/x.db/t/p"], folder)
 
 
-def test_a_copy_without_a_recorded_state_is_never_reused(tmp_path):
+def test_a_moved_folder_a_link_inside_or_any_file_name_is_told(tmp_path):
+    """The folder's own path is part of the state (a Spark folder moved or copied elsewhere
+    still sends its writes to the old one, so the copy must not look unchanged there); a
+    symbolic link inside means files elsewhere, so no state; a file name that is not UTF-8
+    is still a name."""
+    folder = folder_of_tables(tmp_path / "a" / "spark-warehouse")
+    state = spark_state.fingerprint(folder)
+    shutil.copytree(folder, tmp_path / "b" / "spark-warehouse", copy_function=shutil.copy2)
+    assert spark_state.fingerprint(tmp_path / "b" / "spark-warehouse") != state
+    (tmp_path / "a").rename(tmp_path / "c")
+    assert spark_state.fingerprint(tmp_path / "c" / "spark-warehouse") != state
+    folder = tmp_path / "c" / "spark-warehouse"
+    (folder / os.fsdecode(b"caf\xe9.txt")).write_bytes(b"")
+    assert spark_state.fingerprint(folder) is not None
+    (folder / "reporting.db" / "rpt_linked").symlink_to(tmp_path / "b", target_is_directory=True)
+    assert spark_state.fingerprint(folder) is None
+
+
+@pytest.mark.parametrize(("location", "expected"), [
+    ("file:/data/spark #1/spark-warehouse", "/data/spark #1/spark-warehouse"),
+    ("file:///data/spark?/spark-warehouse", "/data/spark?/spark-warehouse"),
+    ("file://localhost/data/w", "/data/w"),
+    ("file://otherhost/data/w", None),
+    ("abfss://container@account.dfs.core.windows.net/w", None),
+])
+def test_locations_are_read_as_spark_writes_them(location, expected):
+    found = spark_state.local_path(location)
+    assert (str(found) if found else None) == expected
+
+
+def test_a_copy_is_reused_only_as_it_was_recorded(tmp_path):
     folder = folder_of_tables(tmp_path / "spark-warehouse")
     snapshot = tmp_path / "snapshot.duckdb"
     assert not spark_state.unchanged(snapshot, folder)  # no copy at all
     duckdb.connect(str(snapshot)).close()
-    assert spark_state.recorded(snapshot) is None and not spark_state.unchanged(snapshot, folder)
-    snapshot.write_bytes(b"not a database")
-    assert spark_state.recorded(snapshot) is None
+    assert spark_state.recorded(snapshot) is None  # a copy of an older release: no record
+    spark_state.record(snapshot, spark_state.fingerprint(folder))
+    assert spark_state.unchanged(snapshot, folder)
     assert not spark_state.unchanged(snapshot, None)
+    with duckdb.connect(str(snapshot)) as con:  # an analyst's client, read-write
+        con.execute("create table edited as select 1 as x")
+    assert spark_state.recorded(snapshot) is None and not spark_state.unchanged(snapshot, folder)
+    spark_state.record(snapshot, spark_state.fingerprint(folder))
+    assert spark_state.unchanged(snapshot, folder)
+    spark_state.state_file(snapshot).write_text("not json")
+    assert spark_state.recorded(snapshot) is None
+    spark_state.record(snapshot, None)  # a copy whose state could not be told
+    assert not spark_state.state_file(snapshot).exists()
 
 
 def spark_folder_with_copy(built, root: Path) -> Path:
@@ -96,8 +137,7 @@ def spark_folder_with_copy(built, root: Path) -> Path:
     folder = folder_of_tables(root / "spark-warehouse")
     snapshot = root / "snapshot.duckdb"
     shutil.copy(built.warehouse, snapshot)
-    with duckdb.connect(str(snapshot)) as con:
-        spark_state.record(con, spark_state.fingerprint(folder))
+    spark_state.record(snapshot, spark_state.fingerprint(folder))
     return root
 
 
