@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from pathlib import Path
 
 STATE_SUFFIX = ".state.json"
@@ -73,12 +74,12 @@ def fingerprint(folder: Path | None) -> str | None:
             folders.sort()
             for name in sorted(files) + folders:
                 path = os.path.join(root, name)
-                stat = os.lstat(path)
-                if os.path.islink(path):
+                found = os.lstat(path)
+                if stat.S_ISLNK(found.st_mode):
                     return None
                 digest.update(os.fsencode(os.path.relpath(path, folder)) + b"\0" + (
-                    f"{stat.st_ino}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}"
-                    "\n").encode())
+                    f"{found.st_ino}\0{found.st_size}\0{found.st_mtime_ns}\0"
+                    f"{found.st_ctime_ns}\n").encode())
     except OSError:
         return None
     return digest.hexdigest()
@@ -92,10 +93,10 @@ def _identity(snapshot: Path) -> str | None:
     """The copy as a file: a write to it (an analyst's client opening it read-write) or
     another copy in its place changes it."""
     try:
-        stat = snapshot.stat()
+        found = snapshot.stat()
     except OSError:
         return None
-    return f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}"
+    return f"{found.st_ino}:{found.st_size}:{found.st_mtime_ns}:{found.st_ctime_ns}"
 
 
 def state_file(snapshot: Path) -> Path:
