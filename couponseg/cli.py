@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from couponseg.console import dot, end_dots, fail, say
+from couponseg.console import dot, end_dots, fail, note, say
 from models_py.paths import DEFAULT_INPUT, DEFAULT_OUTPUT_DIR, dbt_folder, default_warehouse
 
 if TYPE_CHECKING:  # imported by the commands that need them (they import duckdb, pyarrow)
@@ -367,8 +367,8 @@ def cmd_sql(args: argparse.Namespace) -> int:
         if not warehouse.exists():
             return fail(f"no Spark snapshot at {warehouse}: run `couponseg build --engine "
                          "spark` first", 2)
-        if note := staleness(warehouse):
-            print(f"couponseg: note: {note}", file=sys.stderr, flush=True)
+        if stale := staleness(warehouse):
+            note(stale)
     if not warehouse.exists():
         return fail(f"warehouse {warehouse} does not exist: run `couponseg build` first", 2)
     shell = Path(sys.executable).with_name("duckdb")

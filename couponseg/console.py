@@ -21,6 +21,12 @@ def fail(message: str, code: int) -> int:
     return code
 
 
+def note(message: str) -> None:
+    """``couponseg: note: <message>`` on stderr: something to know before trusting the
+    output, which still follows."""
+    print(f"couponseg: note: {message}", file=sys.stderr, flush=True)
+
+
 def dot(_: str) -> None:
     """A build's progress without --verbose: one dot per finished dbt node."""
     global _dots_on_line
