@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pypdf
 import pytest
 
 from couponseg.build import (
@@ -68,6 +69,14 @@ def dbt_on_copy(warehouse: Path, *args: str, input_path: Path, target: Path,
                str(target), "--vars", json.dumps(dbt_vars), *reuse]
     return subprocess.run(command, cwd=warehouse.parent, env=env, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def report_lines(pdf: Path) -> list[str]:
+    """A dashboard PDF's text, line by line, without its "Generated:" line (the minute it was
+    rendered), so two reports of the same tables compare equal."""
+    pages = [page.extract_text() for page in pypdf.PdfReader(pdf).pages]
+    return [line for page in pages for line in page.splitlines()
+            if not line.startswith("Generated:")]
 
 
 def query(warehouse: Path, sql: str) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from conftest import (
     couponseg,
     processes_with,
     query,
+    report_lines,
     sigkill_and_wait,
 )
 
@@ -373,12 +374,7 @@ def test_rerun_is_idempotent(built, two_at_once):
     groups = query(again, "select distinct campaign_group from segments.campaign_audience")
     assert {"treatment", "holdout"} <= set(groups["campaign_group"])  # not a vacuous check
 
-    def text(pdf):
-        pages = [p.extract_text() for p in pypdf.PdfReader(pdf).pages]
-        return [line for page in pages for line in page.splitlines()
-                if not line.startswith("Generated:")]
-
-    assert text(built.out / "dashboard.pdf") == text(out / "dashboard.pdf")
+    assert report_lines(built.out / "dashboard.pdf") == report_lines(out / "dashboard.pdf")
 
 
 def test_only_released_models_tests_run_alongside_models(built):

@@ -19,7 +19,7 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import REPO, couponseg
+from conftest import REPO, couponseg, report_lines
 from damage import parquet_damaged_in_row_group_4, read_tables
 from pypdf import PdfReader
 from spark_parity import (
@@ -155,9 +155,8 @@ def test_a_dbt_run_by_hand_makes_the_report_copy_again(spark, tmp_path):
     assert "Report written from Spark in" in first.stdout
     second = run_spark(["report", "--engine", "spark", "--out", tmp_path / "b"], folder)
     assert "(unchanged since it was made)" in second.stdout
-    texts = [re.sub(r"Generated: [0-9: -]+UTC", "", "\n".join(
-        page.extract_text() for page in PdfReader(out / "dashboard.pdf").pages))
-        for out in (spark[2], tmp_path / "a", tmp_path / "b")]
+    texts = [report_lines(out / "dashboard.pdf") for out in (spark[2], tmp_path / "a",
+                                                               tmp_path / "b")]
     assert texts[0] == texts[1] == texts[2]
 
 

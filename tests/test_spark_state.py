@@ -6,14 +6,12 @@ and tests/test_spark_parity.py checks a real build, a report and a hand-run dbt.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from pathlib import Path
 
 import duckdb
-import pypdf
 import pytest
-from conftest import couponseg
+from conftest import couponseg, report_lines
 
 from couponseg import spark_state
 
@@ -141,11 +139,6 @@ def spark_folder_with_copy(built, root: Path) -> Path:
     return root
 
 
-def _text(pdf: Path) -> str:
-    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
-    return re.sub(r"Generated: [0-9: -]+UTC", "", text)
-
-
 def test_the_report_renders_an_unchanged_copy_without_spark(built, tmp_path):
     """No JVM is started (none of this test's Spark folder is a Spark build: it would fail),
     and the PDF is the one the DuckDB engine renders from the same tables."""
@@ -155,7 +148,8 @@ def test_the_report_renders_an_unchanged_copy_without_spark(built, tmp_path):
     assert f"Report written from the copy of Spark's tables in {root / 'snapshot.duckdb'} " \
         "(unchanged since it was made)" in result.stdout
     assert "log4j" not in result.stderr  # Spark never started
-    assert _text(tmp_path / "out" / "dashboard.pdf") == _text(built.out / "dashboard.pdf")
+    assert report_lines(tmp_path / "out" / "dashboard.pdf") == \
+        report_lines(built.out / "dashboard.pdf")
 
 
 def test_the_sql_shell_says_when_the_copy_is_older_than_sparks_tables(built, tmp_path):
