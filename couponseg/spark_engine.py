@@ -25,7 +25,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -211,36 +211,67 @@ def require_folder(source: InputSource) -> None:
 
 def load_raw(spark: SparkSession, source: InputSource,
              by_position: dict[str, bool] | None = None) -> None:
-    """Write the six input tables and the input manifest into landing.*.
+    """Write the six input tables and the input manifest into landing.*, all or none.
 
     Empty or unreadable tables were already refused by the CLI's check of the input (the
     same loader as the DuckDB engine's), before Spark started; ``by_position`` is what that
     check found per table (``models_py.loader.check_input``), asked of each file here when
-    not given."""
+    not given. Spark reads a file only as it writes it, so a page damaged past the rows the
+    check read, or text that is not UTF-8, is found halfway through the load: every table
+    is written under a loading name first and replaces the last build's only once all are
+    written, so a refused input leaves the landing tables as they were."""
     require_folder(source)
     spark.sql(f"create database if not exists {LANDING_SCHEMA}")
-    for table, path in source.table_files().items():
-        positional = by_position[table] if by_position is not None \
-            else read_by_position(path, table)
-        try:
-            frame = _read_table(spark, path, table, positional)
-            if positional and path.suffix.lower() == ".parquet":
-                _refuse_text_not_utf8(frame, path, table)
-            frame.write.mode("overwrite").format("parquet") \
-                .saveAsTable(f"{LANDING_SCHEMA}.{table}")
-        except InputError:
-            raise
-        except Exception as exc:
-            if message := _damaged_while_loading(exc, path, table, positional):
-                raise InputError(message) from exc
-            raise
-    manifest = input_manifest(source.path).to_pandas()
-    spark.createDataFrame(manifest).write.mode("overwrite").format("parquet") \
-        .saveAsTable(f"{LANDING_SCHEMA}.input_manifest")
+    loaded = [*source.table_files(), "input_manifest"]
+    _drop_loading(spark, loaded)  # what a load killed halfway left
+    try:
+        for table, path in source.table_files().items():
+            positional = by_position[table] if by_position is not None \
+                else read_by_position(path, table)
+            _land_table(spark, path, table, positional)
+        manifest = input_manifest(source.path).to_pandas()
+        spark.createDataFrame(manifest).write.mode("overwrite").format("parquet") \
+            .saveAsTable(_loading_name("input_manifest"))
+    except BaseException:
+        with suppress(Exception):  # a JVM gone keeps its own error; the next load drops them
+            _drop_loading(spark, loaded)
+        raise
+    for table in loaded:
+        spark.sql(f"drop table if exists {LANDING_SCHEMA}.{table}")
+        spark.sql(f"alter table {_loading_name(table)} rename to {LANDING_SCHEMA}.{table}")
 
 
-# How a refusal while loading ends on Spark (the DuckDB build's says nothing was built).
-LOAD_STOPPED = "; the Spark build stopped while loading its input, before any model ran"
+LOADING_SUFFIX = "__loading"
+
+
+def _loading_name(table: str) -> str:
+    return f"{LANDING_SCHEMA}.{table}{LOADING_SUFFIX}"
+
+
+def _drop_loading(spark: SparkSession, tables: list[str]) -> None:
+    for table in tables:
+        spark.sql(f"drop table if exists {_loading_name(table)}")
+
+
+def _land_table(spark: SparkSession, path: Path, table: str, positional: bool) -> None:
+    """One input table under its loading name; a refusal of the file as an InputError."""
+    try:
+        frame = _read_table(spark, path, table, positional)
+        if positional and path.suffix.lower() == ".parquet":
+            _refuse_text_not_utf8(frame, path, table)
+        frame.write.mode("overwrite").format("parquet").saveAsTable(_loading_name(table))
+    except InputError:
+        raise
+    except Exception as exc:
+        if message := _damaged_while_loading(exc, path, table, positional):
+            raise InputError(message) from exc
+        raise
+
+
+# How a refusal while loading ends on Spark (the DuckDB build's says nothing was built):
+# nothing was replaced either (``load_raw``).
+LOAD_STOPPED = ("; the Spark build stopped while loading its input: the Spark warehouse is "
+                "unchanged")
 
 
 def _refuse_text_not_utf8(frame: DataFrame, path: Path, table: str) -> None:

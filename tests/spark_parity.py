@@ -99,6 +99,20 @@ def run_spark_sql(folder: Path, statements: list[str], timeout: float = 600) -> 
     assert result.returncode == 0, result.stderr[-4000:]
 
 
+def load_on_spark(folder: Path, source: Path, timeout: float = 600) -> None:
+    """Only the Spark build's first step, loading ``source`` into the folder's ``landing``
+    tables (a local master, a JVM of its own): a warehouse with a load to keep, without
+    the minutes of a build."""
+    script = ("import sys\nfrom couponseg.spark_engine import load_raw, spark_session\n"
+              "from models_py.loader import resolve_input\n"
+              "with spark_session(master='local[1]') as spark:\n"
+              "    load_raw(spark, resolve_input(sys.argv[1]))\n")
+    result = subprocess.run([sys.executable, "-c", script, str(source)],
+                            capture_output=True, text=True, timeout=timeout, cwd=REPO,
+                            env=spark_env(folder))
+    assert result.returncode == 0, result.stderr[-4000:]
+
+
 def duckdb_table(warehouse: Path, name: str) -> pd.DataFrame:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(f"select * from {name}").df()

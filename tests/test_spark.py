@@ -19,6 +19,7 @@ from damage import parquet_with_text_not_utf8, read_tables
 from spark_parity import (
     assert_frames_equal,
     duckdb_table,
+    load_on_spark,
     run_spark,
     spark_table,
     spark_tables,
@@ -288,17 +289,27 @@ def test_a_bad_var_stops_a_spark_build_before_the_input_is_loaded(tmp_path):
 
 def test_parquet_text_not_utf8_is_refused_on_spark_as_on_duckdb(generated, tmp_path):
     """Spark's reader takes bytes that are not UTF-8 as text, DuckDB's refuses them: the
-    Spark load refuses them too, naming column and row, so both engines refuse one file."""
+    Spark load refuses them too, naming column and row, so both engines refuse one file.
+    Spark meets them while loading, after it has read the customers: the landing tables
+    of the last load are kept whole, not mixed with the refused input's."""
     tables = read_tables(generated)
     folder = parquet_with_text_not_utf8(tables, tmp_path / "in", row=2500)
     expected = ("transactions.parquet (table 'transactions'), column 'coupon_name': bytes that "
                 "are not UTF-8 text in row(s) 2502; write the column as UTF-8 text")
+    spark_folder = tmp_path / "spark"
+    load_on_spark(spark_folder, REPO / "data" / "sample")  # 1,000 customers; refused: 1,200
+    before = {name: spark_table(spark_folder, name) for name in spark_tables(spark_folder)}
+    assert len(before["landing.customers"]) == 1000 and len(before) == 7, sorted(before)
     spark = couponseg("build", "--engine", "spark", "--input", folder, check=False,
-                      env={"COUPONSEG_SPARK_DIR": str(tmp_path / "spark")})
+                      env={"COUPONSEG_SPARK_DIR": str(spark_folder)})
     assert spark.returncode == 2, spark.stdout + spark.stderr
     assert spark.stderr.strip().splitlines()[-1] == (
-        f"couponseg: error: {expected}; the Spark build stopped while loading its input, "
-        "before any model ran")
+        f"couponseg: error: {expected}; the Spark build stopped while loading its input: the "
+        "Spark warehouse is unchanged")
+    after = spark_tables(spark_folder)
+    assert sorted(after) == sorted(before)  # no table left under its loading name
+    for name, frame in before.items():
+        pd.testing.assert_frame_equal(frame, spark_table(spark_folder, name), obj=name)
     duck = couponseg("build", "--input", folder, "--warehouse", tmp_path / "w.duckdb",
                      check=False)
     assert duck.returncode == 2, duck.stdout + duck.stderr
