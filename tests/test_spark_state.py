@@ -140,21 +140,15 @@ def spark_folder_with_copy(built, root: Path) -> Path:
     return root
 
 
-def on_unchanged_copy(built, root: Path, *command: object) -> Path:
-    """``couponseg <command> --engine spark`` on a Spark folder whose copy is as its record
-    says: it reads the copy and starts no JVM (none of the folder is a Spark build: Spark
-    would fail). Returns the folder."""
-    spark_folder_with_copy(built, root)
-    result = couponseg(*command, "--engine", "spark", env={"COUPONSEG_SPARK_DIR": str(root)})
-    assert f"from the copy of Spark's tables in {root / 'snapshot.duckdb'} (unchanged since " \
-        "it was made)" in result.stdout
-    assert "log4j" not in result.stderr  # Spark never started
-    return root
-
-
 def test_the_report_renders_an_unchanged_copy_without_spark(built, tmp_path):
-    """The PDF is the one the DuckDB engine renders from the same tables."""
-    on_unchanged_copy(built, tmp_path / "spark", "report", "--out", tmp_path / "out")
+    """No JVM is started (none of this test's Spark folder is a Spark build: it would fail),
+    and the PDF is the one the DuckDB engine renders from the same tables."""
+    root = spark_folder_with_copy(built, tmp_path / "spark")
+    result = couponseg("report", "--engine", "spark", "--out", tmp_path / "out",
+                       env={"COUPONSEG_SPARK_DIR": str(root)})
+    assert f"Report written from the copy of Spark's tables in {root / 'snapshot.duckdb'} " \
+        "(unchanged since it was made)" in result.stdout
+    assert "log4j" not in result.stderr  # Spark never started
     assert report_lines(tmp_path / "out" / "dashboard.pdf") == \
         report_lines(built.out / "dashboard.pdf")
 
@@ -177,8 +171,12 @@ def test_the_sql_shell_says_when_the_copy_is_older_than_sparks_tables(built, tmp
 def test_the_export_reads_an_unchanged_copy_without_spark(built, tmp_path):
     """`couponseg export --engine spark` writes, without a JVM, the files the DuckDB
     engine's export writes from the same tables; its manifest names the Spark folder."""
-    root = on_unchanged_copy(built, tmp_path / "spark", "export", "--out",
-                             tmp_path / "spark_out")
+    root = spark_folder_with_copy(built, tmp_path / "spark")
+    result = couponseg("export", "--engine", "spark", "--out", tmp_path / "spark_out",
+                       env={"COUPONSEG_SPARK_DIR": str(root)})
+    assert f"from the copy of Spark's tables in {root / 'snapshot.duckdb'} (unchanged since " \
+        "it was made)" in result.stdout
+    assert "log4j" not in result.stderr  # Spark never started
     couponseg("export", "--warehouse", built.warehouse, "--out", tmp_path / "duck_out")
     for name in ("campaign_audience.csv", "campaign_offers.csv"):
         assert (tmp_path / "spark_out" / name).read_bytes() == \
