@@ -688,34 +688,28 @@ def cli_export(args: argparse.Namespace) -> int:
     from couponseg.console import fail
     from couponseg.export import ExportError, export_audience
 
+    snapshot = snapshot_path()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            copy, origin = _export_copy(Path(tmp))
+            if _holds_export(snapshot):
+                copy, where = snapshot, (f" from the copy of Spark's tables in {snapshot} "
+                                         "(unchanged since it was made)")
+            else:
+                with spark_session() as spark:
+                    missing = [t for t in EXPORT_TABLES[:4] if not spark.catalog.tableExists(t)]
+                    if missing:  # the ones the export cannot do without
+                        return fail(f"the Spark build in {spark_dir()} has no table "
+                                     f"{', '.join(missing)}: run `couponseg build --engine "
+                                     "spark` first", 2)
+                    copy = export_snapshot(spark, Path(tmp) / "export.duckdb", EXPORT_TABLES,
+                                           EXPORT_NARROWED)
+                where = " from Spark"
             result = export_audience(copy, args.out, args.format, args.segment,
                                      source=f"spark: {spark_dir()}",
                                      prune_older=args.prune_older)
     except ExportError as exc:
         return fail(str(exc), 2)
-    return say_exported(result, args.prune_older, origin)
-
-
-def _export_copy(tmp: Path) -> tuple[Path, str]:
-    """The DuckDB file to export from and where its tables came from: the build's copy when
-    it holds them as Spark's files are, else what the export reads copied from Spark."""
-    from couponseg.export import ExportError
-
-    snapshot = snapshot_path()
-    if _holds_export(snapshot):
-        return snapshot, (f" from the copy of Spark's tables in {snapshot} (unchanged since it "
-                          "was made)")
-    with spark_session() as spark:
-        missing = [t for t in EXPORT_TABLES[:4] if not spark.catalog.tableExists(t)]
-        if missing:  # the ones the export cannot do without
-            raise ExportError(f"the Spark build in {spark_dir()} has no table "
-                              f"{', '.join(missing)}: run `couponseg build --engine spark` "
-                              "first")
-        return export_snapshot(spark, tmp / "export.duckdb", EXPORT_TABLES,
-                               EXPORT_NARROWED), " from Spark"
+    return say_exported(result, args.prune_older, where)
 
 
 def _holds_export(snapshot: Path) -> bool:
