@@ -545,19 +545,16 @@ def failed_build_audit(spark: SparkSession, dbt_vars: dict[str, object]) -> Audi
 # summary quotes. The dashboards read DuckDB, so these are copied into a local read-only
 # DuckDB file: the same renderer, the same PDF.
 AUDIT_TABLES = ("audit.audit_rejection_summary", "audit.audit_row_reconciliation")
-# What `couponseg export` reads (couponseg/export.py), the four it cannot do without first.
+SNAPSHOT_TABLES = ("marts.run_context", "audit.audit_row_reconciliation",
+                   "audit.audit_rejection_summary", "segments.segment_profiles")
+# What `couponseg export` reads (couponseg/export.py), the four it cannot do without first;
+# of the customers'
+# labels only the model versions that scored them (one row, not one per customer), of the
+# models what the manifest quotes (not their training samples).
 EXPORT_TABLES = ("segments.campaign_audience", "segments.segment_offer_affinity",
                  "segments.campaign_settings",
                  "marts.run_context", "segments.customer_segments", "segments.segment_model",
                  "segments.segment_runs")
-# Copied by the build besides the reporting schema: the tables the CLI's summary quotes, and
-# the export's, so an export (and the SQL shell) reads the audience without starting Spark.
-SNAPSHOT_TABLES = tuple(dict.fromkeys((
-    "marts.run_context", "audit.audit_row_reconciliation", "audit.audit_rejection_summary",
-    "segments.segment_profiles", *EXPORT_TABLES)))
-# An export copied from Spark itself (its files changed since the build's copy) copies only
-# what it reads: of the customers' labels the model versions that scored them (one row, not
-# one per customer), of the models what the manifest quotes (not their training samples).
 EXPORT_NARROWED = {"segments.customer_segments": "distinct model_version",
                    "segments.segment_model": "model_version, trained_as_of, algorithm, params"}
 
@@ -678,55 +675,31 @@ def cli_report(args: argparse.Namespace) -> int:
 
 
 def cli_export(args: argparse.Namespace) -> int:
-    """``couponseg export --engine spark``: the same export code as the DuckDB engine's (a
-    CRM file is one file on one machine, whatever engine built it), reading the build's
-    copy of the tables while Spark's files are unchanged since it was made, else the tables
-    it reads copied from Spark into a temporary DuckDB file."""
+    """``couponseg export --engine spark``: the tables the export reads, copied from Spark
+    into a temporary DuckDB file, written by the same export code as the DuckDB engine's
+    (a CRM file is one file on one machine, whatever engine built it)."""
     import tempfile
 
     from couponseg.cli import say_exported
     from couponseg.console import fail
     from couponseg.export import ExportError, export_audience
 
-    snapshot = snapshot_path()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            if _holds_export(snapshot):
-                copy, where = snapshot, (f" from the copy of Spark's tables in {snapshot} "
-                                         "(unchanged since it was made)")
-            else:
-                with spark_session() as spark:
-                    missing = [t for t in EXPORT_TABLES[:4] if not spark.catalog.tableExists(t)]
-                    if missing:  # the ones the export cannot do without
-                        return fail(f"the Spark build in {spark_dir()} has no table "
-                                     f"{', '.join(missing)}: run `couponseg build --engine "
-                                     "spark` first", 2)
-                    copy = export_snapshot(spark, Path(tmp) / "export.duckdb", EXPORT_TABLES,
-                                           EXPORT_NARROWED)
-                where = " from Spark"
+            with spark_session() as spark:
+                missing = [t for t in EXPORT_TABLES[:4] if not spark.catalog.tableExists(t)]
+                if missing:  # the ones the export cannot do without
+                    return fail(f"the Spark build in {spark_dir()} has no table "
+                                 f"{', '.join(missing)}: run `couponseg build --engine spark`"
+                                 " first", 2)
+                copy = export_snapshot(spark, Path(tmp) / "export.duckdb", EXPORT_TABLES,
+                                       EXPORT_NARROWED)
             result = export_audience(copy, args.out, args.format, args.segment,
                                      source=f"spark: {spark_dir()}",
                                      prune_older=args.prune_older)
     except ExportError as exc:
         return fail(str(exc), 2)
-    return say_exported(result, args.prune_older, where)
-
-
-def _holds_export(snapshot: Path) -> bool:
-    """Whether the build's copy can be exported as it is: unchanged since it was made, as
-    Spark's files are, and made by a build that copied the export's tables (an earlier
-    release's did not)."""
-    import duckdb
-
-    if not spark_state.unchanged(snapshot, warehouse_folder()):
-        return False
-    try:
-        with duckdb.connect(str(snapshot), read_only=True) as con:
-            held = {f"{schema}.{table}" for schema, table in con.execute(
-                "select schema_name, table_name from duckdb_tables()").fetchall()}
-    except duckdb.Error:  # held open for writing by another process: copy from Spark
-        return False
-    return set(EXPORT_TABLES[:4]) <= held
+    return say_exported(result, args.prune_older, " from Spark")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,6 @@ import json
 import re
 import shutil
 
-import duckdb
 import pandas as pd
 import pytest
 from conftest import REPO, couponseg, dbt_on_copy
@@ -27,8 +26,6 @@ from spark_parity import (
     stages,
 )
 from test_spark_state import same_size_later, spark_folder_with_copy
-
-from couponseg import spark_state
 
 pytestmark = pytest.mark.slow
 
@@ -139,21 +136,6 @@ def test_a_report_copies_from_spark_again_once_its_files_changed(built, tmp_path
     assert f"no Spark build in {root}: run `couponseg build --engine spark` first" \
         in result.stderr
     assert not (tmp_path / "out" / "dashboard.pdf").exists()
-
-
-def test_an_export_copies_from_spark_when_the_copy_lacks_the_audience(built, tmp_path):
-    """A copy made by an earlier release holds no audience: the export starts Spark to copy
-    it rather than fail on the copy (this folder holds no Spark build, so Spark finds none)."""
-    root = spark_folder_with_copy(built, tmp_path / "spark")
-    snapshot = root / "snapshot.duckdb"
-    with duckdb.connect(str(snapshot)) as con:
-        con.execute("drop table segments.campaign_audience")
-    spark_state.record(snapshot, spark_state.fingerprint(root / "spark-warehouse"))
-    result = couponseg("export", "--engine", "spark", "--out", tmp_path / "out", check=False,
-                       env={"COUPONSEG_SPARK_DIR": str(root)})
-    assert result.returncode == 2, result.stdout
-    assert f"the Spark build in {root} has no table segments.campaign_audience" in result.stderr
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
 @pytest.mark.parametrize("command", [["build"], ["report"], ["export", "--out", "x"], ["sql"]])

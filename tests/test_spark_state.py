@@ -5,7 +5,6 @@ and tests/test_spark_parity.py checks a real build, a report and a hand-run dbt.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -166,21 +165,3 @@ def test_the_sql_shell_says_when_the_copy_is_older_than_sparks_tables(built, tmp
     assert stale.stdout == fresh.stdout
     assert (f"couponseg: note: Spark's tables changed since this copy ({root / 'snapshot.duckdb'}"
             "): `couponseg report --engine spark` copies them again") in stale.stderr
-
-
-def test_the_export_reads_an_unchanged_copy_without_spark(built, tmp_path):
-    """`couponseg export --engine spark` writes, without a JVM, the files the DuckDB
-    engine's export writes from the same tables; its manifest names the Spark folder."""
-    root = spark_folder_with_copy(built, tmp_path / "spark")
-    result = couponseg("export", "--engine", "spark", "--out", tmp_path / "spark_out",
-                       env={"COUPONSEG_SPARK_DIR": str(root)})
-    assert f"from the copy of Spark's tables in {root / 'snapshot.duckdb'} (unchanged since " \
-        "it was made)" in result.stdout
-    assert "log4j" not in result.stderr  # Spark never started
-    couponseg("export", "--warehouse", built.warehouse, "--out", tmp_path / "duck_out")
-    for name in ("campaign_audience.csv", "campaign_offers.csv"):
-        assert (tmp_path / "spark_out" / name).read_bytes() == \
-            (tmp_path / "duck_out" / name).read_bytes(), name
-    manifest = json.loads((tmp_path / "spark_out" / "campaign_audience.manifest.json")
-                          .read_text())
-    assert manifest["warehouse"] == f"spark: {root}"
