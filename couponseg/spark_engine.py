@@ -56,6 +56,7 @@ if TYPE_CHECKING:  # pyspark is imported once a Spark build starts; pandas by th
 SPARK_DIR_ENV = "COUPONSEG_SPARK_DIR"
 SPARK_MASTER_ENV = "COUPONSEG_SPARK_MASTER"
 LANDING_SCHEMA = "landing"
+LOADING_SUFFIX = "__loading"  # a table being loaded, until every input table is (load_raw)
 PYTHON_STEP_SCHEMA = "python_step"
 # The dbt calls around the Python step: up to the feature mart and the training sample
 # (training reads them), then up to the stored centroids (scoring reads them), then the rest.
@@ -239,9 +240,6 @@ def load_raw(spark: SparkSession, source: InputSource,
     for table in loaded:
         spark.sql(f"drop table if exists {LANDING_SCHEMA}.{table}")
         spark.sql(f"alter table {_loading_name(table)} rename to {LANDING_SCHEMA}.{table}")
-
-
-LOADING_SUFFIX = "__loading"
 
 
 def _loading_name(table: str) -> str:

@@ -85,32 +85,29 @@ def spark_table(folder: Path, name: str) -> pd.DataFrame:
             f"select * from read_parquet('{path}/*.parquet', union_by_name = true)").df()
 
 
-def run_spark_sql(folder: Path, statements: list[str], timeout: float = 600) -> None:
-    """Statements run by Spark itself on the folder's metastore (a local master, a JVM of
-    its own): for what only Spark can do to its tables, such as rewriting one as an older
-    release left it."""
-    script = ("import json, sys\nfrom couponseg.spark_engine import spark_session\n"
-              "with spark_session(master='local[1]') as spark:\n"
-              "    for statement in json.loads(sys.argv[1]):\n"
-              "        spark.sql(statement)\n")
-    result = subprocess.run([sys.executable, "-c", script, json.dumps(statements)],
-                            capture_output=True, text=True, timeout=timeout, cwd=REPO,
-                            env=spark_env(folder))
-    assert result.returncode == 0, result.stderr[-4000:]
-
-
-def load_on_spark(folder: Path, source: Path, timeout: float = 600) -> None:
-    """Only the Spark build's first step, loading ``source`` into the folder's ``landing``
-    tables (a local master, a JVM of its own): a warehouse with a load to keep, without
-    the minutes of a build."""
-    script = ("import sys\nfrom couponseg.spark_engine import load_raw, spark_session\n"
+def in_spark_session(folder: Path, body: str, argument: str, timeout: float = 600) -> None:
+    """``body`` (Python lines indented under ``spark``, reading ``sys.argv[1]``) run in a
+    Spark session on the folder's metastore, in a process of its own (a local master, a JVM
+    of its own); fails the test on error."""
+    script = ("import json, sys\nfrom couponseg.spark_engine import load_raw, spark_session\n"
               "from models_py.loader import resolve_input\n"
-              "with spark_session(master='local[1]') as spark:\n"
-              "    load_raw(spark, resolve_input(sys.argv[1]))\n")
-    result = subprocess.run([sys.executable, "-c", script, str(source)],
-                            capture_output=True, text=True, timeout=timeout, cwd=REPO,
-                            env=spark_env(folder))
+              f"with spark_session(master='local[1]') as spark:\n{body}")
+    result = subprocess.run([sys.executable, "-c", script, argument], capture_output=True,
+                            text=True, timeout=timeout, cwd=REPO, env=spark_env(folder))
     assert result.returncode == 0, result.stderr[-4000:]
+
+
+def run_spark_sql(folder: Path, statements: list[str]) -> None:
+    """Statements run by Spark itself: for what only Spark can do to its tables, such as
+    rewriting one as an older release left it."""
+    in_spark_session(folder, "    for statement in json.loads(sys.argv[1]):\n"
+                             "        spark.sql(statement)\n", json.dumps(statements))
+
+
+def load_on_spark(folder: Path, source: Path) -> None:
+    """Only the Spark build's first step, loading ``source`` into the folder's ``landing``
+    tables: a warehouse with a load to keep, without the minutes of a build."""
+    in_spark_session(folder, "    load_raw(spark, resolve_input(sys.argv[1]))\n", str(source))
 
 
 def duckdb_table(warehouse: Path, name: str) -> pd.DataFrame:
