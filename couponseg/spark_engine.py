@@ -588,11 +588,14 @@ def export_snapshot(spark: SparkSession, target: Path, tables: tuple[str, ...] |
     select list and clauses to copy instead of all of it (what the reader needs).
     ``state_of``: the local warehouse folder; the state of its files is recorded beside the
     copy when every table copied was read from files in it and nothing changed them while
-    the copy was made (couponseg/spark_state.py)."""
+    the copy was made (couponseg/spark_state.py). A copy of the default tables also records
+    where the export's tables are and their types, none of their rows (couponseg/spark_files.py)."""
+    from couponseg import spark_files
     from models_py import warehouse_file
 
     before, read_from = spark_state.fingerprint(state_of), []
-    if tables is None:
+    whole = tables is None
+    if whole:
         tables = tuple(f"reporting.{row.tableName}" for row in
                        spark.sql("show tables in reporting").collect() if not row.isTemporary)
         tables += SNAPSHOT_TABLES
@@ -608,6 +611,8 @@ def export_snapshot(spark: SparkSession, target: Path, tables: tuple[str, ...] |
             arrow = rows.toArrow()  # noqa: F841 (read by DuckDB below)
             con.execute(f"create schema if not exists {schema}")
             con.execute(f"create table {schema}.{table} as select * from arrow")
+        if whole and before:  # what the export reads, by file (couponseg/spark_files.py)
+            read_from += spark_files.record(spark, con, EXPORT_TABLES, EXPORT_NARROWED)
     told = before is not None and spark_state.within(read_from, state_of) \
         and spark_state.fingerprint(state_of) == before
     os.replace(building, target)
@@ -673,31 +678,39 @@ def cli_report(args: argparse.Namespace) -> int:
 
 
 def cli_export(args: argparse.Namespace) -> int:
-    """``couponseg export --engine spark``: the tables the export reads, copied from Spark
-    into a temporary DuckDB file, written by the same export code as the DuckDB engine's
-    (a CRM file is one file on one machine, whatever engine built it)."""
+    """``couponseg export --engine spark``: the tables the export reads, read by DuckDB from
+    Spark's files while they are as the last build or report recorded them (no JVM), else
+    copied from Spark, into a temporary DuckDB file written by the same export code as the
+    DuckDB engine's (a CRM file is one file on one machine, whatever engine built it)."""
     import tempfile
 
+    from couponseg import spark_files
     from couponseg.cli import say_exported
     from couponseg.console import fail
     from couponseg.export import ExportError, export_audience
 
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            with spark_session() as spark:
-                missing = [t for t in EXPORT_TABLES[:4] if not spark.catalog.tableExists(t)]
-                if missing:  # the ones the export cannot do without
-                    return fail(f"the Spark build in {spark_dir()} has no table "
-                                 f"{', '.join(missing)}: run `couponseg build --engine spark`"
-                                 " first", 2)
-                copy = export_snapshot(spark, Path(tmp) / "export.duckdb", EXPORT_TABLES,
-                                       EXPORT_NARROWED)
+            origin = " from Spark's files (unchanged since the build's copy of its tables)"
+            copy = spark_files.copy_for_export(snapshot_path(), warehouse_folder(),
+                                               Path(tmp) / "export.duckdb", EXPORT_TABLES[:4],
+                                               EXPORT_NARROWED)
+            if copy is None:
+                origin = " from Spark"
+                with spark_session() as spark:
+                    missing = [t for t in EXPORT_TABLES[:4] if not spark.catalog.tableExists(t)]
+                    if missing:  # the ones the export cannot do without
+                        return fail(f"the Spark build in {spark_dir()} has no table "
+                                     f"{', '.join(missing)}: run `couponseg build --engine "
+                                     "spark` first", 2)
+                    copy = export_snapshot(spark, Path(tmp) / "export_from_spark.duckdb",
+                                           EXPORT_TABLES, EXPORT_NARROWED)
             result = export_audience(copy, args.out, args.format, args.segment,
                                      source=f"spark: {spark_dir()}",
                                      prune_older=args.prune_older)
     except ExportError as exc:
         return fail(str(exc), 2)
-    return say_exported(result, args.prune_older, " from Spark")
+    return say_exported(result, args.prune_older, origin)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -195,25 +195,40 @@ def test_the_dbt_unit_tests_pass_on_spark(spark):
 def test_the_audience_exported_from_spark_is_duckdbs(spark, duck, tmp_path):
     """`couponseg export --engine spark` writes the files the DuckDB build's export writes:
     CSV byte for byte, Parquet with the same schema (a CRM pins it) and rows; its manifest
-    names the Spark folder as its source."""
+    names the Spark folder as its source. Both ways it reads Spark's tables: by DuckDB from
+    their files while they are as the last copy recorded them (Spark's own types, its own
+    files: couponseg/spark_files.py), and through Spark once that record is gone."""
     import pyarrow.parquet as pq
 
     folder = spark[0]
-    for fmt in ("parquet", "csv"):
-        run_spark(["export", "--engine", "spark", "--out", tmp_path / "spark", "--format", fmt],
-                  folder)
-        couponseg("export", "--warehouse", duck, "--out", tmp_path / "duck", "--format", fmt)
-        for name in (f"campaign_audience.{fmt}", f"campaign_offers.{fmt}"):
-            ours, theirs = tmp_path / "spark" / name, tmp_path / "duck" / name
-            if fmt == "csv":
-                assert ours.read_bytes() == theirs.read_bytes(), name
-            else:
-                assert pq.read_table(ours).equals(pq.read_table(theirs)), name
-    manifests = [json.loads((tmp_path / side / "campaign_audience.manifest.json").read_text())
-                 for side in ("spark", "duck")]
-    assert manifests[0]["warehouse"] == f"spark: {folder}"
-    for key in ("as_of_date", "campaign", "counts", "files", "run_id"):
-        assert manifests[0][key] == manifests[1][key], key
+    state, ways = spark_state.state_file(folder / "snapshot.duckdb"), {}
+    for way, origin in (("files", "from Spark's files (unchanged since the build's copy of "
+                                  "its tables)"), ("spark", "from Spark:")):
+        if way == "spark":
+            shutil.move(state, tmp_path / "state.json")
+        try:
+            for fmt in ("parquet", "csv"):
+                ours, theirs = tmp_path / f"{way}_{fmt}", tmp_path / f"duck_{fmt}"
+                result = run_spark(["export", "--engine", "spark", "--out", ours,
+                                    "--format", fmt], folder)
+                assert f"Exported 1,000 customers {origin}" in result.stdout, result.stdout
+                couponseg("export", "--warehouse", duck, "--out", theirs, "--format", fmt)
+                for name in (f"campaign_audience.{fmt}", f"campaign_offers.{fmt}"):
+                    if fmt == "csv":
+                        assert (ours / name).read_bytes() == (theirs / name).read_bytes(), name
+                    else:
+                        assert pq.read_table(ours / name).equals(pq.read_table(theirs / name))
+                manifests = [json.loads((side / "campaign_audience.manifest.json").read_text())
+                             for side in (ours, theirs)]
+                assert manifests[0]["warehouse"] == f"spark: {folder}"
+                for key in ("as_of_date", "campaign", "counts", "files", "run_id"):
+                    assert manifests[0][key] == manifests[1][key], key
+                ways[way, fmt] = manifests[0]
+        finally:
+            if way == "spark":  # the copy is unchanged: its record holds again
+                shutil.move(tmp_path / "state.json", state)
+    for fmt in ("parquet", "csv"):  # the model versions and the rest, as Spark holds them
+        assert ways["files", fmt] == ways["spark", fmt]
 
 
 def test_export_without_a_spark_build_says_what_to_run(tmp_path):

@@ -5,6 +5,7 @@ and tests/test_spark_parity.py checks a real build, a report and a hand-run dbt.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -13,7 +14,8 @@ import duckdb
 import pytest
 from conftest import couponseg, report_lines
 
-from couponseg import spark_state
+from couponseg import spark_files, spark_state
+from couponseg.spark_engine import EXPORT_NARROWED, EXPORT_TABLES
 
 
 def folder_of_tables(root: Path) -> Path:
@@ -165,3 +167,100 @@ def test_the_sql_shell_says_when_the_copy_is_older_than_sparks_tables(built, tmp
     assert stale.stdout == fresh.stdout
     assert (f"couponseg: note: Spark's tables changed since this copy ({root / 'snapshot.duckdb'}"
             "): `couponseg report --engine spark` copies them again") in stale.stderr
+
+
+def spark_folder_with_export_files(built, root: Path) -> Path:
+    """A Spark folder as a build leaves it for `couponseg export --engine spark`: each table
+    the export reads as Parquet files under spark-warehouse/<schema>.db/<table>/, and the
+    snapshot recording them (couponseg/spark_files.py) with their state. Types and files
+    are DuckDB's here; tests/test_spark_parity.py checks Spark's own against the export
+    copied through Spark."""
+    folder = root / "spark-warehouse"
+    found = {}
+    with duckdb.connect(str(built.warehouse), read_only=True) as con:
+        for name in EXPORT_TABLES:
+            schema, table = name.split(".")
+            (folder / f"{schema}.db" / table).mkdir(parents=True)
+            part = folder / f"{schema}.db" / table / "part-00000-a.snappy.parquet"
+            con.execute(f"copy {name} to '{part}' (format parquet)")
+            typed = con.sql(f"select {EXPORT_NARROWED.get(name, '*')} from {name} limit 0")
+            found[name] = ([str(part)], typed.to_arrow_table())
+    snapshot = root / "snapshot.duckdb"
+    shutil.copy(built.warehouse, snapshot)
+    with duckdb.connect(str(snapshot)) as con:
+        spark_files.write_records(con, found)
+    spark_state.record(snapshot, spark_state.fingerprint(folder))
+    return root
+
+
+def test_the_export_reads_sparks_files_without_spark(built, tmp_path):
+    """While Spark's files are as the snapshot recorded them, `couponseg export --engine
+    spark` reads them with DuckDB: no JVM (this folder's metastore does not exist: Spark
+    would find no table), and the files the DuckDB engine's export writes of the same rows."""
+    import pyarrow.parquet as pq
+
+    root = spark_folder_with_export_files(built, tmp_path / "spark")
+    for fmt in ("csv", "parquet"):
+        ours, theirs = tmp_path / f"spark_{fmt}", tmp_path / f"duck_{fmt}"
+        result = couponseg("export", "--engine", "spark", "--out", ours, "--format", fmt,
+                           env={"COUPONSEG_SPARK_DIR": str(root)})
+        assert "customers from Spark's files (unchanged since the build's copy of its " \
+            "tables)" in result.stdout
+        assert "log4j" not in result.stderr  # Spark never started
+        couponseg("export", "--warehouse", built.warehouse, "--out", theirs, "--format", fmt)
+        for name in (f"campaign_audience.{fmt}", f"campaign_offers.{fmt}"):
+            if fmt == "csv":
+                assert (ours / name).read_bytes() == (theirs / name).read_bytes(), name
+            else:
+                assert pq.read_table(ours / name).equals(pq.read_table(theirs / name)), name
+        manifests = [json.loads((side / "campaign_audience.manifest.json").read_text())
+                     for side in (ours, theirs)]
+        assert manifests[0].pop("warehouse") == f"spark: {root}"
+        manifests[1].pop("warehouse")
+        assert manifests[0] == manifests[1]
+
+
+def test_the_export_reads_sparks_files_only_as_recorded(built, tmp_path):
+    """Any doubt leaves the export to Spark (None here): files changed since the snapshot,
+    a snapshot without the records (an older release's), or one missing a table it needs."""
+    root = spark_folder_with_export_files(built, tmp_path / "spark")
+    snapshot, folder = root / "snapshot.duckdb", root / "spark-warehouse"
+
+    def copy(required=EXPORT_TABLES[:4]):
+        target = tmp_path / "export.duckdb"
+        target.unlink(missing_ok=True)
+        return spark_files.copy_for_export(snapshot, folder, target, required, EXPORT_NARROWED)
+
+    assert copy() == tmp_path / "export.duckdb"
+    with duckdb.connect(str(copy()), read_only=True) as con:
+        assert con.execute("select count(*) from segments.customer_segments").fetchone() == (1,)
+    assert copy(("segments.campaign_audience", "segments.not_recorded")) is None
+    part = next(folder.rglob("part-*"))
+    shutil.copy(part, tmp_path / "part")
+    os.replace(tmp_path / "part", part)  # the same rows, written again (a Spark rewrite)
+    assert copy() is None
+    spark_state.record(snapshot, spark_state.fingerprint(folder))  # as the next report does
+    assert copy() is not None
+    same_size_later(part)  # a file DuckDB cannot read, though recorded: left to Spark too
+    spark_state.record(snapshot, spark_state.fingerprint(folder))
+    assert copy() is None
+    same_size_later(part)  # its bytes reversed back
+    spark_state.record(snapshot, spark_state.fingerprint(folder))
+    assert copy() is not None
+    with duckdb.connect(str(snapshot)) as con:
+        con.execute(f"drop schema {spark_files.SOURCES_SCHEMA} cascade")
+    spark_state.record(snapshot, spark_state.fingerprint(folder))
+    assert copy() is None
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    (["/w/s.db/t/part-0.parquet", "/w/s.db/t/part-1.parquet"], True),
+    ([], True),  # an empty table
+    (["file:///w/s.db/t/part-0.parquet"], True),
+    (["/w/s.db/t/part-0.orc"], False),
+    (["/w/s.db/t/as_of=2024-01-01/part-0.parquet"], False),  # partitioned
+    (["/w/s.db/t/a/part-0.parquet", "/w/s.db/t/b/part-0.parquet"], False),
+    (["hdfs://name/w/s.db/t/part-0.parquet"], False),
+])
+def test_only_plain_parquet_tables_are_read_by_file(files, expected):
+    assert spark_files.plain_parquet(files) is expected
