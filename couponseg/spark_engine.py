@@ -113,6 +113,7 @@ def spark_session(folder: Path | None = None, master: str | None = None) -> Iter
     # The address Spark binds to, as the profile's driver host says (the JVM otherwise warns
     # that the machine's name resolves to loopback and picks an interface of its own).
     os.environ.setdefault("SPARK_LOCAL_IP", settings.get("spark.driver.bindAddress", "127.0.0.1"))
+    _quiet_logging()
     builder = SparkSession.builder.appName("couponseg").enableHiveSupport()
     for key, value in settings.items():
         builder = builder.config(key, value)
@@ -124,6 +125,17 @@ def spark_session(folder: Path | None = None, master: str | None = None) -> Iter
         yield session
     finally:
         session.stop()
+
+
+def _quiet_logging() -> None:
+    """Spark's logging from SPARK_CONF_DIR=couponseg/spark_conf (errors only), unless the user
+    has a Spark configuration folder of their own: SPARK_CONF_DIR set, or SPARK_HOME's (or
+    pip's pyspark's) conf/ present, whose spark-defaults.conf and logging stay theirs."""
+    import pyspark
+
+    home = os.environ.get("SPARK_HOME") or os.path.dirname(pyspark.__file__)
+    if not os.environ.get("SPARK_CONF_DIR") and not os.path.isdir(os.path.join(home, "conf")):
+        os.environ["SPARK_CONF_DIR"] = str(Path(__file__).with_name("spark_conf"))
 
 
 # ------------------------------------------------------------------ loading
@@ -691,10 +703,10 @@ def cli_export(args: argparse.Namespace) -> int:
 
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            origin = " from Spark's files (unchanged since the build's copy of its tables)"
+            origin = " from Spark's files (unchanged since the last copy of its tables)"
             copy = spark_files.copy_for_export(snapshot_path(), warehouse_folder(),
-                                               Path(tmp) / "export.duckdb", EXPORT_TABLES[:4],
-                                               EXPORT_NARROWED)
+                                               Path(tmp) / "export.duckdb", EXPORT_TABLES,
+                                               EXPORT_TABLES[:4], EXPORT_NARROWED)
             if copy is None:
                 origin = " from Spark"
                 with spark_session() as spark:

@@ -19,7 +19,7 @@ a table in other files, or in partition folders, leaves the export to Spark.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
-SOURCES_SCHEMA = "spark_export_sources"  # in the snapshot: files and types per table
-FILES_TABLE = f"{SOURCES_SCHEMA}.files"
+SOURCES_SCHEMA = "spark_export_sources"  # in the snapshot: what the export reads, by file
+TABLES_TABLE = f"{SOURCES_SCHEMA}.tables"  # each table recorded, with the select list copied
+FILES_TABLE = f"{SOURCES_SCHEMA}.files"  # each table's files (none for a table without rows)
+GLOB_CHARACTERS = frozenset("*?[")  # DuckDB expands them in a file name it is given
 
 
 def typed_name(table: str) -> str:
@@ -40,39 +42,45 @@ def typed_name(table: str) -> str:
 
 def plain_parquet(files: list[str]) -> bool:
     """Whether a table's files can be read as one Parquet table: Parquet files side by side
-    in one folder (a partitioned table keeps its partition values in folder names)."""
+    in one local folder (a partitioned table keeps its partition values in folder names),
+    named without a character DuckDB would read as a pattern matching other files."""
     paths = [spark_state.local_path(name) for name in files]
-    if any(path is None or path.suffix != ".parquet" for path in paths):
+    if any(path is None or path.suffix != ".parquet" or GLOB_CHARACTERS & set(str(path))
+           for path in paths):
         return False
     folders = {path.parent for path in paths}
     return len(folders) <= 1 and not any("=" in folder.name for folder in folders)
 
 
 def reads_files_as_stored(frame: DataFrame) -> bool:
-    """Whether Spark reads ``frame`` as its files hold it: a table, or a view that only names
-    one table's columns as they are (the views dbt-spark makes of the Python step's tables:
-    Spark keeps them as a projection of each column under its own name). A filter, a cast or
-    a computed column leaves the export to Spark."""
+    """Whether Spark reads ``frame`` as its Parquet files hold it: a Parquet table, or a view
+    that only names one such table's columns as they are (the views dbt-spark makes of the
+    Python step's tables: Spark keeps them as a projection of each column under its own
+    name). A filter, a cast, a computed column or another format (Delta's deletion vectors,
+    a JDBC relation) leaves the export to Spark."""
     try:
         plan = frame._jdf.queryExecution().optimizedPlan()  # noqa: SLF001 (no public plan)
         if _kind(plan) == "Project":
-            columns = [plan.projectList().apply(i) for i in range(plan.projectList().size())]
-            plan, renamed = plan.child(), columns
-            if [c.name() for c in renamed] != _names(plan.output()) or not all(
-                    _kind(c) == "Alias" and _kind(c.child()) == "AttributeReference"
-                    and c.child().name() == c.name() for c in renamed):
+            if not _projects_columns_as_they_are(plan):
                 return False
-        return _kind(plan) == "LogicalRelation"
+            plan = plan.child()
+        return _kind(plan) == "LogicalRelation" and _kind(plan.relation()) == \
+            "HadoopFsRelation" and _kind(plan.relation().fileFormat()) == "ParquetFileFormat"
     except Exception:  # noqa: BLE001 (Spark Connect has no plan to look at: not vouched for)
         return False
 
 
-def _kind(node: object) -> str:
+def _projects_columns_as_they_are(project: Any) -> bool:
+    """A projection of its child's columns, in their order, each under its own name."""
+    columns = [project.projectList().apply(i) for i in range(project.projectList().size())]
+    inputs = project.child().output()
+    return [c.name() for c in columns] == [inputs.apply(i).name() for i in range(inputs.size())] \
+        and all(_kind(c) == "Alias" and _kind(c.child()) == "AttributeReference"
+                and c.child().name() == c.name() for c in columns)
+
+
+def _kind(node: Any) -> str:
     return node.getClass().getSimpleName()
-
-
-def _names(attributes: object) -> list[str]:
-    return [attributes.apply(i).name() for i in range(attributes.size())]
 
 
 def record(spark: SparkSession, con: duckdb.DuckDBPyConnection, tables: tuple[str, ...],
@@ -88,53 +96,76 @@ def record(spark: SparkSession, con: duckdb.DuckDBPyConnection, tables: tuple[st
         # Spark's own conversion of no rows: the types `toArrow()` gives the rows themselves
         typed = spark.sql(f"select {narrowed.get(name, '*')} from {name}").limit(0).toArrow()
         found[name] = (sorted(str(spark_state.local_path(file)) for file in names), typed)
-    write_records(con, found)
+    write_records(con, found, narrowed)
     return [file for files, _ in found.values() for file in files]
 
 
-def write_records(con: duckdb.DuckDBPyConnection, found: dict[str, tuple[list[str], pa.Table]]
-                  ) -> None:
-    """Record, per table, its files and an empty table of its types (``found``: table ->
-    (files, an Arrow table of no rows))."""
+def write_records(con: duckdb.DuckDBPyConnection, found: dict[str, tuple[list[str], pa.Table]],
+                  narrowed: dict[str, str]) -> None:
+    """Record, per table, the select list the export copies of it, its files and an empty
+    table of its types (``found``: table -> (files, an Arrow table of no rows))."""
     con.execute(f"create schema {SOURCES_SCHEMA}")
+    con.execute(f"create table {TABLES_TABLE} (table_name varchar, select_list varchar)")
     con.execute(f"create table {FILES_TABLE} (table_name varchar, file varchar)")
     for name, (files, typed) in found.items():  # noqa: B007 (typed is read by DuckDB)
+        con.execute(f"insert into {TABLES_TABLE} values (?, ?)", [name, narrowed.get(name, "*")])
         con.execute(f"create table {typed_name(name)} as select * from typed")
-        con.executemany(f"insert into {FILES_TABLE} values (?, ?)", [[name, f] for f in files])
+        if files:
+            con.executemany(f"insert into {FILES_TABLE} values (?, ?)", [[name, f] for f in files])
 
 
 def copy_for_export(snapshot: Path, warehouse: Path | None, target: Path,
-                    required: tuple[str, ...], narrowed: dict[str, str]) -> Path | None:
-    """The export's tables, read from Spark's files into a new DuckDB file ``target``, as
+                    tables: tuple[str, ...], required: tuple[str, ...],
+                    narrowed: dict[str, str]) -> Path | None:
+    """``tables``, read from Spark's files into a new DuckDB file ``target`` as
     `export_snapshot` would have copied them from Spark; None when that cannot be vouched
-    for: Spark's files changed since ``snapshot`` recorded them (or while they were read),
-    the snapshot recorded no files, or not those of every ``required`` table."""
-    if not spark_state.unchanged(snapshot, warehouse):
+    for: Spark's files are not, before and after they are read, in the state ``snapshot``
+    recorded, or it recorded none of them (an older release's copy), not every ``required``
+    one, or another select list than ``narrowed`` asks for."""
+    state = spark_state.recorded(snapshot)
+    if state is None or spark_state.fingerprint(warehouse) != state:
         return None
     try:
         with duckdb.connect(str(snapshot), read_only=True) as copy:
-            files = dict(copy.execute(f"select table_name, list(file order by file) "
-                                      f"from {FILES_TABLE} group by table_name").fetchall())
-            typed = {name: copy.sql(f"select * from {typed_name(name)}").to_arrow_table()
-                     for name in files}
-        if not set(required) <= set(files):
+            found = _recorded(copy, tables, narrowed)
+        if found is None or not set(required) <= set(found):
             return None
-        _write(target, files, typed, narrowed)
+        _write(target, found, narrowed)
     except duckdb.Error:  # no records (an older snapshot), or a file gone while read
         return None
-    return target if spark_state.unchanged(snapshot, warehouse) else None
+    return target if spark_state.fingerprint(warehouse) == state else None
 
 
-def _write(target: Path, files: dict[str, list[str]], typed: dict, narrowed: dict[str, str]
-           ) -> None:
+def _recorded(copy: duckdb.DuckDBPyConnection, tables: tuple[str, ...],
+              narrowed: dict[str, str]) -> dict[str, tuple[list[str], pa.Table]] | None:
+    """Each of ``tables`` the snapshot recorded (one Spark did not have is left out, as
+    `export_snapshot` leaves it out): its files and empty typed table."""
+    found = {}
+    for name in tables:
+        listed = copy.execute(f"select select_list from {TABLES_TABLE} where table_name = ?",
+                              [name]).fetchall()
+        if not listed:
+            continue
+        if listed != [(narrowed.get(name, "*"),)]:
+            return None
+        files = [f for (f,) in copy.execute(
+            f"select file from {FILES_TABLE} where table_name = ? order by file", [name]
+        ).fetchall()]
+        found[name] = (files, copy.sql(f"select * from {typed_name(name)}").to_arrow_table())
+    return found
+
+
+def _write(target: Path, found: dict[str, tuple[list[str], pa.Table]],
+           narrowed: dict[str, str]) -> None:
     from models_py import warehouse_file
 
     with warehouse_file.connect(target) as con:
-        con.execute("set TimeZone = 'UTC'")  # Spark's session time zone (profiles.yml)
-        for name, empty in typed.items():  # noqa: B007 (empty is read by DuckDB)
-            schema = name.split(".")[0]
-            con.execute(f"create schema if not exists {schema}")
+        # Parquet's INT96 timestamps (Spark's default) hold UTC instants: read in UTC, they
+        # are what Spark hands over, whatever this machine's time zone
+        con.execute("set TimeZone = 'UTC'")
+        for name, (files, empty) in found.items():  # noqa: B007 (empty is read by DuckDB)
+            con.execute(f"create schema if not exists {name.split('.')[0]}")
             con.execute(f"create table {name} as select * from empty")
-            if files[name]:
+            if files:  # by name: a file written before a column was added lacks it
                 con.execute(f"insert into {name} by name select {narrowed.get(name, '*')} "
-                            "from read_parquet(?)", [files[name]])
+                            "from read_parquet(?, union_by_name = true)", [files])

@@ -85,16 +85,17 @@ def spark_table(folder: Path, name: str) -> pd.DataFrame:
             f"select * from read_parquet('{path}/*.parquet', union_by_name = true)").df()
 
 
-def in_spark_session(folder: Path, body: str, argument: str, timeout: float = 600) -> None:
+def in_spark_session(folder: Path, body: str, argument: str, timeout: float = 600) -> str:
     """``body`` (Python lines indented under ``spark``, reading ``sys.argv[1]``) run in a
     Spark session on the folder's metastore, in a process of its own (a local master, a JVM
-    of its own); fails the test on error."""
+    of its own); fails the test on error, else returns what it printed."""
     script = ("import json, sys\nfrom couponseg.spark_engine import load_raw, spark_session\n"
               "from models_py.loader import resolve_input\n"
               f"with spark_session(master='local[1]') as spark:\n{body}")
     result = subprocess.run([sys.executable, "-c", script, argument], capture_output=True,
                             text=True, timeout=timeout, cwd=REPO, env=spark_env(folder))
     assert result.returncode == 0, result.stderr[-4000:]
+    return result.stdout
 
 
 def run_spark_sql(folder: Path, statements: list[str]) -> None:

@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 
+import duckdb
 import pandas as pd
 import pytest
 from conftest import REPO, couponseg, dbt_on_copy
@@ -19,6 +20,7 @@ from damage import parquet_with_text_not_utf8, read_tables
 from spark_parity import (
     assert_frames_equal,
     duckdb_table,
+    in_spark_session,
     load_on_spark,
     run_spark,
     spark_table,
@@ -26,6 +28,8 @@ from spark_parity import (
     stages,
 )
 from test_spark_state import same_size_later, spark_folder_with_copy
+
+from couponseg import spark_files, spark_state
 
 pytestmark = pytest.mark.slow
 
@@ -303,6 +307,8 @@ def test_parquet_text_not_utf8_is_refused_on_spark_as_on_duckdb(generated, tmp_p
     spark = couponseg("build", "--engine", "spark", "--input", folder, check=False,
                       env={"COUPONSEG_SPARK_DIR": str(spark_folder)})
     assert spark.returncode == 2, spark.stdout + spark.stderr
+    # Spark's own start-up lines are gone (couponseg/spark_conf/log4j2.properties)
+    assert "log4j" not in spark.stderr and " WARN " not in spark.stderr, spark.stderr
     assert spark.stderr.strip().splitlines()[-1] == (
         f"couponseg: error: {expected}; the Spark build stopped while loading its input: the "
         "Spark warehouse is unchanged")
@@ -315,3 +321,61 @@ def test_parquet_text_not_utf8_is_refused_on_spark_as_on_duckdb(generated, tmp_p
     assert duck.returncode == 2, duck.stdout + duck.stderr
     assert duck.stderr.strip().splitlines()[-1] == (
         f"couponseg: error: {expected}; nothing was built, the previous warehouse is unchanged")
+
+
+# Tables Spark reads as their Parquet files hold them, and tables it does not (the export
+# then goes through Spark): made by Spark in a folder of their own.
+SPARK_TABLES = [
+    "create table s.t using parquet as select id, cast(id as string) as name from range(3)",
+    "create view s.v_all as select * from s.t",
+    "create view s.v_where as select * from s.t where id > 0",
+    "create view s.v_cast as select id, cast(name as int) as name from s.t",
+    "create view s.v_renamed as select name as id, id as name from s.t",
+    "create table s.p using parquet partitioned by (part) as "
+    "select id, id % 2 as part from range(4)",
+    "create table s.e (id bigint) using parquet",
+    "create table s.csv using csv as select 1 as id",
+]
+
+
+def test_only_tables_spark_reads_as_their_files_hold_them_are_read_by_file(tmp_path):
+    """Spark's own plans and files: a table and a view of all its columns are recorded (an
+    empty table with no file at all too, empty); a view that filters, casts or swaps
+    names, a partitioned table or one in CSV would not be read by file, and one of them
+    among the tables recorded leaves the whole export to Spark."""
+    folder = tmp_path / "spark"
+    recorded = tmp_path / "recorded.duckdb"
+    body = (
+        "    import duckdb\n"
+        "    from couponseg import spark_files\n"
+        "    from couponseg.spark_engine import warehouse_folder\n"
+        "    spark.sql('create database s')\n"
+        "    names = []\n"
+        "    for statement in json.loads(sys.argv[1]):\n"
+        "        spark.sql(statement)\n"
+        "        names.append(statement.split()[2])\n"
+        "    seen = {n: [spark_files.reads_files_as_stored(spark.table(n)),\n"
+        "                spark_files.plain_parquet(spark.table(n).inputFiles())] for n in names}\n"
+        f"    with duckdb.connect({str(recorded)!r}) as con:\n"
+        "        files = spark_files.record(spark, con, ('s.t', 's.v_all', 's.e'), {})\n"
+        f"    with duckdb.connect({str(tmp_path / 'refused.duckdb')!r}) as con:\n"
+        "        refused = spark_files.record(spark, con, ('s.t', 's.v_where'), {})\n"
+        "    print(json.dumps({'seen': seen, 'files': files, 'refused': refused}))\n")
+    out = json.loads(in_spark_session(folder, body, json.dumps(SPARK_TABLES)).splitlines()[-1])
+    assert out["seen"] == {
+        "s.t": [True, True], "s.v_all": [True, True], "s.v_where": [False, True],
+        "s.v_cast": [False, True], "s.v_renamed": [False, True], "s.p": [True, False],
+        "s.e": [True, True], "s.csv": [False, False]}
+    assert out["refused"] == [] and len(out["files"]) >= 2  # s.t's files, twice (s.v_all)
+    warehouse = folder / "spark-warehouse"
+    spark_state.record(recorded, spark_state.fingerprint(warehouse))
+    copy = spark_files.copy_for_export(recorded, warehouse, tmp_path / "copy.duckdb",
+                                       ("s.t", "s.v_all", "s.e"), ("s.e",), {})
+    with duckdb.connect(str(copy), read_only=True) as con:
+        for name in ("s.t", "s.v_all"):
+            assert con.execute(f"select id, name from {name} order by id").fetchall() == \
+                [(0, "0"), (1, "1"), (2, "2")]
+        assert con.execute("select count(*) from s.e").fetchone() == (0,)
+    with duckdb.connect(str(tmp_path / "refused.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from information_schema.schemata "
+                           "where schema_name = ?", [spark_files.SOURCES_SCHEMA]).fetchone() == (0,)

@@ -202,7 +202,7 @@ def test_the_audience_exported_from_spark_is_duckdbs(spark, duck, tmp_path):
 
     folder = spark[0]
     state, ways = spark_state.state_file(folder / "snapshot.duckdb"), {}
-    for way, origin in (("files", "from Spark's files (unchanged since the build's copy of "
+    for way, origin in (("files", "from Spark's files (unchanged since the last copy of "
                                   "its tables)"), ("spark", "from Spark:")):
         if way == "spark":
             shutil.move(state, tmp_path / "state.json")

@@ -188,7 +188,7 @@ def spark_folder_with_export_files(built, root: Path) -> Path:
     snapshot = root / "snapshot.duckdb"
     shutil.copy(built.warehouse, snapshot)
     with duckdb.connect(str(snapshot)) as con:
-        spark_files.write_records(con, found)
+        spark_files.write_records(con, found, EXPORT_NARROWED)
     spark_state.record(snapshot, spark_state.fingerprint(folder))
     return root
 
@@ -204,7 +204,7 @@ def test_the_export_reads_sparks_files_without_spark(built, tmp_path):
         ours, theirs = tmp_path / f"spark_{fmt}", tmp_path / f"duck_{fmt}"
         result = couponseg("export", "--engine", "spark", "--out", ours, "--format", fmt,
                            env={"COUPONSEG_SPARK_DIR": str(root)})
-        assert "customers from Spark's files (unchanged since the build's copy of its " \
+        assert "customers from Spark's files (unchanged since the last copy of its " \
             "tables)" in result.stdout
         assert "log4j" not in result.stderr  # Spark never started
         couponseg("export", "--warehouse", built.warehouse, "--out", theirs, "--format", fmt)
@@ -226,15 +226,18 @@ def test_the_export_reads_sparks_files_only_as_recorded(built, tmp_path):
     root = spark_folder_with_export_files(built, tmp_path / "spark")
     snapshot, folder = root / "snapshot.duckdb", root / "spark-warehouse"
 
-    def copy(required=EXPORT_TABLES[:4]):
+    def copy(required=EXPORT_TABLES[:4], narrowed=EXPORT_NARROWED):
         target = tmp_path / "export.duckdb"
         target.unlink(missing_ok=True)
-        return spark_files.copy_for_export(snapshot, folder, target, required, EXPORT_NARROWED)
+        return spark_files.copy_for_export(snapshot, folder, target, EXPORT_TABLES, required,
+                                           narrowed)
 
     assert copy() == tmp_path / "export.duckdb"
     with duckdb.connect(str(copy()), read_only=True) as con:
         assert con.execute("select count(*) from segments.customer_segments").fetchone() == (1,)
     assert copy(("segments.campaign_audience", "segments.not_recorded")) is None
+    # records of a release that copied another select list of a table
+    assert copy(narrowed={**EXPORT_NARROWED, "segments.segment_model": "model_version"}) is None
     part = next(folder.rglob("part-*"))
     shutil.copy(part, tmp_path / "part")
     os.replace(tmp_path / "part", part)  # the same rows, written again (a Spark rewrite)
@@ -253,6 +256,36 @@ def test_the_export_reads_sparks_files_only_as_recorded(built, tmp_path):
     assert copy() is None
 
 
+def test_tables_read_by_file_keep_what_spark_reads(tmp_path):
+    """A table without files (no rows) is there, empty, with its recorded types; files
+    written before and after a column was added are read by name, the older ones' rows null
+    in it (as Spark reads them with the table's schema), whatever order the files come in."""
+    folder, snapshot = tmp_path / "spark-warehouse", tmp_path / "snapshot.duckdb"
+    (folder / "s.db" / "grown").mkdir(parents=True)
+    (folder / "s.db" / "empty").mkdir(parents=True)
+    with duckdb.connect() as con:
+        for part, sql in (("part-0", "select 1 as a, 'x' as b"),
+                          ("part-1", "select 'y' as b, 2 as a, 3.5 as c")):
+            con.execute(f"copy ({sql}) to '{folder / 's.db' / 'grown' / part}.parquet'")
+        typed = {"s.grown": con.sql("select 1 as a, 'x' as b, 3.5 as c limit 0"),
+                 "s.empty": con.sql("select 1::bigint as n limit 0")}
+        found = {name: (sorted(map(str, (folder / "s.db" / name[2:]).glob("*.parquet"))),
+                        rel.to_arrow_table()) for name, rel in typed.items()}
+    with duckdb.connect(str(snapshot)) as con:
+        spark_files.write_records(con, found, {})
+    spark_state.record(snapshot, spark_state.fingerprint(folder))
+    copy = spark_files.copy_for_export(snapshot, folder, tmp_path / "export.duckdb",
+                                       ("s.grown", "s.empty", "s.never_built"), ("s.empty",), {})
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert con.execute("select a, b, c from s.grown order by a").fetchall() == \
+            [(1, "x", None), (2, "y", 3.5)]
+        assert con.execute("select count(*) from s.empty").fetchone() == (0,)
+        assert con.execute("select data_type from information_schema.columns "
+                           "where table_name = 'empty'").fetchall() == [("BIGINT",)]
+        assert con.execute("select count(*) from information_schema.tables "
+                           "where table_name = 'never_built'").fetchone() == (0,)
+
+
 @pytest.mark.parametrize(("files", "expected"), [
     (["/w/s.db/t/part-0.parquet", "/w/s.db/t/part-1.parquet"], True),
     ([], True),  # an empty table
@@ -261,6 +294,10 @@ def test_the_export_reads_sparks_files_only_as_recorded(built, tmp_path):
     (["/w/s.db/t/as_of=2024-01-01/part-0.parquet"], False),  # partitioned
     (["/w/s.db/t/a/part-0.parquet", "/w/s.db/t/b/part-0.parquet"], False),
     (["hdfs://name/w/s.db/t/part-0.parquet"], False),
+    # names DuckDB would read as patterns (w[1] matches the folder w1)
+    (["/w[1]/s.db/t/part-0.parquet"], False),
+    (["/w/s.db/t/part-?.parquet"], False),
+    (["/w/s*t.db/t/part-0.parquet"], False),
 ])
 def test_only_plain_parquet_tables_are_read_by_file(files, expected):
     assert spark_files.plain_parquet(files) is expected
