@@ -128,14 +128,26 @@ def spark_session(folder: Path | None = None, master: str | None = None) -> Iter
 
 
 def _quiet_logging() -> None:
-    """Spark's logging from SPARK_CONF_DIR=couponseg/spark_conf (errors only), unless the user
-    has a Spark configuration folder of their own: SPARK_CONF_DIR set, or SPARK_HOME's (or
-    pip's pyspark's) conf/ present, whose spark-defaults.conf and logging stay theirs."""
-    import pyspark
+    """Spark's logging from couponseg/spark_conf (errors only) where Spark has no
+    configuration folder to read (quiet_conf_dir)."""
+    if (conf := quiet_conf_dir()) is not None:
+        os.environ["SPARK_CONF_DIR"] = str(conf)
 
-    home = os.environ.get("SPARK_HOME") or os.path.dirname(pyspark.__file__)
-    if not os.environ.get("SPARK_CONF_DIR") and not os.path.isdir(os.path.join(home, "conf")):
-        os.environ["SPARK_CONF_DIR"] = str(Path(__file__).with_name("spark_conf"))
+
+def quiet_conf_dir() -> Path | None:
+    """couponseg/spark_conf, unless the user has a Spark configuration folder of their own
+    (SPARK_CONF_DIR set, or a conf/ in the Spark home pyspark finds, as a downloaded Spark
+    has), whose spark-defaults.conf and logging must stay theirs."""
+    if "SPARK_CONF_DIR" in os.environ:
+        return None
+    from pyspark.find_spark_home import _find_spark_home
+
+    try:
+        home = _find_spark_home()
+    except SystemExit:  # no Spark home: pyspark says so itself when the session starts
+        return None
+    return None if os.path.isdir(os.path.join(home, "conf")) else \
+        Path(__file__).with_name("spark_conf")
 
 
 # ------------------------------------------------------------------ loading
@@ -624,7 +636,8 @@ def export_snapshot(spark: SparkSession, target: Path, tables: tuple[str, ...] |
             con.execute(f"create schema if not exists {schema}")
             con.execute(f"create table {schema}.{table} as select * from arrow")
         if whole and before:  # what the export reads, by file (couponseg/spark_files.py)
-            read_from += spark_files.record(spark, con, EXPORT_TABLES, EXPORT_NARROWED)
+            read_from += spark_files.record(spark, con, EXPORT_TABLES, EXPORT_NARROWED,
+                                            state_of)
     told = before is not None and spark_state.within(read_from, state_of) \
         and spark_state.fingerprint(state_of) == before
     os.replace(building, target)

@@ -84,31 +84,51 @@ def _kind(node: Any) -> str:
 
 
 def record(spark: SparkSession, con: duckdb.DuckDBPyConnection, tables: tuple[str, ...],
-           narrowed: dict[str, str]) -> list[str]:
+           narrowed: dict[str, str], warehouse: Path) -> list[str]:
     """Write into the snapshot ``con`` the files and types of each of ``tables`` Spark has
-    (``narrowed``: table -> the select list the export copies of it); return the files, or
-    record nothing and return [] when one of them is not read from its files as stored."""
-    found = {}
-    for name in (t for t in tables if spark.catalog.tableExists(t)):
-        names = spark.table(name).inputFiles()
-        if not (reads_files_as_stored(spark.table(name)) and plain_parquet(names)):
-            return []
-        # Spark's own conversion of no rows: the types `toArrow()` gives the rows themselves
-        typed = spark.sql(f"select {narrowed.get(name, '*')} from {name}").limit(0).toArrow()
-        found[name] = (sorted(str(spark_state.local_path(file)) for file in names), typed)
-    write_records(con, found, narrowed)
-    return [file for files, _ in found.values() for file in files]
+    (``narrowed``: table -> the select list the export copies of it); return the files. When
+    one of them cannot be vouched for (not read from its files as stored, files outside the
+    ``warehouse`` folder whose state is recorded, or Spark failed to tell), record nothing
+    and return []: the export then goes through Spark, and the copy itself is unaffected."""
+    try:
+        found = {name: _files_and_types(spark, name, narrowed)
+                 for name in tables if spark.catalog.tableExists(name)}
+    except Exception:  # noqa: BLE001 (the build's copy must not fail for the export's sake)
+        return []
+    files = [file for listed, _ in found.values() if listed is not None for file in listed]
+    if any(listed is None for listed, _ in found.values()) or \
+            not spark_state.within(files, warehouse):
+        return []
+    write_records(con, found, narrowed, tables)
+    return files
+
+
+def _files_and_types(spark: SparkSession, name: str, narrowed: dict[str, str]
+                     ) -> tuple[list[str] | None, pa.Table | None]:
+    """A table's files (None when it is not read from them as stored) and an Arrow table of
+    no rows with the types Spark's own conversion gives its rows."""
+    frame = spark.table(name)  # one frame: its plan is made once, each lookup is metastore work
+    names = frame.inputFiles()
+    if not (reads_files_as_stored(frame) and plain_parquet(names)):
+        return None, None
+    copied = spark.sql(f"select {narrowed[name]} from {name}") if name in narrowed else frame
+    return sorted(str(spark_state.local_path(file)) for file in names), \
+        copied.limit(0).toArrow()
 
 
 def write_records(con: duckdb.DuckDBPyConnection, found: dict[str, tuple[list[str], pa.Table]],
-                  narrowed: dict[str, str]) -> None:
-    """Record, per table, the select list the export copies of it, its files and an empty
-    table of its types (``found``: table -> (files, an Arrow table of no rows))."""
+                  narrowed: dict[str, str], asked: tuple[str, ...]) -> None:
+    """Record each table ``asked`` for: the select list the export copies of it, whether Spark
+    has it, and for those in ``found`` (table -> (files, an Arrow table of no rows)) its
+    files and an empty table of its types."""
     con.execute(f"create schema {SOURCES_SCHEMA}")
-    con.execute(f"create table {TABLES_TABLE} (table_name varchar, select_list varchar)")
+    con.execute(f"create table {TABLES_TABLE} "
+                "(table_name varchar, select_list varchar, in_spark boolean)")
     con.execute(f"create table {FILES_TABLE} (table_name varchar, file varchar)")
+    for name in asked:
+        con.execute(f"insert into {TABLES_TABLE} values (?, ?, ?)",
+                    [name, narrowed.get(name, "*"), name in found])
     for name, (files, typed) in found.items():  # noqa: B007 (typed is read by DuckDB)
-        con.execute(f"insert into {TABLES_TABLE} values (?, ?)", [name, narrowed.get(name, "*")])
         con.execute(f"create table {typed_name(name)} as select * from typed")
         if files:
             con.executemany(f"insert into {FILES_TABLE} values (?, ?)", [[name, f] for f in files])
@@ -138,16 +158,18 @@ def copy_for_export(snapshot: Path, warehouse: Path | None, target: Path,
 
 def _recorded(copy: duckdb.DuckDBPyConnection, tables: tuple[str, ...],
               narrowed: dict[str, str]) -> dict[str, tuple[list[str], pa.Table]] | None:
-    """Each of ``tables`` the snapshot recorded (one Spark did not have is left out, as
-    `export_snapshot` leaves it out): its files and empty typed table."""
+    """Each of ``tables`` as the snapshot recorded it: its files and empty typed table (one
+    Spark did not have is left out, as `export_snapshot` leaves it out); None when one is
+    not recorded (a copy of an earlier release, which read other tables) or was recorded
+    with another select list."""
     found = {}
     for name in tables:
-        listed = copy.execute(f"select select_list from {TABLES_TABLE} where table_name = ?",
-                              [name]).fetchall()
-        if not listed:
-            continue
-        if listed != [(narrowed.get(name, "*"),)]:
+        listed = copy.execute(f"select select_list, in_spark from {TABLES_TABLE} "
+                              "where table_name = ?", [name]).fetchall()
+        if len(listed) != 1 or listed[0][0] != narrowed.get(name, "*"):
             return None
+        if not listed[0][1]:
+            continue
         files = [f for (f,) in copy.execute(
             f"select file from {FILES_TABLE} where table_name = ? order by file", [name]
         ).fetchall()]
@@ -166,6 +188,9 @@ def _write(target: Path, found: dict[str, tuple[list[str], pa.Table]],
         for name, (files, empty) in found.items():  # noqa: B007 (empty is read by DuckDB)
             con.execute(f"create schema if not exists {name.split('.')[0]}")
             con.execute(f"create table {name} as select * from empty")
-            if files:  # by name: a file written before a column was added lacks it
+            # by name: a file written before a column was added lacks it; no partitions read
+            # from folder names (a folder `a=1` above the warehouse would override column a)
+            if files:
                 con.execute(f"insert into {name} by name select {narrowed.get(name, '*')} "
-                            "from read_parquet(?, union_by_name = true)", [files])
+                            "from read_parquet(?, union_by_name = true, hive_partitioning = false)",
+                            [files])
