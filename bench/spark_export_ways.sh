@@ -8,7 +8,8 @@ S=$1/snapshot.duckdb.state.json
 M=$2; rm -rf "$M"; mkdir -p "$M"
 echo "code: $(git rev-parse --short HEAD) $(git status --short | wc -l) changed files; $(date -u +%FT%T)"
 rm -f "$S"  # the report copies again, with this code's records
-.venv/bin/couponseg report --engine spark --out "$M/report" 2>/dev/null | head -1
+.venv/bin/couponseg report --engine spark --out "$M/report" >"$M/report.out" 2>/dev/null
+head -1 "$M/report.out"
 for round in 1 2; do
   for fmt in csv parquet; do
     /usr/bin/time -f "files  $fmt round $round: %e s wall, %M KB peak" .venv/bin/couponseg export \
