@@ -95,9 +95,10 @@ def record(spark: SparkSession, con: duckdb.DuckDBPyConnection, tables: tuple[st
                  for name in tables if spark.catalog.tableExists(name)}
     except Exception:  # noqa: BLE001 (the build's copy must not fail for the export's sake)
         return []
-    files = [file for listed, _ in found.values() if listed is not None for file in listed]
-    if any(listed is None for listed, _ in found.values()) or \
-            not spark_state.within(files, warehouse):
+    if any(listed is None for listed, _ in found.values()):
+        return []
+    files = [file for listed, _ in found.values() for file in listed]
+    if not spark_state.within(files, warehouse):
         return []
     write_records(con, found, narrowed, tables)
     return files
