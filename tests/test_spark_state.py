@@ -334,3 +334,40 @@ def test_files_changed_while_the_export_read_them_leave_it_to_spark(built, tmp_p
 ])
 def test_only_plain_parquet_tables_are_read_by_file(files, expected):
     assert spark_files.plain_parquet(files) is expected
+
+
+def _log_levels(text: str) -> tuple[str, dict[str, str]]:
+    """A log4j2 properties file's root level and {logger name: level}."""
+    props = dict(line.split("=", 1) for line in text.splitlines()
+                 if "=" in line and not line.lstrip().startswith("#"))
+    props = {key.strip(): value.strip() for key, value in props.items()}
+    names = {key.removesuffix(".name"): value for key, value in props.items()
+             if key.startswith("logger.") and key.endswith(".name")}
+    return props["rootLogger.level"].lower(), {name: props[f"{key}.level"].lower()
+                                               for key, name in names.items()}
+
+
+def test_spark_logs_no_less_than_its_own_defaults_keep_quiet():
+    """couponseg/spark_conf replaces Spark's default logging profile; every logger that
+    profile holds stricter than the root level stays as strict. Without it the metastore's
+    handler printed 'Database audit already exists' with a stack trace in every Spark build
+    (SPARK-9183's reason for silencing it). Spark's profile is read from the installed jars."""
+    import zipfile
+
+    import pyspark
+
+    order = ["all", "trace", "debug", "info", "warn", "error", "fatal", "off"]
+    jars = Path(pyspark.__file__).parent / "jars"
+    profiles = [zipfile.ZipFile(jar).read("org/apache/spark/log4j2-defaults.properties")
+                for jar in sorted(jars.glob("spark-*.jar"))
+                if "org/apache/spark/log4j2-defaults.properties" in zipfile.ZipFile(jar).namelist()]
+    assert len(profiles) == 1, "Spark's default logging profile not found in its jars"
+    spark_root, spark_loggers = _log_levels(profiles[0].decode())
+    ours = Path(spark_state.__file__).with_name("spark_conf") / "log4j2.properties"
+    root, loggers = _log_levels(ours.read_text())
+    assert order.index(root) >= order.index(spark_root)
+    stricter = {name: level for name, level in spark_loggers.items()
+                if order.index(level) > order.index(root)}
+    assert stricter, "Spark's defaults silence no logger beyond errors any more: check spark_conf"
+    for name, level in stricter.items():
+        assert order.index(loggers.get(name, root)) >= order.index(level), name
