@@ -77,8 +77,9 @@ def test_staged_tables_have_duckdb_row_counts(spark_features, built):
 
 def test_a_spark_build_prints_no_errors_it_recovered_from(spark_features):
     """Each dbt call on Spark creates the audit schema if it does not exist; the metastore's
-    handler logged the one that did as an error with its stack trace (twice a build) once
-    Spark's logging came from couponseg/spark_conf, until that kept Spark's own silencing."""
+    handler logged the one that did (every dbt call after a build's first) as an error with
+    its stack trace once Spark's logging came from couponseg/spark_conf, until that kept
+    Spark's own silencing of the handler."""
     _, result = spark_features
     if quiet_conf_dir() is not None:  # Spark's logging is couponseg's (spark_conf/)
         assert " ERROR " not in result["stderr"] and "Exception" not in result["stderr"], \

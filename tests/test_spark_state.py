@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -336,6 +337,9 @@ def test_only_plain_parquet_tables_are_read_by_file(files, expected):
     assert spark_files.plain_parquet(files) is expected
 
 
+SPARK_LOG_PROFILE = "org/apache/spark/log4j2-defaults.properties"
+
+
 def _log_levels(text: str) -> tuple[str, dict[str, str]]:
     """A log4j2 properties file's root level and {logger name: level}."""
     props = dict(line.split("=", 1) for line in text.splitlines()
@@ -352,15 +356,13 @@ def test_spark_logs_no_less_than_its_own_defaults_keep_quiet():
     profile holds stricter than the root level stays as strict. Without it the metastore's
     handler printed 'Database audit already exists' with a stack trace in every Spark build
     (SPARK-9183's reason for silencing it). Spark's profile is read from the installed jars."""
-    import zipfile
-
-    import pyspark
-
+    pyspark = pytest.importorskip("pyspark")
     order = ["all", "trace", "debug", "info", "warn", "error", "fatal", "off"]
-    jars = Path(pyspark.__file__).parent / "jars"
-    profiles = [zipfile.ZipFile(jar).read("org/apache/spark/log4j2-defaults.properties")
-                for jar in sorted(jars.glob("spark-*.jar"))
-                if "org/apache/spark/log4j2-defaults.properties" in zipfile.ZipFile(jar).namelist()]
+    profiles = []
+    for jar in sorted((Path(pyspark.__file__).parent / "jars").glob("spark-*.jar")):
+        with zipfile.ZipFile(jar) as archive:
+            if SPARK_LOG_PROFILE in archive.namelist():
+                profiles.append(archive.read(SPARK_LOG_PROFILE))
     assert len(profiles) == 1, "Spark's default logging profile not found in its jars"
     spark_root, spark_loggers = _log_levels(profiles[0].decode())
     ours = Path(spark_state.__file__).with_name("spark_conf") / "log4j2.properties"
