@@ -373,3 +373,25 @@ def test_spark_logs_no_less_than_its_own_defaults_keep_quiet():
     assert stricter, "Spark's defaults silence no logger beyond errors any more: check spark_conf"
     for name, level in stricter.items():
         assert order.index(loggers.get(name, root)) >= order.index(level), name
+
+
+def test_spark_logs_as_couponseg_says_only_where_the_user_has_no_spark_configuration(
+        tmp_path, monkeypatch):
+    """couponseg/spark_conf is Spark's configuration folder only where the user has none of
+    their own: SPARK_CONF_DIR set, or a conf/ in the Spark home (a downloaded Spark's), keeps
+    their spark-defaults.conf and logging."""
+    pytest.importorskip("pyspark")
+    from couponseg.spark_engine import quiet_conf_dir
+
+    monkeypatch.delenv("SPARK_CONF_DIR", raising=False)
+    monkeypatch.delenv("SPARK_HOME", raising=False)
+    ours = Path(spark_state.__file__).with_name("spark_conf")
+    assert quiet_conf_dir() == ours and (ours / "log4j2.properties").is_file()
+    home = tmp_path / "spark-home"
+    (home / "conf").mkdir(parents=True)
+    monkeypatch.setenv("SPARK_HOME", str(home))
+    assert quiet_conf_dir() is None
+    (home / "conf").rmdir()
+    assert quiet_conf_dir() == ours
+    monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
+    assert quiet_conf_dir() is None
