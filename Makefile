@@ -38,10 +38,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev,spark]'
 	@touch $(STAMP)
 
-## Build the warehouse from the shipped sample, segment it and render the dashboard.
+## Build the warehouse from the shipped sample, segment it and render the dashboard
+## (into DEMO_OUT: `make demo DEMO_OUT=/some/folder` puts the PDF there).
+DEMO_OUT ?= $(CURDIR)/data/output
 demo: setup
-	$(BIN)/couponseg run --input data/sample --warehouse $(COUPONSEG_WAREHOUSE) --out data/output
-	@echo "Dashboard PDF: $(CURDIR)/data/output/dashboard.pdf"
+	$(BIN)/couponseg run --input data/sample --warehouse $(COUPONSEG_WAREHOUSE) --out "$(DEMO_OUT)"
+	@echo "Dashboard PDF: $(abspath $(DEMO_OUT))/dashboard.pdf"
 
 ## Lint (ruff + sqlfluff), then the test suite (real dbt builds, real PDFs).
 test: setup lint
