@@ -134,6 +134,10 @@ def _quiet_logging() -> None:
         os.environ["SPARK_CONF_DIR"] = str(conf)
 
 
+# Spark's configuration folder couponseg ships: logging only (log4j2.properties).
+SPARK_CONF = Path(__file__).with_name("spark_conf")
+
+
 def quiet_conf_dir() -> Path | None:
     """couponseg/spark_conf, unless the user has a Spark configuration folder of their own
     (SPARK_CONF_DIR set, or a conf/ in the Spark home pyspark finds, as a downloaded Spark
@@ -146,8 +150,7 @@ def quiet_conf_dir() -> Path | None:
         home = _find_spark_home()
     except SystemExit:  # no Spark home: pyspark says so itself when the session starts
         return None
-    return None if os.path.isdir(os.path.join(home, "conf")) else \
-        Path(__file__).with_name("spark_conf")
+    return None if os.path.isdir(os.path.join(home, "conf")) else SPARK_CONF
 
 
 # ------------------------------------------------------------------ loading

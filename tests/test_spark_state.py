@@ -16,7 +16,7 @@ import pytest
 from conftest import couponseg, report_lines
 
 from couponseg import spark_files, spark_state
-from couponseg.spark_engine import EXPORT_NARROWED, EXPORT_TABLES
+from couponseg.spark_engine import EXPORT_NARROWED, EXPORT_TABLES, SPARK_CONF, quiet_conf_dir
 
 
 def assert_no_jvm(stderr: str) -> None:
@@ -365,7 +365,7 @@ def test_spark_logs_no_less_than_its_own_defaults_keep_quiet():
                 profiles.append(archive.read(SPARK_LOG_PROFILE))
     assert len(profiles) == 1, "Spark's default logging profile not found in its jars"
     spark_root, spark_loggers = _log_levels(profiles[0].decode())
-    ours = Path(spark_state.__file__).with_name("spark_conf") / "log4j2.properties"
+    ours = SPARK_CONF / "log4j2.properties"
     root, loggers = _log_levels(ours.read_text())
     assert order.index(root) >= order.index(spark_root)
     stricter = {name: level for name, level in spark_loggers.items()
@@ -380,18 +380,15 @@ def test_spark_logs_as_couponseg_says_only_where_the_user_has_no_spark_configura
     """couponseg/spark_conf is Spark's configuration folder only where the user has none of
     their own: SPARK_CONF_DIR set, or a conf/ in the Spark home (a downloaded Spark's), keeps
     their spark-defaults.conf and logging."""
-    pytest.importorskip("pyspark")
-    from couponseg.spark_engine import quiet_conf_dir
-
+    pytest.importorskip("pyspark")  # quiet_conf_dir asks pyspark where Spark's home is
     monkeypatch.delenv("SPARK_CONF_DIR", raising=False)
     monkeypatch.delenv("SPARK_HOME", raising=False)
-    ours = Path(spark_state.__file__).with_name("spark_conf")
-    assert quiet_conf_dir() == ours and (ours / "log4j2.properties").is_file()
+    assert quiet_conf_dir() == SPARK_CONF and (SPARK_CONF / "log4j2.properties").is_file()
     home = tmp_path / "spark-home"
     (home / "conf").mkdir(parents=True)
     monkeypatch.setenv("SPARK_HOME", str(home))
     assert quiet_conf_dir() is None
     (home / "conf").rmdir()
-    assert quiet_conf_dir() == ours
+    assert quiet_conf_dir() == SPARK_CONF
     monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
     assert quiet_conf_dir() is None
