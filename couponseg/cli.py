@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from couponseg import dbt_environment
 from couponseg.console import dot, end_dots, fail, note, say
 from models_py.paths import DEFAULT_INPUT, DEFAULT_OUTPUT_DIR, dbt_folder, default_warehouse
 
@@ -543,6 +544,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail("--warehouse names a DuckDB file, which --engine spark neither reads nor "
                      "writes: its tables live under $COUPONSEG_SPARK_DIR (default data/spark)",
                      2)
+    if args.command in ("build", "run") and (refused := dbt_environment.refusal(os.environ)):
+        return fail(refused, 2)
     if hasattr(args, "warehouse") and args.warehouse is None:
         args.warehouse = default_warehouse()
     try:
