@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from couponseg import dbt_environment
 from couponseg.console import dot, end_dots, fail, note, say
-from models_py.paths import DEFAULT_INPUT, DEFAULT_OUTPUT_DIR, dbt_folder, default_warehouse
+from models_py.paths import DEFAULT_OUTPUT_DIR, INPUT_ENV, dbt_folder, default_warehouse
 
 if TYPE_CHECKING:  # imported by the commands that need them (they import duckdb, pyarrow)
     from couponseg.audit_summary import Audit
@@ -46,14 +46,29 @@ def _as_of(text: str) -> str:
         raise argparse.ArgumentTypeError(f"--as-of must be YYYY-MM-DD, not {text!r}") from exc
 
 
-def _positive(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
-    return number
+def _given(option: str) -> Callable[[str], str]:
+    """A path option that must not be empty: ``--input ""`` (an unset shell variable) would
+    otherwise fall back to the default input and build it as if nothing had been said."""
+    def given(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"{option} must name a file or folder, not {text!r}")
+        return text
+    return given
+
+
+def _at_least(least: int) -> Callable[[str], int]:
+    """A whole-number option with a floor: below it is a mistake to name, not a traceback
+    from numpy or an empty table written as if all went well."""
+    def whole(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = least - 1
+        if number < least:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number of at least {least}, not {text!r}")
+        return number
+    return whole
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -456,11 +471,11 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("generate", help="write synthetic input with planted archetypes")
-    g.add_argument("--customers", type=_positive, default=1000)
+    g.add_argument("--customers", type=_at_least(1), default=1000)
     g.add_argument("--out", type=Path, required=True)
-    g.add_argument("--seed", type=int, default=42)
+    g.add_argument("--seed", type=_at_least(0), default=42)
     g.add_argument("--format", choices=("csv", "parquet"), default="csv")
-    g.add_argument("--claims-multiplier", type=int, default=1,
+    g.add_argument("--claims-multiplier", type=_at_least(1), default=1,
                    help="scale every archetype's claims (2: about 10 claims per customer)")
     g.set_defaults(func=cmd_generate)
 
@@ -474,9 +489,9 @@ def parser() -> argparse.ArgumentParser:
                              "data/warehouse.duckdb); not with --engine spark")
 
     def build_args(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--input", default=str(DEFAULT_INPUT),
+        sp.add_argument("--input", type=_given("--input"), default=None,
                         help=".xlsx workbook or folder of <table>.csv/.parquet "
-                             "(default: data/sample)")
+                             f"(default: ${INPUT_ENV} if set, else data/sample)")
         sp.add_argument("--as-of", type=_as_of, default=None,
                         help="as-of date YYYY-MM-DD (default: latest date in the data)")
         sp.add_argument("--seed", type=int, default=None,

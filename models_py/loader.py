@@ -25,10 +25,8 @@ import duckdb
 import pyarrow as pa
 
 from models_py.csv_text import CsvProblem, CsvText, differs_for_spark, read_csv_text
-from models_py.paths import DEFAULT_INPUT, REPO_ROOT
+from models_py.paths import DEFAULT_INPUT, INPUT_ENV, REPO_ROOT
 from models_py.xlsx_errors import CellError, error_cells, readable_copy, uncalculated_cells
-
-INPUT_ENV = "COUPONSEG_INPUT"
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "customers": ("customer_id", "join_date", "city_id", "gender_id"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 from conftest import REPO, couponseg, query
@@ -9,6 +11,7 @@ from damage import append, read_tables, write_folder
 
 from couponseg.build import build_parse_cache, dbt_log_path
 from couponseg.cli import build_vars, parser
+from models_py.paths import default_warehouse
 
 FRESH_SEED = "2718281"  # used by no other build: its parse cache is this module's alone
 
@@ -220,10 +223,49 @@ def test_two_city_ids_of_one_name_are_counted_together_and_said(hostile):
     (["build", "--as-of", "", "--warehouse", "{tmp}/w.duckdb"], "must be YYYY-MM-DD, not ''"),
     (["generate", "--customers", "-5", "--out", "{tmp}/g"], "at least 1, not '-5'"),
     (["generate", "--customers", "0", "--out", "{tmp}/g"], "at least 1, not '0'"),
+    (["generate", "--claims-multiplier", "0", "--out", "{tmp}/g"], "at least 1, not '0'"),
+    (["generate", "--claims-multiplier", "-1", "--out", "{tmp}/g"], "at least 1, not '-1'"),
+    (["generate", "--seed", "-1", "--out", "{tmp}/g"], "at least 0, not '-1'"),
+    (["build", "--input", "", "--warehouse", "{tmp}/w.duckdb"],
+     "--input must name a file or folder, not ''"),
+    (["run", "--input", " ", "--warehouse", "{tmp}/w.duckdb", "--out", "{tmp}/o"],
+     "--input must name a file or folder, not ' '"),
 ])
 def test_empty_or_impossible_arguments_are_refused_not_taken_as_defaults(tmp_path, args, words):
     """`--as-of ""` (an unset shell variable, say) built as of the latest date as if no date
-    were given; `generate --customers -5` wrote empty tables. Both are mistakes: exit 2."""
+    were given, and `--input ""` built the default input; `generate --customers -5` wrote
+    empty tables, `--claims-multiplier 0` no transactions, `--seed -1` ended in numpy's
+    traceback. All are mistakes: exit 2, nothing written."""
     result = couponseg(*(a.format(tmp=tmp_path) for a in args), check=False)
     assert result.returncode == 2 and words in result.stderr, result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_input_in_the_environment_is_the_one_built_unless_one_is_given(tmp_path):
+    """`couponseg build` without --input built the shipped sample even with $COUPONSEG_INPUT
+    set (README's hand-run recipe exports it), into the warehouse $COUPONSEG_WAREHOUSE named:
+    another feed, built without a word. Each input here lacks a table, so the build stops at
+    the check and says which input it read."""
+    feeds = {}
+    for name in ("from_environment", "from_option"):
+        feeds[name] = tmp_path / name
+        feeds[name].mkdir()
+        for table in ("customers", "cities", "transactions", "branches", "merchants"):
+            shutil.copy(REPO / "data" / "sample" / f"{table}.csv", feeds[name])
+    env = {"COUPONSEG_INPUT": str(feeds["from_environment"])}
+    for given, read in (([], "from_environment"), (["--input", feeds["from_option"]],
+                                                   "from_option")):
+        result = couponseg("build", *given, "--warehouse", tmp_path / "w.duckdb", check=False,
+                           env=env)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stdout.startswith(f"Checking input {feeds[read]} ..."), result.stdout
+        assert result.stderr.strip() == (
+            f"couponseg: error: Input folder {feeds[read]}: missing file for table 'genders' "
+            "(expected genders.csv or genders.parquet)")
+
+
+def test_an_empty_warehouse_variable_is_no_warehouse_given(monkeypatch):
+    """`COUPONSEG_WAREHOUSE=` (set, empty) named the current folder, refused as "a folder"
+    for an option the user never gave; empty means not set, as for every other setting."""
+    monkeypatch.setenv("COUPONSEG_WAREHOUSE", "")
+    assert default_warehouse() == REPO / "data" / "warehouse.duckdb"
