@@ -97,7 +97,7 @@ def test_a_bad_var_stops_the_build_before_anything_is_built(built, tmp_path):
     bad = ('{holdout_share: 0.7, thin_cell_claims: 2.5, impact_window_months: 0, '
            'as_of: "2024-02-30", segment_k_min: 5, segment_k_max: 3, segment_retrain: "maybe", '
            'offer_min_claims: "3O", earliest_plausible_date: "2000-13-01", '
-           'plausible_feed_share: .nan, segment_seed: 4294967296}')
+           'plausible_feed_share: .nan, segment_seed: 4294967296, kpi_period_days: "9O"}')
     result = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "build", "--project-dir",
          str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR), "--target-path",
@@ -114,7 +114,8 @@ def test_a_bad_var_stops_the_build_before_anything_is_built(built, tmp_path):
                  'offer_min_claims = "3O": must be a whole number, at least 1',
                  'earliest_plausible_date = "2000-13-01": must be a date',
                  "plausible_feed_share = NaN: must be a number",
-                 "segment_seed = 4294967296: must be from 0 to 2147483647"):
+                 "segment_seed = 4294967296: must be from 0 to 2147483647",
+                 'kpi_period_days = "9O": must be a whole number, at least 1'):
         assert line in result.stdout, (line, result.stdout[-3000:])
     assert "START" not in result.stdout  # no node ran
     assert warehouse.read_bytes() == before
@@ -129,3 +130,44 @@ def test_a_bad_var_stops_the_build_before_anything_is_built(built, tmp_path):
         env={**os.environ, WAREHOUSE_ENV: str(warehouse), INPUT_ENV: str(built.input)},
         capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_every_number_var_given_as_text_is_its_number(built, tmp_path):
+    """Orchestrators pass --vars as text: each number var of dbt_project.yml given as the
+    text of its default passes the check and renders the models as the number does (two
+    models did arithmetic on kpi_period_days and impact_window_months while dbt parsed, so
+    "90" stopped every dbt command with a Jinja error before the check could run)."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+
+    from models_py.loader import INPUT_ENV
+    from models_py.paths import PROFILES_DIR, WAREHOUSE_ENV
+
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    defaults = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    numbers = {name: value for name, value in defaults.items()
+               if isinstance(value, int | float) and not isinstance(value, bool)}
+    assert {"kpi_period_days", "impact_window_months", "holdout_share"} <= set(numbers)
+    compiled = {}
+    for given in ("number", "text"):
+        dbt_vars = numbers if given == "number" else {k: str(v) for k, v in numbers.items()}
+        for command in (["run-operation", "check_vars"],
+                        ["compile", "--select", "rpt_kpis", "int_run_context"]):
+            result = subprocess.run(
+                [str(Path(sys.executable).parent / "dbt"), *command, "--project-dir",
+                 str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR), "--target-path",
+                 str(tmp_path / given), "--vars", json.dumps(dbt_vars)],
+                env={**os.environ, WAREHOUSE_ENV: str(warehouse), INPUT_ENV: str(built.input)},
+                capture_output=True, text=True, timeout=600)
+            assert result.returncode == 0, (given, command, result.stdout[-3000:])
+        compiled[given] = {path.name: path.read_text() for path in
+                           (tmp_path / given / "compiled").rglob("*.sql")}
+    assert {"int_run_context.sql", "rpt_kpis.sql"} <= set(compiled["text"])
+    assert compiled["text"] == compiled["number"]
+    assert "89 as end_days_before" in compiled["text"]["rpt_kpis.sql"]

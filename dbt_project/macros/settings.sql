@@ -112,6 +112,15 @@
 {% endmacro %}
 
 
+{% macro whole_var(name) %}
+    {#- A whole-number var for arithmetic Jinja does while dbt parses a model (text that is
+        one, as orchestrators pass --vars, is its number). Anything else gives 0 here, only
+        so that the project parses: the on-run-start check then stops the build naming the
+        var, before any model runs. -#}
+    {{ return(var_number(var(name), true) or 0) }}
+{% endmacro %}
+
+
 {% macro var_range_words(rule) %}
     {#- ", from 0 to 0.5" / ", at least 1" / ", above 0 and at most 1", plus the var it may
         not be below. -#}

@@ -79,7 +79,7 @@ select
     earliest_plausible_date,
     latest_plausible_date,
     cast(
-        {{ dbt.dateadd('month', -var('impact_window_months'), 'impact_window_end') }} as date
+        {{ dbt.dateadd('month', -whole_var('impact_window_months'), 'impact_window_end') }} as date
     ) as impact_window_start,
     impact_window_end
 from impact_window

@@ -5,7 +5,7 @@
 -- still run), so a feed that stops early shows its last real days instead of a fall to zero.
 -- A window that ends more than stale_feed_days (var) before the as-of date is flagged stale.
 -- burn_rate uses matured claims only (claims old enough to have had the whole burn window).
-{%- set period_days = var('kpi_period_days') %}
+{%- set period_days = whole_var('kpi_period_days') %}
 with context as (
     select * from {{ ref('int_run_context') }}
 ),
