@@ -271,7 +271,8 @@ def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path | str, where: str,
         "layout": "one audience file, one row per customer, segment in a column; send offers "
                   "to campaign_group = 'treatment' only (the only rows whose "
                   "recommended_offers is filled in). The offers file: one row per "
-                  "recommended offer of those segments, by rank (join on segment_id)",
+                  "recommended offer of the segments with treatment rows, by rank (join "
+                  "on segment_id, from treatment rows only)",
         "csv_cells": "text starting with = + - @ tab CR or ' gets a leading ' (OWASP); "
                      "drop one leading ' to restore" if fmt == "csv" else None,
         "counts": counts,
@@ -291,8 +292,11 @@ def _slug(name: str, segment_id: int) -> str:
 def _queries(stem: str, where: str) -> dict[str, str]:
     """File stem -> the query of its rows: the audience, then its segments' offers."""
     columns = ", ".join(f"cast({name} as {kind}) as {name}" for name, kind in OFFER_TYPES.items())
+    # Only the segments the campaign targets: a CRM joining the audience to the offers on
+    # segment_id would otherwise hand offers to the holdout and no_campaign rows of the rest.
     offers = (f"select {columns} from {OFFERS} "
-              f"{where + ' and' if where else 'where'} is_recommended "
+              f"{where + ' and' if where else 'where'} is_recommended and segment_id in ("
+              f"select segment_id from {AUDIENCE} where campaign_group = 'treatment') "
               "order by segment_id, recommendation_rank")
     return {stem: f"select {', '.join(COLUMNS)} from {AUDIENCE}{where} order by customer_id",
             offers_path(Path(stem)).name: offers}
@@ -347,6 +351,7 @@ def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
     with _connect(warehouse) as con:
         for table in (AUDIENCE, OFFERS, "segments.campaign_settings", "marts.run_context"):
             _require_table(con, warehouse, table)
+        _refuse_offers_outside_treatment(con, warehouse)
         where, params = _segment_filter(con, segment)
         _prepare_out(out)
         name = params[0] if params else None
@@ -362,6 +367,19 @@ def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
             if export.is_older:
                 _prune(export, written)
     return ExportResult(audience, manifest, rows, offers_path(audience), others)
+
+
+def _refuse_offers_outside_treatment(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """A warehouse built before format 2 (2026-12-05) names offers on holdout and
+    no_campaign rows too; its export would say format 2 ("treatment rows only") to a CRM
+    that sends every row with an offer, and spoil the holdout. Rebuilt, it exports."""
+    named = con.execute(f"select count(*) from {AUDIENCE} where campaign_group <> 'treatment' "
+                        "and recommended_offers is not null").fetchone()[0]
+    if named:
+        raise ExportError(
+            f"{warehouse}: {AUDIENCE} names offers for {named:,} holdout or no_campaign "
+            f"customers, as builds before format {FORMAT_VERSION} did; build the warehouse "
+            "again with this version, then export (no file was written)")
 
 
 def _refuse_replacing_newer(manifest: Path, con: duckdb.DuckDBPyConnection) -> None:

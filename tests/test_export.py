@@ -51,9 +51,13 @@ def _audience(warehouse: Path, segment: str | None = None) -> pd.DataFrame:
 
 
 def _offers(warehouse: Path, segment: str | None = None) -> pd.DataFrame:
+    """The recommended offers of the segments with treatment customers (the others get no
+    campaign, so a CRM joining on segment_id must find none of theirs)."""
     where = f" and segment_name = '{segment}'" if segment else ""
     return query(warehouse, f"select {', '.join(OFFER_COLUMNS)} from "
                             f"segments.segment_offer_affinity where is_recommended{where} "
+                            "and segment_id in (select segment_id from "
+                            "segments.campaign_audience where campaign_group = 'treatment') "
                             "order by segment_id, recommendation_rank")
 
 
@@ -121,6 +125,50 @@ def test_offers_file_has_one_row_per_offer_with_its_merchant(hostile, tmp_path):
     assert [f["name"] for f in manifest["files"]] == ["campaign_audience.csv",
                                                        "campaign_offers.csv"]
     assert manifest["files"][1]["rows"] == len(offers)
+
+
+def test_offers_of_segments_without_a_campaign_are_not_exported(hostile, tmp_path):
+    """A segment the campaign does not target keeps its recommendations in the warehouse,
+    but its offers stay out of the file: joined to the audience on segment_id, they would
+    reach its no_campaign customers."""
+    warehouse = tmp_path / "untargeted.duckdb"
+    shutil.copy(hostile, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        segment_id = con.execute(
+            "select min(segment_id) from segments.campaign_audience a where campaign_group = "
+            "'treatment' and exists (select 1 from segments.segment_offer_affinity o "
+            "where o.segment_id = a.segment_id and is_recommended)").fetchone()[0]
+        con.execute("update segments.campaign_audience set campaign_group = 'no_campaign', "
+                    "recommended_offers = null where segment_id = ?", [segment_id])
+    assert segment_id is not None
+    for fmt in ("csv", "parquet"):
+        couponseg("export", "--warehouse", warehouse, "--out", tmp_path / fmt, "--format", fmt)
+        path = tmp_path / fmt / f"campaign_offers.{fmt}"
+        exported = pd.read_csv(path) if fmt == "csv" else pq.read_table(path).to_pandas()
+        assert segment_id not in set(exported["segment_id"])
+        assert len(exported) == len(_offers(warehouse)) > 0
+    name = query(warehouse, "select distinct segment_name from segments.campaign_audience "
+                            f"where segment_id = {segment_id}")["segment_name"].item()
+    couponseg("export", "--warehouse", warehouse, "--out", tmp_path / "one", "--segment", name)
+    assert len(_csv_rows(next((tmp_path / "one").glob("campaign_offers_*.csv")))) == 1
+
+
+def test_a_warehouse_naming_offers_outside_treatment_is_not_exported(hostile, tmp_path):
+    """Builds before format 2 named offers on holdout rows too: exported as format 2, a CRM
+    sending every row with an offer would reach the holdout. Refused, nothing written."""
+    old = tmp_path / "old.duckdb"
+    shutil.copy(hostile, old)
+    with duckdb.connect(str(old)) as con:
+        con.execute("update segments.campaign_audience set recommended_offers = 'an offer' "
+                    "where campaign_group <> 'treatment'")
+        named = con.execute("select count(*) from segments.campaign_audience "
+                            "where campaign_group <> 'treatment'").fetchone()[0]
+    assert named > 0
+    _fails("--warehouse", old, "--out", tmp_path / "o",
+           expected=f"segments.campaign_audience names offers for {named:,} holdout or "
+                    "no_campaign customers, as builds before format 2 did; build the "
+                    "warehouse again with this version, then export (no file was written)")
+    assert not (tmp_path / "o").exists()
 
 
 def test_parquet_reconciles_and_manifest_counts(hostile, tmp_path):
