@@ -434,8 +434,10 @@ def say_exported(result: ExportResult, pruned: bool, origin: str = "") -> int:
     say(f"Exported {result.rows:,} customers{origin}:\n  {result.audience}\n  {result.offers}"
         f"\n  {result.manifest}")
     older = [e for e in result.others if e.is_older]
-    newer = [e for e in result.others if not e.is_older and not e.same_run]
+    newer = [e for e in result.others
+             if not (e.is_older or e.same_run or e.other_history)]
     same = [e for e in result.others if e.same_run]
+    elsewhere = [e for e in result.others if e.other_history]
     if older and not pruned:
         say("Warning: the folder also holds exports of earlier runs (a CRM importing the whole "
             "folder would send them too; --prune-older removes them):")
@@ -459,6 +461,13 @@ def say_exported(result: ExportResult, pruned: bool, origin: str = "") -> int:
             "or an older warehouse exported here); they were not touched:")
         for e in newer:
             say(f"  run {e.run_id}, as of {e.as_of_date}: {_names([*e.files, e.manifest])}")
+    if elsewhere:
+        say("Warning: the folder also holds exports of another warehouse's segment history "
+            "(another feed, or a warehouse built again from nothing); a CRM importing the "
+            "whole folder would send them too. They were not touched:")
+        for e in elsewhere:
+            say(f"  its run {e.run_id}, as of {e.as_of_date}: "
+                f"{_names([*e.files, e.manifest])}")
     return 0
 
 

@@ -100,6 +100,9 @@ class OtherExport:
     # Another export of this same run (all segments beside one segment's): its scope.
     same_run_segment: str | None = None
     same_run: bool = False
+    # Of another warehouse's segment history (another feed, or one built again from
+    # nothing): its run ids count apart from this one's, so it is only named, never pruned.
+    other_history: bool = False
 
 
 def neutralise(value: object) -> object:
@@ -248,6 +251,24 @@ def _run_id(con: duckdb.DuckDBPyConnection) -> int | None:
     return con.execute("select max(run_id) from segments.segment_runs").fetchone()[0]
 
 
+def _history_origin(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The first run of the warehouse's segment history (its as-of date and input), which
+    every later build carries forward: run ids count within one history, so two exports'
+    runs compare only when their origins agree. None before runs were recorded."""
+    if not _has_table(con, "segments.segment_runs"):
+        return None
+    rows = _records(con, "select cast(as_of_date as varchar) as as_of_date, input_fingerprint "
+                         "from segments.segment_runs order by run_id limit 1")
+    return rows[0] if rows else None
+
+
+def _same_history(one: dict, other: dict) -> bool:
+    """Whether two manifests' runs count in one history (either without an origin, as
+    manifests written before it was recorded: assumed so, as then)."""
+    origins = one.get("history_origin"), other.get("history_origin")
+    return None in origins or origins[0] == origins[1]
+
+
 def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path | str, where: str, params: list,
               fmt: str, segment: str | None, files: list[dict]) -> dict:
     context = _records(con, "select as_of_date, input_name, input_fingerprint "
@@ -264,6 +285,7 @@ def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path | str, where: str,
         "warehouse": str(warehouse),
         "source_table": AUDIENCE,
         "run_id": _run_id(con),
+        "history_origin": _history_origin(con),
         "model": _model(con),
         "campaign": settings,
         "segment": segment,
@@ -394,9 +416,11 @@ def _refuse_replacing_newer(manifest: Path, con: duckdb.DuckDBPyConnection) -> N
         return
     if not (isinstance(written, str) and ISO_DATE.fullmatch(written)):
         return  # not a date as this module writes it (yyyy-mm-dd): not ours to judge
-    newer = _run_order(seen)
     as_of = _records(con, "select as_of_date from marts.run_context")[0]["as_of_date"]
-    this = _run_order({"as_of_date": as_of, "run_id": _run_id(con)})
+    this_run = {"as_of_date": as_of, "run_id": _run_id(con), "history_origin": _history_origin(con)}
+    newer, this = _run_order(seen), _run_order(this_run)
+    if not _same_history(seen, this_run):  # another warehouse's runs: only dates compare
+        newer, this = (newer[0], -1), (this[0], -1)
     if newer > this:
         raise ExportError(
             f"{manifest.parent} holds the export of a newer run (run {seen.get('run_id')}, "
@@ -425,6 +449,12 @@ def other_exports(manifest: Path) -> list[OtherExport]:
             continue
         order = _run_order(seen)
         if not records:
+            continue
+        if not _same_history(seen, this):  # another warehouse's: never older, never pruned
+            found.append(OtherExport(
+                other, seen.get("run_id"), seen.get("as_of_date"),
+                {path: record for path, record in records.items() if path.exists()},
+                is_older=False, other_history=True))
             continue
         same = order == _run_order(this)
         if same and (order[1] == -1 or None not in (seen.get("segment"), this.get("segment"))):

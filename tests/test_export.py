@@ -389,3 +389,34 @@ def test_a_newer_runs_export_of_the_same_names_is_never_replaced(hostile, tmp_pa
         assert couponseg("export", "--warehouse", hostile, "--out", tmp_path).returncode == 0
     manifest_path.write_text(json.dumps(manifest))  # this run's own export: replaced
     assert couponseg("export", "--warehouse", hostile, "--out", tmp_path).returncode == 0
+
+
+def test_another_warehouses_exports_are_compared_by_date_and_never_pruned(hostile, tmp_path):
+    """Run ids count within one warehouse's segment history (run 1 is every new warehouse's
+    first): another feed's export was taken for an older run of this one and its files
+    removed by --prune-older, and a newer-numbered run of another warehouse on the same date
+    refused this export. Now another history's exports are named and left alone, and only
+    a later as-of date stops an export of the same names."""
+    couponseg("export", "--warehouse", hostile, "--out", tmp_path)
+    manifest_path = tmp_path / "campaign_audience.manifest.json"
+    this = json.loads(manifest_path.read_text())
+    assert this["history_origin"]["input_fingerprint"] and this["run_id"] == 1
+    elsewhere = {"as_of_date": "2001-01-01", "input_fingerprint": "another feed"}
+    theirs = tmp_path / "campaign_audience_their_segment.csv"
+    theirs.write_text("customer_id\n7\n")
+    (tmp_path / "campaign_audience_their_segment.manifest.json").write_text(json.dumps(
+        {**this, "history_origin": elsewhere, "as_of_date": "2001-01-01", "files": [
+            {"name": theirs.name, "bytes": theirs.stat().st_size,
+             "sha256": hashlib.sha256(theirs.read_bytes()).hexdigest()}]}))
+    # Their run 9 on this export's date, in the files of this export's names: replaced.
+    manifest_path.write_text(json.dumps({**this, "run_id": 9, "history_origin": elsewhere}))
+    result = couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--prune-older")
+    assert "exports of another warehouse's segment history" in result.stdout
+    assert f"its run 1, as of 2001-01-01: {theirs.name}" in result.stdout
+    assert "Removed" not in result.stdout and theirs.read_text() == "customer_id\n7\n"
+    assert json.loads(manifest_path.read_text()) == this
+    # Their export of a later date in the same names: refused, as a later run of this one's.
+    manifest_path.write_text(json.dumps({**this, "as_of_date": "2099-12-31", "run_id": 1,
+                                         "history_origin": elsewhere}))
+    result = couponseg("export", "--warehouse", hostile, "--out", tmp_path, check=False)
+    assert result.returncode == 2 and "holds the export of a newer run" in result.stderr
