@@ -498,3 +498,31 @@ def test_a_killed_dbt_child_is_said_to_be_killed(built, previous):
     assert "dbt's process was stopped by signal 9 (SIGKILL)" in " ".join(stderr.split()), stderr
     assert "resource_tracker" not in stderr and "Traceback" not in stderr
     assert _digest(previous) == before
+
+
+def test_a_refused_build_of_a_workbook_exits_2_and_says_one_thing(built, tmp_path):
+    """A workbook is checked in a thread beside the build. A build refused while that check
+    still read it (here: the previous warehouse held open for writing by another program)
+    printed its message, then aborted with exit 134 ("terminate called ...") or printed
+    nanobind's report of leaked objects: Python exited with the thread inside DuckDB or
+    pyarrow. A scheduler waiting for exit 2 to retry saw a crash."""
+    from damage import read_tables, write_workbook
+
+    workbook = write_workbook(read_tables(built.input), tmp_path / "feed.xlsx")
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys\ncon = duckdb.connect(sys.argv[1])\n"
+         "print('open', flush=True)\nsys.stdin.read()", str(warehouse)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "open\n"
+        for _ in range(3):  # the abort came every time; the leak report too
+            result = couponseg("build", "--input", workbook, "--warehouse", warehouse,
+                               check=False)
+            assert result.returncode == 2, result.stderr[-2000:]
+            lines = result.stderr.strip().splitlines()
+            assert lines[0].startswith("couponseg: error: cannot read the previous warehouse")
+            assert len(lines) == 2 and lines[1].endswith("The warehouse is unchanged."), lines
+    finally:
+        holder.communicate("", timeout=30)
