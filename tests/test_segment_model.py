@@ -121,6 +121,11 @@ def test_rebuild_reuses_model_then_retrain_makes_a_version(large):
     assert runs["training_reason"].tolist()[-1] == "retrain requested"
     assert query(warehouse, "select count(*) as n from segments.segment_model")["n"][0] == 2
     assert _history(warehouse)["customers"].tolist() == [3600, 3600, 3600]
+    # dbt-duckdb left the table of each appended model version's rows behind in main
+    # (segment_model__dbt_tmp<time>, empty): nothing but the project's schemas now.
+    left = query(warehouse, "select schema_name, table_name from duckdb_tables() "
+                            "where schema_name = 'main'")
+    assert left.empty, left
 
 
 def _wait_for_lock(warehouse: Path, timeout: float = 120) -> None:
