@@ -34,13 +34,13 @@ def check_existing_warehouse(path: Path, option: str = "--warehouse") -> None:
         raise UnusablePlace(f"{option} {path} is a folder, not a warehouse file")
     if not path.exists():
         raise UnusablePlace(f"{option} {path} does not exist; run `couponseg build` first")
-    _duckdb_file(path, option)
+    _duckdb_file(path, option, reading=True)
 
 
 DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 
 
-def _duckdb_file(path: Path, option: str) -> None:
+def _duckdb_file(path: Path, option: str, reading: bool = False) -> None:
     """An existing warehouse must be a DuckDB file: a typo such as ``--warehouse data.xlsx``
     would otherwise be read as a warehouse (a traceback) or replaced by the build."""
     try:
@@ -51,7 +51,7 @@ def _duckdb_file(path: Path, option: str) -> None:
     if head[8:12] != DUCKDB_MAGIC:
         raise UnusablePlace(f"{option} {path} exists but is not a DuckDB warehouse; "
                             "give a new path or a warehouse built by couponseg")
-    _couponseg_or_empty(path, option)
+    _couponseg_or_empty(path, option, reading)
 
 
 # Every warehouse couponseg has built holds its run context, and so does the Spark engine's
@@ -59,7 +59,7 @@ def _duckdb_file(path: Path, option: str) -> None:
 WAREHOUSE_MARK = ("marts", "run_context")
 
 
-def _couponseg_or_empty(path: Path, option: str) -> None:
+def _couponseg_or_empty(path: Path, option: str, reading: bool = False) -> None:
     """A DuckDB file holding other data (a finance database, a typo'd path) is no warehouse:
     the build would swap its new file over it, and that data would be gone. One without any
     table is nothing to lose; one that cannot be opened (a stale WAL, another writer) is
@@ -78,8 +78,10 @@ def _couponseg_or_empty(path: Path, option: str) -> None:
     if objects and WAREHOUSE_MARK not in objects:
         raise UnusablePlace(
             f"{option} {path} is a DuckDB database with other data (schemas "
-            f"{', '.join(schemas)}) and no couponseg warehouse; a build would replace it: "
-            "give a new path or a warehouse built by couponseg")
+            f"{', '.join(schemas)}) and no couponseg warehouse; "
+            + ("nothing in it is couponseg's to read: give a warehouse built by couponseg"
+               if reading else "a build would replace it: give a new path or a warehouse "
+               "built by couponseg"))
 
 
 def check_output_folder(path: Path, option: str = "--out") -> None:

@@ -178,8 +178,12 @@ def test_a_duckdb_database_of_other_data_is_not_replaced(tmp_path, command):
     result = couponseg(command, "--warehouse", warehouse, *extra[command], check=False)
     assert result.returncode == 2, result.stdout + result.stderr
     # another dbt project's marts schema is no couponseg warehouse
+    said = " ".join(result.stderr.split())
     assert "is a DuckDB database with other data (schemas finance, marts) and no couponseg " \
-           "warehouse" in " ".join(result.stderr.split())
+           "warehouse" in said
+    # Only a build would replace it; a report or an export only reads (it said "a build
+    # would replace it" to them too).
+    assert ("a build would replace it" in said) == (command == "build"), said
     assert warehouse.read_bytes() == before
     if command == "build":
         empty = tmp_path / "empty.duckdb"
