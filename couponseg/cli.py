@@ -113,10 +113,26 @@ def _start_check(source: InputSource) -> Future:
         else:
             checking.set_result(None)
 
-    # A daemon, so that nothing hangs should the scan never end; the build waits for it
-    # before it returns (_build_with).
-    threading.Thread(target=check, name="input-check", daemon=True).start()
+    # A daemon, so that nothing waits for a scan the build no longer needs.
+    threading.Thread(target=check, name=CHECK_THREAD, daemon=True).start()
     return checking
+
+
+CHECK_THREAD = "input-check"
+CHECK_GRACE_S = 2.0
+
+
+def _leave_if_checking(code: int) -> int:
+    """Python's shutdown with the check's thread inside DuckDB or pyarrow aborted the CLI
+    (exit 134, "terminate called ...") or printed nanobind's report of leaked objects after
+    a refused or interrupted build of a workbook or a large input, so a scheduler waiting
+    for exit 2 saw a crash. Then the CLI leaves at once, its output flushed, with its code."""
+    if any(t.name == CHECK_THREAD and t.is_alive() for t in threading.enumerate()):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    return code
 
 
 def _refusal(checking: Future) -> int | None:
@@ -272,11 +288,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _build_with(args: argparse.Namespace, start: float, early: EarlyDbt | None) -> int:
     from couponseg.build import BuildLocked, dbt_build, dbt_log_path
     from couponseg.segment_runs import PreviousWarehouseUnreadable
-    from models_py.loader import INPUT_ENV, InputError, resolve_input
+    from models_py.loader import InputError, resolve_input
 
     try:
         source = resolve_input(args.input)
-        say(f"Checking input {source.path} ...")
+        named = "" if args.input or not os.environ.get(INPUT_ENV, "").strip() \
+            else f" (${INPUT_ENV})"
+        say(f"Checking input {source.path}{named} ...")
         checking = _start_check(source)
     except InputError as exc:
         return fail(str(exc), 2)
@@ -292,11 +310,10 @@ def _build_with(args: argparse.Namespace, start: float, early: EarlyDbt | None) 
     except (BuildLocked, PreviousWarehouseUnreadable) as exc:
         return fail(str(exc), 2)
     finally:
-        # The check's thread must not be inside DuckDB or pyarrow when Python exits: after a
-        # refused build (another build running, the previous warehouse held open) of a
-        # workbook, the CLI aborted (exit 134) or printed nanobind's report of leaked
-        # objects. The check is short (0.4 s for the real workbook); so is this wait.
-        futures.wait([checking])
+        # A check still running when the build is refused or interrupted is given a moment
+        # to end (the real workbook's takes 0.4 s); one still running after it makes main()
+        # leave without Python's shutdown (_leave_if_checking).
+        futures.wait([checking], timeout=CHECK_GRACE_S)
     if (refused := _refusal(checking)) is not None:
         return refused
     if not result.success and (damaged := _damaged_input(source, result)):
@@ -470,9 +487,10 @@ def say_exported(result: ExportResult, pruned: bool, origin: str = "") -> int:
         for e in newer:
             say(f"  run {e.run_id}, as of {e.as_of_date}: {_names([*e.files, e.manifest])}")
     if elsewhere:
-        say("Warning: the folder also holds exports of another warehouse's segment history "
-            "(another feed, or a warehouse built again from nothing); a CRM importing the "
-            "whole folder would send them too. They were not touched:")
+        say("Warning: the folder also holds exports this export cannot tie to this "
+            "warehouse's segment history (another feed, a warehouse built again from nothing, "
+            "or an export older than manifests recording it); a CRM importing the whole "
+            "folder would send them too. They were not touched:")
         for e in elsewhere:
             say(f"  its run {e.run_id}, as of {e.as_of_date}: "
                 f"{_names([*e.files, e.manifest])}")
@@ -581,9 +599,9 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(args, "warehouse") and args.warehouse is None:
         args.warehouse = default_warehouse()
     try:
-        return args.func(args)
+        return _leave_if_checking(args.func(args))
     except KeyboardInterrupt:
-        return fail("interrupted; the previous warehouse is unchanged", 130)
+        return _leave_if_checking(fail("interrupted; the previous warehouse is unchanged", 130))
     except BrokenPipeError:  # output piped into a reader that stopped (`| head`): as a shell
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # 128 + SIGPIPE

@@ -34,12 +34,12 @@ def data_changing_settings(env: Mapping[str, str]) -> list[str]:
     """``NAME=value: what it would do`` for each such variable ``env`` sets."""
     found = []
     for option, effect in CHANGES_THE_DATA.items():
-        for name in (f"DBT_ENGINE_{option}", f"DBT_{option}"):
-            value = env.get(name)
-            if value is None or (value.strip().lower() in OFF if option in BOOLEAN
-                                 else not value.strip()):
-                continue
-            found.append(f"{name}={value}: dbt would {effect}")
+        # dbt reads the first of the two names that is set and not empty.
+        name = next((n for n in (f"DBT_ENGINE_{option}", f"DBT_{option}") if env.get(n)), None)
+        value = env.get(name or "", "")
+        if not value.strip() or (option in BOOLEAN and value.strip().lower() in OFF):
+            continue
+        found.append(f"{name}={value}: dbt would {effect}")
     return found
 
 

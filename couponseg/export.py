@@ -263,10 +263,11 @@ def _history_origin(con: duckdb.DuckDBPyConnection) -> dict | None:
 
 
 def _same_history(one: dict, other: dict) -> bool:
-    """Whether two manifests' runs count in one history (either without an origin, as
-    manifests written before it was recorded: assumed so, as then)."""
-    origins = one.get("history_origin"), other.get("history_origin")
-    return None in origins or origins[0] == origins[1]
+    """Whether two manifests' runs are known to count in one history: both name the same
+    origin, or neither does (exports of a warehouse from before runs were recorded). One
+    written before manifests recorded the origin cannot be tied to this one's history, so
+    it is treated as another's: named, never pruned, compared by date only."""
+    return one.get("history_origin") == other.get("history_origin")
 
 
 def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path | str, where: str, params: list,
@@ -420,7 +421,15 @@ def _refuse_replacing_newer(manifest: Path, con: duckdb.DuckDBPyConnection) -> N
     this_run = {"as_of_date": as_of, "run_id": _run_id(con), "history_origin": _history_origin(con)}
     newer, this = _run_order(seen), _run_order(this_run)
     if not _same_history(seen, this_run):  # another warehouse's runs: only dates compare
-        newer, this = (newer[0], -1), (this[0], -1)
+        if newer[0] > this[0]:
+            raise ExportError(
+                f"{manifest.parent} holds an export of a later as-of date ({newer[0]}) than "
+                f"this warehouse's ({this[0]}), of a segment history this export cannot tie "
+                f"to this warehouse's (another feed, a warehouse built again from nothing, or "
+                f"an export older than manifests recording it), in the files this export "
+                f"would write ({manifest.name} and the files it names); export into another "
+                "folder, or remove that export first")
+        return
     if newer > this:
         raise ExportError(
             f"{manifest.parent} holds the export of a newer run (run {seen.get('run_id')}, "

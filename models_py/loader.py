@@ -80,11 +80,14 @@ def resolve_input(path: str | Path | None) -> InputSource:
     passes the input by environment rather than as a dbt var, so a new input file does not
     make dbt re-parse the whole project.
     """
-    raw = Path(path or os.environ.get(INPUT_ENV) or DEFAULT_INPUT).expanduser()
+    given = (os.environ.get(INPUT_ENV) or "").strip()  # blank: not set
+    raw = Path(path or given or DEFAULT_INPUT).expanduser()
     candidates = [raw] if raw.is_absolute() else [Path.cwd() / raw, REPO_ROOT / raw]
     found = next((c for c in candidates if c.exists()), None)
     if found is None:
-        raise InputError(f"Input not found: {raw} (looked in {', '.join(map(str, candidates))})")
+        named = f" (${INPUT_ENV})" if given and not path else ""
+        raise InputError(f"Input not found: {raw}{named} (looked in "
+                         f"{', '.join(map(str, candidates))})")
     found = found.resolve()
     if found.is_dir():
         return InputSource(found, "folder")

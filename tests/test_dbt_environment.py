@@ -27,6 +27,9 @@ def test_every_variable_named_is_one_dbt_build_reads():
     ({"DBT_FULL_REFRESH": "false", "DBT_EMPTY": "0", "DBT_ENGINE_EMPTY": "Off",
       "DBT_SAMPLE": " ", "DBT_LOG_LEVEL": "debug", "DBT_FAIL_FAST": "true"}, []),
     ({"DBT_FULL_REFRESH": "True"}, ["DBT_FULL_REFRESH=True"]),
+    # dbt takes the DBT_ENGINE_ name first when it is set and not empty.
+    ({"DBT_ENGINE_FULL_REFRESH": "false", "DBT_FULL_REFRESH": "true"}, []),
+    ({"DBT_ENGINE_FULL_REFRESH": "", "DBT_FULL_REFRESH": "true"}, ["DBT_FULL_REFRESH=true"]),
     ({"DBT_ENGINE_EMPTY": "1", "DBT_SAMPLE": "3 days"},
      ["DBT_ENGINE_EMPTY=1", "DBT_SAMPLE=3 days"]),
     ({"DBT_RESOURCE_TYPES": "model", "DBT_EVENT_TIME_END": "2024-01-01"},

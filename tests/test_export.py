@@ -411,7 +411,8 @@ def test_another_warehouses_exports_are_compared_by_date_and_never_pruned(hostil
     # Their run 9 on this export's date, in the files of this export's names: replaced.
     manifest_path.write_text(json.dumps({**this, "run_id": 9, "history_origin": elsewhere}))
     result = couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--prune-older")
-    assert "exports of another warehouse's segment history" in result.stdout
+    assert "exports this export cannot tie to this warehouse's segment history" in \
+        result.stdout
     assert f"its run 1, as of 2001-01-01: {theirs.name}" in result.stdout
     assert "Removed" not in result.stdout and theirs.read_text() == "customer_id\n7\n"
     assert json.loads(manifest_path.read_text()) == this
@@ -419,4 +420,20 @@ def test_another_warehouses_exports_are_compared_by_date_and_never_pruned(hostil
     manifest_path.write_text(json.dumps({**this, "as_of_date": "2099-12-31", "run_id": 1,
                                          "history_origin": elsewhere}))
     result = couponseg("export", "--warehouse", hostile, "--out", tmp_path, check=False)
-    assert result.returncode == 2 and "holds the export of a newer run" in result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "holds an export of a later as-of date (2099-12-31) than this warehouse's " \
+           f"({this['as_of_date']}), of a segment history this export cannot tie" in \
+           " ".join(result.stderr.split())
+    # A manifest written before manifests recorded the origin (last week's, on upgrading)
+    # is not known to be this history's: named, never pruned.
+    manifest_path.write_text(json.dumps(this))
+    before = {**this}
+    before.pop("history_origin")
+    week = tmp_path / "campaign_audience_last_week.csv"
+    week.write_text("customer_id\n8\n")
+    (tmp_path / "campaign_audience_last_week.manifest.json").write_text(json.dumps(
+        {**before, "as_of_date": "2001-01-01", "files": [
+            {"name": week.name, "bytes": week.stat().st_size,
+             "sha256": hashlib.sha256(week.read_bytes()).hexdigest()}]}))
+    result = couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--prune-older")
+    assert week.exists() and f"as of 2001-01-01: {week.name}" in result.stdout

@@ -526,3 +526,22 @@ def test_a_refused_build_of_a_workbook_exits_2_and_says_one_thing(built, tmp_pat
             assert len(lines) == 2 and lines[1].endswith("The warehouse is unchanged."), lines
     finally:
         holder.communicate("", timeout=30)
+
+
+def test_the_cli_leaves_at_once_while_a_check_still_reads(tmp_path):
+    """A check of a large input can outlast the build's short wait for it (refused or
+    interrupted): the CLI then leaves without Python's shutdown, which aborted with the
+    thread inside DuckDB. Its output is flushed and its exit code kept."""
+    script = (
+        "import threading, time, duckdb\n"
+        "from couponseg.cli import CHECK_THREAD, _leave_if_checking\n"
+        "def scan():\n"
+        "    duckdb.connect().execute('select count(*) from range(100000000000)').fetchall()\n"
+        "threading.Thread(target=scan, name=CHECK_THREAD, daemon=True).start()\n"
+        "time.sleep(0.5)\n"
+        "print('said before leaving')\n"
+        "_leave_if_checking(2)\n"
+        "print('not reached')\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, cwd=REPO)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "said before leaving\n", "")

@@ -262,7 +262,9 @@ def test_the_input_in_the_environment_is_the_one_built_unless_one_is_given(tmp_p
         result = couponseg("build", *given, "--warehouse", tmp_path / "w.duckdb", check=False,
                            env=env)
         assert result.returncode == 2, result.stdout + result.stderr
-        assert result.stdout.startswith(f"Checking input {feeds[read]} ..."), result.stdout
+        named = " ($COUPONSEG_INPUT)" if read == "from_environment" else ""
+        assert result.stdout.startswith(f"Checking input {feeds[read]}{named} ..."), \
+            result.stdout
         assert result.stderr.strip() == (
             f"couponseg: error: Input folder {feeds[read]}: missing file for table 'genders' "
             "(expected genders.csv or genders.parquet)")

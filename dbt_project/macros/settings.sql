@@ -113,11 +113,16 @@
 
 
 {% macro whole_var(name) %}
-    {#- A whole-number var for arithmetic Jinja does while dbt parses a model (text that is
-        one, as orchestrators pass --vars, is its number). Anything else gives 0 here, only
-        so that the project parses: the on-run-start check then stops the build naming the
-        var, before any model runs. -#}
-    {{ return(var_number(var(name), true) or 0) }}
+    {#- A whole-number var for arithmetic Jinja does in a model (text that is one, as
+        orchestrators pass --vars, is its number). Anything else gives 0 while dbt parses,
+        only so that the project parses and the on-run-start check can stop a build naming
+        the var; a command that runs no such hook (dbt compile, dbt show) stops here. -#}
+    {%- set number = var_number(var(name), true) %}
+    {%- if number is none and execute %}
+        {{ exceptions.raise_compiler_error(
+            "couponseg check: var " ~ name ~ " = " ~ var(name) ~ " is not a whole number") }}
+    {%- endif %}
+    {{ return(number or 0) }}
 {% endmacro %}
 
 
