@@ -288,13 +288,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _build_with(args: argparse.Namespace, start: float, early: EarlyDbt | None) -> int:
     from couponseg.build import BuildLocked, dbt_build, dbt_log_path
     from couponseg.segment_runs import PreviousWarehouseUnreadable
-    from models_py.loader import InputError, resolve_input
+    from models_py.loader import InputError, named_by, resolve_input
 
     try:
         source = resolve_input(args.input)
-        named = "" if args.input or not os.environ.get(INPUT_ENV, "").strip() \
-            else f" (${INPUT_ENV})"
-        say(f"Checking input {source.path}{named} ...")
+        say(f"Checking input {source.path}{named_by(args.input)} ...")
         checking = _start_check(source)
     except InputError as exc:
         return fail(str(exc), 2)

@@ -36,10 +36,11 @@ def data_changing_settings(env: Mapping[str, str]) -> list[str]:
     for option, effect in CHANGES_THE_DATA.items():
         # dbt reads the first of the two names that is set and not empty.
         name = next((n for n in (f"DBT_ENGINE_{option}", f"DBT_{option}") if env.get(n)), None)
-        value = env.get(name or "", "")
-        if not value.strip() or (option in BOOLEAN and value.strip().lower() in OFF):
+        if name is None:
             continue
-        found.append(f"{name}={value}: dbt would {effect}")
+        value = env[name]
+        if value.strip() and not (option in BOOLEAN and value.strip().lower() in OFF):
+            found.append(f"{name}={value}: dbt would {effect}")
     return found
 
 

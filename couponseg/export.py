@@ -459,18 +459,16 @@ def other_exports(manifest: Path) -> list[OtherExport]:
         order = _run_order(seen)
         if not records:
             continue
+        present = {path: record for path, record in records.items() if path.exists()}
         if not _same_history(seen, this):  # another warehouse's: never older, never pruned
-            found.append(OtherExport(
-                other, seen.get("run_id"), seen.get("as_of_date"),
-                {path: record for path, record in records.items() if path.exists()},
-                is_older=False, other_history=True))
+            found.append(OtherExport(other, seen.get("run_id"), seen.get("as_of_date"),
+                                     present, is_older=False, other_history=True))
             continue
         same = order == _run_order(this)
         if same and (order[1] == -1 or None not in (seen.get("segment"), this.get("segment"))):
             continue  # two segments of one run (no customer in both), or runs without ids
         found.append(OtherExport(
-            other, seen.get("run_id"), seen.get("as_of_date"),
-            {path: record for path, record in records.items() if path.exists()},
+            other, seen.get("run_id"), seen.get("as_of_date"), present,
             is_older=order < _run_order(this), same_run=same,
             same_run_segment=seen.get("segment") if same else None))
     return found

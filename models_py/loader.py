@@ -73,6 +73,16 @@ class InputSource:
         return digest.hexdigest()
 
 
+def _input_in_environment() -> str:
+    return (os.environ.get(INPUT_ENV) or "").strip()  # blank: not set
+
+
+def named_by(path: str | Path | None) -> str:
+    """" ($COUPONSEG_INPUT)" when the input comes from that variable (no path given), so a
+    message about it says where it came from; else nothing."""
+    return f" (${INPUT_ENV})" if not path and _input_in_environment() else ""
+
+
 def resolve_input(path: str | Path | None) -> InputSource:
     """Find the input: the given path, else $COUPONSEG_INPUT, else the shipped sample.
 
@@ -80,13 +90,11 @@ def resolve_input(path: str | Path | None) -> InputSource:
     passes the input by environment rather than as a dbt var, so a new input file does not
     make dbt re-parse the whole project.
     """
-    given = (os.environ.get(INPUT_ENV) or "").strip()  # blank: not set
-    raw = Path(path or given or DEFAULT_INPUT).expanduser()
+    raw = Path(path or _input_in_environment() or DEFAULT_INPUT).expanduser()
     candidates = [raw] if raw.is_absolute() else [Path.cwd() / raw, REPO_ROOT / raw]
     found = next((c for c in candidates if c.exists()), None)
     if found is None:
-        named = f" (${INPUT_ENV})" if given and not path else ""
-        raise InputError(f"Input not found: {raw}{named} (looked in "
+        raise InputError(f"Input not found: {raw}{named_by(path)} (looked in "
                          f"{', '.join(map(str, candidates))})")
     found = found.resolve()
     if found.is_dir():

@@ -171,3 +171,13 @@ def test_every_number_var_given_as_text_is_its_number(built, tmp_path):
     assert {"int_run_context.sql", "rpt_kpis.sql"} <= set(compiled["text"])
     assert compiled["text"] == compiled["number"]
     assert "89 as end_days_before" in compiled["text"]["rpt_kpis.sql"]
+    # dbt compile runs no on-run-start check: a bad value stops it in the check's words.
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "compile", "--select", "rpt_kpis",
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
+         "--target-path", str(tmp_path / "bad"), "--vars", '{kpi_period_days: "9O"}'],
+        env={**os.environ, WAREHOUSE_ENV: str(warehouse), INPUT_ENV: str(built.input)},
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    assert 'couponseg check: kpi_period_days = "9O": must be a whole number, at least 1' in \
+        result.stdout, result.stdout[-3000:]

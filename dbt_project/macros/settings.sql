@@ -116,13 +116,13 @@
     {#- A whole-number var for arithmetic Jinja does in a model (text that is one, as
         orchestrators pass --vars, is its number). Anything else gives 0 while dbt parses,
         only so that the project parses and the on-run-start check can stop a build naming
-        the var; a command that runs no such hook (dbt compile, dbt show) stops here. -#}
-    {%- set number = var_number(var(name), true) %}
-    {%- if number is none and execute %}
-        {{ exceptions.raise_compiler_error(
-            "couponseg check: var " ~ name ~ " = " ~ var(name) ~ " is not a whole number") }}
+        the var; a command that runs no such hook (dbt compile, dbt show) stops here, in
+        the check's words (var_problem). -#}
+    {%- set problem = var_problem(name, var(name), var_rules()[name]) if execute else '' %}
+    {%- if problem %}
+        {{ exceptions.raise_compiler_error('couponseg check: ' ~ problem) }}
     {%- endif %}
-    {{ return(number or 0) }}
+    {{ return(var_number(var(name), true) or 0) }}
 {% endmacro %}
 
 
