@@ -3,6 +3,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# BIN as seen from dbt_project/ and dbt_project/target/ (targets that cd there); an absolute
+# VENV (make VENV=/opt/venv) is used as given. Relative, not abspath: a clone path with
+# spaces stays one word.
+DBT_BIN := $(if $(filter /%,$(VENV)),$(BIN),../$(BIN))
+TARGET_BIN := $(if $(filter /%,$(VENV)),$(BIN),../../$(BIN))
 STAMP := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DBT_PROFILES_DIR := $(CURDIR)
@@ -63,11 +68,11 @@ catalogue: setup
 	@rm -f $(CATALOGUE)/catalog.json $(CATALOGUE)/catalogue.duckdb
 	@if [ -f "$(COUPONSEG_WAREHOUSE)" ]; then cp "$(COUPONSEG_WAREHOUSE)" $(CATALOGUE)/catalogue.duckdb; fi
 	cd dbt_project && COUPONSEG_WAREHOUSE=$(CURDIR)/$(CATALOGUE)/catalogue.duckdb \
-		../$(BIN)/dbt parse -q --target-path target/catalogue
+		$(DBT_BIN)/dbt parse -q --target-path target/catalogue
 	$(BIN)/dbt-score lint --manifest $(CATALOGUE)/manifest.json --show failing-items
 	@if [ -f "$(CATALOGUE)/catalogue.duckdb" ]; then \
 		cd dbt_project && COUPONSEG_WAREHOUSE=$(CURDIR)/$(CATALOGUE)/catalogue.duckdb \
-			../$(BIN)/dbt docs generate -q --no-compile --target-path target/catalogue && cd .. && \
+			$(DBT_BIN)/dbt docs generate -q --no-compile --target-path target/catalogue && cd .. && \
 		$(BIN)/dbt-coverage compute doc --run-artifacts-dir $(CATALOGUE) --cov-report $(CATALOGUE)/coverage-doc.json | grep '^Total' | sed 's/^Total */Documented columns: /' && \
 		$(BIN)/dbt-coverage compute test --run-artifacts-dir $(CATALOGUE) --cov-report $(CATALOGUE)/coverage-test.json | grep '^Total' | sed 's/^Total */Tested columns: /'; \
 	else echo "dbt-coverage: no warehouse at $(COUPONSEG_WAREHOUSE) (make demo builds one)"; fi
@@ -81,16 +86,16 @@ sql: setup
 ## read-only (profiles.yml's reader target), so it runs beside an open SQL shell.
 metrics: setup
 	@test -f $(COUPONSEG_WAREHOUSE) || $(MAKE) demo
-	cd dbt_project && ../$(BIN)/dbt parse -q && \
-		DBT_TARGET=reader ../$(BIN)/mf query --metrics $(METRICS) --group-by $(GROUP_BY) --order $(firstword $(subst $(comma), ,$(GROUP_BY)))
+	cd dbt_project && $(DBT_BIN)/dbt parse -q && \
+		DBT_TARGET=reader $(DBT_BIN)/mf query --metrics $(METRICS) --group-by $(GROUP_BY) --order $(firstword $(subst $(comma), ,$(GROUP_BY)))
 
 ## dbt docs: the data catalogue, served on http://localhost:$(DOCS_PORT); the warehouse is read
 ## through the reader target (read-only), as for metrics.
 docs: setup
 	@test -f $(COUPONSEG_WAREHOUSE) || $(MAKE) demo
-	cd dbt_project && ../$(BIN)/dbt docs generate --static --target reader --vars '{input: ../data/sample}'
+	cd dbt_project && $(DBT_BIN)/dbt docs generate --static --target reader --vars '{input: ../data/sample}'
 	@echo "Catalogue: http://localhost:$(DOCS_PORT)/static_index.html"
-	cd dbt_project/target && ../../$(BIN)/python -m http.server $(DOCS_PORT) --bind 127.0.0.1
+	cd dbt_project/target && $(TARGET_BIN)/python -m http.server $(DOCS_PORT) --bind 127.0.0.1
 
 ## The full Spark parity check (both engines on the sample, local master and a standalone
 ## cluster); `make test` runs the shorter Spark test.

@@ -258,8 +258,8 @@ def build_vars(args: argparse.Namespace) -> dict[str, object]:
     dbt_vars: dict[str, object] = {"as_of": args.as_of or ""}
     if args.seed is not None:
         dbt_vars["segment_seed"] = args.seed
-    if args.retrain:
-        dbt_vars["segment_retrain"] = True
+    if args.retrain is not None:
+        dbt_vars["segment_retrain"] = args.retrain
     if args.keep_runs is not None:
         dbt_vars["segment_history_keep_runs"] = args.keep_runs
     if args.min_feed_match is not None:
@@ -456,6 +456,10 @@ def say_exported(result: ExportResult, pruned: bool, origin: str = "") -> int:
     named, the newer ones named (this export is then not the latest in the folder)."""
     say(f"Exported {result.rows:,} customers{origin}:\n  {result.audience}\n  {result.offers}"
         f"\n  {result.manifest}")
+    if result.without_holdout:
+        say(f"Warning: no holdout: all {result.groups['treatment']:,} targeted customers get "
+            "offers, so nothing measures what the campaign changed (dbt var holdout_share; "
+            "rpt_campaign_plan shows each segment's draw).")
     older = [e for e in result.others if e.is_older]
     newer = [e for e in result.others
              if not (e.is_older or e.same_run or e.other_history)]
@@ -529,9 +533,10 @@ def parser() -> argparse.ArgumentParser:
                         help="as-of date YYYY-MM-DD (default: latest date in the data)")
         sp.add_argument("--seed", type=int, default=None,
                         help="segmentation random seed (default: dbt var segment_seed)")
-        sp.add_argument("--retrain", action="store_true",
+        sp.add_argument("--retrain", action=argparse.BooleanOptionalAction, default=None,
                         help="train a new segment model version instead of reusing the "
-                             "stored one")
+                             "stored one; --no-retrain scores with the stored one even when "
+                             "dbt var segment_retrain is true (default: that var)")
         sp.add_argument("--keep-runs", type=int, default=None, metavar="N",
                         help="keep the segment labels of the N latest runs (and of the run "
                              "the newest is compared with) only, 0 every run (default: dbt "

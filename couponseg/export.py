@@ -82,6 +82,14 @@ class ExportResult:
     rows: int
     offers: Path | None = None
     others: list[OtherExport] = field(default_factory=list)
+    # Customers per campaign_group (treatment, holdout, no_campaign), from the manifest.
+    groups: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def without_holdout(self) -> bool:
+        """Offers go out with nobody held back (holdout_share 0, or a segment too small to
+        draw one): the campaign's effect cannot be measured against a holdout."""
+        return self.groups.get("treatment", 0) > 0 and self.groups.get("holdout", 0) == 0
 
 
 @dataclass
@@ -389,7 +397,16 @@ def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
         for export in others:
             if export.is_older:
                 _prune(export, written)
-    return ExportResult(audience, manifest, rows, offers_path(audience), others)
+    return ExportResult(audience, manifest, rows, offers_path(audience), others,
+                        _groups(manifest))
+
+
+def _groups(manifest: Path) -> dict[str, int]:
+    groups: dict[str, int] = {}
+    for count in json.loads(manifest.read_text(encoding="utf-8"))["counts"]:
+        group = count["campaign_group"]
+        groups[group] = groups.get(group, 0) + int(count["customers"])
+    return groups
 
 
 def _refuse_offers_outside_treatment(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:

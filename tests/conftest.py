@@ -27,6 +27,7 @@ from couponseg.build import (
     take_parse_cache,
 )
 from couponseg.cli import build_vars, parser
+from couponseg.dbt_environment import CHANGES_THE_DATA
 from couponseg.generate import generate
 from models_py.loader import INPUT_ENV
 from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, WAREHOUSE_ENV
@@ -34,6 +35,13 @@ from models_py.paths import DBT_PROJECT_DIR, PROFILES_DIR, WAREHOUSE_ENV
 REPO = Path(__file__).resolve().parent.parent
 REAL_WORKBOOK = REPO.parent / "shared" / "data" / "E-commerce_data.xlsx"
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+# The tests pass this environment to every build. Settings a developer's shell may hold from
+# hand-run dbt or couponseg (README: `export COUPONSEG_INPUT=...`) would change what the
+# tests build, or make every build refuse to start: they are not the tests' to inherit.
+for _option in CHANGES_THE_DATA:
+    os.environ.pop(f"DBT_{_option}", None)
+    os.environ.pop(f"DBT_ENGINE_{_option}", None)
+os.environ.pop(INPUT_ENV, None)
 
 
 def couponseg(*args: str, check: bool = True, timeout: float = 600,

@@ -437,3 +437,24 @@ def test_another_warehouses_exports_are_compared_by_date_and_never_pruned(hostil
              "sha256": hashlib.sha256(week.read_bytes()).hexdigest()}]}))
     result = couponseg("export", "--warehouse", hostile, "--out", tmp_path, "--prune-older")
     assert week.exists() and f"as of 2001-01-01: {week.name}" in result.stdout
+
+
+def test_an_export_without_a_holdout_says_so(hostile, tmp_path):
+    """holdout_share 0 is allowed (a campaign meant for everyone), but a CRM team should
+    not find out after the campaign that nothing can measure it: the export warns."""
+    usual = couponseg("export", "--warehouse", hostile, "--out", tmp_path / "usual")
+    assert "holdout" not in usual.stdout.lower()
+    everyone = tmp_path / "everyone.duckdb"
+    shutil.copy(hostile, everyone)
+    with duckdb.connect(str(everyone)) as con:
+        con.execute("update segments.campaign_audience set campaign_group = 'treatment', "
+                    "recommended_offers = (select any_value(recommended_offers) from "
+                    "segments.campaign_audience t where t.segment_id = "
+                    "campaign_audience.segment_id and t.campaign_group = 'treatment') "
+                    "where campaign_group = 'holdout'")
+        treatment = con.execute("select count(*) from segments.campaign_audience "
+                                "where campaign_group = 'treatment'").fetchone()[0]
+    result = couponseg("export", "--warehouse", everyone, "--out", tmp_path / "all")
+    assert (f"Warning: no holdout: all {treatment:,} targeted customers get offers"
+            in result.stdout), result.stdout
+    assert result.returncode == 0

@@ -32,3 +32,15 @@ def test_first_build_trains_whatever_the_var() -> None:
 def _model_retrains(value: object) -> bool:
     config = {"seed": 7, "k_min": 2, "k_max": 8, "sample_size": 3000, "retrain": value}
     return settings(config, {"burn_window_days": 60}).retrain
+
+
+@pytest.mark.parametrize(("flags", "passed"), [
+    ([], None), (["--retrain"], True), (["--no-retrain"], False)])
+def test_retrain_flag_passes_the_var_only_when_given(flags: list[str], passed: bool | None) -> None:
+    """Without the flag dbt_project.yml's segment_retrain decides; --no-retrain overrides a
+    `segment_retrain: true` kept there (before, nothing on the command line could)."""
+    from couponseg.cli import build_vars, parser
+    for command in ("build", "run"):
+        dbt_vars = build_vars(parser().parse_args([command, *flags]))
+        assert dbt_vars.get("segment_retrain") == passed
+        assert ("segment_retrain" in dbt_vars) == (passed is not None)

@@ -97,7 +97,8 @@ def test_a_bad_var_stops_the_build_before_anything_is_built(built, tmp_path):
     bad = ('{holdout_share: 0.7, thin_cell_claims: 2.5, impact_window_months: 0, '
            'as_of: "2024-02-30", segment_k_min: 5, segment_k_max: 3, segment_retrain: "maybe", '
            'offer_min_claims: "3O", earliest_plausible_date: "2000-13-01", '
-           'plausible_feed_share: .nan, segment_seed: 4294967296, kpi_period_days: "9O"}')
+           'plausible_feed_share: .nan, segment_seed: 4294967296, kpi_period_days: "9O", '
+           'campaign_seed: 2024.0}')
     result = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "build", "--project-dir",
          str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR), "--target-path",
@@ -115,7 +116,9 @@ def test_a_bad_var_stops_the_build_before_anything_is_built(built, tmp_path):
                  'earliest_plausible_date = "2000-13-01": must be a date',
                  "plausible_feed_share = NaN: must be a number",
                  "segment_seed = 4294967296: must be from 0 to 2147483647",
-                 'kpi_period_days = "9O": must be a whole number, at least 1'):
+                 'kpi_period_days = "9O": must be a whole number, at least 1',
+                 "campaign_seed = 2024.0: a number with a decimal point reads as another "
+                 "text than the whole number"):
         assert line in result.stdout, (line, result.stdout[-3000:])
     assert "START" not in result.stdout  # no node ran
     assert warehouse.read_bytes() == before

@@ -70,6 +70,12 @@
         {%- set ok = value is boolean or word in ('true', 'false', 'yes', 'no', '1', '0') %}
         {{ return('' if ok else shown ~ ': must be true or false (or yes / no, 1 / 0)') }}
     {%- elif kind == 'text' %}
+        {#- A whole number is its digits; a fraction is refused: 2024.0 reads as the text
+            '2024.0', another campaign_seed than 2024, so the holdout would change unseen. -#}
+        {%- if value is number and value is not boolean and value is not integer %}
+            {{ return(shown ~ ': a number with a decimal point reads as another text than '
+                ~ 'the whole number; give a whole number or quote the text') }}
+        {%- endif %}
         {%- set ok = (value is string and value | trim != '')
             or (value is number and value is not boolean) %}
         {{ return('' if ok else shown ~ ': must be a non-empty text') }}
