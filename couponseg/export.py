@@ -14,9 +14,10 @@ same name in the other, left by an earlier export, so the folder never holds an 
 file its manifest does not describe.
 
 CSV cells are safe to open in a spreadsheet (OWASP CSV injection): a text cell starting with
-``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, and so does
-one that already starts with an apostrophe, so the rule reverses exactly (drop one leading
-apostrophe) and the spreadsheet shows the original text. Parquet keeps values as they are.
+``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a line feed gets a leading
+apostrophe, and so does one that already starts with an apostrophe, so the rule reverses
+exactly (drop one leading apostrophe) and the spreadsheet shows the original text. Parquet
+keeps values as they are.
 
 The warehouse is opened read-only (a read-only folder is fine); files are written under
 temporary names and renamed, the manifest last, so a failed export leaves no half file.
@@ -64,7 +65,9 @@ FORMATS = ("csv", "parquet")
 # 1: recommended_offers on every row. 2 (2026-12-05): recommended_offers on treatment rows
 # only (null for the holdout and no_campaign rows); the offers file beside the audience.
 FORMAT_VERSION = 2
-UNSAFE_FIRST = ("=", "+", "-", "@", "\t", "\r", "'")
+# OWASP's list, and a line feed: some spreadsheets trim leading white space before they
+# decide a cell is a formula.
+UNSAFE_FIRST = ("=", "+", "-", "@", "\t", "\r", "\n", "'")
 BATCH_ROWS = 100_000
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # the manifests' as_of_date
 
@@ -304,7 +307,7 @@ def _manifest(con: duckdb.DuckDBPyConnection, warehouse: Path | str, where: str,
                   "recommended_offers is filled in). The offers file: one row per "
                   "recommended offer of the segments with treatment rows, by rank (join "
                   "on segment_id, from treatment rows only)",
-        "csv_cells": "text starting with = + - @ tab CR or ' gets a leading ' (OWASP); "
+        "csv_cells": "text starting with = + - @ tab CR LF or ' gets a leading ' (OWASP); "
                      "drop one leading ' to restore" if fmt == "csv" else None,
         "counts": counts,
         "files": files,

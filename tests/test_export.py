@@ -87,7 +87,7 @@ def test_csv_cells_never_start_a_formula_and_reconcile(hostile, tmp_path):
     assert tuple(rows[0]) == COLUMNS
     for row in rows[1:]:
         for cell in row:
-            assert not cell.startswith(UNSAFE_FIRST[:-1]), cell  # = + - @ tab CR
+            assert not cell.startswith(UNSAFE_FIRST[:-1]), cell  # = + - @ tab CR LF
     mart = _audience(hostile)
     assert len(rows) - 1 == len(mart)
     for row, expected in zip(rows[1:], mart.itertuples(index=False), strict=True):
@@ -458,3 +458,12 @@ def test_an_export_without_a_holdout_says_so(hostile, tmp_path):
     assert (f"Warning: no holdout: all {treatment:,} targeted customers get offers"
             in result.stdout), result.stdout
     assert result.returncode == 0
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1+1",
+                                  "'quoted"])
+def test_every_unsafe_first_character_is_escaped_and_restorable(text: str) -> None:
+    from couponseg.export import neutralise
+    assert neutralise(text) == "'" + text
+    assert _restore(neutralise(text)) == text
+    assert neutralise("plain =1") == "plain =1"
