@@ -27,7 +27,7 @@ from models_py.paths import DEFAULT_OUTPUT_DIR, INPUT_ENV, dbt_folder, default_w
 if TYPE_CHECKING:  # imported by the commands that need them (they import duckdb, pyarrow)
     from couponseg.audit_summary import Audit
     from couponseg.dbt_early import EarlyDbt
-    from couponseg.export import ExportResult
+    from couponseg.export import ExportResult, OtherExport
     from models_py.loader import InputSource
 
 
@@ -229,9 +229,11 @@ def _summarise(warehouse: Path) -> None:
     for sid, name, customers in seg_rows:
         say(f"  segment {sid}: {name:<24} {customers:>10,} customers")
     if segments:
-        from couponseg.segment_runs import describe_run
+        from couponseg.segment_runs import describe_run, repeated_input
 
         say(describe_run(warehouse))
+        if repeated := repeated_input(warehouse):
+            say(repeated)
 
 
 def _unusable_places(args: argparse.Namespace, for_report: bool = False) -> str | None:
@@ -454,8 +456,16 @@ def say_exported(result: ExportResult, pruned: bool, origin: str = "") -> int:
     """The files written, then the other runs' exports in the same folder (a CRM importing
     the folder would send them too): the older ones removed (``pruned``, --prune-older) or
     named, the newer ones named (this export is then not the latest in the folder)."""
-    say(f"Exported {result.rows:,} customers{origin}:\n  {result.audience}\n  {result.offers}"
-        f"\n  {result.manifest}")
+    run = (f" of run {result.run_id}" if result.run_id is not None else "") + (
+        f" as of {result.as_of_date}" if result.as_of_date else "")
+    say(f"Exported {result.rows:,} customers{run}{origin}:\n  {result.audience}\n  "
+        f"{result.offers}\n  {result.manifest}")
+    if result.later_run is not None:
+        later_id, later_as_of = result.later_run
+        say(f"Warning: this warehouse was last built as a backfill (as of {result.as_of_date}); "
+            f"its history holds a later run ({later_id}, as of {later_as_of}). A CRM sending "
+            "this audience sends the backfill's segments: build the latest feed again before "
+            "exporting this week's campaign.")
     if result.without_holdout:
         say(f"Warning: no holdout: all {result.groups['treatment']:,} targeted customers get "
             "offers, so nothing measures what the campaign changed (dbt var holdout_share; "
@@ -469,10 +479,11 @@ def say_exported(result: ExportResult, pruned: bool, origin: str = "") -> int:
         say("Warning: the folder also holds exports of earlier runs (a CRM importing the whole "
             "folder would send them too; --prune-older removes them):")
         for e in older:
-            say(f"  run {e.run_id}, as of {e.as_of_date}: {_names([*e.files, e.manifest])}")
+            say(f"  run {e.run_id}, as of {e.as_of_date}{_replaced(e)}: "
+                f"{_names([*e.files, e.manifest])}")
     for e in older if pruned else []:
         if e.removed:
-            say(f"Removed the export of run {e.run_id}, as of {e.as_of_date}: "
+            say(f"Removed the export of run {e.run_id}, as of {e.as_of_date}{_replaced(e)}: "
                 f"{_names(e.removed)}")
         if e.kept:
             say(f"Warning: kept {_names(e.kept)} of run {e.run_id} (changed since that export "
@@ -497,6 +508,10 @@ def say_exported(result: ExportResult, pruned: bool, origin: str = "") -> int:
             say(f"  its run {e.run_id}, as of {e.as_of_date}: "
                 f"{_names([*e.files, e.manifest])}")
     return 0
+
+
+def _replaced(export: OtherExport) -> str:
+    return " (of another input: that run was built again since)" if export.replaced else ""
 
 
 def _names(paths: list[Path]) -> str:
@@ -535,8 +550,9 @@ def parser() -> argparse.ArgumentParser:
                         help="segmentation random seed (default: dbt var segment_seed)")
         sp.add_argument("--retrain", action=argparse.BooleanOptionalAction, default=None,
                         help="train a new segment model version instead of reusing the "
-                             "stored one; --no-retrain scores with the stored one even when "
-                             "dbt var segment_retrain is true (default: that var)")
+                             "stored one; --no-retrain overrides dbt var segment_retrain: true "
+                             "(a first build, or changed training settings, still train; "
+                             "default: that var)")
         sp.add_argument("--keep-runs", type=int, default=None, metavar="N",
                         help="keep the segment labels of the N latest runs (and of the run "
                              "the newest is compared with) only, 0 every run (default: dbt "
@@ -599,6 +615,12 @@ def main(argv: list[str] | None = None) -> int:
                      2)
     if args.command in ("build", "run") and (refused := dbt_environment.refusal(os.environ)):
         return fail(refused, 2)
+    if getattr(args, "retrain", None) is False and args.seed is not None:
+        # A new seed is a new training setting: the build would train anyway, and the next
+        # weekly build, back on the default seed, would train once more.
+        return fail("--no-retrain and --seed contradict each other: a model trained with "
+                    "another seed cannot be reused, so the build would train; drop one of "
+                    "them (nothing was built)", 2)
     if hasattr(args, "warehouse") and args.warehouse is None:
         args.warehouse = default_warehouse()
     try:

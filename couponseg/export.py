@@ -87,6 +87,11 @@ class ExportResult:
     others: list[OtherExport] = field(default_factory=list)
     # Customers per campaign_group (treatment, holdout, no_campaign), from the manifest.
     groups: dict[str, int] = field(default_factory=dict)
+    run_id: int | None = None
+    as_of_date: str | None = None
+    # (run id, as-of date) of a run of this history dated after the exported one: the
+    # warehouse's last build was a backfill, so the audience is not the current week's.
+    later_run: tuple[int, str] | None = None
 
     @property
     def without_holdout(self) -> bool:
@@ -114,6 +119,9 @@ class OtherExport:
     # Of another warehouse's segment history (another feed, or one built again from
     # nothing): its run ids count apart from this one's, so it is only named, never pruned.
     other_history: bool = False
+    # Of this run's id and date but another input: the run was built again since (a
+    # warehouse restored from a backup, then rebuilt); counted with the older ones.
+    replaced: bool = False
 
 
 def neutralise(value: object) -> object:
@@ -394,19 +402,34 @@ def export_audience(warehouse: Path, out: Path, fmt: str = "csv",
         audience, manifest, rows = _write(
             con, out, stem, fmt, where, params,
             lambda files: _manifest(con, source or warehouse, where, params, fmt, name, files))
+        later = _later_run(con)
     others = other_exports(manifest)
     if prune_older:
         written = {audience, offers_path(audience), manifest}
         for export in others:
             if export.is_older:
                 _prune(export, written)
+    written = json.loads(manifest.read_text(encoding="utf-8"))
     return ExportResult(audience, manifest, rows, offers_path(audience), others,
-                        _groups(manifest))
+                        _groups(written), written.get("run_id"), written.get("as_of_date"),
+                        later)
 
 
-def _groups(manifest: Path) -> dict[str, int]:
+def _later_run(con: duckdb.DuckDBPyConnection) -> tuple[int, str] | None:
+    """The latest-dated run of the segment history when it is later than this build's as-of
+    date (this build was a backfill); None otherwise, or before runs were recorded."""
+    if not _has_table(con, "segments.segment_runs"):
+        return None
+    row = con.execute(
+        "select run_id, cast(as_of_date as varchar) from segments.segment_runs "
+        "where as_of_date > (select as_of_date from marts.run_context) "
+        "order by as_of_date desc, run_id desc limit 1").fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _groups(manifest: dict) -> dict[str, int]:
     groups: dict[str, int] = {}
-    for count in json.loads(manifest.read_text(encoding="utf-8"))["counts"]:
+    for count in manifest["counts"]:
         group = count["campaign_group"]
         groups[group] = groups.get(group, 0) + int(count["customers"])
     return groups
@@ -484,13 +507,18 @@ def other_exports(manifest: Path) -> list[OtherExport]:
             found.append(OtherExport(other, seen.get("run_id"), seen.get("as_of_date"),
                                      present, is_older=False, other_history=True))
             continue
-        same = order == _run_order(this)
+        # The same run id and date from another input: that run was built again (a warehouse
+        # restored from a backup, then rebuilt), so the export it made is superseded.
+        replaced = order == _run_order(this) and None not in (
+            seen.get("input_fingerprint"), this.get("input_fingerprint")) and seen.get(
+            "input_fingerprint") != this.get("input_fingerprint")
+        same = order == _run_order(this) and not replaced
         if same and (order[1] == -1 or None not in (seen.get("segment"), this.get("segment"))):
             continue  # two segments of one run (no customer in both), or runs without ids
         found.append(OtherExport(
             other, seen.get("run_id"), seen.get("as_of_date"), present,
-            is_older=order < _run_order(this), same_run=same,
-            same_run_segment=seen.get("segment") if same else None))
+            is_older=order < _run_order(this) or replaced, same_run=same,
+            same_run_segment=seen.get("segment") if same else None, replaced=replaced))
     return found
 
 

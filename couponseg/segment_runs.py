@@ -81,6 +81,24 @@ def _quote(path: Path) -> str:
     return str(Path(path).resolve()).replace("'", "''")
 
 
+def repeated_input(warehouse: Path) -> str | None:
+    """A warning when this run read the very input the run before it did (same fingerprint):
+    a feed that was not refreshed builds cleanly and shows nobody moving, which reads as a
+    quiet week rather than a missing delivery."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select run_id, as_of_date, input_fingerprint from segments.segment_runs "
+            "order by run_id desc limit 2").fetchall()
+    if len(rows) < 2 or rows[0][2] is None or rows[0][2] != rows[1][2]:
+        return None
+    (run_id, as_of, _), (previous, previous_as_of, _) = rows
+    dated = ("" if as_of == previous_as_of
+             else f"; only the as-of date moved, {previous_as_of} -> {as_of}")
+    return (f"WARNING: run {run_id} read the same input as run {previous} (identical "
+            f"content{dated}): nothing new arrived since that build. If a new feed was "
+            "due, check the delivery before sending this week's campaign.")
+
+
 def describe_run(warehouse: Path) -> str:
     """One line for the CLI: which model version scored this run, when it was trained and
     whether this build trained it."""

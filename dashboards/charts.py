@@ -285,9 +285,14 @@ def segment_sizes(df: pd.DataFrame) -> go.Figure:
 
 
 def profile_heatmap(df: pd.DataFrame) -> go.Figure:
-    grid = df.pivot_table(index="feature", columns="segment_id", values="z_score", sort=False)
+    """Colour by z-score, text by mean. A feature with no z-score (the same value for every
+    customer, say no burns at all) keeps its row, uncoloured: pivot_table drops all-empty
+    rows by default, which shifted every mean below it onto the wrong label."""
+    grid = df.pivot_table(index="feature", columns="segment_id", values="z_score", sort=False,
+                          dropna=False)
     means = df.pivot_table(index="feature", columns="segment_id", values="segment_mean",
-                           sort=False)
+                           sort=False, dropna=False).reindex(index=grid.index,
+                                                            columns=grid.columns)
     names = df.drop_duplicates("segment_id").set_index("segment_id")["segment_name"]
     fig = go.Figure(go.Heatmap(
         z=grid.to_numpy(), x=[f"{s}: {names[s]}" for s in grid.columns],

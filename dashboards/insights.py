@@ -37,6 +37,22 @@ def _each(labels: list[str]) -> str:
     return " each" if len(labels) > 1 else ""
 
 
+def _plural(count: int, word: str, words: str | None = None) -> str:
+    """'1 claim', '2 claims', '0 claims'."""
+    return f"{count:,} {word if count == 1 else (words or word + 's')}"
+
+
+def _rate_range(rows: pd.DataFrame, rate: str, label: str, low: float, high: float,
+                kind: str, at: str) -> str:
+    """'ranges from 0% in A to 90% in B and C' over the rows the view's figure was taken
+    from; every row sharing the lowest or highest rate is named, and one rate shared by all
+    is said as such rather than as a range from a value to itself."""
+    worst, best = (_tied(rows, rate, label, value) for value in (low, high))
+    if low == high:
+        return f"is {_pct(high)} in every {kind} {at}"
+    return f"ranges from {_pct(low)} in {_names(worst)} to {_pct(high)} in {_names(best)} {at}"
+
+
 def _facts(data: ReportData) -> pd.Series:
     return data["rpt_insight_facts"].iloc[0]
 
@@ -80,12 +96,17 @@ def usage(data: ReportData) -> list[str]:
         "burn window were burnt.",
     ]
     if pd.notna(f.best_matured_month):
+        # the months rpt_insight_facts chose from, to name each that shares an extreme
+        months = monthly[monthly["is_matured"] & monthly["burn_rate"].notna()
+                         & (monthly["claims"] >= f.insight_min_month_claims)]
+        months = months.assign(label=[f"{m:%b %Y}" for m in months["month"]])
         lines.append(
-            f"Monthly burn rates of matured claims range from "
-            f"{_pct(f.worst_matured_month_rate)} ({f.worst_matured_month:%b %Y}) to "
-            f"{_pct(f.best_matured_month_rate)} ({f.best_matured_month:%b %Y}) among months "
-            f"with at least {int(f.insight_min_month_claims)} claims; months whose claims are "
-            "still inside the burn window are left out, since those claims may yet be burnt."
+            "The monthly burn rate of matured claims "
+            + _rate_range(months, "burn_rate", "label", f.worst_matured_month_rate,
+                          f.best_matured_month_rate, "month",
+                          f"with at least {_plural(int(f.insight_min_month_claims), 'claim')}")
+            + "; months whose claims are still inside the burn window are left out, since "
+            "those claims may yet be burnt."
         )
     if ctx.last_claim_date is not None and ctx.as_of_date > ctx.last_claim_date:
         gap = (pd.Timestamp(ctx.as_of_date) - pd.Timestamp(ctx.last_claim_date)).days
@@ -100,7 +121,9 @@ def usage(data: ReportData) -> list[str]:
 def performers(data: ReportData) -> list[str]:
     cities, branches, f = data["rpt_top_cities"], data["rpt_top_branches"], _facts(data)
     lines = []
-    if not cities.empty:
+    if not cities.empty and cities.iloc[0].burns == 0:
+        lines.append("No coupon has been burnt yet, so no city, branch or merchant leads.")
+    elif not cities.empty:
         c = cities.iloc[0]
         leaders = _tied(cities, "burns", "city_name", c.burns)
         if len(leaders) == 1:
@@ -128,9 +151,15 @@ def city_months(data: ReportData) -> list[str]:
     lines = ["Share of each month's matured claims that were burnt, per city. Months whose "
              "claims are still inside the burn window are left out rather than shown as low."]
     if pd.notna(f.best_burn_rate_city):
-        lines.append(f"Over the whole period the matured burn rate ranges from "
-                     f"{_pct(f.worst_city_burn_rate)} in {f.worst_burn_rate_city} to "
-                     f"{_pct(f.best_city_burn_rate)} in {f.best_burn_rate_city}.")
+        # the cities rpt_insight_facts chose from, to name each that shares an extreme
+        cities = data["rpt_top_cities"]
+        cities = cities[cities["matured_burn_rate"].notna()
+                        & (cities["matured_claims"] >= f.insight_min_city_claims)]
+        at = f"with at least {_plural(int(f.insight_min_city_claims), 'matured claim')}"
+        lines.append("Over the whole period the matured burn rate "
+                     + _rate_range(cities, "matured_burn_rate", "city_name",
+                                   f.worst_city_burn_rate, f.best_city_burn_rate, "city", at)
+                     + ".")
     if pd.notna(f.thin_city_month_share):
         lines.append(f"{f.thin_city_month_share:.0%} of the city-months rest on fewer than "
                      f"{int(f.thin_cell_claims)} claims; their very dark or very light cells "
@@ -146,9 +175,15 @@ def loyalty(data: ReportData) -> list[str]:
         f"{int(s.customers_without_claims):,} never claimed.",
     ]
     if pd.notna(f.most_common_claim_count):
+        frequency = data["rpt_usage_frequency"]
+        counts = [int(c) for c in frequency.loc[
+            frequency["customers"] == frequency["customers"].max(), "claims_per_customer"]]
+        common = (f"{_plural(counts[0], 'claim')} is the most common count"
+                  if len(counts) == 1 else
+                  f"{_names([str(c) for c in counts])} claims are equally the most common "
+                  "counts")
         lines.append(f"The typical customer claims {s.median_claims:.0f} coupons (median; "
-                     f"mean {s.mean_claims:.1f}); {int(f.most_common_claim_count)} claims is "
-                     "the most common count.")
+                     f"mean {s.mean_claims:.1f}); {common}.")
     if pd.notna(s.median_days_to_burn):
         lines.append(f"Burnt coupons are used a median {s.median_days_to_burn:.0f} days after "
                      f"claiming (mean {s.mean_days_to_burn:.0f}); reminders belong inside that "
@@ -166,9 +201,11 @@ def campaign_offers(data: ReportData) -> list[str]:
             "merchants make no difference: the offers shown are each segment's most-claimed "
             "merchants, labelled as a fallback."]
     return [
-        f"{int(f.lift_segments)} segment(s) have offers whose burn rate clears the segment's "
+        f"{_plural(int(f.lift_segments), 'segment')} "
+        f"{'has' if f.lift_segments == 1 else 'have'} offers whose burn rate clears the segment's "
         f"own (95 % interval, at least {int(f.offer_min_claims)} matured claims); "
-        f"{int(f.fallback_segments)} fall back to their most-claimed merchants. With several "
+        f"{int(f.fallback_segments)} {'falls' if f.fallback_segments == 1 else 'fall'} back to "
+        "their most-claimed merchants. With several "
         "offers tested per segment, some clear it by chance: the holdout proves it."]
 
 
@@ -237,10 +274,15 @@ def segments(data: ReportData) -> list[str]:
                 "cluster: everyone is in one segment."]
     biggest = sizes.sort_values(["customers", "segment_id"], ascending=[False, True]).iloc[0]
     strength = _structure_strength(run.silhouette, run.shuffled_silhouette)
+    holding = int((sizes["customers"] > 0).sum())
+    # A reused model may leave a segment empty in this run (its customers moved elsewhere).
+    empty = (f"; {holding} of them hold customers in this run"
+             if holding < int(run.n_segments) else "")
     return [
         f"{int(run.candidates)} candidate models were compared; the rule chose {run.algorithm} "
-        f"with {int(run.n_segments)} segments (silhouette {run.silhouette:.2f}, "
-        f"Davies-Bouldin {run.davies_bouldin:.2f}, stability {run.stability_ari:.2f}).",
+        f"with {int(run.n_segments)} segments{empty} (silhouette {run.silhouette:.2f}, "
+        f"Davies-Bouldin {run.davies_bouldin:.2f}, stability {run.stability_ari:.2f}, on the "
+        f"training sample of the model's build as of {run.trained_as_of:%Y-%m-%d}).",
         f"A silhouette of {run.silhouette:.2f} means {strength} separation between segments "
         f"(the same model on shuffled features scores {run.shuffled_silhouette:.2f})"
         + ("; treat the segments as tendencies, not hard types."
@@ -274,11 +316,12 @@ def model_selection(data: ReportData) -> list[str]:
         return ["Customers in the training sample do not differ in behaviour, so no model was "
                 "selected: everyone is in one segment.", model_version(data)]
     if outcome == "eligible_stable":
-        why = (f"Chosen: {chosen}, the best silhouette among the "
-               f"{int(run.stable_eligible_candidates)} candidates with {_rule(run)} and {stable} "
-               f"({tie}).")
+        among = (f"the best silhouette among the {int(run.stable_eligible_candidates)} "
+                 f"candidates" if run.stable_eligible_candidates != 1 else "the only candidate")
+        why = f"Chosen: {chosen}, {among} with {_rule(run)} and {stable} ({tie})."
     elif outcome == "eligible_most_stable":
-        why = (f"{int(run.eligible_candidates)} candidates had {_rule(run)}, but none reached "
+        had = "candidate had" if run.eligible_candidates == 1 else "candidates had"
+        why = (f"{int(run.eligible_candidates)} {had} {_rule(run)}, but none reached "
                f"a {stable}; the rule fell back to the most stable of them: {chosen} "
                f"(stability {run.stability_ari:.2f}).")
     else:

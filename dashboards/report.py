@@ -92,11 +92,18 @@ def _feed_dates(ctx: pd.Series) -> str:
     period = int(ctx.kpi_period_days)
     if not ctx.feeds_out_of_step:
         return f'"Last {period} days" ends on each feed\'s last date: {dates}.'
+    # Burns after the last claim can only be of earlier claims: a real fall, but the feed's.
+    burns_outlast_claims = (pd.notna(ctx.last_claim_date) and pd.notna(ctx.last_burn_date)
+                            and ctx.last_burn_date > ctx.last_claim_date)
     return (f'<div class="feeds">The feeds end on different dates: {dates}. Each "last '
             f'{period} days" tile counts the {period} days up to the last date of its own feed, '
             "so a feed that stopped early is not read as a fall; tiles marked stale show a "
             f"window ending more than {int(ctx.stale_feed_days)} days before the as-of "
-            "date.</div>")
+            "date."
+            + (" Burns after the last claim can only be of claims made before it, so the "
+               "burns tile falls once new claims stop arriving: read it with the claims feed's "
+               "end in mind." if burns_outlast_claims else "")
+            + "</div>")
 
 
 def _table(df: pd.DataFrame, columns: dict[str, str], numeric: tuple[str, ...] = ()) -> str:
@@ -219,9 +226,12 @@ def _recommendation_pages(data: ReportData, recs: pd.DataFrame) -> list[Page]:
     plan = data["rpt_campaign_plan"].copy()
     plan["segment"] = plan["segment_id"].astype(str) + ": " + plan["segment_name"]
     plan["offers"] = plan["recommended_offers"].fillna("none")
-    plan["rate"] = [f"{r:.0%} now, target {t:.0%}" if pd.notna(r) and pd.notna(t) else "n/a"
-                    for r, t in zip(plan["matured_burn_rate"], plan["target_burn_rate"],
-                                    strict=True)]
+    plan["rate"] = [
+        "n/a" if pd.isna(r) or pd.isna(t)
+        else f"{r:.0%} now, too few matured claims for a target"
+        if basis == "too_few_matured_claims" else f"{r:.0%} now, target {t:.0%}"
+        for r, t, basis in zip(plan["matured_burn_rate"], plan["target_burn_rate"],
+                               plan["target_basis"], strict=True)]
     plan["per_month"] = plan["claims_per_month"].map(one_decimal)
     plan["gained"] = [
         "n/a" if pd.isna(treated) else one_decimal(treated) if targeted

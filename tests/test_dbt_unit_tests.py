@@ -61,6 +61,7 @@ EXPECTED = {
     "loyalty_median_days_to_burn_odd_count",
     "loyalty_median_days_to_burn_without_burns",
     "cohort_cells_end_where_the_activity_feeds_end",
+    "impact_sets_no_target_on_too_few_matured_claims",
 }
 
 

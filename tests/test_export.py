@@ -467,3 +467,45 @@ def test_every_unsafe_first_character_is_escaped_and_restorable(text: str) -> No
     assert neutralise(text) == "'" + text
     assert _restore(neutralise(text)) == text
     assert neutralise("plain =1") == "plain =1"
+
+
+def test_export_names_its_run_and_a_backfill_says_it_is_not_the_latest(hostile, tmp_path):
+    """A backfill (--as-of an earlier date) built into the live warehouse replaces its marts:
+    exported, the audience is the backfill's. The export names the run it sends and warns
+    when the history holds a later one."""
+    run = query(hostile, "select run_id, cast(as_of_date as varchar) as as_of "
+                         "from segments.segment_runs order by run_id desc limit 1").iloc[0]
+    usual = couponseg("export", "--warehouse", hostile, "--out", tmp_path / "usual").stdout
+    assert f"Exported {len(_audience(hostile)):,} customers of run {run.run_id} as of " \
+           f"{run.as_of}:" in usual
+    assert "backfill" not in usual
+    backfilled = tmp_path / "backfilled.duckdb"
+    shutil.copy(hostile, backfilled)
+    with duckdb.connect(str(backfilled)) as con:  # a later weekly run, then this backfill
+        con.execute("insert into segments.segment_runs by name select run_id + 1 as run_id, "
+                    "as_of_date + 7 as as_of_date, * exclude (run_id, as_of_date) "
+                    "from segments.segment_runs")
+    result = couponseg("export", "--warehouse", backfilled, "--out", tmp_path / "b").stdout
+    assert (f"Warning: this warehouse was last built as a backfill (as of {run.as_of}); its "
+            f"history holds a later run ({run.run_id + 1}, as of ") in result, result
+
+
+def test_an_export_of_the_same_run_built_again_from_another_input_is_superseded(
+        hostile, tmp_path):
+    """A warehouse restored from a backup and rebuilt makes another run of the same id and
+    date from another input: the first build's export is superseded (older, prunable), not
+    'this run's audience with another scope' that could never be pruned."""
+    couponseg("export", "--warehouse", hostile, "--out", tmp_path)
+    rebuilt = tmp_path.parent / "rebuilt.duckdb"
+    shutil.copy(hostile, rebuilt)
+    with duckdb.connect(str(rebuilt)) as con:
+        con.execute("update marts.run_context set input_fingerprint = 'another input'")
+    segment = _audience(hostile)["segment_name"].iloc[0]
+    warned = couponseg("export", "--warehouse", rebuilt, "--out", tmp_path, "--segment",
+                       segment).stdout
+    assert "another scope" not in warned
+    assert "(of another input: that run was built again since)" in warned
+    pruned = couponseg("export", "--warehouse", rebuilt, "--out", tmp_path, "--segment",
+                       segment, "--prune-older").stdout
+    assert "Removed the export of run" in pruned
+    assert not (tmp_path / "campaign_audience.csv").exists()

@@ -263,3 +263,20 @@ def test_the_share_is_checked_before_the_build(built, tmp_path, share):
                         "--min-feed-match", share, check=False)
     assert refused.returncode != 0 and f"segment_feed_min_match = {share}" in refused.stderr
     assert not warehouse.exists()
+
+
+def test_a_truncated_customers_file_is_called_incomplete_not_another_feed(built, tmp_path):
+    """The same feed with most customers cut off (a truncated delivery): every customer
+    found has the join date the run saw, so the refusal says the file looks incomplete,
+    not that the warehouse holds another feed (whose remedies would start a history
+    without those customers, or count them as new next week)."""
+    source = tmp_path / "truncated"
+    shutil.copytree(built.input, source)
+    customers = pd.read_csv(source / "customers.csv")
+    customers.head(len(customers) // 3).to_csv(source / "customers.csv", index=False)
+    _, message = _refused(built, source, tmp_path)
+    assert "This input looks like an incomplete delivery of the feed this warehouse holds " \
+           "the segment history of" in message, message
+    assert "every one with the same join date" in message
+    assert "Check that the customers file is complete" in message
+    assert REFUSED not in message

@@ -44,3 +44,15 @@ def test_retrain_flag_passes_the_var_only_when_given(flags: list[str], passed: b
         dbt_vars = build_vars(parser().parse_args([command, *flags]))
         assert dbt_vars.get("segment_retrain") == passed
         assert ("segment_retrain" in dbt_vars) == (passed is not None)
+
+
+def test_no_retrain_with_a_seed_is_refused_before_anything_runs(tmp_path):
+    """A new seed is a training setting, so the build would train despite --no-retrain, and
+    the next weekly build (default seed) would train again."""
+    from conftest import couponseg
+
+    result = couponseg("build", "--no-retrain", "--seed", "7", "--warehouse",
+                       tmp_path / "w.duckdb", check=False)
+    assert result.returncode == 2
+    assert "--no-retrain and --seed contradict each other" in result.stderr
+    assert not (tmp_path / "w.duckdb").exists()

@@ -220,3 +220,120 @@ def test_city_month_heatmap_keeps_months_without_matured_claims():
     assert list(trace.x) == ["2024-01", "2024-02", "2024-03", "2024-04"]
     assert [[None if v != v else v for v in row] for row in trace.z.tolist()] == [
         [0.1, None, None, 0.2], [None, 0.3, None, None]]
+
+
+def test_profile_heatmap_keeps_every_mean_beside_its_feature():
+    """A feature with no z-score for any segment (the same value for every customer: no
+    burns at all) was dropped from the colour grid but not from the text, so every mean
+    below it sat beside the wrong feature."""
+    import pandas as pd
+
+    from dashboards.charts import profile_heatmap
+
+    rows = [(segment, feature, z, mean)
+            for segment in (0, 1)
+            for feature, z, mean in (("claims", 0.5 - segment, 3.0 + segment),
+                                     ("burns", None, 0.0),
+                                     ("recency_days", segment - 0.5, 80.0 + segment),
+                                     ("tenure_days", 0.1, 700.0 + segment))]
+    frame = pd.DataFrame(rows, columns=["segment_id", "feature", "z_score", "segment_mean"])
+    frame["segment_name"] = frame["segment_id"].map({0: "A", 1: "B"})
+    trace = profile_heatmap(frame).data[0]
+    assert list(trace.y) == ["claims", "burns", "recency days", "tenure days"]
+    assert trace.text.tolist() == [[3.0, 4.0], [0.0, 0.0], [80.0, 81.0], [700.0, 701.0]]
+
+
+def _facts_and_views(**facts: object) -> dict:
+    import pandas as pd
+    return {"rpt_insight_facts": pd.DataFrame([facts])}
+
+
+def test_rate_extremes_name_every_tie_and_a_single_rate_is_no_range():
+    """The best and worst city (and month) by burn rate: each that shares the rate is named,
+    thin ones (below the view's threshold) are not, and one rate everywhere reads as such."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from dashboards import insights
+
+    data = _facts_and_views(best_burn_rate_city="Fayyum", best_city_burn_rate=0.9,
+                            worst_burn_rate_city="Mansoura", worst_city_burn_rate=0.0,
+                            insight_min_city_claims=30, thin_city_month_share=None,
+                            thin_cell_claims=5)
+    data["rpt_top_cities"] = pd.DataFrame({
+        "city_name": ["Fayyum", "Port Said", "Siwa", "Mansoura"],
+        "matured_burn_rate": [0.9, 0.9, 1.0, 0.0], "matured_claims": [130, 220, 1, 40]})
+    assert insights.city_months(data)[1] == (
+        "Over the whole period the matured burn rate ranges from 0% in Mansoura to 90% in "
+        "Fayyum and Port Said with at least 30 matured claims.")
+    data["rpt_top_cities"]["matured_burn_rate"] = 0.0
+    data["rpt_insight_facts"]["best_city_burn_rate"] = 0.0
+    assert insights.city_months(data)[1] == (
+        "Over the whole period the matured burn rate is 0% in every city with at least 30 "
+        "matured claims.")
+    months = pd.DataFrame({"month": [dt.date(2024, m, 1) for m in (1, 2, 3, 4)],
+                           "claims": [40, 50, 3, 60], "burns": [1, 1, 1, 1],
+                           "burn_rate": [0.5, 0.2, 1.0, 0.5],
+                           "is_matured": [True, True, True, True]})
+    data = _facts_and_views(peak_claim_month=dt.date(2024, 4, 1), peak_claims=60,
+                            total_claims=153, total_burns=4, best_matured_month=dt.date(2024, 1, 1),
+                            best_matured_month_rate=0.5, worst_matured_month=dt.date(2024, 2, 1),
+                            worst_matured_month_rate=0.2, insight_min_month_claims=30)
+    data["rpt_monthly_usage"] = months
+    data["rpt_kpis"] = pd.DataFrame({"kpi": ["matured_burn_rate"], "value": [0.4]})
+    data["rpt_run_context"] = pd.DataFrame([{"burn_window_days": 90, "last_claim_date": None,
+                                             "as_of_date": dt.date(2024, 5, 1),
+                                             "kpi_period_days": 90}])
+    assert ("The monthly burn rate of matured claims ranges from 20% in Feb 2024 to 50% in "
+            "Jan 2024 and Apr 2024 with at least 30 claims;") in " ".join(insights.usage(data))
+
+
+def test_most_common_claim_count_names_a_tie_and_counts_in_words():
+    import pandas as pd
+
+    from dashboards import insights
+
+    data = _facts_and_views(most_common_claim_count=1)
+    data["rpt_loyalty_summary"] = pd.DataFrame([{
+        "repeat_share": 0.5, "repeat_customers": 214, "customers": 500,
+        "customers_without_claims": 10, "median_claims": 2, "mean_claims": 1.8,
+        "median_days_to_burn": None}])
+    data["rpt_usage_frequency"] = pd.DataFrame({"claims_per_customer": [0, 1, 2, 3],
+                                                "customers": [10, 214, 214, 62]})
+    assert insights.loyalty(data)[1].endswith(
+        "1 and 2 claims are equally the most common counts.")
+    data["rpt_usage_frequency"].loc[2, "customers"] = 200
+    assert insights.loyalty(data)[1].endswith("1 claim is the most common count.")
+
+
+def test_a_feed_without_burns_reads_as_one(tmp_path):
+    """Generated input with every claim left unburnt, built and reported for real: no city
+    'leads burns with 0', no rate 'ranges from 0% to 0%', no offer at 0 % 'clears' a
+    segment's 0 % (the Wilson interval's low end was 1e-18, not 0), and the KPI tile of
+    active customers names the feed that ended."""
+    import pandas as pd
+
+    from couponseg.generate import generate
+
+    source = tmp_path / "input"
+    generate(source, customers=600, seed=5)
+    tx = pd.read_csv(source / "transactions.csv")
+    tx["transaction_status"] = "subscribed"
+    tx["burn_date"] = None
+    tx.to_csv(source / "transactions.csv", index=False)
+    warehouse = tmp_path / "w.duckdb"
+    couponseg("build", "--input", source, "--warehouse", warehouse)
+    couponseg("report", "--warehouse", warehouse, "--out", tmp_path / "out")
+    text = " ".join(pypdf.PdfReader(tmp_path / "out" / "dashboard.pdf").pages[i].extract_text()
+                    for i in range(len(pypdf.PdfReader(tmp_path / "out" / "dashboard.pdf")
+                                       .pages))).replace("\n", " ")
+    assert "No coupon has been burnt yet" in text
+    assert "lead burns with 0" not in text and "leads burns with 0" not in text
+    assert re.search(r"is 0% in every (month|city)", text), text[:3000]
+    assert "to 0% in" not in text
+    offers = query(warehouse, "select matured_burns, burn_rate_low, clears_baseline "
+                              "from segments.segment_offer_affinity")
+    assert not offers.empty and (offers["matured_burns"] == 0).all()
+    assert (offers["burn_rate_low"].dropna() == 0.0).all()
+    assert not offers["clears_baseline"].any()

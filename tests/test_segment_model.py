@@ -105,6 +105,9 @@ def test_rebuild_reuses_model_then_retrain_makes_a_version(large):
     before = _labels(warehouse)
     result = couponseg("build", "--input", source, "--warehouse", warehouse)
     assert "Segment model v1" in result.stdout and "reused" in result.stdout
+    # the same file again: a feed that was not refreshed is said, not taken for a quiet week
+    assert ("WARNING: run 2 read the same input as run 1 (identical content): nothing new "
+            "arrived since that build.") in result.stdout
     again = _labels(warehouse)
     pd.testing.assert_frame_equal(before, again)
     runs = _runs(warehouse)

@@ -5,7 +5,12 @@
 {% macro wilson_bound(successes, trials, side, z=1.96) -%}
     {%- set n = 'cast(nullif(' ~ trials ~ ', 0) as double)' -%}
     {%- set p = 'cast(' ~ successes ~ ' as double) / ' ~ n -%}
-    case when {{ trials }} > 0 then {{ 'greatest(0.0, ' if side == 'low' else 'least(1.0, ' }}(
+    case
+        {#- Exact at the ends: rounding left 1e-18 for 0 of 347, which then "cleared" a rate
+            of 0 and labelled an offer nobody burnt a proven lift. #}
+        when {{ trials }} > 0 and {{ successes }} = {{ '0' if side == 'low' else trials }}
+            then {{ '0.0' if side == 'low' else '1.0' }}
+        when {{ trials }} > 0 then {{ 'greatest(0.0, ' if side == 'low' else 'least(1.0, ' }}(
         ({{ p }} + {{ z * z }} / (2 * {{ n }}))
         {{ '-' if side == 'low' else '+' }} {{ z }} * sqrt(
             {{ p }} * (1 - {{ p }}) / {{ n }} + {{ z * z }} / (4 * {{ n }} * {{ n }})

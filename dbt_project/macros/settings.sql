@@ -15,6 +15,7 @@
         'burn_window_days': {'kind': 'integer', 'min': 1},
         'kpi_period_days': {'kind': 'integer', 'min': 1},
         'insight_min_month_claims': {'kind': 'integer', 'min': 0},
+        'insight_min_city_claims': {'kind': 'integer', 'min': 0},
         'stale_feed_days': {'kind': 'integer', 'min': 0},
         'thin_cell_claims': {'kind': 'integer', 'min': 0},
         'segment_seed': {'kind': 'integer', 'min': 0, 'max': 2147483647},

@@ -18,8 +18,13 @@ matured_months as (
         and claims >= {{ var('insight_min_month_claims') }}
 ),
 
+-- ... and the best and worst city of cities with enough matured claims (var
+-- insight_min_city_claims): one burnt claim is not a 100 % city.
 city_burns as (
-    select * from {{ ref('rpt_top_cities') }} where matured_burn_rate is not null
+    select * from {{ ref('rpt_top_cities') }}
+    where
+        matured_burn_rate is not null
+        and matured_claims >= {{ var('insight_min_city_claims') }}
 ),
 
 branches as (
@@ -52,6 +57,7 @@ select
     {{ first_in_order('month', 'monthly', 'claims desc, month asc') }} as peak_claim_month,
     (select max(claims) from monthly) as peak_claims,
     {{ var('insight_min_month_claims') }} as insight_min_month_claims,
+    {{ var('insight_min_city_claims') }} as insight_min_city_claims,
     {{ best_and_worst('matured_months', 'month', 'burn_rate', [
         'best_matured_month', 'best_matured_month_rate',
         'worst_matured_month', 'worst_matured_month_rate'

@@ -139,12 +139,22 @@ totals as (
         'share' as unit
 ),
 
+-- Active customers' window ends where the first of the claims and burns feeds ends: the
+-- feed named is that one ("the claims and burns feed ends ..." when only claims had stopped
+-- read as if burns had stopped too).
 period_kpis as (
+    {%- set activity_feed -%}
+        case
+            when claims_end < burns_end then 'claims'
+            when burns_end < claims_end then 'burns'
+            else 'claims and burns'
+        end
+    {%- endset %}
     {%- for metric, label, order, feed, end_column in [
-        ('claims', 'Claims', 5, 'claims', 'claims_end'),
-        ('burns', 'Burns', 6, 'burns', 'burns_end'),
-        ('active_customers', 'Active customers', 7, 'claims and burns', 'activity_end'),
-        ('new_customers', 'New customers', 8, 'joins', 'joins_end'),
+        ('claims', 'Claims', 5, "'claims'", 'claims_end'),
+        ('burns', 'Burns', 6, "'burns'", 'burns_end'),
+        ('active_customers', 'Active customers', 7, activity_feed, 'activity_end'),
+        ('new_customers', 'New customers', 8, "'joins'", 'joins_end'),
     ] %}
     {{ "union all" if not loop.first }}
     select
@@ -156,7 +166,7 @@ period_kpis as (
             (select {{ metric }} from per_period where period = 'previous') as double
         ) as previous_value,
         'count' as unit,
-        '{{ feed }}' as feed,
+        cast((select {{ feed }} from feed_ends) as {{ dbt.type_string() }}) as feed,
         (select {{ end_column }} from feed_ends) as period_end_date
     {%- endfor %}
 )

@@ -50,6 +50,23 @@
     ~ 'build --min-feed-match 0 (dbt var segment_feed_min_match) builds it anyway; the next '
     ~ 'build is then checked against this one.',
 ] %}
+{#- Too few found, but every one found has the join date the run saw: the same feed with
+    customers missing (a truncated file), not another feed; the remedies for another feed
+    (a new warehouse, or --min-feed-match 0) would start a history without them, or record a
+    run without them whom the next complete feed then counts as new. -#}
+{%- set incomplete_words = [
+    'This input looks like an incomplete delivery of the feed this ' ~ place ~ ' holds the '
+    ~ 'segment history of: of the ',
+    {'sql': 'previous_customers'}, ' customers its latest run (run ', {'sql': 'checked_run_id'},
+    ', as of ', {'sql': 'checked_as_of_date'}, ') labelled who had joined by ',
+    {'sql': 'as_of_date'}, ' (the as-of date of this build), ', {'sql': 'same_join_date'},
+    ' are in this input, every one with the same join date, and ', {'sql': 'missing_customers'},
+    ' not at all (', {'sql': 'round(100 * match_share, 1)'}, '% found; at least ',
+    {'sql': 'round(100 * min_match_share, 1)'}, '% must be). Check that the customers file '
+    ~ 'is complete and build again. Building it anyway (couponseg build --min-feed-match 0) '
+    ~ 'would record a run without the missing customers, and the next complete feed would '
+    ~ 'count them as new.',
+] %}
 {#- When none of the latest run's customers had joined by this build's as-of date, there is
     nobody to look up, yet the same feed would hold nobody by then either (the run, as of
     that date or later, labelled every kept customer who had joined by then): an input with
@@ -70,8 +87,10 @@
     ~ 'segment_feed_min_match) builds it anyway.',
 ] %}
 {%- set refusal_parts = [] %}
+{%- set incomplete_parts = [] %}
 {%- set nobody_parts = [] %}
-{%- for words, parts in [(refusal_words, refusal_parts), (nobody_words, nobody_parts)] %}
+{%- for words, parts in [(refusal_words, refusal_parts), (incomplete_words, incomplete_parts),
+                         (nobody_words, nobody_parts)] %}
     {%- for word in words %}
         {%- if word is mapping %}
             {%- do parts.append('cast(' ~ word.sql ~ ' as ' ~ text_type() ~ ')') %}
@@ -215,6 +234,8 @@ select
     is_same_feed,
     case
         when is_same_feed then null
+        when previous_customers > 0 and same_join_date > 0 and other_join_date = 0
+            then {{ dbt.concat(incomplete_parts) }}
         when previous_customers > 0 then {{ dbt.concat(refusal_parts) }}
         else {{ dbt.concat(nobody_parts) }}
     end as refusal

@@ -2,7 +2,9 @@
 -- claims it burns, and how many more burns a month it would bring at a stated target rate.
 -- Target rule: a segment with a significant-lift recommendation aims at its best offer's
 -- rate, taken at the lower end of the 95 % interval (the rate the data supports); otherwise
--- at the platform's matured burn rate; a segment already at or above that gains nothing.
+-- at the platform's matured burn rate; a segment already at or above that gains nothing, and
+-- so does one whose rate rests on fewer than offer_min_claims matured claims (the threshold
+-- an offer's rate needs too): one claim burnt or not is no rate to set a target against.
 -- Claims per month are those of the last impact_window_months months of the claim feed,
 -- ending on the last claim (or the as-of date, if earlier): the feed may stop before the
 -- as-of date, and a window ending on a day without claims would read as a collapse.
@@ -96,12 +98,14 @@ targeted as (
         *,
         case
             when matured_burn_rate is null then 'no_matured_claims'
+            when matured_claims < {{ var('offer_min_claims') }} then 'too_few_matured_claims'
             when best_offer_burn_rate_low is not null then 'best_recommended_offer'
             when platform_burn_rate > matured_burn_rate then 'platform_rate'
             else 'already_at_platform_rate'
         end as target_basis,
         case
             when matured_burn_rate is null then null
+            when matured_claims < {{ var('offer_min_claims') }} then matured_burn_rate
             when best_offer_burn_rate_low is not null then best_offer_burn_rate_low
             else greatest(platform_burn_rate, matured_burn_rate)
         end as target_burn_rate
@@ -145,6 +149,11 @@ select
     burns_per_month_gained,
     case
         when target_basis = 'no_matured_claims' then 'No matured claims yet: no burn rate to improve.'
+        when target_basis = 'too_few_matured_claims'
+            then 'Only ' || cast(matured_claims as {{ dbt.type_string() }}) || ' matured claim'
+            || case when matured_claims = 1 then '' else 's' end
+            || ': too few to measure a burn rate (at least {{ var("offer_min_claims") }} needed), '
+            || 'so no target and no gain assumed.'
         when window_claims = 0 and target_basis != 'already_at_platform_rate'
             then 'No claims in the ' || '{{ var("impact_window_months") }} months to '
             || cast(window_end as {{ dbt.type_string() }})
