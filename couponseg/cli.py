@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from couponseg import dbt_environment
 from couponseg.console import dot, end_dots, fail, note, say
-from models_py.paths import DEFAULT_OUTPUT_DIR, INPUT_ENV, dbt_folder, default_warehouse
+from models_py.paths import (
+    DBT_PROJECT_DIR,
+    DEFAULT_OUTPUT_DIR,
+    INPUT_ENV,
+    dbt_folder,
+    default_warehouse,
+)
 
 if TYPE_CHECKING:  # imported by the commands that need them (they import duckdb, pyarrow)
     from couponseg.audit_summary import Audit
@@ -252,6 +258,18 @@ def _unusable_places(args: argparse.Namespace, for_report: bool = False) -> str 
     return None
 
 
+def _seed_changes(seed: int | None) -> bool:
+    """Whether --seed names another seed than dbt_project.yml's segment_seed (the one the
+    weekly builds train with): the same one changes nothing."""
+    if seed is None:
+        return False
+    import yaml
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    weekly = (project.get("vars") or {}).get("segment_seed")
+    return str(seed) != str(weekly).strip()
+
+
 def build_vars(args: argparse.Namespace) -> dict[str, object]:
     """The dbt vars a build passes, the same for both engines: only what the user gave, so
     every default stays where it lives (dbt_project.yml). The input goes by environment, not
@@ -462,9 +480,10 @@ def say_exported(result: ExportResult, pruned: bool, origin: str = "") -> int:
         f"{result.offers}\n  {result.manifest}")
     if result.later_run is not None:
         later_id, later_as_of = result.later_run
-        say(f"Warning: this warehouse was last built as a backfill (as of {result.as_of_date}); "
-            f"its history holds a later run ({later_id}, as of {later_as_of}). A CRM sending "
-            "this audience sends the backfill's segments: build the latest feed again before "
+        say(f"Warning: this audience is as of {result.as_of_date}, but the warehouse's segment "
+            f"history holds a later run (run {later_id}, as of {later_as_of}): its last build "
+            "was a backfill (or that run was dated late by mistake). A CRM sending this "
+            "audience sends that earlier date's segments: build the latest feed again before "
             "exporting this week's campaign.")
     if result.without_holdout:
         say(f"Warning: no holdout: all {result.groups['treatment']:,} targeted customers get "
@@ -615,12 +634,12 @@ def main(argv: list[str] | None = None) -> int:
                      2)
     if args.command in ("build", "run") and (refused := dbt_environment.refusal(os.environ)):
         return fail(refused, 2)
-    if getattr(args, "retrain", None) is False and args.seed is not None:
+    if getattr(args, "retrain", None) is False and _seed_changes(args.seed):
         # A new seed is a new training setting: the build would train anyway, and the next
         # weekly build, back on the default seed, would train once more.
-        return fail("--no-retrain and --seed contradict each other: a model trained with "
-                    "another seed cannot be reused, so the build would train; drop one of "
-                    "them (nothing was built)", 2)
+        return fail(f"--no-retrain and --seed {args.seed} contradict each other: the weekly "
+                    "seed (dbt var segment_seed) is another, so the build would train a model "
+                    "with this one; drop one of them (nothing was built)", 2)
     if hasattr(args, "warehouse") and args.warehouse is None:
         args.warehouse = default_warehouse()
     try:

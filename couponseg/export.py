@@ -509,7 +509,7 @@ def other_exports(manifest: Path) -> list[OtherExport]:
             continue
         # The same run id and date from another input: that run was built again (a warehouse
         # restored from a backup, then rebuilt), so the export it made is superseded.
-        replaced = order == _run_order(this) and None not in (
+        replaced = order == _run_order(this) and order[1] != -1 and None not in (
             seen.get("input_fingerprint"), this.get("input_fingerprint")) and seen.get(
             "input_fingerprint") != this.get("input_fingerprint")
         same = order == _run_order(this) and not replaced

@@ -85,13 +85,18 @@ def repeated_input(warehouse: Path) -> str | None:
     """A warning when this run read the very input the run before it did (same fingerprint):
     a feed that was not refreshed builds cleanly and shows nobody moving, which reads as a
     quiet week rather than a missing delivery."""
+    # Against the run this one is compared with (the latest earlier run as of the same or an
+    # earlier date), not the last run built: a backfill from this week's file is no repeat.
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute(
-            "select run_id, as_of_date, input_fingerprint from segments.segment_runs "
-            "order by run_id desc limit 2").fetchall()
-    if len(rows) < 2 or rows[0][2] is None or rows[0][2] != rows[1][2]:
+        row = con.execute(
+            "select this.run_id, this.as_of_date, previous.run_id, previous.as_of_date "
+            "from segments.segment_runs as this join segments.segment_runs as previous "
+            "on previous.run_id = this.previous_run_id "
+            "and previous.input_fingerprint = this.input_fingerprint "
+            "where this.run_id = (select max(run_id) from segments.segment_runs)").fetchone()
+    if row is None:
         return None
-    (run_id, as_of, _), (previous, previous_as_of, _) = rows
+    run_id, as_of, previous, previous_as_of = row
     dated = ("" if as_of == previous_as_of
              else f"; only the as-of date moved, {previous_as_of} -> {as_of}")
     return (f"WARNING: run {run_id} read the same input as run {previous} (identical "

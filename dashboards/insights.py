@@ -42,15 +42,25 @@ def _plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else (words or word + 's')}"
 
 
+def _at_least(count: float, word: str) -> str:
+    """' with at least 30 claims'; nothing when the threshold is 0 (every row counts)."""
+    return f" with at least {_plural(int(count), word)}" if count > 0 else ""
+
+
 def _rate_range(rows: pd.DataFrame, rate: str, label: str, low: float, high: float,
                 kind: str, at: str) -> str:
     """'ranges from 0% in A to 90% in B and C' over the rows the view's figure was taken
-    from; every row sharing the lowest or highest rate is named, and one rate shared by all
-    is said as such rather than as a range from a value to itself."""
-    worst, best = (_tied(rows, rate, label, value) for value in (low, high))
-    if low == high:
-        return f"is {_pct(high)} in every {kind} {at}"
-    return f"ranges from {_pct(low)} in {_names(worst)} to {_pct(high)} in {_names(best)} {at}"
+    from. Rates are compared as shown (whole percents): every row that reads as the lowest
+    or highest is named, and one shown rate for all is said as such, never as a range from
+    a value to itself."""
+    shown = rows[rate].map(_pct)
+    worst, best = ([str(v) for v in rows.loc[shown == _pct(value), label]]
+                   for value in (low, high))
+    if len(rows) == 1:
+        return f"is {_pct(high)} in {best[0]}, the only {kind}{at}"
+    if _pct(low) == _pct(high):
+        return f"is {_pct(high)} in every {kind}{at}"
+    return f"ranges from {_pct(low)} in {_names(worst)} to {_pct(high)} in {_names(best)}{at}"
 
 
 def _facts(data: ReportData) -> pd.Series:
@@ -104,7 +114,7 @@ def usage(data: ReportData) -> list[str]:
             "The monthly burn rate of matured claims "
             + _rate_range(months, "burn_rate", "label", f.worst_matured_month_rate,
                           f.best_matured_month_rate, "month",
-                          f"with at least {_plural(int(f.insight_min_month_claims), 'claim')}")
+                          _at_least(f.insight_min_month_claims, "claim"))
             + "; months whose claims are still inside the burn window are left out, since "
             "those claims may yet be burnt."
         )
@@ -155,7 +165,7 @@ def city_months(data: ReportData) -> list[str]:
         cities = data["rpt_top_cities"]
         cities = cities[cities["matured_burn_rate"].notna()
                         & (cities["matured_claims"] >= f.insight_min_city_claims)]
-        at = f"with at least {_plural(int(f.insight_min_city_claims), 'matured claim')}"
+        at = _at_least(f.insight_min_city_claims, "matured claim")
         lines.append("Over the whole period the matured burn rate "
                      + _rate_range(cities, "matured_burn_rate", "city_name",
                                    f.worst_city_burn_rate, f.best_city_burn_rate, "city", at)
@@ -204,8 +214,9 @@ def campaign_offers(data: ReportData) -> list[str]:
         f"{_plural(int(f.lift_segments), 'segment')} "
         f"{'has' if f.lift_segments == 1 else 'have'} offers whose burn rate clears the segment's "
         f"own (95 % interval, at least {int(f.offer_min_claims)} matured claims); "
-        f"{int(f.fallback_segments)} {'falls' if f.fallback_segments == 1 else 'fall'} back to "
-        "their most-claimed merchants. With several "
+        f"{int(f.fallback_segments)} "
+        f"{'falls back to its' if f.fallback_segments == 1 else 'fall back to their'} "
+        "most-claimed merchants. With several "
         "offers tested per segment, some clear it by chance: the holdout proves it."]
 
 
@@ -320,9 +331,10 @@ def model_selection(data: ReportData) -> list[str]:
                  f"candidates" if run.stable_eligible_candidates != 1 else "the only candidate")
         why = f"Chosen: {chosen}, {among} with {_rule(run)} and {stable} ({tie})."
     elif outcome == "eligible_most_stable":
-        had = "candidate had" if run.eligible_candidates == 1 else "candidates had"
-        why = (f"{int(run.eligible_candidates)} {had} {_rule(run)}, but none reached "
-               f"a {stable}; the rule fell back to the most stable of them: {chosen} "
+        one = run.eligible_candidates == 1
+        why = (f"{int(run.eligible_candidates)} {'candidate' if one else 'candidates'} had "
+               f"{_rule(run)}, but {'it did not reach' if one else 'none reached'} a {stable}; "
+               f"the rule fell back to {'it' if one else 'the most stable of them'}: {chosen} "
                f"(stability {run.stability_ari:.2f}).")
     else:
         branch = (f"the best silhouette among those with a {stable} ({tie})"

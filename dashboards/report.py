@@ -93,8 +93,10 @@ def _feed_dates(ctx: pd.Series) -> str:
     if not ctx.feeds_out_of_step:
         return f'"Last {period} days" ends on each feed\'s last date: {dates}.'
     # Burns after the last claim can only be of earlier claims: a real fall, but the feed's.
-    burns_outlast_claims = (pd.notna(ctx.last_claim_date) and pd.notna(ctx.last_burn_date)
-                            and ctx.last_burn_date > ctx.last_claim_date)
+    burns_outlast_claims = (
+        pd.notna(ctx.last_claim_date) and pd.notna(ctx.last_burn_date)
+        and (pd.Timestamp(ctx.last_burn_date) - pd.Timestamp(ctx.last_claim_date)).days
+        > int(ctx.stale_feed_days))
     return (f'<div class="feeds">The feeds end on different dates: {dates}. Each "last '
             f'{period} days" tile counts the {period} days up to the last date of its own feed, '
             "so a feed that stopped early is not read as a fall; tiles marked stale show a "

@@ -486,8 +486,8 @@ def test_export_names_its_run_and_a_backfill_says_it_is_not_the_latest(hostile, 
                     "as_of_date + 7 as as_of_date, * exclude (run_id, as_of_date) "
                     "from segments.segment_runs")
     result = couponseg("export", "--warehouse", backfilled, "--out", tmp_path / "b").stdout
-    assert (f"Warning: this warehouse was last built as a backfill (as of {run.as_of}); its "
-            f"history holds a later run ({run.run_id + 1}, as of ") in result, result
+    assert (f"Warning: this audience is as of {run.as_of}, but the warehouse's segment "
+            f"history holds a later run (run {run.run_id + 1}, as of ") in result, result
 
 
 def test_an_export_of_the_same_run_built_again_from_another_input_is_superseded(

@@ -54,5 +54,14 @@ def test_no_retrain_with_a_seed_is_refused_before_anything_runs(tmp_path):
     result = couponseg("build", "--no-retrain", "--seed", "7", "--warehouse",
                        tmp_path / "w.duckdb", check=False)
     assert result.returncode == 2
-    assert "--no-retrain and --seed contradict each other" in result.stderr
+    assert "--no-retrain and --seed 7 contradict each other" in result.stderr
     assert not (tmp_path / "w.duckdb").exists()
+    # the weekly seed itself is no change: not refused (it fails later, on the missing input)
+    import yaml
+
+    from models_py.paths import DBT_PROJECT_DIR
+    weekly = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"][
+        "segment_seed"]
+    same = couponseg("build", "--no-retrain", "--seed", str(weekly), "--input",
+                     tmp_path / "missing", "--warehouse", tmp_path / "w.duckdb", check=False)
+    assert same.returncode == 2 and "contradict" not in same.stderr, same.stderr

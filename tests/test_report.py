@@ -67,6 +67,12 @@ def test_insights_quote_the_views(built, pdf_text):
     facts = query(built.warehouse, "select * from reporting.rpt_insight_facts").iloc[0]
     assert (f"{facts.thin_city_month_share:.0%} of the city-months rest on fewer than "
             f"{int(facts.thin_cell_claims)} claims") in text
+    # the best and worst city by burn rate are of cities with enough matured claims
+    cities = query(built.warehouse, "select * from reporting.rpt_top_cities "
+                                    "where matured_burn_rate is not null")
+    counted = cities[cities["matured_claims"] >= facts.insight_min_city_claims]
+    assert facts.best_city_burn_rate == counted["matured_burn_rate"].max()
+    assert facts.worst_city_burn_rate == counted["matured_burn_rate"].min()
 
 
 def test_pages_are_not_blank(built, tmp_path):
@@ -267,8 +273,18 @@ def test_rate_extremes_name_every_tie_and_a_single_rate_is_no_range():
     assert insights.city_months(data)[1] == (
         "Over the whole period the matured burn rate ranges from 0% in Mansoura to 90% in "
         "Fayyum and Port Said with at least 30 matured claims.")
+    # compared as shown: 40.26 % reads 40 %, the same as Mansoura's 40.0 %
+    data["rpt_top_cities"]["matured_burn_rate"] = [0.9, 0.9, 1.0, 0.4026]
+    data["rpt_insight_facts"]["worst_city_burn_rate"] = 0.4
+    data["rpt_top_cities"].loc[len(data["rpt_top_cities"])] = ["Minya", 0.4, 35]
+    assert "ranges from 40% in Mansoura and Minya to 90% in Fayyum and Port Said" in \
+        insights.city_months(data)[1]
+    only = data["rpt_top_cities"].iloc[[0]]
+    assert insights._rate_range(only, "matured_burn_rate", "city_name", 0.9, 0.9, "city",
+                                "") == "is 90% in Fayyum, the only city"
     data["rpt_top_cities"]["matured_burn_rate"] = 0.0
     data["rpt_insight_facts"]["best_city_burn_rate"] = 0.0
+    data["rpt_insight_facts"]["worst_city_burn_rate"] = 0.0
     assert insights.city_months(data)[1] == (
         "Over the whole period the matured burn rate is 0% in every city with at least 30 "
         "matured claims.")
@@ -337,3 +353,8 @@ def test_a_feed_without_burns_reads_as_one(tmp_path):
     assert not offers.empty and (offers["matured_burns"] == 0).all()
     assert (offers["burn_rate_low"].dropna() == 0.0).all()
     assert not offers["clears_baseline"].any()
+    # active customers need claims and burns; with no burn at all their window ends with
+    # the claims feed, which the tile names
+    feed = query(warehouse, "select feed from reporting.rpt_kpis "
+                            "where kpi = 'active_customers_period'")["feed"].item()
+    assert feed == "claims"

@@ -271,7 +271,9 @@ def test_a_backfill_is_scored_and_compared_by_its_own_date(built, tmp_path):
     compared with the weekly run before it, not with the backfill."""
     warehouse = tmp_path / "weekly.duckdb"
     shutil.copy(built.warehouse, warehouse)  # run 1: the weekly build, as of the input's end
-    couponseg("build", "--input", built.input, "--warehouse", warehouse, "--as-of", CUTOFF)
+    filled = couponseg("build", "--input", built.input, "--warehouse", warehouse,
+                       "--as-of", CUTOFF)
+    assert "read the same input" not in filled.stdout  # a backfill is compared with no run
     backfill = _runs(warehouse).iloc[-1]
     assert str(backfill["as_of_date"].date()) == CUTOFF
     assert backfill["model_version"] == 2 and backfill["training_reason"] == \
@@ -284,7 +286,9 @@ def test_a_backfill_is_scored_and_compared_by_its_own_date(built, tmp_path):
                     PdfReader(tmp_path / "out" / "dashboard.pdf").pages)
     assert "a backfill of an earlier date" in " ".join(text.split())
 
-    couponseg("build", "--input", built.input, "--warehouse", warehouse)
+    again = couponseg("build", "--input", built.input, "--warehouse", warehouse)
+    # compared with run 1 (not the backfill, run 2), whose input it repeats
+    assert "WARNING: run 3 read the same input as run 1 (identical content)" in again.stdout
     weekly = _runs(warehouse).iloc[-1]
     assert weekly["model_version"] == 1 and not weekly["model_trained"]
     assert weekly["previous_run_id"] == 1

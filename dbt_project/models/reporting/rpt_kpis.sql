@@ -145,8 +145,8 @@ totals as (
 period_kpis as (
     {%- set activity_feed -%}
         case
-            when claims_end < burns_end then 'claims'
-            when burns_end < claims_end then 'burns'
+            when burns_end is null or claims_end < burns_end then 'claims'
+            when claims_end is null or burns_end < claims_end then 'burns'
             else 'claims and burns'
         end
     {%- endset %}
