@@ -235,11 +235,11 @@ def _summarise(warehouse: Path) -> None:
     for sid, name, customers in seg_rows:
         say(f"  segment {sid}: {name:<24} {customers:>10,} customers")
     if segments:
-        from couponseg.segment_runs import describe_run, repeated_input
+        from couponseg.segment_runs import describe_run, feed_warnings
 
         say(describe_run(warehouse))
-        if repeated := repeated_input(warehouse):
-            say(repeated)
+        for warning in feed_warnings(warehouse):
+            say(warning)
 
 
 def _unusable_places(args: argparse.Namespace, for_report: bool = False) -> str | None:

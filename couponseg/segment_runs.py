@@ -81,27 +81,38 @@ def _quote(path: Path) -> str:
     return str(Path(path).resolve()).replace("'", "''")
 
 
-def repeated_input(warehouse: Path) -> str | None:
-    """A warning when this run read the very input the run before it did (same fingerprint):
-    a feed that was not refreshed builds cleanly and shows nobody moving, which reads as a
-    quiet week rather than a missing delivery."""
-    # Against the run this one is compared with (the latest earlier run as of the same or an
-    # earlier date), not the last run built: a backfill from this week's file is no repeat.
+def feed_warnings(warehouse: Path) -> list[str]:
+    """Warnings on this run's input against the run it is compared with (the latest earlier
+    run as of the same or an earlier date, so a backfill is compared with none): the very
+    same input (a feed that was not refreshed builds cleanly and shows nobody moving, which
+    reads as a quiet week), or fewer customers or kept claims (an appended feed only grows;
+    a truncated file would otherwise pass as a week of departures)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         row = con.execute(
-            "select this.run_id, this.as_of_date, previous.run_id, previous.as_of_date "
+            "select this.run_id, this.as_of_date, previous.run_id, previous.as_of_date, "
+            "this.input_fingerprint = previous.input_fingerprint, "
+            "previous.customers - this.customers, previous.claims - this.claims "
             "from segments.segment_runs as this join segments.segment_runs as previous "
             "on previous.run_id = this.previous_run_id "
-            "and previous.input_fingerprint = this.input_fingerprint "
             "where this.run_id = (select max(run_id) from segments.segment_runs)").fetchone()
     if row is None:
-        return None
-    run_id, as_of, previous, previous_as_of = row
-    dated = ("" if as_of == previous_as_of
-             else f"; only the as-of date moved, {previous_as_of} -> {as_of}")
-    return (f"WARNING: run {run_id} read the same input as run {previous} (identical "
-            f"content{dated}): nothing new arrived since that build. If a new feed was "
-            "due, check the delivery before sending this week's campaign.")
+        return []
+    run_id, as_of, previous, previous_as_of, same, fewer_customers, fewer_claims = row
+    if same:
+        dated = ("" if as_of == previous_as_of
+                 else f"; only the as-of date moved, {previous_as_of} -> {as_of}")
+        return [f"WARNING: run {run_id} read the same input as run {previous} (identical "
+                f"content{dated}): nothing new arrived since that build. If a new feed was "
+                "due, check the delivery before sending this week's campaign."]
+    lost = [f"{n:,} fewer {what}" for n, what in ((fewer_customers, "customers"),
+                                                   (fewer_claims, "kept claims")) if n and n > 0]
+    if not lost:
+        return []
+    return [f"WARNING: run {run_id} (as of {as_of}) holds {' and '.join(lost)} than run "
+            f"{previous} (as of {previous_as_of}). A feed that is appended to only grows "
+            "(a few erased customers aside): check that the input files are complete "
+            "(a truncated file passes every check) before sending this week's campaign; "
+            "the rejected rows above say whether the checks turned rows away."]
 
 
 def describe_run(warehouse: Path) -> str:

@@ -280,3 +280,29 @@ def test_a_truncated_customers_file_is_called_incomplete_not_another_feed(built,
     assert "every one with the same join date" in message
     assert "Check that the customers file is complete" in message
     assert REFUSED not in message
+
+
+def test_a_truncated_transactions_file_builds_but_is_warned_about(built, tmp_path):
+    """A third of the transactions missing (a truncated delivery; the customers file
+    whole) passes every check: the build says the run holds fewer kept claims than the run
+    it is compared with, since a feed that is appended to only grows."""
+    source = tmp_path / "truncated"
+    shutil.copytree(built.input, source)
+    tx = pd.read_csv(source / "transactions.csv")
+    latest = (tx["transaction_date"] == tx["transaction_date"].max()) | (
+        tx["burn_date"] == tx["burn_date"].max())
+    kept = tx[(tx["transaction_id"] % 3 != 0) | latest]
+    kept.to_csv(source / "transactions.csv", index=False)
+    warehouse = tmp_path / "weekly.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    before = query(warehouse, "select claims, as_of_date from segments.segment_runs").iloc[0]
+    result = couponseg("build", "--input", source, "--warehouse", warehouse)
+    after = query(warehouse, "select claims, as_of_date from segments.segment_runs "
+                             "order by run_id desc limit 1").iloc[0]
+    assert after.as_of_date == before.as_of_date and after.claims < before.claims
+    assert (f"WARNING: run 2 (as of {after.as_of_date:%Y-%m-%d}) holds "
+            f"{before.claims - after.claims:,} fewer kept claims than run 1") in " ".join(
+                result.stdout.split()), result.stdout
+    # the same feed again, complete: no such warning
+    again = couponseg("build", "--input", built.input, "--warehouse", warehouse)
+    assert "fewer kept claims" not in again.stdout and "fewer customers" not in again.stdout

@@ -62,7 +62,12 @@ select
     trained.model_trained,
     case when trained.model_trained then trained.training_reason end as training_reason,
     (select count(*) from {{ ref('customer_segments') }}) as customers,
-    previous_in_time.run_id as previous_run_id
+    previous_in_time.run_id as previous_run_id,
+    -- last, as columns added to an incremental table are appended
+    (
+        select cast(coalesce(sum(counts.transactions), 0) as bigint)
+        from {{ ref('fct_transaction_counts') }} as counts
+    ) as claims
 from {{ ref('run_context') }} as context
 cross join trained
 left join previous_in_time on previous_in_time.recency_rank = 1
