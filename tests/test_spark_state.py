@@ -211,8 +211,9 @@ def test_the_export_reads_sparks_files_without_spark(built, tmp_path):
         ours, theirs = tmp_path / f"spark_{fmt}", tmp_path / f"duck_{fmt}"
         result = couponseg("export", "--engine", "spark", "--out", ours, "--format", fmt,
                            env={"COUPONSEG_SPARK_DIR": str(root)})
-        assert "customers from Spark's files (unchanged since the last copy of its " \
-            "tables)" in result.stdout
+        assert " customers of run 1 as of " in result.stdout  # the run it sends, named
+        assert " from Spark's files (unchanged since the last copy of its tables)" \
+            in result.stdout
         assert_no_jvm(result.stderr)
         couponseg("export", "--warehouse", built.warehouse, "--out", theirs, "--format", fmt)
         for name in (f"campaign_audience.{fmt}", f"campaign_offers.{fmt}"):
