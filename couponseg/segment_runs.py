@@ -88,6 +88,9 @@ def feed_warnings(warehouse: Path) -> list[str]:
     reads as a quiet week), or fewer customers or kept claims (an appended feed only grows;
     a truncated file would otherwise pass as a week of departures)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not con.execute("select count(*) from duckdb_tables() where schema_name = "
+                           "'segments' and table_name = 'segment_runs'").fetchone()[0]:
+            return []  # a Spark copy made before the copy held it
         row = con.execute(
             "select this.run_id, this.as_of_date, previous.run_id, previous.as_of_date, "
             "this.input_fingerprint = previous.input_fingerprint, "

@@ -571,7 +571,8 @@ def failed_build_audit(spark: SparkSession, dbt_vars: dict[str, object]) -> Audi
 # DuckDB file: the same renderer, the same PDF.
 AUDIT_TABLES = ("audit.audit_rejection_summary", "audit.audit_row_reconciliation")
 SNAPSHOT_TABLES = ("marts.run_context", "audit.audit_row_reconciliation",
-                   "audit.audit_rejection_summary", "segments.segment_profiles")
+                   "audit.audit_rejection_summary", "segments.segment_profiles",
+                   "segments.segment_runs")
 # What `couponseg export` reads (couponseg/export.py), the four it cannot do without first;
 # of the customers'
 # labels only the model versions that scored them (one row, not one per customer), of the

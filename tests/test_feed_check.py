@@ -306,3 +306,17 @@ def test_a_truncated_transactions_file_builds_but_is_warned_about(built, tmp_pat
     # the same feed again, complete: no such warning
     again = couponseg("build", "--input", built.input, "--warehouse", warehouse)
     assert "fewer kept claims" not in again.stdout and "fewer customers" not in again.stdout
+
+
+def test_feed_warnings_skip_a_copy_without_the_runs_table(built, tmp_path):
+    """A Spark build prints its summary from a DuckDB copy of Spark's tables; a copy made
+    before it held segment_runs gets no feed warnings rather than a traceback after a
+    build that succeeded."""
+    from couponseg.segment_runs import feed_warnings
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(built.warehouse, copy)
+    assert feed_warnings(copy) == []  # one run: nothing to compare with
+    with duckdb.connect(str(copy)) as con:
+        con.execute("drop table segments.segment_runs cascade")
+    assert feed_warnings(copy) == []
