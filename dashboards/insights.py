@@ -107,8 +107,7 @@ def usage(data: ReportData) -> list[str]:
     ]
     if pd.notna(f.best_matured_month):
         # the months rpt_insight_facts chose from, to name each that shares an extreme
-        months = monthly[monthly["is_matured"] & monthly["burn_rate"].notna()
-                         & (monthly["claims"] >= f.insight_min_month_claims)]
+        months = monthly[monthly["is_insight_month"]]
         months = months.assign(label=[f"{m:%b %Y}" for m in months["month"]])
         lines.append(
             "The monthly burn rate of matured claims "
@@ -163,8 +162,7 @@ def city_months(data: ReportData) -> list[str]:
     if pd.notna(f.best_burn_rate_city):
         # the cities rpt_insight_facts chose from, to name each that shares an extreme
         cities = data["rpt_top_cities"]
-        cities = cities[cities["matured_burn_rate"].notna()
-                        & (cities["matured_claims"] >= f.insight_min_city_claims)]
+        cities = cities[cities["is_insight_city"]]
         at = _at_least(f.insight_min_city_claims, "matured claim")
         lines.append("Over the whole period the matured burn rate "
                      + _rate_range(cities, "matured_burn_rate", "city_name",

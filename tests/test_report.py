@@ -71,6 +71,8 @@ def test_insights_quote_the_views(built, pdf_text):
     cities = query(built.warehouse, "select * from reporting.rpt_top_cities "
                                     "where matured_burn_rate is not null")
     counted = cities[cities["matured_claims"] >= facts.insight_min_city_claims]
+    assert cities["is_insight_city"].tolist() == (
+        cities["matured_claims"] >= facts.insight_min_city_claims).tolist()
     assert facts.best_city_burn_rate == counted["matured_burn_rate"].max()
     assert facts.worst_city_burn_rate == counted["matured_burn_rate"].min()
 
@@ -269,14 +271,15 @@ def test_rate_extremes_name_every_tie_and_a_single_rate_is_no_range():
                             thin_cell_claims=5)
     data["rpt_top_cities"] = pd.DataFrame({
         "city_name": ["Fayyum", "Port Said", "Siwa", "Mansoura"],
-        "matured_burn_rate": [0.9, 0.9, 1.0, 0.0], "matured_claims": [130, 220, 1, 40]})
+        "matured_burn_rate": [0.9, 0.9, 1.0, 0.0], "matured_claims": [130, 220, 1, 40],
+        "is_insight_city": [True, True, False, True]})
     assert insights.city_months(data)[1] == (
         "Over the whole period the matured burn rate ranges from 0% in Mansoura to 90% in "
         "Fayyum and Port Said with at least 30 matured claims.")
     # compared as shown: 40.26 % reads 40 %, the same as Mansoura's 40.0 %
     data["rpt_top_cities"]["matured_burn_rate"] = [0.9, 0.9, 1.0, 0.4026]
     data["rpt_insight_facts"]["worst_city_burn_rate"] = 0.4
-    data["rpt_top_cities"].loc[len(data["rpt_top_cities"])] = ["Minya", 0.4, 35]
+    data["rpt_top_cities"].loc[len(data["rpt_top_cities"])] = ["Minya", 0.4, 35, True]
     assert "ranges from 40% in Mansoura and Minya to 90% in Fayyum and Port Said" in \
         insights.city_months(data)[1]
     only = data["rpt_top_cities"].iloc[[0]]
@@ -291,7 +294,8 @@ def test_rate_extremes_name_every_tie_and_a_single_rate_is_no_range():
     months = pd.DataFrame({"month": [dt.date(2024, m, 1) for m in (1, 2, 3, 4)],
                            "claims": [40, 50, 3, 60], "burns": [1, 1, 1, 1],
                            "burn_rate": [0.5, 0.2, 1.0, 0.5],
-                           "is_matured": [True, True, True, True]})
+                           "is_matured": [True, True, True, True],
+                           "is_insight_month": [True, True, False, True]})
     data = _facts_and_views(peak_claim_month=dt.date(2024, 4, 1), peak_claims=60,
                             total_claims=153, total_burns=4, best_matured_month=dt.date(2024, 1, 1),
                             best_matured_month_rate=0.5, worst_matured_month=dt.date(2024, 2, 1),

@@ -8,23 +8,14 @@ monthly as (
     select * from {{ ref('rpt_monthly_usage') }}
 ),
 
--- The best and worst month are of months with enough claims to say so (var
--- insight_min_month_claims): a month of 3 claims can read 67 % by chance.
+-- The best and worst month are of months with enough claims to say so (is_insight_month).
 matured_months as (
-    select * from monthly
-    where
-        is_matured
-        and burn_rate is not null
-        and claims >= {{ var('insight_min_month_claims') }}
+    select * from monthly where is_insight_month
 ),
 
--- ... and the best and worst city of cities with enough matured claims (var
--- insight_min_city_claims): one burnt claim is not a 100 % city.
+-- ... and the best and worst city of cities with enough matured claims (is_insight_city).
 city_burns as (
-    select * from {{ ref('rpt_top_cities') }}
-    where
-        matured_burn_rate is not null
-        and matured_claims >= {{ var('insight_min_city_claims') }}
+    select * from {{ ref('rpt_top_cities') }} where is_insight_city
 ),
 
 branches as (

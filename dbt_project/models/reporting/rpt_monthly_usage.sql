@@ -50,7 +50,14 @@ select
     coalesce(claims.claims, 0) as claims,
     coalesce(burns.burns, 0) as burns,
     cast(claims.claims_burnt as double) / nullif(claims.claims, 0) as burn_rate,
-    coalesce(claims.all_matured, false) as is_matured
+    coalesce(claims.all_matured, false) as is_matured,
+    -- the months the report's best and worst month are chosen from (rpt_insight_facts): a
+    -- month of 3 claims can read 67 % by chance (var insight_min_month_claims)
+    coalesce(
+        claims.all_matured and claims.claims_burnt is not null
+        and claims.claims >= {{ var('insight_min_month_claims') }},
+        false
+    ) as is_insight_month
 from months
 left join claims on months.month = claims.month
 left join burns on months.month = burns.month
